@@ -1,0 +1,1 @@
+//! Offline Authsignal-compatible sandbox (filled by its own issue).

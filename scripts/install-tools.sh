@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs, idempotently and only when missing, every tool the build and tests need.
+# No step downloads anything outside the package registries (crates.io, npm, Debian apt).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CARGO_LEPTOS_VERSION=0.3.11
+# wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[version ="]/,""); print; exit}' Cargo.lock 2>/dev/null || true)
+WASM_BINDGEN_VERSION=${WASM_BINDGEN_VERSION:-0.2.130}
+BINARYEN_VERSION=132.0.0
+TOOLS_DIR=${TOOLS_DIR:-$HOME/.cache/storefront-tools}
+
+log() { printf '[install-tools] %s\n' "$*"; }
+
+# Fetches a crate's published source through cargo (the only route to crates.io here).
+fetch_crate_source() {
+  local name=$1 version=$2 work="$TOOLS_DIR/fetch-$1"
+  mkdir -p "$work/src"
+  printf '[package]\nname = "fetch-%s"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\n%s = "=%s"\n' \
+    "$name" "$name" "$version" >"$work/Cargo.toml"
+  echo 'fn main() {}' >"$work/src/main.rs"
+  (cd "$work" && cargo fetch --quiet)
+  local src
+  src=$(ls -d "$HOME"/.cargo/registry/src/*/"$name-$version" | head -n1)
+  rm -rf "$TOOLS_DIR/$name-$version"
+  cp -r "$src" "$TOOLS_DIR/$name-$version"
+  echo "$TOOLS_DIR/$name-$version"
+}
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+  log "building cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads; ~20 min)"
+  dir=$(fetch_crate_source cargo-leptos "$CARGO_LEPTOS_VERSION")
+  # Its lock pins cargo-util-schemas 0.14.2, which needs a newer rustc than this machine's.
+  (cd "$dir" && cargo update --quiet -p cargo-util-schemas --precise 0.14.1 &&
+    cargo install --quiet --locked --path . --features no_downloads)
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+  log "building wasm-bindgen-cli $WASM_BINDGEN_VERSION (~4 min)"
+  dir=$(fetch_crate_source wasm-bindgen-cli "$WASM_BINDGEN_VERSION")
+  # webpki-roots 1.0.11 in its lock is missing from the registry here.
+  (cd "$dir" && { cargo update --quiet -p webpki-roots@1.0.11 --precise 1.0.10 2>/dev/null || true; } &&
+    cargo install --quiet --locked --path . --bin wasm-bindgen)
+fi
+
+# Debian's binaryen 108 breaks hydration; the npm package ships a working wasm-opt.
+BINARYEN_DIR="$TOOLS_DIR/binaryen-$BINARYEN_VERSION"
+if [ ! -x "$BINARYEN_DIR/node_modules/.bin/wasm-opt" ]; then
+  log "installing wasm-opt (npm binaryen@$BINARYEN_VERSION)"
+  mkdir -p "$BINARYEN_DIR"
+  (cd "$BINARYEN_DIR" && npm install --silent --no-save "binaryen@$BINARYEN_VERSION")
+fi
+mkdir -p "$HOME/.cargo/bin"
+ln -sf "$BINARYEN_DIR/node_modules/.bin/wasm-opt" "$HOME/.cargo/bin/wasm-opt"
+
+if [ "${NEED_BROWSER:-0}" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  log "installing Debian chromium"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+log "tools ready"
