@@ -1,1 +1,14 @@
-//! Typed async client for the Authsignal Server API (filled by its own issue).
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod client;
+mod error;
+mod path;
+mod retry;
+pub mod types;
+
+pub use client::{Client, ClientBuilder, Region, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, USER_AGENT};
+pub use error::{Error, Result};
+pub use retry::RetryPolicy;
+pub use types::*;
