@@ -165,7 +165,9 @@ impl ClientBuilder {
 }
 
 fn config_error(reason: &str) -> Error {
-    Error::Config { reason: reason.to_owned() }
+    Error::Config {
+        reason: reason.to_owned(),
+    }
 }
 
 fn checked_base_url(raw: &str) -> Result<String> {
@@ -179,7 +181,9 @@ fn checked_base_url(raw: &str) -> Result<String> {
         return Err(config_error("the base URL must not contain credentials"));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(config_error("the base URL must not have a query or fragment"));
+        return Err(config_error(
+            "the base URL must not have a query or fragment",
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -211,7 +215,8 @@ impl Client {
     ///
     /// An unknown or deleted user is not an error: it comes back with `is_enrolled: false`.
     pub async fn get_user(&self, user_id: &str) -> Result<GetUserResponse> {
-        self.call(Method::GET, &[("", "users"), ("user_id", user_id)], None).await
+        self.call(Method::GET, &[("", "users"), ("user_id", user_id)], None)
+            .await
     }
 
     /// `PATCH /users/{userId}`: updates the fields that are `Some` in `request`.
@@ -221,14 +226,20 @@ impl Client {
         request: &UpdateUserRequest,
     ) -> Result<UpdateUserResponse> {
         let body = json_body(request)?;
-        self.call(Method::PATCH, &[("", "users"), ("user_id", user_id)], Some(body)).await
+        self.call(
+            Method::PATCH,
+            &[("", "users"), ("user_id", user_id)],
+            Some(body),
+        )
+        .await
     }
 
     /// `DELETE /users/{userId}`: deletes the user and their authenticators.
     ///
     /// Any 2xx counts as success; the response body is ignored.
     pub async fn delete_user(&self, user_id: &str) -> Result<()> {
-        self.execute(Method::DELETE, &[("", "users"), ("user_id", user_id)], None).await?;
+        self.execute(Method::DELETE, &[("", "users"), ("user_id", user_id)], None)
+            .await?;
         Ok(())
     }
 
@@ -247,7 +258,8 @@ impl Client {
         request: &EnrollVerifiedAuthenticatorRequest,
     ) -> Result<EnrollVerifiedAuthenticatorResponse> {
         let segments = [("", "users"), ("user_id", user_id), ("", "authenticators")];
-        self.call(Method::POST, &segments, Some(json_body(request)?)).await
+        self.call(Method::POST, &segments, Some(json_body(request)?))
+            .await
     }
 
     /// `DELETE /users/{userId}/authenticators/{userAuthenticatorId}`: removes one
@@ -281,8 +293,14 @@ impl Client {
         action: &str,
         request: &TrackRequest,
     ) -> Result<TrackResponse> {
-        let segments = [("", "users"), ("user_id", user_id), ("", "actions"), ("action", action)];
-        self.call(Method::POST, &segments, Some(json_body(request)?)).await
+        let segments = [
+            ("", "users"),
+            ("user_id", user_id),
+            ("", "actions"),
+            ("action", action),
+        ];
+        self.call(Method::POST, &segments, Some(json_body(request)?))
+            .await
     }
 
     /// `GET /users/{userId}/actions/{action}/{idempotencyKey}`: one tracked action.
@@ -309,7 +327,8 @@ impl Client {
         request: &UpdateActionRequest,
     ) -> Result<UpdateActionResponse> {
         let segments = action_segments(user_id, action, idempotency_key);
-        self.call(Method::PATCH, &segments, Some(json_body(request)?)).await
+        self.call(Method::PATCH, &segments, Some(json_body(request)?))
+            .await
     }
 
     /// `POST /validate`: checks a challenge token server-side.
@@ -320,7 +339,8 @@ impl Client {
         &self,
         request: &ValidateChallengeRequest,
     ) -> Result<ValidateChallengeResponse> {
-        self.call(Method::POST, &[("", "validate")], Some(json_body(request)?)).await
+        self.call(Method::POST, &[("", "validate")], Some(json_body(request)?))
+            .await
     }
 
     /// Sends the request and decodes a 2xx body as JSON, whatever its Content-Type.
@@ -352,7 +372,9 @@ impl Client {
                 .basic_auth(self.inner.secret_key.expose_secret(), Some(""))
                 .header(ACCEPT, "application/json");
             if let Some(body) = &body {
-                request = request.header(CONTENT_TYPE, "application/json").body(body.clone());
+                request = request
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body.clone());
             }
             let sent = request.send().await;
 
@@ -411,7 +433,13 @@ fn transport_outcome(err: &reqwest::Error) -> Outcome {
 
 /// `Retry-After` in its delay-seconds form; the HTTP-date form is ignored.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let seconds = headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse::<u64>().ok()?;
+    let seconds = headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()?;
     Some(Duration::from_secs(seconds))
 }
 
@@ -433,13 +461,23 @@ mod tests {
 
     #[test]
     fn trailing_slash_is_dropped() {
-        let client = Client::builder(key()).base_url("http://127.0.0.1:7700/v1/").build();
-        assert_eq!(client.expect("valid URL").base_url(), "http://127.0.0.1:7700/v1");
+        let client = Client::builder(key())
+            .base_url("http://127.0.0.1:7700/v1/")
+            .build();
+        assert_eq!(
+            client.expect("valid URL").base_url(),
+            "http://127.0.0.1:7700/v1"
+        );
     }
 
     #[test]
     fn bad_configuration_is_refused() {
-        for url in ["not a url", "ftp://h/v1", "https://u:p@h/v1", "https://h/v1?x=1"] {
+        for url in [
+            "not a url",
+            "ftp://h/v1",
+            "https://u:p@h/v1",
+            "https://h/v1?x=1",
+        ] {
             let result = Client::builder(key()).base_url(url).build();
             assert!(matches!(result, Err(Error::Config { .. })), "{url}");
         }

@@ -56,7 +56,9 @@ pub enum Error {
     },
 
     /// A 2xx response whose body is not the JSON this crate expects.
-    #[error("could not decode Authsignal response (HTTP {status}): {reason}; body starts: {excerpt}")]
+    #[error(
+        "could not decode Authsignal response (HTTP {status}): {reason}; body starts: {excerpt}"
+    )]
     Decode {
         /// The HTTP status code of the response.
         status: u16,
@@ -122,7 +124,11 @@ impl Error {
     }
 
     /// Builds an [`Error::Api`] from a non-2xx response, whatever shape its body has.
-    pub(crate) fn from_api_response(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Self {
+    pub(crate) fn from_api_response(
+        status: u16,
+        retry_after: Option<Duration>,
+        body: &[u8],
+    ) -> Self {
         let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
         let field = |names: &[&str]| {
             names.iter().find_map(|name| {
@@ -163,11 +169,16 @@ impl Error {
                     })
                 })
                 .unwrap_or_else(|| "an unknown host".to_owned());
-            Error::Connection { host, source: err.without_url() }
+            Error::Connection {
+                host,
+                source: err.without_url(),
+            }
         } else if err.is_timeout() {
             Error::Timeout
         } else {
-            Error::Transport { source: err.without_url() }
+            Error::Transport {
+                source: err.without_url(),
+            }
         }
     }
 }
@@ -224,9 +235,11 @@ fn redact_strings(value: serde_json::Value) -> serde_json::Value {
     match value {
         Value::String(_) => Value::String("…".to_owned()),
         Value::Array(items) => Value::Array(items.into_iter().map(redact_strings).collect()),
-        Value::Object(map) => {
-            Value::Object(map.into_iter().map(|(k, v)| (k, redact_strings(v))).collect())
-        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, redact_strings(v)))
+                .collect(),
+        ),
         other => other,
     }
 }
@@ -247,7 +260,10 @@ mod tests {
     fn json_excerpt_keeps_keys_and_drops_strings() {
         let excerpt = safe_excerpt(br#"{"token":"eyJsecret","isValid":"yes","n":1}"#);
         assert!(!excerpt.contains("eyJsecret"), "{excerpt}");
-        assert!(excerpt.contains("token") && excerpt.contains("\"n\":1"), "{excerpt}");
+        assert!(
+            excerpt.contains("token") && excerpt.contains("\"n\":1"),
+            "{excerpt}"
+        );
     }
 
     #[test]

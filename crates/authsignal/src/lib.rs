@@ -8,7 +8,9 @@ mod path;
 mod retry;
 pub mod types;
 
-pub use client::{Client, ClientBuilder, Region, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, USER_AGENT};
+pub use client::{
+    Client, ClientBuilder, Region, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, USER_AGENT,
+};
 pub use error::{Error, Result};
 pub use retry::RetryPolicy;
 pub use types::*;

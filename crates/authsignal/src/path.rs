@@ -37,8 +37,11 @@ mod tests {
 
     #[test]
     fn encodes_reserved_characters_in_segments() {
-        let url = endpoint_url("http://h/v1", &[("", "users"), ("user_id", "shop:42@x/?#%é")])
-            .expect("valid segments");
+        let url = endpoint_url(
+            "http://h/v1",
+            &[("", "users"), ("user_id", "shop:42@x/?#%é")],
+        )
+        .expect("valid segments");
         assert_eq!(url, "http://h/v1/users/shop%3A42%40x%2F%3F%23%25%C3%A9");
     }
 
@@ -52,7 +55,10 @@ mod tests {
     fn refuses_dot_and_empty_segments() {
         for bad in ["", ".", ".."] {
             let err = endpoint_url("http://h", &[("user_id", bad)]).expect_err("must refuse");
-            assert!(matches!(err, Error::InvalidRequest { .. }), "{bad:?} gave {err:?}");
+            assert!(
+                matches!(err, Error::InvalidRequest { .. }),
+                "{bad:?} gave {err:?}"
+            );
         }
     }
 }

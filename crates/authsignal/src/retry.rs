@@ -25,14 +25,20 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(100) }
+        RetryPolicy {
+            max_retries: 2,
+            base_delay: Duration::from_millis(100),
+        }
     }
 }
 
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn none() -> Self {
-        RetryPolicy { max_retries: 0, ..RetryPolicy::default() }
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
     }
 
     /// The backoff before retry number `retry` (0-based), jitter included.
@@ -92,24 +98,36 @@ mod tests {
     #[test]
     fn client_errors_and_timeouts_are_not_retried() {
         for status in [400, 401, 404, 429] {
-            assert!(!is_retryable(&Method::GET, Outcome::Status(status)), "{status}");
+            assert!(
+                !is_retryable(&Method::GET, Outcome::Status(status)),
+                "{status}"
+            );
         }
         assert!(!is_retryable(&Method::GET, Outcome::TimedOut));
     }
 
     #[test]
     fn backoff_doubles_with_bounded_jitter() {
-        let policy = RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(100) };
+        let policy = RetryPolicy {
+            max_retries: 2,
+            base_delay: Duration::from_millis(100),
+        };
         for retry in 0..3u32 {
             let expected = Duration::from_millis(100 * 2u64.pow(retry));
             let delay = policy.delay_before(retry);
-            assert!(delay >= expected && delay <= expected.mul_f64(1.2), "{retry}: {delay:?}");
+            assert!(
+                delay >= expected && delay <= expected.mul_f64(1.2),
+                "{retry}: {delay:?}"
+            );
         }
     }
 
     #[test]
     fn huge_retry_numbers_do_not_overflow() {
-        let policy = RetryPolicy { max_retries: u32::MAX, base_delay: Duration::from_secs(1) };
+        let policy = RetryPolicy {
+            max_retries: u32::MAX,
+            base_delay: Duration::from_secs(1),
+        };
         assert!(policy.delay_before(u32::MAX) >= Duration::from_secs(1 << 16));
     }
 }

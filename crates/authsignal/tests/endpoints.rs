@@ -44,7 +44,10 @@ async fn get_user_encodes_the_user_id_and_parses_the_user() {
         .mount(&server)
         .await;
 
-    let user = client_for(&server).get_user("shop:42@x").await.expect("get user");
+    let user = client_for(&server)
+        .get_user("shop:42@x")
+        .await
+        .expect("get user");
 
     assert!(user.is_enrolled);
     assert_eq!(user.email.as_deref(), Some("ana@example.com"));
@@ -52,7 +55,10 @@ async fn get_user_encodes_the_user_id_and_parses_the_user() {
         user.enrolled_verification_methods,
         vec![VerificationMethod::Passkey, VerificationMethod::EmailOtp]
     );
-    assert_eq!(user.default_verification_method, Some(VerificationMethod::Passkey));
+    assert_eq!(
+        user.default_verification_method,
+        Some(VerificationMethod::Passkey)
+    );
     assert_eq!(user.username, None);
 }
 
@@ -60,21 +66,27 @@ async fn get_user_encodes_the_user_id_and_parses_the_user() {
 async fn update_user_patches_only_the_given_fields() {
     let server = MockServer::start().await;
     let mock = expect_request("PATCH", "/v1/users/shop%3A42%40x");
-    with_json_body(mock, json!({"email": "new@example.com", "emailVerified": true}))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "userId": "shop:42@x",
-            "email": "new@example.com",
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+    with_json_body(
+        mock,
+        json!({"email": "new@example.com", "emailVerified": true}),
+    )
+    .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        "userId": "shop:42@x",
+        "email": "new@example.com",
+    })))
+    .expect(1)
+    .mount(&server)
+    .await;
 
     let request = UpdateUserRequest {
         email: Some("new@example.com".into()),
         email_verified: Some(true),
         ..Default::default()
     };
-    let updated = client_for(&server).update_user("shop:42@x", &request).await.expect("update");
+    let updated = client_for(&server)
+        .update_user("shop:42@x", &request)
+        .await
+        .expect("update");
 
     assert_eq!(updated.user_id.as_deref(), Some("shop:42@x"));
     assert_eq!(updated.email.as_deref(), Some("new@example.com"));
@@ -90,7 +102,10 @@ async fn delete_user_sends_delete_and_ignores_the_body() {
         .mount(&server)
         .await;
 
-    client_for(&server).delete_user("shop:42@x").await.expect("delete user");
+    client_for(&server)
+        .delete_user("shop:42@x")
+        .await
+        .expect("delete user");
 }
 
 #[tokio::test]
@@ -102,7 +117,10 @@ async fn delete_user_accepts_an_empty_204() {
         .mount(&server)
         .await;
 
-    client_for(&server).delete_user("u1").await.expect("204 is success");
+    client_for(&server)
+        .delete_user("u1")
+        .await
+        .expect("204 is success");
 }
 
 #[tokio::test]
@@ -120,12 +138,20 @@ async fn get_authenticators_parses_the_array() {
         .mount(&server)
         .await;
 
-    let authenticators =
-        client_for(&server).get_authenticators("shop:42@x").await.expect("authenticators");
+    let authenticators = client_for(&server)
+        .get_authenticators("shop:42@x")
+        .await
+        .expect("authenticators");
 
-    let ids: Vec<_> = authenticators.iter().map(|a| a.user_authenticator_id.as_str()).collect();
+    let ids: Vec<_> = authenticators
+        .iter()
+        .map(|a| a.user_authenticator_id.as_str())
+        .collect();
     assert_eq!(ids, ["a1", "a2"]);
-    assert_eq!(authenticators[1].previous_sms_channel, Some(authsignal::SmsChannel::Whatsapp));
+    assert_eq!(
+        authenticators[1].previous_sms_channel,
+        Some(authsignal::SmsChannel::Whatsapp)
+    );
 }
 
 #[tokio::test]
@@ -136,7 +162,10 @@ async fn get_authenticators_accepts_an_empty_array() {
         .mount(&server)
         .await;
 
-    let authenticators = client_for(&server).get_authenticators("u1").await.expect("empty list");
+    let authenticators = client_for(&server)
+        .get_authenticators("u1")
+        .await
+        .expect("empty list");
     assert!(authenticators.is_empty());
 }
 
@@ -144,18 +173,21 @@ async fn get_authenticators_accepts_an_empty_array() {
 async fn enroll_verified_authenticator_posts_the_method_and_contact() {
     let server = MockServer::start().await;
     let mock = expect_request("POST", "/v1/users/shop%3A42%40x/authenticators");
-    with_json_body(mock, json!({"verificationMethod": "SMS", "phoneNumber": "+64211234567"}))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "authenticator": {
-                "userAuthenticatorId": "a9", "verificationMethod": "SMS",
-                "createdAt": "2025-05-06T07:08:09.000Z", "userId": "shop:42@x",
-                "phoneNumber": "+64211234567"
-            },
-            "recoveryCodes": ["abcd-efgh", "ijkl-mnop"]
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+    with_json_body(
+        mock,
+        json!({"verificationMethod": "SMS", "phoneNumber": "+64211234567"}),
+    )
+    .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        "authenticator": {
+            "userAuthenticatorId": "a9", "verificationMethod": "SMS",
+            "createdAt": "2025-05-06T07:08:09.000Z", "userId": "shop:42@x",
+            "phoneNumber": "+64211234567"
+        },
+        "recoveryCodes": ["abcd-efgh", "ijkl-mnop"]
+    })))
+    .expect(1)
+    .mount(&server)
+    .await;
 
     let request = EnrollVerifiedAuthenticatorRequest::sms("+64211234567");
     let enrolled = client_for(&server)
@@ -171,12 +203,15 @@ async fn enroll_verified_authenticator_posts_the_method_and_contact() {
 #[tokio::test]
 async fn delete_authenticator_encodes_both_ids() {
     let server = MockServer::start().await;
-    expect_request("DELETE", "/v1/users/shop%3A42%40x/authenticators/id%2Fwith%20slash")
-        .and(EmptyBody)
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
-        .expect(1)
-        .mount(&server)
-        .await;
+    expect_request(
+        "DELETE",
+        "/v1/users/shop%3A42%40x/authenticators/id%2Fwith%20slash",
+    )
+    .and(EmptyBody)
+    .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
+    .expect(1)
+    .mount(&server)
+    .await;
 
     client_for(&server)
         .delete_authenticator("shop:42@x", "id/with slash")
@@ -187,7 +222,10 @@ async fn delete_authenticator_encodes_both_ids() {
 #[tokio::test]
 async fn track_posts_a_flat_body_without_nulls() {
     let server = MockServer::start().await;
-    let mock = expect_request("POST", "/v1/users/shop%3A42%40x/actions/manageAuthenticators");
+    let mock = expect_request(
+        "POST",
+        "/v1/users/shop%3A42%40x/actions/manageAuthenticators",
+    );
     with_json_body(
         mock,
         json!({
@@ -241,20 +279,26 @@ async fn track_posts_a_flat_body_without_nulls() {
     assert_eq!(tracked.url, "https://mfa.authsignal.com/?token=abc");
     assert_eq!(tracked.token.expose(), "eyJhbGciOiJIUzI1NiJ9.payload.sig");
     assert_eq!(tracked.rule_ids, ["rule-1"]);
-    assert_eq!(tracked.default_verification_method, Some(VerificationMethod::Passkey));
+    assert_eq!(
+        tracked.default_verification_method,
+        Some(VerificationMethod::Passkey)
+    );
 }
 
 #[tokio::test]
 async fn track_with_no_attributes_sends_an_empty_object() {
     let server = MockServer::start().await;
-    with_json_body(expect_request("POST", "/v1/users/u1/actions/signIn"), json!({}))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "state": "ALLOW", "idempotencyKey": "k", "url": "https://mfa.example/x",
-            "token": "t", "isEnrolled": false
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+    with_json_body(
+        expect_request("POST", "/v1/users/u1/actions/signIn"),
+        json!({}),
+    )
+    .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        "state": "ALLOW", "idempotencyKey": "k", "url": "https://mfa.example/x",
+        "token": "t", "isEnrolled": false
+    })))
+    .expect(1)
+    .mount(&server)
+    .await;
 
     let tracked = client_for(&server)
         .track("u1", "signIn", &TrackRequest::default())
@@ -282,8 +326,10 @@ async fn get_action_uses_the_idempotency_key_path() {
         .mount(&server)
         .await;
 
-    let action =
-        client_for(&server).get_action("shop:42@x", "signIn", "key:1").await.expect("get action");
+    let action = client_for(&server)
+        .get_action("shop:42@x", "signIn", "key:1")
+        .await
+        .expect("get action");
 
     assert_eq!(action.state, ActionState::ChallengeSucceeded);
     assert_eq!(action.priority_rule_id.as_deref(), Some("r1"));
@@ -296,12 +342,16 @@ async fn update_action_patches_the_state() {
     let server = MockServer::start().await;
     let mock = expect_request("PATCH", "/v1/users/u1/actions/signIn/k1");
     with_json_body(mock, json!({"state": "REVIEW_SUCCEEDED"}))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"state": "REVIEW_SUCCEEDED"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"state": "REVIEW_SUCCEEDED"})),
+        )
         .expect(1)
         .mount(&server)
         .await;
 
-    let request = UpdateActionRequest { state: ActionState::ReviewSucceeded };
+    let request = UpdateActionRequest {
+        state: ActionState::ReviewSucceeded,
+    };
     let updated = client_for(&server)
         .update_action("u1", "signIn", "k1", &request)
         .await
@@ -313,23 +363,29 @@ async fn update_action_patches_the_state() {
 async fn validate_challenge_posts_token_user_and_action() {
     let server = MockServer::start().await;
     let mock = expect_request("POST", "/v1/validate");
-    with_json_body(mock, json!({"token": "tok-1", "userId": "u1", "action": "signIn"}))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "isValid": true,
-            "state": "CHALLENGE_SUCCEEDED",
-            "stateUpdatedAt": "2025-01-01T00:01:00.000Z",
-            "userId": "u1",
-            "action": "signIn",
-            "actionCode": "signIn",
-            "idempotencyKey": "k1",
-            "verificationMethod": "PASSKEY",
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+    with_json_body(
+        mock,
+        json!({"token": "tok-1", "userId": "u1", "action": "signIn"}),
+    )
+    .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        "isValid": true,
+        "state": "CHALLENGE_SUCCEEDED",
+        "stateUpdatedAt": "2025-01-01T00:01:00.000Z",
+        "userId": "u1",
+        "action": "signIn",
+        "actionCode": "signIn",
+        "idempotencyKey": "k1",
+        "verificationMethod": "PASSKEY",
+    })))
+    .expect(1)
+    .mount(&server)
+    .await;
 
     let request = ValidateChallengeRequest::for_user_action("tok-1", "u1", "signIn");
-    let validated = client_for(&server).validate_challenge(&request).await.expect("validate");
+    let validated = client_for(&server)
+        .validate_challenge(&request)
+        .await
+        .expect("validate");
 
     assert!(validated.succeeded_for("u1", "signIn"));
     assert!(!validated.succeeded_for("u2", "signIn"));
@@ -339,16 +395,25 @@ async fn validate_challenge_posts_token_user_and_action() {
 #[tokio::test]
 async fn validate_challenge_without_user_or_action_sends_only_the_token() {
     let server = MockServer::start().await;
-    with_json_body(expect_request("POST", "/v1/validate"), json!({"token": "tok-2"}))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "isValid": false, "error": "Action is invalid."
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+    with_json_body(
+        expect_request("POST", "/v1/validate"),
+        json!({"token": "tok-2"}),
+    )
+    .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        "isValid": false, "error": "Action is invalid."
+    })))
+    .expect(1)
+    .mount(&server)
+    .await;
 
-    let request = ValidateChallengeRequest { token: "tok-2".into(), ..Default::default() };
-    let validated = client_for(&server).validate_challenge(&request).await.expect("validate");
+    let request = ValidateChallengeRequest {
+        token: "tok-2".into(),
+        ..Default::default()
+    };
+    let validated = client_for(&server)
+        .validate_challenge(&request)
+        .await
+        .expect("validate");
 
     assert!(!validated.is_valid);
     assert_eq!(validated.error.as_deref(), Some("Action is invalid."));
@@ -358,15 +423,28 @@ async fn validate_challenge_without_user_or_action_sends_only_the_token() {
 #[tokio::test]
 async fn dot_segments_are_refused_before_anything_is_sent() {
     let server = MockServer::start().await;
-    Mock::given(any()).respond_with(ResponseTemplate::new(200)).expect(0).mount(&server).await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
     let client = client_for(&server);
 
     for user_id in ["", ".", ".."] {
         let err = client.get_user(user_id).await.expect_err("must refuse");
-        assert!(matches!(err, authsignal::Error::InvalidRequest { .. }), "{user_id:?}: {err:?}");
+        assert!(
+            matches!(err, authsignal::Error::InvalidRequest { .. }),
+            "{user_id:?}: {err:?}"
+        );
     }
-    let err = client.delete_authenticator("u1", "..").await.expect_err("must refuse");
-    assert!(matches!(err, authsignal::Error::InvalidRequest { .. }), "{err:?}");
+    let err = client
+        .delete_authenticator("u1", "..")
+        .await
+        .expect_err("must refuse");
+    assert!(
+        matches!(err, authsignal::Error::InvalidRequest { .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -384,6 +462,9 @@ async fn region_presets_and_custom_url_with_prefix() {
         .base_url(format!("{}/sandbox/v1/", server.uri()))
         .build()
         .expect("client");
-    let user = client.get_user("u1").await.expect("custom base URL wins over the preset");
+    let user = client
+        .get_user("u1")
+        .await
+        .expect("custom base URL wins over the preset");
     assert!(!user.is_enrolled);
 }

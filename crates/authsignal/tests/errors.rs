@@ -14,7 +14,10 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 async fn get_user_error(response: ResponseTemplate) -> Error {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(response).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(response)
+        .mount(&server)
+        .await;
     client_with_retries(&server, RetryPolicy::none())
         .get_user("u1")
         .await
@@ -34,8 +37,12 @@ async fn unauthorized_reads_error_code_and_description() {
     assert_eq!(err.code(), Some("unauthorized"));
     assert!(err.is_unauthorized());
     assert!(!err.is_retryable());
-    let Error::Api { description, .. } = &err else { panic!("expected Api, got {err:?}") };
-    assert!(description.as_deref().is_some_and(|d| d.contains("region base URL")));
+    let Error::Api { description, .. } = &err else {
+        panic!("expected Api, got {err:?}")
+    };
+    assert!(description
+        .as_deref()
+        .is_some_and(|d| d.contains("region base URL")));
     assert!(err.to_string().contains("HTTP 401"), "{err}");
 }
 
@@ -63,13 +70,14 @@ async fn error_code_alone_is_used() {
 
 #[tokio::test]
 async fn wrong_route_shape_uses_message_as_description() {
-    let err = get_user_error(
-        ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
-    )
-    .await;
+    let err =
+        get_user_error(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
+            .await;
     assert!(err.is_not_found());
     assert_eq!(err.code(), None);
-    let Error::Api { description, .. } = &err else { panic!("expected Api, got {err:?}") };
+    let Error::Api { description, .. } = &err else {
+        panic!("expected Api, got {err:?}")
+    };
     assert_eq!(description.as_deref(), Some("Not Found"));
 }
 
@@ -90,12 +98,15 @@ async fn html_and_empty_error_bodies_still_give_the_status() {
 #[tokio::test]
 async fn statuses_are_reported_as_api_errors() {
     for status in [401u16, 404, 429, 500, 503] {
-        let err = get_user_error(
-            ResponseTemplate::new(status).set_body_json(json!({"errorCode": "x"})),
-        )
-        .await;
+        let err =
+            get_user_error(ResponseTemplate::new(status).set_body_json(json!({"errorCode": "x"})))
+                .await;
         assert_eq!(err.status(), Some(status), "{err:?}");
-        assert_eq!(err.is_retryable(), matches!(status, 429 | 500 | 503), "{status}");
+        assert_eq!(
+            err.is_retryable(),
+            matches!(status, 429 | 500 | 503),
+            "{status}"
+        );
     }
 }
 
@@ -105,7 +116,9 @@ async fn retry_after_is_read_from_429() {
         .insert_header("retry-after", "7")
         .set_body_json(json!({"errorCode": "too_many_requests"}));
     let err = get_user_error(response).await;
-    let Error::Api { retry_after, .. } = err else { panic!("expected Api") };
+    let Error::Api { retry_after, .. } = err else {
+        panic!("expected Api")
+    };
     assert_eq!(retry_after, Some(Duration::from_secs(7)));
 }
 
@@ -124,7 +137,10 @@ async fn a_slow_server_gives_a_timeout() {
     let client = Client::builder(SecretString::from(SECRET_KEY))
         .base_url(format!("{}/v1", server.uri()))
         .request_timeout(Duration::from_millis(200))
-        .retry_policy(RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(1) })
+        .retry_policy(RetryPolicy {
+            max_retries: 2,
+            base_delay: Duration::from_millis(1),
+        })
         .build()
         .expect("client");
 
@@ -133,7 +149,11 @@ async fn a_slow_server_gives_a_timeout() {
 
     assert!(matches!(err, Error::Timeout), "{err:?}");
     assert!(err.is_retryable());
-    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 fn unused_local_port() -> u16 {
@@ -155,8 +175,14 @@ async fn connection_refused_gives_a_connection_error_naming_the_host() {
 
     assert!(matches!(err, Error::Connection { .. }), "{err:?}");
     assert!(err.is_retryable());
-    assert!(err.to_string().contains(&format!("127.0.0.1:{port}")), "{err}");
-    assert!(!format!("{err:?}").contains("/users/u1"), "URL with user id leaked: {err:?}");
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert!(
+        !format!("{err:?}").contains("/users/u1"),
+        "URL with user id leaked: {err:?}"
+    );
 }
 
 #[tokio::test]
@@ -165,16 +191,26 @@ async fn connection_failures_are_retried_even_for_post() {
     let base_delay = Duration::from_millis(60);
     let client = Client::builder(SecretString::from(SECRET_KEY))
         .base_url(format!("http://127.0.0.1:{port}/v1"))
-        .retry_policy(RetryPolicy { max_retries: 2, base_delay })
+        .retry_policy(RetryPolicy {
+            max_retries: 2,
+            base_delay,
+        })
         .build()
         .expect("client");
 
     let started = Instant::now();
-    let err = client.track("u1", "signIn", &TrackRequest::default()).await.expect_err("refused");
+    let err = client
+        .track("u1", "signIn", &TrackRequest::default())
+        .await
+        .expect_err("refused");
 
     assert!(matches!(err, Error::Connection { .. }), "{err:?}");
     // Two backoffs happened: base_delay, then 2 × base_delay.
-    assert!(started.elapsed() >= base_delay * 3, "took only {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= base_delay * 3,
+        "took only {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -182,14 +218,17 @@ async fn text_plain_json_is_still_parsed() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/users/u1"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(r#"{"isEnrolled":true,"email":"a@example.com"}"#, "text/plain"),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"isEnrolled":true,"email":"a@example.com"}"#,
+            "text/plain",
+        ))
         .mount(&server)
         .await;
 
-    let user = client_for(&server).get_user("u1").await.expect("parsed despite text/plain");
+    let user = client_for(&server)
+        .get_user("u1")
+        .await
+        .expect("parsed despite text/plain");
     assert!(user.is_enrolled);
     assert_eq!(user.email.as_deref(), Some("a@example.com"));
 }
@@ -210,7 +249,12 @@ async fn undecodable_success_body_gives_a_decode_error_without_secrets() {
         .await
         .expect_err("isEnrolled is not a bool");
 
-    let Error::Decode { status, excerpt, .. } = &err else { panic!("expected Decode: {err:?}") };
+    let Error::Decode {
+        status, excerpt, ..
+    } = &err
+    else {
+        panic!("expected Decode: {err:?}")
+    };
     assert_eq!(*status, 200);
     assert!(excerpt.contains("isEnrolled"), "{excerpt}");
     for text in [err.to_string(), format!("{err:?}")] {
@@ -227,25 +271,39 @@ async fn html_success_body_gives_a_short_excerpt() {
         .mount(&server)
         .await;
 
-    let err = client_for(&server).get_user("u1").await.expect_err("HTML is not JSON");
+    let err = client_for(&server)
+        .get_user("u1")
+        .await
+        .expect_err("HTML is not JSON");
 
-    let Error::Decode { excerpt, .. } = &err else { panic!("expected Decode: {err:?}") };
+    let Error::Decode { excerpt, .. } = &err else {
+        panic!("expected Decode: {err:?}")
+    };
     assert!(excerpt.starts_with("<html>"), "{excerpt}");
-    assert!(excerpt.chars().count() <= 201, "{} chars", excerpt.chars().count());
+    assert!(
+        excerpt.chars().count() <= 201,
+        "{} chars",
+        excerpt.chars().count()
+    );
     assert!(!err.is_retryable());
 }
 
 #[tokio::test]
 async fn empty_success_body_is_a_decode_error_for_endpoints_with_a_response() {
     let err = get_user_error(ResponseTemplate::new(200)).await;
-    assert!(matches!(&err, Error::Decode { excerpt, .. } if excerpt == "<empty>"), "{err:?}");
+    assert!(
+        matches!(&err, Error::Decode { excerpt, .. } if excerpt == "<empty>"),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
 async fn nothing_prints_the_secret_key() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"errorCode": "unauthorized"})))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({"errorCode": "unauthorized"})),
+        )
         .mount(&server)
         .await;
     let client = client_for(&server);

@@ -1,9 +1,8 @@
 //! Decoding realistic bodies, unknown values and missing fields; encoding without nulls.
 
 use authsignal::{
-    ActionState, EnrollVerifiedAuthenticatorRequest, GetUserResponse, TrackRequest,
-    TrackResponse, UpdateUserRequest, UserAuthenticator, ValidateChallengeResponse,
-    VerificationMethod,
+    ActionState, EnrollVerifiedAuthenticatorRequest, GetUserResponse, TrackRequest, TrackResponse,
+    UpdateUserRequest, UserAuthenticator, ValidateChallengeResponse, VerificationMethod,
 };
 use serde_json::json;
 
@@ -46,16 +45,34 @@ fn passkey_authenticator_with_every_documented_field() {
         }
     }));
 
-    assert_eq!(authenticator.verification_method, VerificationMethod::Passkey);
-    assert_eq!(authenticator.last_verified_at.as_deref(), Some("2025-03-01T10:00:00.000Z"));
-    let credential = authenticator.webauthn_credential.as_ref().expect("credential");
+    assert_eq!(
+        authenticator.verification_method,
+        VerificationMethod::Passkey
+    );
+    assert_eq!(
+        authenticator.last_verified_at.as_deref(),
+        Some("2025-03-01T10:00:00.000Z")
+    );
+    let credential = authenticator
+        .webauthn_credential
+        .as_ref()
+        .expect("credential");
     let mapping = credential.aaguid_mapping.as_ref().expect("mapping");
     assert_eq!(mapping.name.as_deref(), Some("Google Password Manager"));
     assert_eq!(credential.credential_backed_up, Some(true));
     let agent = credential.parsed_user_agent.as_ref().expect("user agent");
-    assert_eq!(agent.device.as_ref().and_then(|d| d.device_type.as_deref()), Some("desktop"));
-    assert_eq!(agent.cpu.as_ref().and_then(|c| c.architecture.as_deref()), Some("arm64"));
-    assert_eq!(agent.browser.as_ref().and_then(|b| b.major.as_deref()), Some("131"));
+    assert_eq!(
+        agent.device.as_ref().and_then(|d| d.device_type.as_deref()),
+        Some("desktop")
+    );
+    assert_eq!(
+        agent.cpu.as_ref().and_then(|c| c.architecture.as_deref()),
+        Some("arm64")
+    );
+    assert_eq!(
+        agent.browser.as_ref().and_then(|b| b.major.as_deref()),
+        Some("131")
+    );
 }
 
 #[test]
@@ -83,14 +100,20 @@ fn unknown_enum_values_decode_and_encode_verbatim() {
         "createdAt": "2025-01-01T00:00:00Z",
         "previousSmsChannel": "CARRIER_PIGEON"
     }));
-    assert_eq!(authenticator.verification_method, VerificationMethod::Unknown("HOLOGRAM".into()));
+    assert_eq!(
+        authenticator.verification_method,
+        VerificationMethod::Unknown("HOLOGRAM".into())
+    );
 
     let encoded = serde_json::to_value(&authenticator).expect("encodes");
     assert_eq!(encoded["verificationMethod"], "HOLOGRAM");
     assert_eq!(encoded["previousSmsChannel"], "CARRIER_PIGEON");
 
     let tracked: TrackResponse = decode(json!({"state": "CHALLENGE_INITIATED"}));
-    assert_eq!(tracked.state, ActionState::Unknown("CHALLENGE_INITIATED".into()));
+    assert_eq!(
+        tracked.state,
+        ActionState::Unknown("CHALLENGE_INITIATED".into())
+    );
 }
 
 #[test]
@@ -119,9 +142,18 @@ fn get_user_with_every_documented_field() {
         "locale": "en-NZ"
     }));
     assert_eq!(user.phone_number_verified, Some(false));
-    assert_eq!(user.enrolled_verification_methods[1], VerificationMethod::RecoveryCode);
-    assert_eq!(user.allowed_verification_methods[2], VerificationMethod::Whatsapp);
-    assert_eq!(user.custom.as_ref().and_then(|c| c.get("orders")), Some(&json!(3)));
+    assert_eq!(
+        user.enrolled_verification_methods[1],
+        VerificationMethod::RecoveryCode
+    );
+    assert_eq!(
+        user.allowed_verification_methods[2],
+        VerificationMethod::Whatsapp
+    );
+    assert_eq!(
+        user.custom.as_ref().and_then(|c| c.get("orders")),
+        Some(&json!(3))
+    );
     assert_eq!(user.locale.as_deref(), Some("en-NZ"));
 }
 
@@ -142,7 +174,10 @@ fn track_response_tolerates_missing_fields_and_the_legacy_url_name() {
 fn track_response_debug_hides_the_token() {
     let tracked: TrackResponse = decode(json!({"state": "ALLOW", "token": "eyJ.SECRET.sig"}));
     assert!(!format!("{tracked:?}").contains("SECRET"));
-    assert_eq!(serde_json::to_value(&tracked).expect("encodes")["token"], "eyJ.SECRET.sig");
+    assert_eq!(
+        serde_json::to_value(&tracked).expect("encodes")["token"],
+        "eyJ.SECRET.sig"
+    );
 }
 
 #[test]
@@ -175,19 +210,31 @@ fn pending_challenge_is_not_a_success() {
 
 #[test]
 fn requests_omit_none_fields() {
-    assert_eq!(serde_json::to_value(TrackRequest::default()).expect("encodes"), json!({}));
-    assert_eq!(serde_json::to_value(UpdateUserRequest::default()).expect("encodes"), json!({}));
     assert_eq!(
-        serde_json::to_value(EnrollVerifiedAuthenticatorRequest::email_otp("a@example.com"))
-            .expect("encodes"),
+        serde_json::to_value(TrackRequest::default()).expect("encodes"),
+        json!({})
+    );
+    assert_eq!(
+        serde_json::to_value(UpdateUserRequest::default()).expect("encodes"),
+        json!({})
+    );
+    assert_eq!(
+        serde_json::to_value(EnrollVerifiedAuthenticatorRequest::email_otp(
+            "a@example.com"
+        ))
+        .expect("encodes"),
         json!({"verificationMethod": "EMAIL_OTP", "email": "a@example.com"})
     );
 }
 
 #[test]
 fn requests_decode_from_their_wire_form() {
-    let request: TrackRequest = decode(json!({"redirectUrl": "https://x", "scope": "read:authenticators"}));
+    let request: TrackRequest =
+        decode(json!({"redirectUrl": "https://x", "scope": "read:authenticators"}));
     assert_eq!(request.redirect_url.as_deref(), Some("https://x"));
-    assert_eq!(request.scope.as_deref(), Some(authsignal::scopes::READ_AUTHENTICATORS));
+    assert_eq!(
+        request.scope.as_deref(),
+        Some(authsignal::scopes::READ_AUTHENTICATORS)
+    );
     assert_eq!(request.email, None);
 }

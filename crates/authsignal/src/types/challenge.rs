@@ -43,6 +43,7 @@ impl ValidateChallengeRequest {
 #[serde(rename_all = "camelCase", from = "ValidateChallengeWire")]
 pub struct ValidateChallengeResponse {
     /// Whether the token is genuine, unexpired and matches the given user and action.
+    /// A response without `isValid` decodes as `false`, so a malformed answer fails closed.
     pub is_valid: bool,
     /// The action's state; accept only `CHALLENGE_SUCCEEDED`.
     #[serde(skip_serializing_if = "Option::is_none")]

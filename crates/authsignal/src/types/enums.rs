@@ -141,21 +141,34 @@ mod tests {
 
     #[test]
     fn known_values_round_trip() {
-        let method: VerificationMethod = serde_json::from_str("\"EMAIL_MAGIC_LINK\"").expect("json");
+        let method: VerificationMethod =
+            serde_json::from_str("\"EMAIL_MAGIC_LINK\"").expect("json");
         assert_eq!(method, VerificationMethod::EmailMagicLink);
-        assert_eq!(serde_json::to_string(&method).expect("json"), "\"EMAIL_MAGIC_LINK\"");
+        assert_eq!(
+            serde_json::to_string(&method).expect("json"),
+            "\"EMAIL_MAGIC_LINK\""
+        );
     }
 
     #[test]
     fn unknown_values_are_kept_verbatim() {
         let state: ActionState = serde_json::from_str("\"CHALLENGE_INITIATED\"").expect("json");
-        assert_eq!(state, ActionState::Unknown("CHALLENGE_INITIATED".to_owned()));
-        assert_eq!(serde_json::to_string(&state).expect("json"), "\"CHALLENGE_INITIATED\"");
+        assert_eq!(
+            state,
+            ActionState::Unknown("CHALLENGE_INITIATED".to_owned())
+        );
+        assert_eq!(
+            serde_json::to_string(&state).expect("json"),
+            "\"CHALLENGE_INITIATED\""
+        );
         assert_eq!(state.to_string(), "CHALLENGE_INITIATED");
     }
 
     #[test]
     fn matching_is_case_sensitive() {
-        assert_eq!(SmsChannel::from("whatsapp"), SmsChannel::Unknown("whatsapp".to_owned()));
+        assert_eq!(
+            SmsChannel::from("whatsapp"),
+            SmsChannel::Unknown("whatsapp".to_owned())
+        );
     }
 }

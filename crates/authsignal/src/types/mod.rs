@@ -20,8 +20,8 @@ pub use action::{
 };
 pub use authenticator::{
     AaguidMapping, EnrollVerifiedAuthenticatorRequest, EnrollVerifiedAuthenticatorResponse,
-    ParsedUserAgent, UserAgentBrowser, UserAgentCpu, UserAgentDevice, UserAgentEngine,
-    UserAgentOs, UserAuthenticator, WebauthnCredential,
+    ParsedUserAgent, UserAgentBrowser, UserAgentCpu, UserAgentDevice, UserAgentEngine, UserAgentOs,
+    UserAuthenticator, WebauthnCredential,
 };
 pub use challenge::{ValidateChallengeRequest, ValidateChallengeResponse};
 pub use enums::{ActionState, SmsChannel, VerificationMethod};

@@ -23,7 +23,13 @@ pub fn expected_user_agent() -> String {
 
 /// A client for `server` whose retries wait only a millisecond, so retry tests stay fast.
 pub fn client_for(server: &MockServer) -> Client {
-    client_with_retries(server, RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(1) })
+    client_with_retries(
+        server,
+        RetryPolicy {
+            max_retries: 2,
+            base_delay: Duration::from_millis(1),
+        },
+    )
 }
 
 pub fn client_with_retries(server: &MockServer, policy: RetryPolicy) -> Client {
