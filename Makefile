@@ -1,0 +1,18 @@
+# The storefront's entry points. `make run` and `make test` are the README's two commands.
+.PHONY: run test tools dev build-release
+
+# Runs the storefront on the embedded default (SQLite + in-process Authsignal sandbox).
+run: tools
+	cargo leptos serve --release
+
+# Runs every test: Rust unit + integration, the official SDKs against the sandbox, Playwright.
+test: tools
+	./scripts/test.sh
+
+# Installs, idempotently, what the build needs.
+tools:
+	./scripts/install-tools.sh
+
+# Day-to-day development with live reload.
+dev: tools
+	cargo leptos watch

@@ -1,0 +1,33 @@
+import { expect, Page } from "@playwright/test";
+
+export const PASSWORD = "correct horse battery";
+
+/** A unique customer per test, so tests run in any order and in parallel. */
+export function newCustomer(prefix = "customer") {
+  const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  return { email: `${prefix}-${id}@example.com`, name: `Test ${prefix} ${id.slice(-4)}`, password: PASSWORD };
+}
+
+export type Customer = ReturnType<typeof newCustomer>;
+
+/** Page object for the account forms. */
+export async function signUp(page: Page, c: Customer) {
+  await page.goto("/signup");
+  await page.getByLabel("Email").fill(c.email);
+  await page.getByLabel("Name").fill(c.name);
+  await page.getByLabel("Password").fill(c.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+}
+
+export async function signIn(page: Page, c: Customer) {
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill(c.email);
+  await page.getByLabel("Password").fill(c.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+export async function signOut(page: Page) {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/$/);
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test of the project: Rust unit + integration tests, the official Authsignal
+# SDKs against the sandbox, and the Playwright journeys in Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+NEED_BROWSER=1 ./scripts/install-tools.sh
+
+# cargo-leptos builds with this flag; using it here too lets the tests reuse that build.
+export RUSTFLAGS="--cfg erase_components"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "building the site (server + wasm)"
+cargo leptos build
+
+step "Rust unit and integration tests"
+cargo nextest run --workspace --features ssr --no-fail-fast
+
+if [ -x crates/authsignal-sandbox/sdk-tests/run.sh ]; then
+  step "official Authsignal SDKs (Node, Python) against the sandbox"
+  crates/authsignal-sandbox/sdk-tests/run.sh
+fi
+
+step "Playwright journeys (Debian Chromium, headless)"
+(cd end2end && npm ci --silent --no-audit --no-fund && CI="${CI:-}" npx playwright test)

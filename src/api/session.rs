@@ -1,0 +1,51 @@
+//! Who is signed in, and what a form left behind after a failed post.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::AppError;
+
+/// The signed-in customer as the pages show them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub name: String,
+    pub email: String,
+}
+
+/// Which form a failed post came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FormName {
+    SignUp,
+    SignIn,
+}
+
+/// What the customer typed (never the password) and why it was refused, kept for one render.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormState {
+    pub error: String,
+    pub email: String,
+    pub name: String,
+}
+
+/// The signed-in customer, if any.
+#[server(endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<Customer>, AppError> {
+    use crate::server::{session::TypedSession, state::AppState};
+    let session = TypedSession::extract().await?;
+    let Some(user_id) = session.user_id().await? else {
+        return Ok(None);
+    };
+    let state = AppState::from_context()?;
+    let user = state.users.find_by_id(&user_id).await.map_err(|e| {
+        tracing::error!(error = %e, "loading the signed-in customer failed");
+        AppError::Internal
+    })?;
+    Ok(user.map(|u| Customer { name: u.display_name, email: u.email }))
+}
+
+/// Takes (and clears) what the last failed post of `form` left in the session.
+#[server(endpoint = "take_form_state")]
+pub async fn take_form_state(form: FormName) -> Result<Option<FormState>, AppError> {
+    use crate::server::session::TypedSession;
+    TypedSession::extract().await?.take_form_state(form).await
+}

@@ -1,0 +1,60 @@
+//! The HTML shell and the route table.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    SsrMode, StaticSegment,
+};
+
+use crate::components::{header::SiteHeader, signed_in::SignedIn};
+use crate::pages::{account::AccountPage, home::HomePage, not_found::NotFound, sign_in::SignInPage, sign_up::SignUpPage};
+
+/// The document every page renders into.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // Tokens come back in the address bar: never send them on in a Referer.
+                <meta name="referrer" content="strict-origin-when-cross-origin"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The storefront application: header plus routed pages.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    SignedIn::provide();
+
+    // Async SSR: every page arrives complete, so it works with JavaScript off.
+    view! {
+        <Stylesheet id="leptos" href="/pkg/storefront.css"/>
+        <Title formatter=|text| format!("{text} · Northwind Supply")/>
+        <Router>
+            <SiteHeader/>
+            <main class="page">
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("signup") view=SignUpPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("signin") view=SignInPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <p>"Northwind Supply · a demo storefront · two-step sign-in by Authsignal"</p>
+            </footer>
+        </Router>
+    }
+}

@@ -1,0 +1,9 @@
+//! Domain types that parse: once built, a value is known to be valid.
+
+mod display_name;
+mod email;
+pub mod password;
+
+pub use display_name::DisplayName;
+pub use email::Email;
+pub use password::Password;

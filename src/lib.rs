@@ -1,0 +1,17 @@
+//! The storefront: a Leptos app whose account page manages Authsignal authenticators.
+//! This file holds only the hydrate entry; everything else lives in the modules below.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod domain;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

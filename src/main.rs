@@ -1,0 +1,51 @@
+//! Server entry: configuration → state → router → serve, with graceful shutdown.
+
+#[cfg(feature = "ssr")]
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    use storefront::server::{config::Settings, site, startup, telemetry};
+
+    telemetry::init();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let leptos_options = match site::load_site_options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let addr = leptos_options.site_addr;
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("invalid configuration: LEPTOS_SITE_ADDR: cannot listen on {addr}: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let app = match startup::Application::build(settings.clone(), leptos_options, listener).await {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("start-up failed: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(%addr, base_url = %settings.origin(), "storefront listening");
+    match app.run_until(startup::shutdown_signal()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("server error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+pub fn main() {
+    // The browser entry is `hydrate()` in lib.rs.
+}

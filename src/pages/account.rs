@@ -1,0 +1,34 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+use crate::components::notice::{Notice, Tone};
+use crate::components::signed_in::SignedIn;
+
+/// `/account`: the customer's details. Signed-out visitors are sent to sign in
+/// (by the server on a full load, by this page on client-side navigation).
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let SignedIn(user) = SignedIn::use_context();
+    view! {
+        <Title text="Account settings"/>
+        <Suspense fallback=|| view! { <p>"Loading your account…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(customer)) => view! {
+                        <h1>"Account settings"</h1>
+                        <section class="card" aria-labelledby="profile-heading">
+                            <h2 id="profile-heading">"Profile"</h2>
+                            <dl class="details">
+                                <dt>"Name"</dt><dd>{customer.name}</dd>
+                                <dt>"Email"</dt><dd>{customer.email}</dd>
+                            </dl>
+                        </section>
+                    }.into_any(),
+                    Ok(None) => view! { <Redirect path="/signin?next=%2Faccount"/> }.into_any(),
+                    Err(e) => view! { <Notice tone=Tone::Error message=e.to_string()/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,132 @@
+//! Sign-up, sign-in and sign-out: plain HTML form posts answered with a 303 (post/redirect/get),
+//! so they behave the same with JavaScript on or off. A refused form keeps what was typed
+//! (never the password) in the session for the next render of the form.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::session::TypedSession;
+use super::state::AppState;
+use super::users::UserStoreError;
+use crate::api::session::{FormName, FormState};
+use crate::api::AppError;
+use crate::domain::{DisplayName, Email, Password};
+
+/// Fields default to empty so a missing field is a form error, not a rejection.
+#[derive(Deserialize)]
+pub struct SignUpForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// One message for both an unknown email and a wrong password: no account enumeration.
+pub const WRONG_CREDENTIALS: &str = "That email and password don't match an account.";
+pub const EMAIL_TAKEN: &str = "An account with this email already exists. Sign in instead.";
+
+/// Where to go after signing in: only a path on this site (no open redirect).
+pub fn safe_next(next: &str) -> &str {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    if local { next } else { "/account" }
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "account form failed");
+    (axum::http::StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal.to_string()).into_response()
+}
+
+async fn refuse(session: &TypedSession, form: FormName, state: FormState, back_to: String) -> Response {
+    match session.keep_form_state(form, state).await {
+        Ok(()) => Redirect::to(&back_to).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+#[tracing::instrument(name = "sign_up", skip_all)]
+pub async fn sign_up(State(state): State<AppState>, session: Session, Form(form): Form<SignUpForm>) -> Response {
+    let session = TypedSession(session);
+    let kept = |error: String| FormState { error, email: form.email.trim().to_string(), name: form.name.trim().to_string() };
+    let parsed = Email::parse(&form.email).and_then(|email| {
+        let name = DisplayName::parse(&form.name)?;
+        let password = Password::parse(form.password.clone())?;
+        Ok((email, name, password))
+    });
+    let (email, name, password) = match parsed {
+        Ok(values) => values,
+        Err(message) => return refuse(&session, FormName::SignUp, kept(message), "/signup".into()).await,
+    };
+    match state.users.create(&email, &name, password).await {
+        Ok(user) => {
+            tracing::info!(user_id = %user.id, "customer signed up");
+            match session.sign_in(&user.id).await {
+                Ok(()) => Redirect::to("/account").into_response(),
+                Err(e) => internal(e),
+            }
+        }
+        Err(UserStoreError::EmailTaken) => refuse(&session, FormName::SignUp, kept(EMAIL_TAKEN.into()), "/signup".into()).await,
+        Err(e) => internal(e),
+    }
+}
+
+#[tracing::instrument(name = "sign_in", skip_all)]
+pub async fn sign_in(State(state): State<AppState>, session: Session, Form(form): Form<SignInForm>) -> Response {
+    let session = TypedSession(session);
+    let next = safe_next(&form.next).to_string();
+    match state.users.authenticate(&form.email, form.password).await {
+        Ok(Some(user)) => match session.sign_in(&user.id).await {
+            Ok(()) => {
+                tracing::info!(user_id = %user.id, "customer signed in");
+                Redirect::to(&next).into_response()
+            }
+            Err(e) => internal(e),
+        },
+        Ok(None) => {
+            tracing::info!("sign-in refused");
+            let kept = FormState { error: WRONG_CREDENTIALS.into(), email: form.email.trim().to_string(), name: String::new() };
+            let back = format!("/signin?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+            refuse(&session, FormName::SignIn, kept, back).await
+        }
+        Err(e) => internal(e),
+    }
+}
+
+#[tracing::instrument(name = "sign_out", skip_all)]
+pub async fn sign_out(session: Session) -> Response {
+    match TypedSession(session).sign_out().await {
+        Ok(()) => Redirect::to("/").into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next("/account"), "/account");
+        assert_eq!(safe_next("/account?tab=security"), "/account?tab=security");
+        for bad in ["", "https://evil.example", "//evil.example", "/\\evil.example", "account", "/a\nb"] {
+            assert_eq!(safe_next(bad), "/account", "{bad:?}");
+        }
+    }
+}

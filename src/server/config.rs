@@ -1,0 +1,197 @@
+//! Typed settings, parsed once at start-up from the environment (DESIGN.md §2).
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use url::Url;
+
+/// Where the storefront reaches Authsignal.
+#[derive(Debug, Clone)]
+pub enum AuthsignalMode {
+    /// No secret key configured: the sandbox is mounted in-process at `/sandbox`.
+    EmbeddedSandbox {
+        secret_key: SecretString,
+        database_url: String,
+        test_hooks: bool,
+    },
+    /// A real tenant.
+    Tenant { secret_key: SecretString, api_url: Url },
+}
+
+/// Everything the server needs to know, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Public origin, used to build redirect URLs (never the request's Host header).
+    pub base_url: Url,
+    pub database_url: String,
+    pub authsignal: AuthsignalMode,
+    pub session_inactivity: Duration,
+    /// Sessions are kept in the database; Redis support comes with the scale-out work.
+    pub redis_url: Option<SecretString>,
+}
+
+/// A configuration problem, naming the variable so one log line says what to fix.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub reason: String,
+}
+
+fn invalid(variable: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError { variable, reason: reason.into() }
+}
+
+const DEFAULT_API_URL: &str = "https://api.authsignal.com/v1";
+const DEFAULT_SANDBOX_SECRET: &str = "sandbox-secret";
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let base_url = parse_origin(
+            "STOREFRONT_BASE_URL",
+            &lookup("STOREFRONT_BASE_URL").unwrap_or_else(|| "http://localhost:3000".into()),
+        )?;
+
+        let data_dir = lookup("STOREFRONT_DATA_DIR").unwrap_or_else(|| "data".into());
+        let database_url = lookup("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{data_dir}/storefront.db?mode=rwc"));
+        if !database_url.starts_with("sqlite:") {
+            return Err(invalid(
+                "DATABASE_URL",
+                "only sqlite: URLs are supported in this build (e.g. sqlite://data/storefront.db?mode=rwc)",
+            ));
+        }
+
+        let authsignal = match lookup("AUTHSIGNAL_SECRET_KEY") {
+            Some(secret) => {
+                let raw = lookup("AUTHSIGNAL_API_URL").unwrap_or_else(|| DEFAULT_API_URL.into());
+                let api_url = Url::parse(&raw)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some())
+                    .ok_or_else(|| invalid("AUTHSIGNAL_API_URL", "must be an http(s) URL such as https://api.authsignal.com/v1"))?;
+                AuthsignalMode::Tenant { secret_key: SecretString::from(secret), api_url }
+            }
+            None => AuthsignalMode::EmbeddedSandbox {
+                secret_key: SecretString::from(
+                    lookup("AUTHSIGNAL_SANDBOX_SECRET_KEY").unwrap_or_else(|| DEFAULT_SANDBOX_SECRET.into()),
+                ),
+                database_url: lookup("AUTHSIGNAL_SANDBOX_DATABASE_URL")
+                    .unwrap_or_else(|| format!("sqlite://{data_dir}/sandbox.db?mode=rwc")),
+                test_hooks: parse_flag("AUTHSIGNAL_SANDBOX_FAULTS", lookup("AUTHSIGNAL_SANDBOX_FAULTS"))?,
+            },
+        };
+
+        let session_inactivity = match lookup("STOREFRONT_SESSION_INACTIVITY_MINUTES") {
+            None => Duration::from_secs(12 * 60 * 60),
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|m| (1..=60 * 24 * 30).contains(m))
+                .map(|m| Duration::from_secs(m * 60))
+                .ok_or_else(|| invalid("STOREFRONT_SESSION_INACTIVITY_MINUTES", "must be a whole number of minutes between 1 and 43200"))?,
+        };
+
+        Ok(Settings {
+            base_url,
+            database_url,
+            authsignal,
+            session_inactivity,
+            redis_url: lookup("REDIS_URL").map(SecretString::from),
+        })
+    }
+
+    /// Cookies get `Secure` whenever the public origin is https.
+    pub fn cookies_secure(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    /// The base URL without a trailing slash, for building absolute links.
+    pub fn origin(&self) -> String {
+        self.base_url.as_str().trim_end_matches('/').to_string()
+    }
+}
+
+fn parse_origin(variable: &'static str, raw: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw.trim()).map_err(|e| invalid(variable, format!("not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(invalid(variable, "must be an http(s) origin such as https://shop.example.com"));
+    }
+    if url.query().is_some() || url.fragment().is_some() || url.path() != "/" {
+        return Err(invalid(variable, "must be an origin without path, query or fragment"));
+    }
+    Ok(url)
+}
+
+fn parse_flag(variable: &'static str, raw: Option<String>) -> Result<bool, ConfigError> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("0") | Some("false") => Ok(false),
+        Some("1") | Some("true") => Ok(true),
+        Some(_) => Err(invalid(variable, "must be 1/true or 0/false")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_to_the_embedded_sandbox_on_localhost() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.origin(), "http://localhost:3000");
+        assert!(!s.cookies_secure());
+        assert!(matches!(s.authsignal, AuthsignalMode::EmbeddedSandbox { .. }));
+        assert_eq!(s.database_url, "sqlite://data/storefront.db?mode=rwc");
+    }
+
+    #[test]
+    fn a_secret_key_selects_the_real_tenant() {
+        let s = settings(&[("AUTHSIGNAL_SECRET_KEY", "sk_live"), ("STOREFRONT_BASE_URL", "https://shop.example.com")]).unwrap();
+        match &s.authsignal {
+            AuthsignalMode::Tenant { secret_key, api_url } => {
+                assert_eq!(secret_key.expose_secret(), "sk_live");
+                assert_eq!(api_url.as_str(), "https://api.authsignal.com/v1");
+            }
+            other => panic!("expected tenant mode, got {other:?}"),
+        }
+        assert!(s.cookies_secure());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (var, value) in [
+            ("STOREFRONT_BASE_URL", "not a url"),
+            ("STOREFRONT_BASE_URL", "ftp://x"),
+            ("STOREFRONT_BASE_URL", "https://x/shop?y"),
+            ("DATABASE_URL", "mysql://x"),
+            ("STOREFRONT_SESSION_INACTIVITY_MINUTES", "soon"),
+            ("AUTHSIGNAL_SANDBOX_FAULTS", "maybe"),
+        ] {
+            let err = settings(&[(var, value)]).unwrap_err();
+            assert_eq!(err.variable, var);
+            assert!(err.to_string().contains(var));
+        }
+        let err = settings(&[("AUTHSIGNAL_SECRET_KEY", "sk_distinctive_value"), ("AUTHSIGNAL_API_URL", "nope")]).unwrap_err();
+        assert_eq!(err.variable, "AUTHSIGNAL_API_URL");
+        assert!(!err.to_string().contains("sk_distinctive_value"), "the secret must not appear in the error");
+    }
+
+    #[test]
+    fn debug_output_redacts_secrets() {
+        let s = settings(&[("AUTHSIGNAL_SECRET_KEY", "sk_live_topsecret")]).unwrap();
+        assert!(!format!("{s:?}").contains("topsecret"));
+    }
+}

@@ -1,0 +1,13 @@
+//! Server-only code: configuration, state, storage, sessions and the HTTP routes that are
+//! not Leptos pages. None of it is compiled into the wasm bundle.
+
+pub mod auth_routes;
+pub mod config;
+pub mod db;
+pub mod protect;
+pub mod session;
+pub mod site;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod users;

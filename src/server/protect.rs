@@ -1,0 +1,27 @@
+//! Pages only a signed-in customer may see: a signed-out visitor is sent to sign in first.
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+use super::session::TypedSession;
+
+/// Paths rendered by Leptos that need a signed-in customer.
+const PROTECTED: &[&str] = &["/account"];
+
+pub async fn require_sign_in(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    if request.method() == axum::http::Method::GET && PROTECTED.contains(&path.as_str()) {
+        let signed_in = match request.extensions().get::<Session>() {
+            Some(session) => TypedSession(session.clone()).user_id().await.ok().flatten().is_some(),
+            None => false,
+        };
+        if !signed_in {
+            // The query (which may hold a token) is dropped: it must not travel further.
+            let next = url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>();
+            return Redirect::to(&format!("/signin?next={next}")).into_response();
+        }
+    }
+    next.run(request).await
+}

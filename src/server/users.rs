@@ -1,0 +1,160 @@
+//! Customer accounts: storage and password checks.
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use sqlx::SqlitePool;
+
+use crate::domain::{DisplayName, Email, Password};
+
+/// A stored customer.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    #[sqlx(default)]
+    password_hash: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserStoreError {
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+/// Reads and writes customers.
+#[derive(Clone)]
+pub struct UserStore {
+    pool: SqlitePool,
+}
+
+/// A hash of a random throw-away password, so an unknown email costs as much as a wrong password.
+static DUMMY_HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+async fn dummy_hash() -> Result<String, UserStoreError> {
+    DUMMY_HASH
+        .get_or_try_init(|| async {
+            use rand::distributions::{Alphanumeric, DistString};
+            let throwaway = Alphanumeric.sample_string(&mut rand::thread_rng(), 24);
+            hash_password(Password::parse(throwaway).map_err(UserStoreError::Hashing)?).await
+        })
+        .await
+        .cloned()
+}
+
+impl UserStore {
+    pub fn new(pool: SqlitePool) -> Self {
+        UserStore { pool }
+    }
+
+    /// Creates a customer; the password is hashed on a blocking thread.
+    #[tracing::instrument(skip_all, fields(email = %email))]
+    pub async fn create(&self, email: &Email, name: &DisplayName, password: Password) -> Result<User, UserStoreError> {
+        let hash = hash_password(password).await?;
+        let id = new_user_id();
+        let now = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let inserted = sqlx::query(
+            "INSERT INTO users (id, email, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(email.as_str())
+        .bind(name.as_str())
+        .bind(&hash)
+        .bind(&now)
+        .execute(&self.pool)
+        .await;
+        match inserted {
+            Ok(_) => Ok(User { id, email: email.to_string(), display_name: name.to_string(), password_hash: hash }),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(UserStoreError::EmailTaken),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn find_by_id(&self, id: &str) -> Result<Option<User>, UserStoreError> {
+        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn find_by_email(&self, email: &Email) -> Result<Option<User>, UserStoreError> {
+        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash FROM users WHERE email = ?")
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// The customer whose email and password these are, or `None` — the same work either way.
+    #[tracing::instrument(skip_all)]
+    pub async fn authenticate(&self, email: &str, password: String) -> Result<Option<User>, UserStoreError> {
+        let user = match Email::parse(email) {
+            Ok(email) => sqlx::query_as::<_, User>("SELECT id, email, display_name, password_hash FROM users WHERE email = ?")
+                .bind(email.as_str())
+                .fetch_optional(&self.pool)
+                .await?,
+            Err(_) => None,
+        };
+        let hash = match &user {
+            Some(u) => u.password_hash.clone(),
+            None => dummy_hash().await?,
+        };
+        let matches = verify_password(password, hash).await?;
+        Ok(user.filter(|_| matches).map(|mut u| {
+            u.password_hash.clear();
+            u
+        }))
+    }
+}
+
+/// Opaque, unguessable, and safe to hand to Authsignal as the user id.
+fn new_user_id() -> String {
+    use rand::Rng;
+    let bytes: [u8; 16] = rand::thread_rng().gen();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("usr_{hex}")
+}
+
+async fn hash_password(password: Password) -> Result<String, UserStoreError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.expose().as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| UserStoreError::Hashing(e.to_string()))
+    })
+    .await
+    .map_err(|e| UserStoreError::Hashing(e.to_string()))?
+}
+
+async fn verify_password(password: String, hash: String) -> Result<bool, UserStoreError> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&hash).map_err(|e| UserStoreError::Hashing(e.to_string()))?;
+        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .map_err(|e| UserStoreError::Hashing(e.to_string()))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn dummy_hash_is_a_valid_argon2_hash_that_matches_nothing_typed() {
+        let hash = dummy_hash().await.unwrap();
+        assert!(!verify_password("anything at all".into(), hash).await.unwrap());
+    }
+
+    #[test]
+    fn user_ids_are_unique_and_url_safe() {
+        let a = new_user_id();
+        assert_ne!(a, new_user_id());
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    }
+}

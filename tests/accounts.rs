@@ -1,0 +1,180 @@
+//! Black-box tests of sign-up, sign-in, sign-out and the protected account page.
+
+mod support;
+
+use support::{location, new_client, spawn_app, spawn_app_with, unique_email};
+
+const PASSWORD: &str = "correct horse battery";
+
+#[tokio::test]
+async fn signing_up_signs_the_customer_in_and_shows_their_account() {
+    let app = spawn_app().await;
+    let email = unique_email();
+
+    let response = app.sign_up(&email, "Ada Lovelace", PASSWORD).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/account");
+
+    let html = app.get_html("/account").await;
+    assert!(html.contains("Ada Lovelace"), "name shown");
+    assert!(html.contains(&email), "email shown");
+}
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_sign_in_and_come_back_to_the_account() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    app.sign_up(&email, "Grace", PASSWORD).await;
+    app.post_form("/signout", &[]).await;
+
+    let response = app.get("/account?token=secret-token").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/signin?next=%2Faccount", "the token is dropped");
+
+    let html = app.get_html("/signin?next=%2Faccount").await;
+    assert!(html.contains(r#"name="next" value="/account""#));
+    let response = app.post_form("/signin", &[("email", &email), ("password", PASSWORD), ("next", "/account")]).await;
+    assert_eq!(location(&response), "/account");
+    assert!(app.get_html("/account").await.contains("Grace"));
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let app = spawn_app().await;
+    app.sign_up(&unique_email(), "Alan", PASSWORD).await;
+    assert_eq!(app.get("/account").await.status(), 200);
+
+    let response = app.post_form("/signout", &[]).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/");
+    assert_eq!(app.get("/account").await.status(), 303);
+}
+
+#[tokio::test]
+async fn a_duplicate_email_is_refused_with_a_message_and_keeps_what_was_typed() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    app.sign_up(&email, "First", PASSWORD).await;
+    app.post_form("/signout", &[]).await;
+
+    let response = app.sign_up(&email.to_uppercase(), "Second Person", PASSWORD).await;
+    assert_eq!(location(&response), "/signup");
+    let html = app.get_html("/signup").await;
+    assert!(html.contains("An account with this email already exists"));
+    assert!(html.contains(&format!(r#"value="{}""#, email.to_uppercase())), "email kept");
+    assert!(html.contains(r#"value="Second Person""#), "name kept");
+    assert!(!html.contains(PASSWORD), "password never echoed");
+
+    // The message is shown once, not forever.
+    assert!(!app.get_html("/signup").await.contains("already exists"));
+}
+
+#[tokio::test]
+async fn invalid_sign_up_input_gets_a_clear_message() {
+    let app = spawn_app().await;
+    for (email, name, password, message) in [
+        ("not-an-email", "Ada", PASSWORD, "Enter an email address like"),
+        (&unique_email() as &str, "   ", PASSWORD, "Enter your name."),
+        (&unique_email() as &str, "Ada", "short", "Use at least 10 characters"),
+    ] {
+        let response = app.sign_up(email, name, password).await;
+        assert_eq!(location(&response), "/signup");
+        let html = app.get_html("/signup").await;
+        assert!(html.contains(message), "expected {message:?}");
+    }
+    // A post with fields missing is a form error too, not a crash.
+    let response = app.post_form("/signup", &[("email", "x@example.com")]).await;
+    assert_eq!(response.status(), 303);
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_message() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    app.post_form("/signout", &[]).await;
+
+    let mut messages = Vec::new();
+    for (email, password) in [(email.as_str(), "wrong password!"), ("nobody@example.com", PASSWORD)] {
+        let response = app.sign_in(email, password).await;
+        assert_eq!(response.status(), 303);
+        assert!(location(&response).starts_with("/signin"));
+        let html = app.get_html("/signin").await;
+        assert!(html.contains("That email and password don&#39;t match an account.") || html.contains("That email and password don't match an account."));
+        assert!(html.contains(&format!(r#"value="{email}""#)), "email kept");
+        messages.push(html.contains("match an account"));
+    }
+    assert_eq!(app.get("/account").await.status(), 303, "still signed out");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_lax() {
+    let app = spawn_app().await;
+    let response = app.sign_up(&unique_email(), "Ada", PASSWORD).await;
+    let cookie = response.headers().get("set-cookie").expect("session cookie").to_str().unwrap().to_string();
+    assert!(cookie.starts_with("storefront_session="));
+    assert!(cookie.contains("HttpOnly"));
+    assert!(cookie.contains("SameSite=Lax"));
+    assert!(!cookie.contains("Secure"), "plain http in development");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_when_the_site_is_https() {
+    let app = spawn_app_with(&[("STOREFRONT_BASE_URL", "https://shop.example.com")]).await;
+    let response = app.sign_up(&unique_email(), "Ada", PASSWORD).await;
+    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cookie.contains("Secure"));
+}
+
+#[tokio::test]
+async fn signing_in_gives_a_new_session_id() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    app.post_form("/signout", &[]).await;
+
+    // A failed attempt creates a session (it keeps the typed email).
+    let failed = app.sign_in(&email, "wrong password!").await;
+    let before = failed.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+    let ok = app.sign_in(&email, PASSWORD).await;
+    let after = ok.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+    assert_ne!(before, after);
+
+    // The pre-sign-in id is not signed in.
+    let stale = new_client();
+    let response = stale.get(app.url("/account")).header("cookie", before).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+}
+
+#[tokio::test]
+async fn sign_in_never_redirects_off_site() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    app.post_form("/signout", &[]).await;
+    let response = app.post_form("/signin", &[("email", &email), ("password", PASSWORD), ("next", "https://evil.example/")]).await;
+    assert_eq!(location(&response), "/account");
+}
+
+#[tokio::test]
+async fn names_are_escaped_in_pages() {
+    let app = spawn_app().await;
+    app.sign_up(&unique_email(), "<script>alert(1)</script>", PASSWORD).await;
+    let html = app.get_html("/account").await;
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(html.contains("&lt;script&gt;"));
+}
+
+#[tokio::test]
+async fn the_shop_and_forms_render() {
+    let app = spawn_app().await;
+    let home = app.get_html("/").await;
+    assert!(home.contains("Sign in") && home.contains("Featured"));
+    let signup = app.get_html("/signup").await;
+    for label in [">Email<", ">Name<", ">Password<", "Create account"] {
+        assert!(signup.contains(label), "sign-up page has {label}");
+    }
+    let signin = app.get_html("/signin").await;
+    assert!(signin.contains(">Email<") && signin.contains(">Sign in<"));
+    assert_eq!(app.get("/no-such-page").await.status(), 404);
+}
