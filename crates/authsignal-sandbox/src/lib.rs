@@ -1,1 +1,118 @@
-//! Offline Authsignal-compatible sandbox (filled by its own issue).
+//! An offline, Authsignal-compatible sandbox: the Server API subset the storefront uses
+//! (under `/v1`), the pre-built UI (enrollment, challenge, authenticator settings), and a
+//! dev outbox where codes land instead of being sent.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), authsignal_sandbox::SandboxError> {
+//! use authsignal_sandbox::{Sandbox, SandboxConfig};
+//! let sandbox = Sandbox::start(SandboxConfig {
+//!     secret_key: "sandbox-secret".into(),
+//!     public_url: "http://localhost:3000/sandbox".into(),
+//!     database_url: "sqlite://data/sandbox.db?mode=rwc".into(),
+//!     test_hooks: false,
+//! })
+//! .await?;
+//! let app: axum::Router = axum::Router::new().nest("/sandbox", sandbox.router());
+//! # Ok(()) }
+//! ```
+
+mod api;
+mod clock;
+mod domain;
+mod faults;
+mod ids;
+mod otp;
+mod outbox;
+mod state;
+mod store;
+mod test_hooks;
+mod token;
+mod totp;
+mod ui;
+
+use std::sync::Arc;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+
+use crate::clock::SandboxClock;
+use crate::faults::Faults;
+use crate::state::{AppState, Shared};
+use crate::store::Store;
+use crate::token::TokenSigner;
+
+/// How the sandbox is set up.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// The tenant secret key the API's Basic auth expects (also signs tokens).
+    pub secret_key: String,
+    /// Where the sandbox is reachable from a browser, without a trailing slash, e.g.
+    /// `http://localhost:3000/sandbox`. Every link, form action and redirect in the
+    /// pre-built UI is built from it, never from the request's Host header.
+    pub public_url: String,
+    /// The sandbox's own SQLite database, e.g. `sqlite://data/sandbox.db?mode=rwc`.
+    pub database_url: String,
+    /// Enables fault injection (`/_faults`) and the clock hook (`/_test/clock`).
+    pub test_hooks: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("sandbox configuration: {0}")]
+    Config(String),
+    #[error("sandbox database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("sandbox database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// A running sandbox: its state, ready to be served by [`Sandbox::router`].
+pub struct Sandbox {
+    state: AppState,
+}
+
+impl Sandbox {
+    /// Connects to (and creates) the database and applies the migrations.
+    pub async fn start(mut config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        if config.secret_key.is_empty() {
+            return Err(SandboxError::Config("the secret key must not be empty".into()));
+        }
+        let public_url = url::Url::parse(&config.public_url)
+            .map_err(|e| SandboxError::Config(format!("public URL {:?} is not a URL: {e}", config.public_url)))?;
+        if !matches!(public_url.scheme(), "http" | "https") {
+            return Err(SandboxError::Config(format!("public URL {:?} must be http or https", config.public_url)));
+        }
+        config.public_url = config.public_url.trim_end_matches('/').to_owned();
+        let store = Store::open(&config.database_url).await?;
+        Ok(Sandbox { state: shared_state(config, store, Arc::new(SystemClock)) })
+    }
+
+    /// Replaces the time source (tests use a [`ManualClock`]).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Sandbox { state: shared_state(self.state.config.clone(), self.state.store.clone(), clock) }
+    }
+
+    /// The API (`/v1`), pre-built UI (`/ui`), outbox (`/outbox`) and, with test hooks,
+    /// `/_faults` and `/_test/clock`. Nest it wherever `public_url` points.
+    pub fn router(&self) -> axum::Router {
+        let state = self.state.clone();
+        let mut router = axum::Router::new()
+            .nest("/v1", api::router(state.clone()))
+            .merge(ui::router())
+            .merge(outbox::router());
+        if state.config.test_hooks {
+            router = router.merge(faults::router()).merge(test_hooks::router());
+        }
+        router.with_state(state)
+    }
+}
+
+/// Routers made from one sandbox share its clock offsets and faults.
+fn shared_state(config: SandboxConfig, store: Store, clock: Arc<dyn Clock>) -> AppState {
+    Arc::new(Shared {
+        signer: TokenSigner::new(&config.secret_key),
+        clock: SandboxClock::new(clock),
+        faults: Faults::default(),
+        store,
+        config,
+    })
+}

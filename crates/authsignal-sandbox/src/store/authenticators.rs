@@ -1,0 +1,160 @@
+use sqlx::FromRow;
+
+use super::Store;
+use crate::ids::new_uuid;
+
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct AuthenticatorRow {
+    pub authenticator_id: String,
+    pub user_id: String,
+    pub verification_method: String,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub totp_secret: Option<String>,
+    pub last_totp_step: Option<i64>,
+    pub created_at: i64,
+    pub verified_at: Option<i64>,
+    pub last_verified_at: Option<i64>,
+}
+
+/// A verified authenticator about to be stored.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NewAuthenticator {
+    pub user_id: String,
+    pub verification_method: String,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub totp_secret: Option<String>,
+    pub last_totp_step: Option<i64>,
+    pub make_default: bool,
+}
+
+impl Store {
+    pub(crate) async fn list_authenticators(&self, user_id: &str) -> sqlx::Result<Vec<AuthenticatorRow>> {
+        sqlx::query_as("SELECT * FROM authenticators WHERE user_id = ? ORDER BY created_at, rowid")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// Stores a verified authenticator. A user holds one authenticator per method, so
+    /// enrolling a method again replaces its address / secret and keeps its id.
+    pub(crate) async fn enroll_authenticator(&self, new: &NewAuthenticator, now_ms: i64) -> sqlx::Result<AuthenticatorRow> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT(user_id) DO NOTHING")
+            .bind(&new.user_id)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        let existing: Option<(String,)> =
+            sqlx::query_as("SELECT authenticator_id FROM authenticators WHERE user_id = ? AND verification_method = ?")
+                .bind(&new.user_id)
+                .bind(&new.verification_method)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let row: AuthenticatorRow = match existing {
+            Some((id,)) => {
+                sqlx::query_as(
+                    "UPDATE authenticators SET email = ?, phone_number = ?, totp_secret = ?, last_totp_step = ?,
+                        verified_at = ?, last_verified_at = ?
+                     WHERE authenticator_id = ? RETURNING *",
+                )
+                .bind(&new.email)
+                .bind(&new.phone_number)
+                .bind(&new.totp_secret)
+                .bind(new.last_totp_step)
+                .bind(now_ms)
+                .bind(now_ms)
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?
+            }
+            None => {
+                sqlx::query_as(
+                    "INSERT INTO authenticators (authenticator_id, user_id, verification_method, email, phone_number,
+                        totp_secret, last_totp_step, created_at, verified_at, last_verified_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+                )
+                .bind(new_uuid())
+                .bind(&new.user_id)
+                .bind(&new.verification_method)
+                .bind(&new.email)
+                .bind(&new.phone_number)
+                .bind(&new.totp_secret)
+                .bind(new.last_totp_step)
+                .bind(now_ms)
+                .bind(now_ms)
+                .bind(now_ms)
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
+        // The first method enrolled becomes the default, as does one asked for explicitly.
+        sqlx::query(
+            "UPDATE users SET default_verification_method = ?
+             WHERE user_id = ? AND (? OR default_verification_method IS NULL
+                OR default_verification_method NOT IN (SELECT verification_method FROM authenticators WHERE user_id = ?))",
+        )
+        .bind(&new.verification_method)
+        .bind(&new.user_id)
+        .bind(new.make_default)
+        .bind(&new.user_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Deletes one of the user's authenticators; false when the user has no such
+    /// authenticator (including one that belongs to someone else).
+    pub(crate) async fn delete_authenticator(&self, user_id: &str, authenticator_id: &str) -> sqlx::Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let deleted = sqlx::query("DELETE FROM authenticators WHERE user_id = ? AND authenticator_id = ?")
+            .bind(user_id)
+            .bind(authenticator_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0;
+        // Keep the default pointing at something the user still has.
+        sqlx::query(
+            "UPDATE users SET default_verification_method =
+                (SELECT verification_method FROM authenticators WHERE user_id = ? ORDER BY created_at, rowid LIMIT 1)
+             WHERE user_id = ? AND (default_verification_method IS NULL
+                OR default_verification_method NOT IN (SELECT verification_method FROM authenticators WHERE user_id = ?))",
+        )
+        .bind(user_id)
+        .bind(user_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    /// Records a successful challenge with this authenticator.
+    pub(crate) async fn touch_authenticator(&self, authenticator_id: &str, now_ms: i64) -> sqlx::Result<()> {
+        sqlx::query("UPDATE authenticators SET last_verified_at = ? WHERE authenticator_id = ?")
+            .bind(now_ms)
+            .bind(authenticator_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Marks a TOTP step as used; false if it (or a later one) was already used, which
+    /// makes a concurrent replay lose the race.
+    pub(crate) async fn claim_totp_step(&self, authenticator_id: &str, step: i64) -> sqlx::Result<bool> {
+        let claimed = sqlx::query(
+            "UPDATE authenticators SET last_totp_step = ?
+             WHERE authenticator_id = ? AND (last_totp_step IS NULL OR last_totp_step < ?)",
+        )
+        .bind(step)
+        .bind(authenticator_id)
+        .bind(step)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(claimed > 0)
+    }
+}

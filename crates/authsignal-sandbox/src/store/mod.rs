@@ -1,0 +1,49 @@
+//! The sandbox's SQLite state: its own database file and its own migrations.
+
+mod actions;
+mod authenticators;
+mod codes;
+mod outbox;
+mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::SqlitePool;
+
+pub(crate) use actions::{ActionKey, ActionRow};
+pub(crate) use authenticators::{AuthenticatorRow, NewAuthenticator};
+pub(crate) use codes::{NewCode, OtpCodeRow, PURPOSE_CHALLENGE, PURPOSE_ENROLL};
+pub(crate) use outbox::OutboxRow;
+pub(crate) use users::{UserPatch, UserRow};
+
+use crate::SandboxError;
+
+#[derive(Clone)]
+pub(crate) struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and applies the sandbox migrations.
+    pub(crate) async fn open(database_url: &str) -> Result<Store, SandboxError> {
+        let options = SqliteConnectOptions::from_str(database_url)
+            .map_err(|e| SandboxError::Config(format!("invalid database URL {database_url:?}: {e}")))?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(5));
+        // SQLite won't create missing directories itself.
+        if let Some(parent) = Path::new(options.get_filename()).parent() {
+            if !parent.as_os_str().is_empty() && options.get_filename() != Path::new(":memory:") {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| SandboxError::Config(format!("cannot create {}: {e}", parent.display())))?;
+            }
+        }
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool })
+    }
+}

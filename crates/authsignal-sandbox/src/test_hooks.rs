@@ -1,0 +1,49 @@
+//! Test-only hooks (routed only when test hooks are on): move the sandbox clock.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::json;
+use time::format_description::well_known::Rfc3339;
+
+use crate::api::response::{json, ApiJson};
+use crate::state::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Advance {
+    #[serde(default)]
+    seconds: i64,
+    /// Only this user's clock moves, so parallel tests don't expire each other's tokens.
+    user_id: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Whose {
+    user_id: Option<String>,
+}
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/_test/clock", get(read_clock)).route("/_test/clock/advance", post(advance_clock))
+}
+
+async fn advance_clock(State(state): State<AppState>, ApiJson(body): ApiJson<Advance>) -> Response {
+    state.clock.advance(body.seconds, body.user_id.as_deref());
+    clock_json(&state, body.user_id.as_deref())
+}
+
+async fn read_clock(State(state): State<AppState>, Query(whose): Query<Whose>) -> Response {
+    clock_json(&state, whose.user_id.as_deref())
+}
+
+fn clock_json(state: &AppState, user_id: Option<&str>) -> Response {
+    let now = match user_id {
+        Some(user_id) => state.clock.now_for(user_id),
+        None => state.clock.now(),
+    };
+    json(StatusCode::OK, &json!({ "now": now.format(&Rfc3339).unwrap_or_default(), "unixSeconds": now.unix_timestamp() }))
+}

@@ -1,0 +1,179 @@
+//! Tokens the sandbox hands out: compact HS256 JWTs signed with the tenant secret key,
+//! so they look like Authsignal's and nobody can mint or alter one without the key.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// `{"alg":"HS256","typ":"JWT"}`, the only header the sandbox issues or accepts.
+const HEADER_JSON: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+
+/// What a token is for: the app-facing token from track / the redirect back, or the
+/// pre-built UI's own session token that rides in its links and forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum TokenKind {
+    Action,
+    Ui,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Claims {
+    /// The user id.
+    pub sub: String,
+    #[serde(rename = "actionCode")]
+    pub action_code: String,
+    #[serde(rename = "idempotencyKey")]
+    pub idempotency_key: String,
+    pub scope: String,
+    pub kind: TokenKind,
+    /// Issued at / expires at, unix seconds.
+    pub iat: i64,
+    pub exp: i64,
+}
+
+impl Claims {
+    pub(crate) fn is_expired(&self, now: OffsetDateTime) -> bool {
+        now.unix_timestamp() >= self.exp
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum TokenError {
+    #[error("the token is malformed")]
+    Malformed,
+    #[error("the token's signature does not match")]
+    BadSignature,
+}
+
+/// Signs and checks tokens with the tenant secret key.
+#[derive(Clone)]
+pub(crate) struct TokenSigner {
+    key: Vec<u8>,
+}
+
+impl TokenSigner {
+    pub(crate) fn new(secret_key: &str) -> Self {
+        // Domain-separated so a token signature can never double as anything else.
+        let mut key = b"authsignal-sandbox/token/v1/".to_vec();
+        key.extend_from_slice(secret_key.as_bytes());
+        Self { key }
+    }
+
+    pub(crate) fn sign(&self, claims: &Claims) -> String {
+        let header = URL_SAFE_NO_PAD.encode(HEADER_JSON);
+        // Serialising a struct of strings and integers cannot fail.
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
+        let signing_input = format!("{header}.{payload}");
+        let signature = self.signature(&signing_input);
+        format!("{signing_input}.{signature}")
+    }
+
+    /// Checks the signature and decodes the claims. Expiry is the caller's to check,
+    /// against the sandbox clock.
+    pub(crate) fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let mut parts = token.split('.');
+        let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TokenError::Malformed);
+        };
+        if header != URL_SAFE_NO_PAD.encode(HEADER_JSON) {
+            return Err(TokenError::Malformed);
+        }
+        // Compare the encoded form, so there is exactly one valid spelling of a signature.
+        let expected = self.signature(&format!("{header}.{payload}"));
+        if !bool::from(expected.as_bytes().ct_eq(signature.as_bytes())) {
+            return Err(TokenError::BadSignature);
+        }
+        let json = URL_SAFE_NO_PAD.decode(payload).map_err(|_| TokenError::Malformed)?;
+        serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)
+    }
+
+    fn signature(&self, signing_input: &str) -> String {
+        let mut mac = HmacSha256::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(signing_input.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn claims() -> Claims {
+        Claims {
+            sub: "user-1".into(),
+            action_code: "manage".into(),
+            idempotency_key: "key-1".into(),
+            scope: "read:authenticators".into(),
+            kind: TokenKind::Action,
+            iat: 1_767_225_600,
+            exp: 1_767_226_200,
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let signer = TokenSigner::new("secret");
+        let token = signer.sign(&claims());
+        assert!(token.starts_with("eyJ"));
+        assert_eq!(signer.verify(&token), Ok(claims()));
+    }
+
+    #[test]
+    fn another_key_does_not_verify() {
+        let token = TokenSigner::new("secret").sign(&claims());
+        assert_eq!(TokenSigner::new("other").verify(&token), Err(TokenError::BadSignature));
+    }
+
+    #[test]
+    fn expiry_is_inclusive_of_the_exp_second() {
+        let c = claims();
+        assert!(!c.is_expired(OffsetDateTime::from_unix_timestamp(c.exp - 1).unwrap()));
+        assert!(c.is_expired(OffsetDateTime::from_unix_timestamp(c.exp).unwrap()));
+    }
+
+    proptest! {
+        #[test]
+        fn any_single_character_change_fails(index in 0usize..400, replacement in any::<char>()) {
+            let signer = TokenSigner::new("secret");
+            let token = signer.sign(&claims());
+            let index = index % token.len();
+            let original = token.as_bytes()[index] as char;
+            prop_assume!(replacement != original);
+            let mut tampered: String = token.chars().take(index).collect();
+            tampered.push(replacement);
+            tampered.extend(token.chars().skip(index + 1));
+            prop_assert!(signer.verify(&tampered).is_err());
+        }
+
+        #[test]
+        fn changed_claims_under_the_old_signature_fail(user in "[a-zA-Z0-9_-]{1,20}", exp_delta in 1i64..100_000) {
+            let signer = TokenSigner::new("secret");
+            let token = signer.sign(&claims());
+            let signature = token.rsplit('.').next().unwrap_or_default().to_owned();
+            let mut forged = claims();
+            forged.sub = format!("{user}x");
+            forged.exp += exp_delta;
+            let forged_token = signer.sign(&forged);
+            let (unsigned, _) = forged_token.rsplit_once('.').unwrap_or_default();
+            prop_assert!(signer.verify(&format!("{unsigned}.{signature}")).is_err());
+        }
+
+        #[test]
+        fn truncation_and_extension_fail(cut in 1usize..200, suffix in "[A-Za-z0-9_.-]{1,8}") {
+            let signer = TokenSigner::new("secret");
+            let token = signer.sign(&claims());
+            let cut = cut % token.len();
+            prop_assert!(signer.verify(&token[..token.len() - cut.max(1)]).is_err());
+            prop_assert!(signer.verify(&format!("{token}{suffix}")).is_err());
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Email / SMS codes in the UI: sending them (to the outbox), checking guesses, and
+//! the "enter your code" form shared by enrollment and challenge.
+
+use super::context::{UiContext, UiError};
+use super::html::{alert, escape, notice};
+use crate::clock::to_millis;
+use crate::domain::Method;
+use crate::otp::{check_code, generate_code, CodeCheck, IssuedCode, CODE_LIFETIME, MAX_FAILED_ATTEMPTS};
+use crate::store::{NewCode, OtpCodeRow};
+
+/// Issues a new code for this action and drops it in the outbox.
+pub(crate) async fn send_code(
+    ctx: &UiContext,
+    purpose: &str,
+    method: Method,
+    destination: &str,
+    authenticator_id: Option<&str>,
+) -> Result<OtpCodeRow, UiError> {
+    let channel = method.outbox_channel().ok_or(UiError::Internal)?;
+    let code = generate_code();
+    let row = ctx
+        .state
+        .store
+        .issue_code(&NewCode {
+            action: &ctx.key(),
+            purpose,
+            verification_method: method.as_str(),
+            destination,
+            authenticator_id,
+            code: &code,
+            channel,
+            now_ms: ctx.now_ms(),
+            expires_at_ms: to_millis(ctx.now + CODE_LIFETIME),
+        })
+        .await?;
+    tracing::info!(channel, "sandbox code delivered to the outbox");
+    Ok(row)
+}
+
+/// Checks one guess and records what it cost (a failed attempt, or the code used up).
+pub(crate) async fn check_guess(ctx: &UiContext, issued: &OtpCodeRow, submitted: &str) -> Result<CodeCheck, UiError> {
+    let outcome = check_code(
+        &IssuedCode {
+            code: &issued.code,
+            failed_attempts: issued.failed_attempts,
+            expires_at_ms: issued.expires_at,
+            consumed: issued.consumed_at.is_some(),
+        },
+        submitted,
+        ctx.now_ms(),
+    );
+    let store = &ctx.state.store;
+    match outcome {
+        CodeCheck::Accepted => {
+            if !store.consume_code(issued.id, MAX_FAILED_ATTEMPTS, ctx.now_ms()).await? {
+                // Someone else used it (or burnt it) a moment ago.
+                return Ok(CodeCheck::AlreadyUsed);
+            }
+        }
+        CodeCheck::Wrong { .. } => store.record_failed_attempt(issued.id).await?,
+        // The guess that used up the last attempt still counts.
+        CodeCheck::TooManyAttempts if issued.failed_attempts < MAX_FAILED_ATTEMPTS => store.record_failed_attempt(issued.id).await?,
+        CodeCheck::TooManyAttempts | CodeCheck::Expired | CodeCheck::AlreadyUsed => {}
+    }
+    Ok(outcome)
+}
+
+/// What to tell the user after a guess that didn't work.
+pub(crate) fn failure_message(outcome: CodeCheck) -> Option<String> {
+    match outcome {
+        CodeCheck::Accepted => None,
+        CodeCheck::Wrong { attempts_left } => Some(format!(
+            "That code isn't right. You have {attempts_left} {} left.",
+            if attempts_left == 1 { "attempt" } else { "attempts" }
+        )),
+        CodeCheck::TooManyAttempts => Some(
+            "Too many incorrect attempts. This code can no longer be used — send a new code and try again.".to_owned(),
+        ),
+        CodeCheck::Expired => Some("This code has expired. Send a new code and try again.".to_owned()),
+        CodeCheck::AlreadyUsed => Some("This code has already been used. Send a new code and try again.".to_owned()),
+    }
+}
+
+/// The state of the latest code, said before any guess (e.g. on reload).
+pub(crate) fn standing_problem(ctx: &UiContext, issued: &OtpCodeRow) -> Option<String> {
+    if issued.failed_attempts >= MAX_FAILED_ATTEMPTS {
+        failure_message(CodeCheck::TooManyAttempts)
+    } else if ctx.now_ms() >= issued.expires_at {
+        failure_message(CodeCheck::Expired)
+    } else {
+        None
+    }
+}
+
+/// `ja•••@example.com`, `•••• 0123`: enough to recognise, as Authsignal shows it.
+pub(crate) fn masked(destination: &str) -> String {
+    if let Some((local, domain)) = destination.split_once('@') {
+        let shown: String = local.chars().take(2).collect();
+        return format!("{shown}•••@{domain}");
+    }
+    let digits: Vec<char> = destination.chars().filter(char::is_ascii_digit).collect();
+    let tail: String = digits[digits.len().saturating_sub(4)..].iter().collect();
+    format!("•••• {tail}")
+}
+
+/// The parts of a code-entry screen.
+pub(crate) struct CodeScreen<'a> {
+    pub intro: String,
+    pub submit_path: &'a str,
+    pub resend_path: Option<&'a str>,
+    pub authenticator_id: Option<&'a str>,
+    pub problem: Option<String>,
+    pub info: Option<String>,
+}
+
+/// The "Verification code" + "Verify" form, with "Send a new code" when codes are sent.
+pub(crate) fn code_form_html(ctx: &UiContext, screen: &CodeScreen<'_>) -> String {
+    let authenticator_field = screen
+        .authenticator_id
+        .map(|id| format!(r#"<input type="hidden" name="authenticatorId" value="{}">"#, escape(id)))
+        .unwrap_or_default();
+    let resend = screen
+        .resend_path
+        .map(|path| {
+            format!(
+                r#"<form method="post" action="{action}">{token}{authenticator_field}<button type="submit" class="secondary wide">Send a new code</button></form>"#,
+                action = escape(&ctx.action_url(path)),
+                token = ctx.hidden_token(),
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        r#"{info}{problem}<p>{intro}</p>
+<form method="post" action="{action}" novalidate>
+{token}{authenticator_field}
+<label for="code">Verification code</label>
+<input type="text" id="code" name="code" class="code" inputmode="numeric" autocomplete="one-time-code" maxlength="12" autofocus>
+<button type="submit" class="wide">Verify</button>
+</form>
+<div class="stack" style="margin-top:10px">{resend}</div>"#,
+        info = screen.info.as_deref().map(notice).unwrap_or_default(),
+        problem = screen.problem.as_deref().map(alert).unwrap_or_default(),
+        intro = screen.intro,
+        action = escape(&ctx.action_url(screen.submit_path)),
+        token = ctx.hidden_token(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked;
+
+    #[test]
+    fn masks_addresses() {
+        assert_eq!(masked("jane@example.com"), "ja•••@example.com");
+        assert_eq!(masked("+64215550123"), "•••• 0123");
+    }
+}

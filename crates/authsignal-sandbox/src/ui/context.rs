@@ -1,0 +1,254 @@
+//! One pre-built UI request: who it is for (from the signed UI token), what they have,
+//! what they may change, and how the UI ends (the redirect back to the app).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use time::{Duration, OffsetDateTime};
+
+use super::html::{escape, page};
+use crate::api::ACTION_TOKEN_LIFETIME;
+use crate::clock::to_millis;
+use crate::domain::{scope_bypasses_challenge, scope_grants, Permission};
+use crate::state::AppState;
+use crate::store::{ActionKey, ActionRow, AuthenticatorRow, UserRow};
+use crate::token::{Claims, TokenKind};
+
+/// How long after a challenge in the UI the user may change their authenticators.
+pub(crate) const BINDING_WINDOW: Duration = Duration::minutes(10);
+/// How long the UI keeps working once opened from a (10-minute) track token.
+pub(crate) const UI_SESSION_LIFETIME: Duration = Duration::minutes(30);
+
+/// Everything a UI handler needs about the current visit.
+pub(crate) struct UiContext {
+    pub state: AppState,
+    pub ui_token: String,
+    pub claims: Claims,
+    pub action: ActionRow,
+    pub user: Option<UserRow>,
+    pub authenticators: Vec<AuthenticatorRow>,
+    pub now: OffsetDateTime,
+}
+
+/// Where the UI goes next, from what the user has and has done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Screen {
+    Enroll,
+    Challenge,
+    Settings,
+    Finish,
+}
+
+pub(crate) fn next_screen(has_authenticators: bool, verified_in_ui: bool, scope_bypass: bool, redirect_to_settings: bool) -> Screen {
+    if !has_authenticators {
+        Screen::Enroll
+    } else if redirect_to_settings && (verified_in_ui || scope_bypass) {
+        Screen::Settings
+    } else if !verified_in_ui {
+        Screen::Challenge
+    } else {
+        Screen::Finish
+    }
+}
+
+impl UiContext {
+    /// Resolves the `s` parameter every UI page and form carries.
+    pub(crate) async fn load(state: &AppState, ui_token: Option<&str>) -> Result<UiContext, UiError> {
+        let ui_token = ui_token.filter(|t| !t.is_empty()).ok_or(UiError::InvalidLink)?;
+        let claims = match state.signer.verify(ui_token) {
+            Ok(claims) if claims.kind == TokenKind::Ui => claims,
+            _ => return Err(UiError::InvalidLink),
+        };
+        let now = state.clock.now_for(&claims.sub);
+        let key = ActionKey {
+            user_id: claims.sub.clone(),
+            action_code: claims.action_code.clone(),
+            idempotency_key: claims.idempotency_key.clone(),
+        };
+        let action = state.store.find_action(&key).await?.ok_or(UiError::InvalidLink)?;
+        if claims.is_expired(now) {
+            return Err(UiError::Expired { return_url: action.redirect_url });
+        }
+        let user = state.store.find_user(&claims.sub).await?;
+        let authenticators = state.store.list_authenticators(&claims.sub).await?;
+        Ok(UiContext { state: state.clone(), ui_token: ui_token.to_owned(), claims, action, user, authenticators, now })
+    }
+
+    pub(crate) fn key(&self) -> ActionKey {
+        self.action.key()
+    }
+
+    pub(crate) fn now_ms(&self) -> i64 {
+        to_millis(self.now)
+    }
+
+    /// `{public_url}/ui{path}?s=…` plus extra query pairs.
+    pub(crate) fn url(&self, path: &str, extra: &[(&str, &str)]) -> String {
+        let mut url = format!("{}/ui{path}?s={}", self.state.config.public_url, self.ui_token);
+        for (name, value) in extra {
+            url.push('&');
+            url.push_str(name);
+            url.push('=');
+            url.extend(percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC));
+        }
+        url
+    }
+
+    /// Form `action` attribute for a UI path.
+    pub(crate) fn action_url(&self, path: &str) -> String {
+        format!("{}/ui{path}", self.state.config.public_url)
+    }
+
+    /// The hidden field that carries the UI token in every form.
+    pub(crate) fn hidden_token(&self) -> String {
+        format!(r#"<input type="hidden" name="s" value="{}">"#, escape(&self.ui_token))
+    }
+
+    pub(crate) fn is_enrolled(&self) -> bool {
+        !self.authenticators.is_empty()
+    }
+
+    pub(crate) fn verified_in_ui(&self) -> bool {
+        self.action.ui_verified_at.is_some()
+    }
+
+    fn verified_recently(&self) -> bool {
+        self.action.ui_verified_at.is_some_and(|at| self.now_ms() - at < BINDING_WINDOW.whole_milliseconds() as i64)
+    }
+
+    pub(crate) fn default_method(&self) -> Option<String> {
+        crate::api::default_method(self.user.as_ref(), &self.authenticators)
+    }
+
+    /// The default authenticator first, then the rest in the order they were added.
+    pub(crate) fn authenticators_default_first(&self) -> Vec<&AuthenticatorRow> {
+        let default = self.default_method();
+        let mut list: Vec<&AuthenticatorRow> = self.authenticators.iter().collect();
+        list.sort_by_key(|a| Some(&a.verification_method) != default.as_ref());
+        list
+    }
+
+    pub(crate) fn screen(&self) -> Screen {
+        next_screen(self.is_enrolled(), self.verified_in_ui(), scope_bypasses_challenge(&self.action.scope), self.action.redirect_to_settings)
+    }
+
+    /// Authenticator binding: changing an enrolled account needs a challenge completed in
+    /// this UI within the window, or a token scope that grants the change.
+    pub(crate) fn require(&self, permission: Permission) -> Result<(), UiError> {
+        if !self.is_enrolled() || scope_grants(&self.action.scope, permission) || self.verified_recently() {
+            return Ok(());
+        }
+        Err(UiError::NeedsReverification {
+            challenge_url: self.url("/challenge", &[]),
+            settings_url: self.action.redirect_to_settings.then(|| self.url("/settings", &[])),
+        })
+    }
+
+    /// A 303 to another UI screen.
+    pub(crate) fn go(&self, path: &str, extra: &[(&str, &str)]) -> Response {
+        see_other(&self.url(path, extra))
+    }
+
+    /// Ends the UI: back to the app's `redirectUrl` with a fresh token, and nowhere else.
+    pub(crate) fn finish(&self) -> Response {
+        let token = self.state.signer.sign(&Claims {
+            kind: TokenKind::Action,
+            iat: self.now.unix_timestamp(),
+            exp: (self.now + ACTION_TOKEN_LIFETIME).unix_timestamp(),
+            ..self.claims.clone()
+        });
+        match self.action.redirect_url.as_deref().and_then(|raw| url::Url::parse(raw).ok()) {
+            Some(mut url) => {
+                url.query_pairs_mut().append_pair("token", &token);
+                see_other(url.as_str())
+            }
+            None => page(
+                StatusCode::OK,
+                "All done",
+                "<h1>All done</h1><p>You're verified. You can close this window and return to the app.</p>",
+            ),
+        }
+    }
+}
+
+pub(crate) fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// What can stop a UI request, each with a page that says what to do next.
+#[derive(Debug)]
+pub(crate) enum UiError {
+    /// Missing, forged or unknown token.
+    InvalidLink,
+    Expired { return_url: Option<String> },
+    NeedsReverification { challenge_url: String, settings_url: Option<String> },
+    Internal,
+}
+
+impl From<sqlx::Error> for UiError {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!(error = %e, "sandbox database error in the pre-built UI");
+        UiError::Internal
+    }
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        match self {
+            UiError::InvalidLink => page(
+                StatusCode::BAD_REQUEST,
+                "Link not valid",
+                "<h1>This link isn't valid</h1><p>It may have been copied incompletely, or it belongs to a different sandbox. Go back to the app and start again.</p>",
+            ),
+            UiError::Expired { return_url } => {
+                let back = return_url
+                    .map(|url| format!(r#"<p><a class="button" href="{}">Return to the app</a></p>"#, escape(&url)))
+                    .unwrap_or_default();
+                page(
+                    StatusCode::UNAUTHORIZED,
+                    "Link expired",
+                    &format!("<h1>This link has expired</h1><p>For your security, links to manage your authenticators only work for a short time. Go back to the app and start again.</p>{back}"),
+                )
+            }
+            UiError::NeedsReverification { challenge_url, settings_url } => {
+                let back = settings_url
+                    .map(|url| format!(r#"<p class="links"><a href="{}">Back to your authenticators</a></p>"#, escape(&url)))
+                    .unwrap_or_default();
+                page(
+                    StatusCode::FORBIDDEN,
+                    "Verify it's you again",
+                    &format!(
+                        r#"<h1>Verify it's you again</h1>
+<p>For your security, changing your authenticators needs a recent verification. It's been more than {minutes} minutes since you last verified.</p>
+<p><a class="button" href="{url}">Verify again</a></p>{back}"#,
+                        minutes = BINDING_WINDOW.whole_minutes(),
+                        url = escape(&challenge_url),
+                    ),
+                )
+            }
+            UiError::Internal => page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "<h1>Something went wrong</h1><p>The sandbox couldn't complete that step. Nothing was changed; please try again.</p>",
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn screens_follow_enrollment_verification_and_settings() {
+        assert_eq!(next_screen(false, false, false, true), Screen::Enroll);
+        assert_eq!(next_screen(true, false, false, true), Screen::Challenge);
+        assert_eq!(next_screen(true, false, true, true), Screen::Settings);
+        assert_eq!(next_screen(true, true, false, true), Screen::Settings);
+        assert_eq!(next_screen(true, false, true, false), Screen::Challenge);
+        assert_eq!(next_screen(true, true, false, false), Screen::Finish);
+    }
+}
