@@ -12,7 +12,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{any, delete, get, post};
 use axum::Router;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -36,6 +36,9 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
         .route("/validate", post(validate::validate))
         .route_layer(from_fn_with_state(state.clone(), faults::inject))
         .route_layer(from_fn_with_state(state, require_secret_key))
+        // A catch-all route rather than only a fallback: fallbacks of doubly nested
+        // routers (storefront → /sandbox → /v1) are not reached.
+        .route("/{*rest}", any(|| async { ApiError::not_found("No such API route.") }))
         .fallback(|| async { ApiError::not_found("No such API route.") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", "This method is not allowed on this route.")
