@@ -30,7 +30,9 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new(start: OffsetDateTime) -> Self {
-        Self { now: Mutex::new(start) }
+        Self {
+            now: Mutex::new(start),
+        }
     }
 
     /// Starts at the current wall-clock time, truncated to whole milliseconds
@@ -40,19 +42,28 @@ impl ManualClock {
     }
 
     pub fn advance(&self, by: Duration) {
-        let mut now = self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut now = self
+            .now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *now += by;
     }
 
     pub fn set(&self, to: OffsetDateTime) {
-        let mut now = self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut now = self
+            .now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *now = to;
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> OffsetDateTime {
-        *self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self
+            .now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -67,7 +78,11 @@ pub(crate) struct SandboxClock {
 
 impl SandboxClock {
     pub(crate) fn new(base: Arc<dyn Clock>) -> Self {
-        Self { base, global_offset_secs: AtomicI64::new(0), user_offsets_secs: Mutex::new(HashMap::new()) }
+        Self {
+            base,
+            global_offset_secs: AtomicI64::new(0),
+            user_offsets_secs: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Now, as seen by anything that isn't about one user.
@@ -77,17 +92,24 @@ impl SandboxClock {
 
     /// Now, as seen by everything that concerns `user_id`.
     pub(crate) fn now_for(&self, user_id: &str) -> OffsetDateTime {
-        let offsets = self.user_offsets_secs.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let offsets = self
+            .user_offsets_secs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         self.now() + Duration::seconds(offsets.get(user_id).copied().unwrap_or(0))
     }
 
     pub(crate) fn advance(&self, seconds: i64, user_id: Option<&str>) {
         match user_id {
             None => {
-                self.global_offset_secs.fetch_add(seconds, Ordering::Relaxed);
+                self.global_offset_secs
+                    .fetch_add(seconds, Ordering::Relaxed);
             }
             Some(user_id) => {
-                let mut offsets = self.user_offsets_secs.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let mut offsets = self
+                    .user_offsets_secs
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
                 *offsets.entry(user_id.to_owned()).or_insert(0) += seconds;
             }
         }
@@ -118,7 +140,10 @@ mod tests {
         let manual = Arc::new(ManualClock::starting_now());
         let clock = SandboxClock::new(manual.clone());
         clock.advance(600, Some("alice"));
-        assert_eq!(clock.now_for("alice") - clock.now_for("bob"), Duration::seconds(600));
+        assert_eq!(
+            clock.now_for("alice") - clock.now_for("bob"),
+            Duration::seconds(600)
+        );
         clock.advance(60, None);
         assert_eq!(clock.now_for("bob"), manual.now() + Duration::seconds(60));
     }

@@ -10,7 +10,10 @@ impl Email {
     pub(crate) fn parse(raw: &str) -> Result<Email, String> {
         let trimmed = raw.trim();
         let invalid = || format!("\"{trimmed}\" is not a valid email address.");
-        if trimmed.is_empty() || trimmed.len() > 254 || trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if trimmed.is_empty()
+            || trimmed.len() > 254
+            || trimmed.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(invalid());
         }
         let (local, domain) = trimmed.rsplit_once('@').ok_or_else(invalid)?;
@@ -18,7 +21,9 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
             return Err(invalid());
         }
@@ -37,7 +42,11 @@ pub(crate) struct PhoneNumber(String);
 impl PhoneNumber {
     pub(crate) fn parse(raw: &str) -> Result<PhoneNumber, String> {
         // People type spaces, dashes and brackets; E.164 has none of them.
-        let compact: String = raw.trim().chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect();
+        let compact: String = raw
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+            .collect();
         let digits = compact.strip_prefix('+').unwrap_or("");
         let ok = (8..=15).contains(&digits.len())
             && digits.chars().all(|c| c.is_ascii_digit())
@@ -45,7 +54,10 @@ impl PhoneNumber {
         if ok {
             Ok(PhoneNumber(compact))
         } else {
-            Err(format!("\"{}\" is not a valid phone number in E.164 format (e.g. +14155550123).", raw.trim()))
+            Err(format!(
+                "\"{}\" is not a valid phone number in E.164 format (e.g. +14155550123).",
+                raw.trim()
+            ))
         }
     }
 
@@ -56,7 +68,10 @@ impl PhoneNumber {
 
 /// An action code as Authsignal accepts it: `^[a-zA-Z0-9_-]{1,64}$`.
 pub(crate) fn is_valid_action_code(code: &str) -> bool {
-    (1..=64).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    (1..=64).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// The verification methods the sandbox can hold. Others are refused at enrollment.
@@ -70,7 +85,8 @@ pub(crate) enum Method {
 
 impl Method {
     /// What the pre-built UI offers to enroll, in display order.
-    pub(crate) const UI_ENROLLABLE: [Method; 3] = [Method::EmailOtp, Method::Sms, Method::AuthenticatorApp];
+    pub(crate) const UI_ENROLLABLE: [Method; 3] =
+        [Method::EmailOtp, Method::Sms, Method::AuthenticatorApp];
 
     pub(crate) fn parse(raw: &str) -> Option<Method> {
         match raw {
@@ -160,7 +176,9 @@ pub(crate) fn scope_grants(scope: &str, permission: Permission) -> bool {
 
 /// Whether the scope lets the UI skip the challenge and open the settings screen.
 pub(crate) fn scope_bypasses_challenge(scope: &str) -> bool {
-    [Permission::Add, Permission::Remove, Permission::Update].iter().any(|p| scope_grants(scope, *p))
+    [Permission::Add, Permission::Remove, Permission::Update]
+        .iter()
+        .any(|p| scope_grants(scope, *p))
 }
 
 #[cfg(test)]
@@ -170,17 +188,39 @@ mod tests {
     #[test]
     fn emails() {
         assert!(Email::parse("jane@example.com").is_ok());
-        assert_eq!(Email::parse("  jane+x@mail.example.co.uk ").map(|e| e.0), Ok("jane+x@mail.example.co.uk".into()));
-        for bad in ["", "jane", "jane@", "@example.com", "jane@example", "ja ne@example.com", "jane@ex..com", "a@b@c.com"] {
+        assert_eq!(
+            Email::parse("  jane+x@mail.example.co.uk ").map(|e| e.0),
+            Ok("jane+x@mail.example.co.uk".into())
+        );
+        for bad in [
+            "",
+            "jane",
+            "jane@",
+            "@example.com",
+            "jane@example",
+            "ja ne@example.com",
+            "jane@ex..com",
+            "a@b@c.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
     }
 
     #[test]
     fn phone_numbers() {
-        assert_eq!(PhoneNumber::parse("+64 21 555 0123").map(|p| p.0), Ok("+64215550123".into()));
+        assert_eq!(
+            PhoneNumber::parse("+64 21 555 0123").map(|p| p.0),
+            Ok("+64215550123".into())
+        );
         assert!(PhoneNumber::parse("+14155550123").is_ok());
-        for bad in ["", "0215550123", "+0215550123", "+1234", "+1234567890123456", "+1415abc0123"] {
+        for bad in [
+            "",
+            "0215550123",
+            "+0215550123",
+            "+1234",
+            "+1234567890123456",
+            "+1415abc0123",
+        ] {
             assert!(PhoneNumber::parse(bad).is_err(), "{bad} should be refused");
         }
     }

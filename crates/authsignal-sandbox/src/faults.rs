@@ -19,7 +19,15 @@ use crate::api::response::{json, json_bytes, ApiError, ApiJson};
 use crate::state::AppState;
 
 /// Route names a fault can target; `*` is every one of them.
-const ROUTES: [&str; 7] = ["getUser", "getAuthenticators", "track", "validate", "enroll", "deleteAuthenticator", "*"];
+const ROUTES: [&str; 7] = [
+    "getUser",
+    "getAuthenticators",
+    "track",
+    "validate",
+    "enroll",
+    "deleteAuthenticator",
+    "*",
+];
 const STATUSES: [u16; 3] = [429, 500, 503];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -60,7 +68,11 @@ impl Faults {
     /// The fault for this request, if any, counting it against `times`.
     fn take(&self, route: &str) -> Option<FaultSpec> {
         let mut faults = self.lock();
-        let key = if faults.contains_key(route) { route } else { "*" };
+        let key = if faults.contains_key(route) {
+            route
+        } else {
+            "*"
+        };
         let spec = faults.get_mut(key)?;
         let taken = spec.clone();
         if let Some(times) = spec.times.as_mut() {
@@ -73,7 +85,9 @@ impl Faults {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, FaultSpec>> {
-        self.by_route.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.by_route
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -87,7 +101,9 @@ fn route_name(method: &Method, matched_path: &str) -> Option<&'static str> {
             Method::POST => "enroll",
             _ => return None,
         }
-    } else if matched_path.ends_with("/authenticators/{authenticator_id}") && method == Method::DELETE {
+    } else if matched_path.ends_with("/authenticators/{authenticator_id}")
+        && method == Method::DELETE
+    {
         "deleteAuthenticator"
     } else if matched_path.ends_with("/actions/{action}") && method == Method::POST {
         "track"
@@ -100,7 +116,11 @@ fn route_name(method: &Method, matched_path: &str) -> Option<&'static str> {
 }
 
 /// Middleware on the API routes.
-pub(crate) async fn inject(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn inject(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -116,13 +136,24 @@ pub(crate) async fn inject(State(state): State<AppState>, request: Request, next
     }
     let status = fault.status.and_then(|s| StatusCode::from_u16(s).ok());
     if fault.malformed_body {
-        return json_bytes(status.unwrap_or(StatusCode::OK), br#"{"state":"ALLOW","isEnrolled":tr<html>"#.to_vec());
+        return json_bytes(
+            status.unwrap_or(StatusCode::OK),
+            br#"{"state":"ALLOW","isEnrolled":tr<html>"#.to_vec(),
+        );
     }
     match status {
-        Some(StatusCode::TOO_MANY_REQUESTS) => {
-            ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "Too many requests (injected fault).").into_response()
-        }
-        Some(status) => ApiError::new(status, "internal_error", "The sandbox is failing on purpose (injected fault).").into_response(),
+        Some(StatusCode::TOO_MANY_REQUESTS) => ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "Too many requests (injected fault).",
+        )
+        .into_response(),
+        Some(status) => ApiError::new(
+            status,
+            "internal_error",
+            "The sandbox is failing on purpose (injected fault).",
+        )
+        .into_response(),
         None => next.run(request).await,
     }
 }
@@ -131,24 +162,34 @@ pub(crate) async fn inject(State(state): State<AppState>, request: Request, next
 /// instead of an answer.
 fn dropped_connection() -> Response {
     let failing = futures_util::stream::once(async {
-        Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "injected dropped connection"))
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "injected dropped connection",
+        ))
     });
     Response::new(Body::from_stream(failing))
 }
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/_faults", put(set_fault).delete(clear_faults).get(list_faults))
+    Router::new().route(
+        "/_faults",
+        put(set_fault).delete(clear_faults).get(list_faults),
+    )
 }
 
 async fn set_fault(State(state): State<AppState>, ApiJson(spec): ApiJson<FaultSpec>) -> Response {
     if !ROUTES.contains(&spec.route.as_str()) {
-        return ApiError::invalid_request(format!("route must be one of {}.", ROUTES.join(", "))).into_response();
+        return ApiError::invalid_request(format!("route must be one of {}.", ROUTES.join(", ")))
+            .into_response();
     }
     if spec.status.is_some_and(|s| !STATUSES.contains(&s)) {
         return ApiError::invalid_request("status must be 429, 500 or 503.").into_response();
     }
     if spec.times == Some(0) {
-        return ApiError::invalid_request("times must be at least 1 (leave it out for \"until cleared\").").into_response();
+        return ApiError::invalid_request(
+            "times must be at least 1 (leave it out for \"until cleared\").",
+        )
+        .into_response();
     }
     tracing::info!(route = %spec.route, "fault injected");
     state.faults.set(spec.clone());
@@ -169,7 +210,14 @@ mod tests {
     use super::*;
 
     fn spec(route: &str, times: Option<u32>) -> FaultSpec {
-        FaultSpec { route: route.into(), latency_ms: None, status: Some(503), malformed_body: false, drop_connection: false, times }
+        FaultSpec {
+            route: route.into(),
+            latency_ms: None,
+            status: Some(503),
+            malformed_body: false,
+            drop_connection: false,
+            times,
+        }
     }
 
     #[test]
@@ -185,12 +233,33 @@ mod tests {
 
     #[test]
     fn routes_are_named_by_method_and_pattern() {
-        assert_eq!(route_name(&Method::GET, "/sandbox/v1/users/{user_id}"), Some("getUser"));
+        assert_eq!(
+            route_name(&Method::GET, "/sandbox/v1/users/{user_id}"),
+            Some("getUser")
+        );
         assert_eq!(route_name(&Method::PATCH, "/v1/users/{user_id}"), None);
-        assert_eq!(route_name(&Method::POST, "/v1/users/{user_id}/authenticators"), Some("enroll"));
-        assert_eq!(route_name(&Method::DELETE, "/v1/users/{user_id}/authenticators/{authenticator_id}"), Some("deleteAuthenticator"));
-        assert_eq!(route_name(&Method::POST, "/v1/users/{user_id}/actions/{action}"), Some("track"));
-        assert_eq!(route_name(&Method::GET, "/v1/users/{user_id}/actions/{action}/{idempotency_key}"), None);
+        assert_eq!(
+            route_name(&Method::POST, "/v1/users/{user_id}/authenticators"),
+            Some("enroll")
+        );
+        assert_eq!(
+            route_name(
+                &Method::DELETE,
+                "/v1/users/{user_id}/authenticators/{authenticator_id}"
+            ),
+            Some("deleteAuthenticator")
+        );
+        assert_eq!(
+            route_name(&Method::POST, "/v1/users/{user_id}/actions/{action}"),
+            Some("track")
+        );
+        assert_eq!(
+            route_name(
+                &Method::GET,
+                "/v1/users/{user_id}/actions/{action}/{idempotency_key}"
+            ),
+            None
+        );
         assert_eq!(route_name(&Method::POST, "/v1/validate"), Some("validate"));
     }
 }

@@ -74,21 +74,34 @@ impl Sandbox {
     /// Connects to (and creates) the database and applies the migrations.
     pub async fn start(mut config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         if config.secret_key.is_empty() {
-            return Err(SandboxError::Config("the secret key must not be empty".into()));
+            return Err(SandboxError::Config(
+                "the secret key must not be empty".into(),
+            ));
         }
-        let public_url = url::Url::parse(&config.public_url)
-            .map_err(|e| SandboxError::Config(format!("public URL {:?} is not a URL: {e}", config.public_url)))?;
+        let public_url = url::Url::parse(&config.public_url).map_err(|e| {
+            SandboxError::Config(format!(
+                "public URL {:?} is not a URL: {e}",
+                config.public_url
+            ))
+        })?;
         if !matches!(public_url.scheme(), "http" | "https") {
-            return Err(SandboxError::Config(format!("public URL {:?} must be http or https", config.public_url)));
+            return Err(SandboxError::Config(format!(
+                "public URL {:?} must be http or https",
+                config.public_url
+            )));
         }
         config.public_url = config.public_url.trim_end_matches('/').to_owned();
         let store = Store::open(&config.database_url).await?;
-        Ok(Sandbox { state: shared_state(config, store, Arc::new(SystemClock)) })
+        Ok(Sandbox {
+            state: shared_state(config, store, Arc::new(SystemClock)),
+        })
     }
 
     /// Replaces the time source (tests use a [`ManualClock`]).
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
-        Sandbox { state: shared_state(self.state.config.clone(), self.state.store.clone(), clock) }
+        Sandbox {
+            state: shared_state(self.state.config.clone(), self.state.store.clone(), clock),
+        }
     }
 
     /// The API (`/v1`), pre-built UI (`/ui`), outbox (`/outbox`) and, with test hooks,

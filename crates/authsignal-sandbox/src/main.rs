@@ -12,13 +12,21 @@ use tokio::net::TcpListener;
 #[command(version, about)]
 struct Cli {
     /// Address to listen on.
-    #[arg(long, env = "AUTHSIGNAL_SANDBOX_ADDR", default_value = "127.0.0.1:7700")]
+    #[arg(
+        long,
+        env = "AUTHSIGNAL_SANDBOX_ADDR",
+        default_value = "127.0.0.1:7700"
+    )]
     addr: SocketAddr,
     /// The tenant secret key API clients must present (Basic auth username).
     #[arg(long, env = "AUTHSIGNAL_SANDBOX_SECRET_KEY", hide_env_values = true)]
     secret_key: String,
     /// The sandbox's own SQLite database.
-    #[arg(long, env = "AUTHSIGNAL_SANDBOX_DATABASE_URL", default_value = "sqlite://data/sandbox.db?mode=rwc")]
+    #[arg(
+        long,
+        env = "AUTHSIGNAL_SANDBOX_DATABASE_URL",
+        default_value = "sqlite://data/sandbox.db?mode=rwc"
+    )]
     database_url: String,
     /// Where browsers reach the sandbox (default: http://{addr}).
     #[arg(long, env = "AUTHSIGNAL_SANDBOX_PUBLIC_URL")]
@@ -32,7 +40,8 @@ struct Cli {
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
     let cli = Cli::parse();
@@ -46,7 +55,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let public_url = cli.public_url.unwrap_or_else(|| format!("http://{}", cli.addr));
+    let public_url = cli
+        .public_url
+        .unwrap_or_else(|| format!("http://{}", cli.addr));
     let sandbox = Sandbox::start(SandboxConfig {
         secret_key: cli.secret_key,
         public_url: public_url.clone(),
@@ -55,7 +66,9 @@ async fn run(cli: Cli) -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())?;
-    let listener = TcpListener::bind(cli.addr).await.map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
+    let listener = TcpListener::bind(cli.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
     tracing::info!(
         addr = %cli.addr,
         api = %format!("{public_url}/v1"),
@@ -64,7 +77,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         faults = cli.enable_faults,
         "authsignal sandbox listening"
     );
-    axum::serve(listener, sandbox.router()).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())
+    axum::serve(listener, sandbox.router())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Ctrl-C or SIGTERM.

@@ -28,7 +28,9 @@ pub(crate) struct IssuedCode<'a> {
 pub(crate) enum CodeCheck {
     Accepted,
     /// Wrong code; this many guesses are left before the code is burnt.
-    Wrong { attempts_left: i64 },
+    Wrong {
+        attempts_left: i64,
+    },
     /// The code was burnt by too many wrong guesses (this one may have been the last).
     TooManyAttempts,
     Expired,
@@ -59,7 +61,10 @@ pub(crate) fn check_code(issued: &IssuedCode<'_>, submitted: &str, now_ms: i64) 
 
 /// Constant-time comparison that forgives the spaces people type in codes.
 pub(crate) fn codes_match(issued: &str, submitted: &str) -> bool {
-    let normalised: String = submitted.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    let normalised: String = submitted
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
     normalised.len() == issued.len() && bool::from(normalised.as_bytes().ct_eq(issued.as_bytes()))
 }
 
@@ -69,7 +74,12 @@ mod tests {
     use proptest::prelude::*;
 
     fn issued(code: &str) -> IssuedCode<'_> {
-        IssuedCode { code, failed_attempts: 0, expires_at_ms: 1_000, consumed: false }
+        IssuedCode {
+            code,
+            failed_attempts: 0,
+            expires_at_ms: 1_000,
+            consumed: false,
+        }
     }
 
     #[test]
@@ -83,14 +93,22 @@ mod tests {
 
     #[test]
     fn the_issued_code_is_accepted_with_spaces() {
-        assert_eq!(check_code(&issued("123456"), "123 456", 0), CodeCheck::Accepted);
+        assert_eq!(
+            check_code(&issued("123456"), "123 456", 0),
+            CodeCheck::Accepted
+        );
     }
 
     #[test]
     fn the_fifth_wrong_guess_burns_the_code() {
         let mut code = issued("123456");
         for expected_left in [4, 3, 2, 1] {
-            assert_eq!(check_code(&code, "000000", 0), CodeCheck::Wrong { attempts_left: expected_left });
+            assert_eq!(
+                check_code(&code, "000000", 0),
+                CodeCheck::Wrong {
+                    attempts_left: expected_left
+                }
+            );
             code.failed_attempts += 1;
         }
         assert_eq!(check_code(&code, "000000", 0), CodeCheck::TooManyAttempts);
@@ -100,8 +118,14 @@ mod tests {
 
     #[test]
     fn expired_and_used_codes_are_refused() {
-        assert_eq!(check_code(&issued("123456"), "123456", 1_000), CodeCheck::Expired);
-        let used = IssuedCode { consumed: true, ..issued("123456") };
+        assert_eq!(
+            check_code(&issued("123456"), "123456", 1_000),
+            CodeCheck::Expired
+        );
+        let used = IssuedCode {
+            consumed: true,
+            ..issued("123456")
+        };
         assert_eq!(check_code(&used, "123456", 0), CodeCheck::AlreadyUsed);
     }
 

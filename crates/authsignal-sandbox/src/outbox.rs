@@ -31,7 +31,9 @@ struct MessageJson {
 }
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/outbox", get(outbox_page)).route("/outbox/messages", get(outbox_messages))
+    Router::new()
+        .route("/outbox", get(outbox_page))
+        .route("/outbox/messages", get(outbox_messages))
 }
 
 /// A `+` left unencoded in a query string arrives as a space; phone numbers start with one.
@@ -43,12 +45,20 @@ fn normalise_address(raw: Option<String>) -> Option<String> {
     .filter(|to| !to.is_empty())
 }
 
-async fn outbox_messages(State(state): State<AppState>, Query(query): Query<OutboxQuery>) -> Result<Response, ApiError> {
+async fn outbox_messages(
+    State(state): State<AppState>,
+    Query(query): Query<OutboxQuery>,
+) -> Result<Response, ApiError> {
     let to = normalise_address(query.to);
     let rows = state.store.list_outbox(to.as_deref(), LIST_LIMIT).await?;
     let body: Vec<MessageJson> = rows
         .into_iter()
-        .map(|row| MessageJson { to: row.to_address, channel: row.channel, code: row.code, created_at: iso8601(row.created_at) })
+        .map(|row| MessageJson {
+            to: row.to_address,
+            channel: row.channel,
+            code: row.code,
+            created_at: iso8601(row.created_at),
+        })
         .collect();
     Ok(json(StatusCode::OK, &body))
 }
@@ -59,7 +69,11 @@ async fn outbox_page(State(state): State<AppState>, Query(query): Query<OutboxQu
         Ok(rows) => wide_page(StatusCode::OK, "Outbox", &outbox_html(&rows, to.as_deref())),
         Err(e) => {
             tracing::error!(error = %e, "reading the outbox failed");
-            wide_page(StatusCode::INTERNAL_SERVER_ERROR, "Outbox", "<h1>Outbox</h1><p>The sandbox could not read its database.</p>")
+            wide_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Outbox",
+                "<h1>Outbox</h1><p>The sandbox could not read its database.</p>",
+            )
         }
     }
 }
@@ -85,7 +99,7 @@ fn outbox_html(rows: &[OutboxRow], to: Option<&str>) -> String {
         })
         .collect();
     format!(
-        "{heading}<table><caption class=\"hint\">Latest {LIST_LIMIT} messages</caption><thead><tr><th scope=\"col\">To</th><th scope=\"col\">Channel</th><th scope=\"col\">Code</th><th scope=\"col\">Sent</th></tr></thead><tbody>{body}</tbody></table>"
+        "{heading}<table><thead><tr><th scope=\"col\">To</th><th scope=\"col\">Channel</th><th scope=\"col\">Code</th><th scope=\"col\">Sent</th></tr></thead><tbody>{body}</tbody></table>"
     )
 }
 
@@ -95,8 +109,14 @@ mod tests {
 
     #[test]
     fn a_plus_decoded_as_space_is_restored() {
-        assert_eq!(normalise_address(Some(" 64215550123".into())), Some("+64215550123".into()));
-        assert_eq!(normalise_address(Some("jane@example.com".into())), Some("jane@example.com".into()));
+        assert_eq!(
+            normalise_address(Some(" 64215550123".into())),
+            Some("+64215550123".into())
+        );
+        assert_eq!(
+            normalise_address(Some("jane@example.com".into())),
+            Some("jane@example.com".into())
+        );
         assert_eq!(normalise_address(Some("".into())), None);
     }
 }

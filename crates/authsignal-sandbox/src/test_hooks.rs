@@ -28,7 +28,9 @@ struct Whose {
 }
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/_test/clock", get(read_clock)).route("/_test/clock/advance", post(advance_clock))
+    Router::new()
+        .route("/_test/clock", get(read_clock))
+        .route("/_test/clock/advance", post(advance_clock))
 }
 
 async fn advance_clock(State(state): State<AppState>, ApiJson(body): ApiJson<Advance>) -> Response {
@@ -45,5 +47,8 @@ fn clock_json(state: &AppState, user_id: Option<&str>) -> Response {
         Some(user_id) => state.clock.now_for(user_id),
         None => state.clock.now(),
     };
-    json(StatusCode::OK, &json!({ "now": now.format(&Rfc3339).unwrap_or_default(), "unixSeconds": now.unix_timestamp() }))
+    json(
+        StatusCode::OK,
+        &json!({ "now": now.format(&Rfc3339).unwrap_or_default(), "unixSeconds": now.unix_timestamp() }),
+    )
 }

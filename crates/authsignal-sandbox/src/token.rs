@@ -79,7 +79,8 @@ impl TokenSigner {
     /// against the sandbox clock.
     pub(crate) fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let mut parts = token.split('.');
-        let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(TokenError::Malformed);
         };
@@ -91,12 +92,15 @@ impl TokenSigner {
         if !bool::from(expected.as_bytes().ct_eq(signature.as_bytes())) {
             return Err(TokenError::BadSignature);
         }
-        let json = URL_SAFE_NO_PAD.decode(payload).map_err(|_| TokenError::Malformed)?;
+        let json = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| TokenError::Malformed)?;
         serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)
     }
 
     fn signature(&self, signing_input: &str) -> String {
-        let mut mac = HmacSha256::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        let mut mac = HmacSha256::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
         mac.update(signing_input.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
@@ -130,7 +134,10 @@ mod tests {
     #[test]
     fn another_key_does_not_verify() {
         let token = TokenSigner::new("secret").sign(&claims());
-        assert_eq!(TokenSigner::new("other").verify(&token), Err(TokenError::BadSignature));
+        assert_eq!(
+            TokenSigner::new("other").verify(&token),
+            Err(TokenError::BadSignature)
+        );
     }
 
     #[test]

@@ -25,32 +25,61 @@ pub(crate) fn step_at(unix_seconds: i64) -> i64 {
 
 /// The code for one time step, or None when the secret isn't valid base32.
 pub(crate) fn code_at_step(secret_base32: &str, step: i64) -> Option<String> {
-    let key = BASE32_NOPAD.decode(secret_base32.trim_end_matches('=').as_bytes()).ok()?;
+    let key = BASE32_NOPAD
+        .decode(secret_base32.trim_end_matches('=').as_bytes())
+        .ok()?;
     let mut mac = Hmac::<Sha1>::new_from_slice(&key).ok()?;
     mac.update(&step.to_be_bytes());
     let digest = mac.finalize().into_bytes();
     let offset = usize::from(digest[19] & 0x0f);
-    let binary = u32::from_be_bytes([digest[offset] & 0x7f, digest[offset + 1], digest[offset + 2], digest[offset + 3]]);
-    Some(format!("{:0width$}", binary % 10u32.pow(DIGITS), width = DIGITS as usize))
+    let binary = u32::from_be_bytes([
+        digest[offset] & 0x7f,
+        digest[offset + 1],
+        digest[offset + 2],
+        digest[offset + 3],
+    ]);
+    Some(format!(
+        "{:0width$}",
+        binary % 10u32.pow(DIGITS),
+        width = DIGITS as usize
+    ))
 }
 
 /// The step a submitted code belongs to, if it is valid now (±1 step) and newer than
 /// `last_used_step` (so a code that was accepted once can't be replayed).
-pub(crate) fn accepted_step(secret_base32: &str, submitted: &str, unix_seconds: i64, last_used_step: Option<i64>) -> Option<i64> {
+pub(crate) fn accepted_step(
+    secret_base32: &str,
+    submitted: &str,
+    unix_seconds: i64,
+    last_used_step: Option<i64>,
+) -> Option<i64> {
     let current = step_at(unix_seconds);
     (current - ALLOWED_DRIFT_STEPS..=current + ALLOWED_DRIFT_STEPS)
         .filter(|step| last_used_step.is_none_or(|used| *step > used))
-        .find(|step| code_at_step(secret_base32, *step).is_some_and(|code| crate::otp::codes_match(&code, submitted)))
+        .find(|step| {
+            code_at_step(secret_base32, *step)
+                .is_some_and(|code| crate::otp::codes_match(&code, submitted))
+        })
 }
 
 /// Whether the code is right but was already used (for a clearer message).
-pub(crate) fn is_replay(secret_base32: &str, submitted: &str, unix_seconds: i64, last_used_step: Option<i64>) -> bool {
+pub(crate) fn is_replay(
+    secret_base32: &str,
+    submitted: &str,
+    unix_seconds: i64,
+    last_used_step: Option<i64>,
+) -> bool {
     accepted_step(secret_base32, submitted, unix_seconds, None).is_some()
         && accepted_step(secret_base32, submitted, unix_seconds, last_used_step).is_none()
 }
 
 /// Characters that must be escaped inside an otpauth:// label or parameter.
-const OTPAUTH_ESCAPE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'@');
+const OTPAUTH_ESCAPE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'@');
 
 /// The URI authenticator apps scan: `otpauth://totp/Issuer:account?secret=…`.
 pub(crate) fn otpauth_uri(secret_base32: &str, issuer: &str, account: &str) -> String {
@@ -74,8 +103,16 @@ mod tests {
     #[test]
     fn matches_rfc_6238_vectors_truncated_to_six_digits() {
         // Appendix B gives 8 digits; 6-digit codes are the last six.
-        for (time, eight) in [(59, "94287082"), (1_111_111_109, "07081804"), (1_234_567_890, "89005924"), (20_000_000_000, "65353130")] {
-            assert_eq!(code_at_step(&rfc_secret(), step_at(time)).as_deref(), Some(&eight[2..]));
+        for (time, eight) in [
+            (59, "94287082"),
+            (1_111_111_109, "07081804"),
+            (1_234_567_890, "89005924"),
+            (20_000_000_000, "65353130"),
+        ] {
+            assert_eq!(
+                code_at_step(&rfc_secret(), step_at(time)).as_deref(),
+                Some(&eight[2..])
+            );
         }
     }
 
@@ -84,13 +121,22 @@ mod tests {
         let secret = generate_secret();
         let now = 1_800_000_000;
         let previous = code_at_step(&secret, step_at(now) - 1).unwrap_or_default();
-        assert_eq!(accepted_step(&secret, &previous, now, None), Some(step_at(now) - 1));
+        assert_eq!(
+            accepted_step(&secret, &previous, now, None),
+            Some(step_at(now) - 1)
+        );
         let next = code_at_step(&secret, step_at(now) + 1).unwrap_or_default();
-        assert_eq!(accepted_step(&secret, &next, now, None), Some(step_at(now) + 1));
+        assert_eq!(
+            accepted_step(&secret, &next, now, None),
+            Some(step_at(now) + 1)
+        );
         let too_old = code_at_step(&secret, step_at(now) - 2).unwrap_or_default();
         assert_eq!(accepted_step(&secret, &too_old, now, None), None);
         let current = code_at_step(&secret, step_at(now)).unwrap_or_default();
-        assert_eq!(accepted_step(&secret, &current, now, Some(step_at(now))), None);
+        assert_eq!(
+            accepted_step(&secret, &current, now, Some(step_at(now))),
+            None
+        );
         assert!(is_replay(&secret, &current, now, Some(step_at(now))));
     }
 

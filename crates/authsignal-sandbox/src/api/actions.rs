@@ -8,7 +8,9 @@ use time::Duration;
 use super::response::{json, ApiError, ApiJson, ApiPath, ApiResult};
 use super::wire::{ActionJson, Enrollment, TrackBody, TrackResponse, UpdateActionBody};
 use crate::clock::{iso8601, to_millis};
-use crate::domain::{is_valid_action_code, ACTION_STATES, ALLOW, CHALLENGE_REQUIRED, DEFAULT_SCOPE};
+use crate::domain::{
+    is_valid_action_code, ACTION_STATES, ALLOW, CHALLENGE_REQUIRED, DEFAULT_SCOPE,
+};
 use crate::ids::new_uuid;
 use crate::state::AppState;
 use crate::store::{ActionKey, ActionRow, UserPatch};
@@ -23,24 +25,38 @@ pub(crate) async fn track(
     ApiJson(body): ApiJson<TrackBody>,
 ) -> ApiResult {
     if !is_valid_action_code(&action_code) {
-        return Err(ApiError::invalid_request("The action code must match ^[a-zA-Z0-9_-]{1,64}$."));
+        return Err(ApiError::invalid_request(
+            "The action code must match ^[a-zA-Z0-9_-]{1,64}$.",
+        ));
     }
     if let Some(redirect_url) = &body.redirect_url {
         check_redirect_url(redirect_url)?;
     }
     let idempotency_key = match body.idempotency_key.clone() {
         Some(key) if key.is_empty() || key.len() > 256 => {
-            return Err(ApiError::invalid_request("idempotencyKey must be 1 to 256 characters."));
+            return Err(ApiError::invalid_request(
+                "idempotencyKey must be 1 to 256 characters.",
+            ));
         }
         Some(key) => key,
         None => new_uuid(),
     };
-    let key = ActionKey { user_id: user_id.clone(), action_code: action_code.clone(), idempotency_key };
+    let key = ActionKey {
+        user_id: user_id.clone(),
+        action_code: action_code.clone(),
+        idempotency_key,
+    };
     let now = state.clock.now_for(&user_id);
     state.store.ensure_user(&user_id, to_millis(now)).await?;
     if let Some(username) = body.username.clone().filter(|u| !u.is_empty()) {
-        let patch = UserPatch { username: Some(username), ..UserPatch::default() };
-        state.store.update_user(&user_id, &patch, to_millis(now)).await?;
+        let patch = UserPatch {
+            username: Some(username),
+            ..UserPatch::default()
+        };
+        state
+            .store
+            .update_user(&user_id, &patch, to_millis(now))
+            .await?;
     }
 
     // The same idempotency key gives back the action it first created.
@@ -48,7 +64,11 @@ pub(crate) async fn track(
         return track_response(&state, &existing).await;
     }
     let is_enrolled = !state.store.list_authenticators(&user_id).await?.is_empty();
-    let scope = body.scope.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| DEFAULT_SCOPE.to_owned());
+    let scope = body
+        .scope
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_SCOPE.to_owned());
     let claims = Claims {
         sub: user_id.clone(),
         action_code: action_code.clone(),
@@ -62,7 +82,12 @@ pub(crate) async fn track(
         user_id: key.user_id.clone(),
         action_code: key.action_code.clone(),
         idempotency_key: key.idempotency_key.clone(),
-        state: if is_enrolled { CHALLENGE_REQUIRED } else { ALLOW }.to_owned(),
+        state: if is_enrolled {
+            CHALLENGE_REQUIRED
+        } else {
+            ALLOW
+        }
+        .to_owned(),
         verification_method: None,
         redirect_url: body.redirect_url,
         redirect_to_settings: body.redirect_to_settings.unwrap_or(false),
@@ -80,7 +105,11 @@ pub(crate) async fn track(
     };
     if !state.store.insert_action(&row).await? {
         // A concurrent track with the same key got there first: answer as it did.
-        let winner = state.store.find_action(&key).await?.ok_or_else(|| ApiError::not_found("Action not found."))?;
+        let winner = state
+            .store
+            .find_action(&key)
+            .await?
+            .ok_or_else(|| ApiError::not_found("Action not found."))?;
         return track_response(&state, &winner).await;
     }
     track_response(&state, &row).await
@@ -90,7 +119,9 @@ pub(crate) async fn track(
 fn check_redirect_url(raw: &str) -> Result<(), ApiError> {
     match url::Url::parse(raw) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Ok(()),
-        _ => Err(ApiError::invalid_request("redirectUrl must be an absolute http or https URL.")),
+        _ => Err(ApiError::invalid_request(
+            "redirectUrl must be an absolute http or https URL.",
+        )),
     }
 }
 
@@ -123,8 +154,16 @@ pub(crate) async fn get_action(
     State(state): State<AppState>,
     ApiPath((user_id, action_code, idempotency_key)): ApiPath<(String, String, String)>,
 ) -> ApiResult {
-    let key = ActionKey { user_id, action_code, idempotency_key };
-    let action = state.store.find_action(&key).await?.ok_or_else(|| ApiError::not_found("Action not found."))?;
+    let key = ActionKey {
+        user_id,
+        action_code,
+        idempotency_key,
+    };
+    let action = state
+        .store
+        .find_action(&key)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Action not found."))?;
     Ok(json(StatusCode::OK, &action_json(&action)))
 }
 
@@ -137,10 +176,16 @@ pub(crate) async fn update_action(
         return Err(ApiError::invalid_request("state is required."));
     };
     if !ACTION_STATES.contains(&new_state.as_str()) {
-        return Err(ApiError::invalid_request(format!("{new_state} is not an action state.")));
+        return Err(ApiError::invalid_request(format!(
+            "{new_state} is not an action state."
+        )));
     }
     let now = to_millis(state.clock.now_for(&user_id));
-    let key = ActionKey { user_id, action_code, idempotency_key };
+    let key = ActionKey {
+        user_id,
+        action_code,
+        idempotency_key,
+    };
     let action = state
         .store
         .set_action_state(&key, &new_state, now)

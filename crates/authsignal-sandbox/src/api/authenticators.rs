@@ -11,7 +11,10 @@ use crate::domain::{Email, Method, PhoneNumber};
 use crate::state::AppState;
 use crate::store::NewAuthenticator;
 
-pub(crate) async fn list(State(state): State<AppState>, ApiPath(user_id): ApiPath<String>) -> ApiResult {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    ApiPath(user_id): ApiPath<String>,
+) -> ApiResult {
     let rows = state.store.list_authenticators(&user_id).await?;
     let body: Vec<AuthenticatorJson> = rows.iter().map(AuthenticatorJson::from).collect();
     Ok(json(StatusCode::OK, &body))
@@ -26,7 +29,10 @@ pub(crate) async fn enroll(
     let new = verified_authenticator(&user_id, body)?;
     let now = to_millis(state.clock.now_for(&user_id));
     let row = state.store.enroll_authenticator(&new, now).await?;
-    Ok(json(StatusCode::OK, &json!({ "authenticator": AuthenticatorJson::from(&row) })))
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "authenticator": AuthenticatorJson::from(&row) }),
+    ))
 }
 
 fn verified_authenticator(user_id: &str, body: EnrollBody) -> Result<NewAuthenticator, ApiError> {
@@ -41,12 +47,26 @@ fn verified_authenticator(user_id: &str, body: EnrollBody) -> Result<NewAuthenti
     };
     match Method::parse(&raw_method) {
         Some(Method::EmailOtp | Method::EmailMagicLink) => {
-            let email = body.email.ok_or_else(|| ApiError::invalid_request(format!("email is required for {raw_method}.")))?;
-            new.email = Some(Email::parse(&email).map_err(ApiError::invalid_request)?.as_str().to_owned());
+            let email = body.email.ok_or_else(|| {
+                ApiError::invalid_request(format!("email is required for {raw_method}."))
+            })?;
+            new.email = Some(
+                Email::parse(&email)
+                    .map_err(ApiError::invalid_request)?
+                    .as_str()
+                    .to_owned(),
+            );
         }
         Some(Method::Sms) => {
-            let phone = body.phone_number.ok_or_else(|| ApiError::invalid_request("phoneNumber is required for SMS."))?;
-            new.phone_number = Some(PhoneNumber::parse(&phone).map_err(ApiError::invalid_request)?.as_str().to_owned());
+            let phone = body
+                .phone_number
+                .ok_or_else(|| ApiError::invalid_request("phoneNumber is required for SMS."))?;
+            new.phone_number = Some(
+                PhoneNumber::parse(&phone)
+                    .map_err(ApiError::invalid_request)?
+                    .as_str()
+                    .to_owned(),
+            );
         }
         Some(Method::AuthenticatorApp) | None => {
             return Err(ApiError::invalid_request(format!(
@@ -57,8 +77,15 @@ fn verified_authenticator(user_id: &str, body: EnrollBody) -> Result<NewAuthenti
     Ok(new)
 }
 
-pub(crate) async fn delete(State(state): State<AppState>, ApiPath((user_id, authenticator_id)): ApiPath<(String, String)>) -> ApiResult {
-    if !state.store.delete_authenticator(&user_id, &authenticator_id).await? {
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    ApiPath((user_id, authenticator_id)): ApiPath<(String, String)>,
+) -> ApiResult {
+    if !state
+        .store
+        .delete_authenticator(&user_id, &authenticator_id)
+        .await?
+    {
         return Err(ApiError::not_found("Authenticator not found."));
     }
     Ok(json(StatusCode::OK, &json!({ "success": true })))

@@ -19,8 +19,8 @@ use base64::Engine;
 use subtle::ConstantTimeEq;
 
 pub(crate) use actions::ACTION_TOKEN_LIFETIME;
-pub(crate) use wire::default_method;
 use response::ApiError;
+pub(crate) use wire::default_method;
 
 use crate::faults;
 use crate::state::AppState;
@@ -28,28 +28,54 @@ use crate::state::AppState;
 pub(crate) fn router(state: AppState) -> Router<AppState> {
     Router::new()
         // POST on a user is the legacy spelling of update that the Ruby and Java SDKs use.
-        .route("/users/{user_id}", get(users::get_user).patch(users::update_user).post(users::update_user).delete(users::delete_user))
-        .route("/users/{user_id}/authenticators", get(authenticators::list).post(authenticators::enroll))
-        .route("/users/{user_id}/authenticators/{authenticator_id}", delete(authenticators::delete))
+        .route(
+            "/users/{user_id}",
+            get(users::get_user)
+                .patch(users::update_user)
+                .post(users::update_user)
+                .delete(users::delete_user),
+        )
+        .route(
+            "/users/{user_id}/authenticators",
+            get(authenticators::list).post(authenticators::enroll),
+        )
+        .route(
+            "/users/{user_id}/authenticators/{authenticator_id}",
+            delete(authenticators::delete),
+        )
         .route("/users/{user_id}/actions/{action}", post(actions::track))
-        .route("/users/{user_id}/actions/{action}/{idempotency_key}", get(actions::get_action).patch(actions::update_action))
+        .route(
+            "/users/{user_id}/actions/{action}/{idempotency_key}",
+            get(actions::get_action).patch(actions::update_action),
+        )
         .route("/validate", post(validate::validate))
         .route_layer(from_fn_with_state(state.clone(), faults::inject))
         .route_layer(from_fn_with_state(state, require_secret_key))
         // A catch-all route rather than only a fallback: fallbacks of doubly nested
         // routers (storefront → /sandbox → /v1) are not reached.
-        .route("/{*rest}", any(|| async { ApiError::not_found("No such API route.") }))
+        .route(
+            "/{*rest}",
+            any(|| async { ApiError::not_found("No such API route.") }),
+        )
         .fallback(|| async { ApiError::not_found("No such API route.") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", "This method is not allowed on this route.")
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "invalid_request",
+                "This method is not allowed on this route.",
+            )
         })
 }
 
 /// Basic auth: the secret key as the username, the password ignored (SDKs send "").
-async fn require_secret_key(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if presented_secret(request.headers())
-        .is_some_and(|secret| bool::from(secret.as_bytes().ct_eq(state.config.secret_key.as_bytes())))
-    {
+async fn require_secret_key(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if presented_secret(request.headers()).is_some_and(|secret| {
+        bool::from(secret.as_bytes().ct_eq(state.config.secret_key.as_bytes()))
+    }) {
         next.run(request).await
     } else {
         ApiError::unauthorized().into_response()

@@ -24,7 +24,10 @@ pub(crate) fn json<T: Serialize>(status: StatusCode, body: &T) -> Response {
 pub(crate) fn json_bytes(status: StatusCode, bytes: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(bytes));
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(APPLICATION_JSON));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(APPLICATION_JSON),
+    );
     response
 }
 
@@ -40,12 +43,24 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
-    pub(crate) fn new(status: StatusCode, code: &'static str, description: impl Into<String>) -> Self {
-        Self { status, code, description: description.into() }
+    pub(crate) fn new(
+        status: StatusCode,
+        code: &'static str,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            description: description.into(),
+        }
     }
 
     pub(crate) fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", UNAUTHORIZED_DESCRIPTION)
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            UNAUTHORIZED_DESCRIPTION,
+        )
     }
 
     pub(crate) fn invalid_request(description: impl Into<String>) -> Self {
@@ -67,14 +82,25 @@ struct ErrorBody<'a> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        json(self.status, &ErrorBody { error: self.code, error_code: self.code, error_description: &self.description })
+        json(
+            self.status,
+            &ErrorBody {
+                error: self.code,
+                error_code: self.code,
+                error_description: &self.description,
+            },
+        )
     }
 }
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         tracing::error!(error = %e, "sandbox database error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "The sandbox could not reach its database.")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "The sandbox could not reach its database.",
+        )
     }
 }
 
@@ -88,10 +114,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::invalid_request(format!("The request body could not be read: {e}")))?;
-        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            ApiError::invalid_request(format!("The request body could not be read: {e}"))
+        })?;
+        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
+        };
         serde_json::from_slice(bytes)
             .map(ApiJson)
             .map_err(|e| ApiError::invalid_request(format!("The request body is not valid: {e}")))

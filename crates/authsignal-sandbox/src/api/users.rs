@@ -11,7 +11,10 @@ use crate::domain::{Email, Method, PhoneNumber};
 use crate::state::AppState;
 use crate::store::UserPatch;
 
-pub(crate) async fn get_user(State(state): State<AppState>, ApiPath(user_id): ApiPath<String>) -> ApiResult {
+pub(crate) async fn get_user(
+    State(state): State<AppState>,
+    ApiPath(user_id): ApiPath<String>,
+) -> ApiResult {
     let Some(user) = state.store.find_user(&user_id).await? else {
         // Unknown and deleted users read as "not enrolled", not as an error (as Authsignal).
         return Ok(json(StatusCode::OK, &json!({ "isEnrolled": false })));
@@ -30,7 +33,12 @@ pub(crate) async fn get_user(State(state): State<AppState>, ApiPath(user_id): Ap
         "custom": parse_custom(user.custom.as_deref()),
     });
     if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-        body.extend(extra.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())));
+        body.extend(
+            extra
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
     }
     Ok(json(StatusCode::OK, &body))
 }
@@ -47,7 +55,11 @@ pub(crate) async fn update_user(
 }
 
 fn user_patch(body: UpdateUserBody) -> Result<UserPatch, ApiError> {
-    let email = body.email.map(|e| Email::parse(&e).map(|e| e.as_str().to_owned())).transpose().map_err(ApiError::invalid_request)?;
+    let email = body
+        .email
+        .map(|e| Email::parse(&e).map(|e| e.as_str().to_owned()))
+        .transpose()
+        .map_err(ApiError::invalid_request)?;
     let phone_number = body
         .phone_number
         .map(|p| PhoneNumber::parse(&p).map(|p| p.as_str().to_owned()))
@@ -60,7 +72,9 @@ fn user_patch(body: UpdateUserBody) -> Result<UserPatch, ApiError> {
     };
     if let Some(method) = &body.default_verification_method {
         if Method::parse(method).is_none() {
-            return Err(ApiError::invalid_request(format!("{method} is not a verification method the sandbox supports.")));
+            return Err(ApiError::invalid_request(format!(
+                "{method} is not a verification method the sandbox supports."
+            )));
         }
     }
     Ok(UserPatch {
@@ -76,7 +90,10 @@ fn user_patch(body: UpdateUserBody) -> Result<UserPatch, ApiError> {
     })
 }
 
-pub(crate) async fn delete_user(State(state): State<AppState>, ApiPath(user_id): ApiPath<String>) -> ApiResult {
+pub(crate) async fn delete_user(
+    State(state): State<AppState>,
+    ApiPath(user_id): ApiPath<String>,
+) -> ApiResult {
     state.store.delete_user(&user_id).await?;
     Ok(json(StatusCode::OK, &json!({ "success": true })))
 }

@@ -11,27 +11,50 @@ use crate::state::AppState;
 use crate::store::ActionKey;
 use crate::token::TokenKind;
 
-pub(crate) async fn validate(State(state): State<AppState>, ApiJson(body): ApiJson<ValidateBody>) -> ApiResult {
+pub(crate) async fn validate(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ValidateBody>,
+) -> ApiResult {
     let Some(token) = body.token.filter(|t| !t.is_empty()) else {
         return Err(ApiError::invalid_request("token is required."));
     };
-    let invalid = |error: &str| Ok(json(StatusCode::OK, &ValidateResponse { error: Some(error.to_owned()), ..Default::default() }));
+    let invalid = |error: &str| {
+        Ok(json(
+            StatusCode::OK,
+            &ValidateResponse {
+                error: Some(error.to_owned()),
+                ..Default::default()
+            },
+        ))
+    };
 
     // Only tokens this sandbox signed for the app count; the UI's own session tokens don't.
     let claims = match state.signer.verify(&token) {
         Ok(claims) if claims.kind == TokenKind::Action => claims,
         _ => return invalid("Token is invalid."),
     };
-    if body.user_id.as_ref().is_some_and(|user_id| *user_id != claims.sub) {
+    if body
+        .user_id
+        .as_ref()
+        .is_some_and(|user_id| *user_id != claims.sub)
+    {
         return invalid("User is invalid.");
     }
-    if body.action.as_ref().is_some_and(|action| *action != claims.action_code) {
+    if body
+        .action
+        .as_ref()
+        .is_some_and(|action| *action != claims.action_code)
+    {
         return invalid("Action is invalid.");
     }
     if claims.is_expired(state.clock.now_for(&claims.sub)) {
         return invalid("Token has expired.");
     }
-    let key = ActionKey { user_id: claims.sub, action_code: claims.action_code, idempotency_key: claims.idempotency_key };
+    let key = ActionKey {
+        user_id: claims.sub,
+        action_code: claims.action_code,
+        idempotency_key: claims.idempotency_key,
+    };
     let Some(action) = state.store.find_action(&key).await? else {
         // The user (and so the action) was deleted after the token was issued.
         return invalid("Action not found.");
@@ -48,7 +71,8 @@ pub(crate) async fn validate(State(state): State<AppState>, ApiJson(body): ApiJs
             action_code: Some(action.action_code),
             idempotency_key: Some(action.idempotency_key),
             verification_method: action.verification_method,
-            error: (!is_valid).then(|| "The action has not been completed successfully.".to_owned()),
+            error: (!is_valid)
+                .then(|| "The action has not been completed successfully.".to_owned()),
         },
     ))
 }

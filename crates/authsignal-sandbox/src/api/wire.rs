@@ -62,17 +62,27 @@ impl Enrollment {
             is_enrolled: !enrolled.is_empty(),
             default_verification_method: default_method(user, authenticators),
             enrolled_verification_methods: enrolled,
-            allowed_verification_methods: Method::UI_ENROLLABLE.iter().map(|m| m.as_str().to_owned()).collect(),
+            allowed_verification_methods: Method::UI_ENROLLABLE
+                .iter()
+                .map(|m| m.as_str().to_owned())
+                .collect(),
         }
     }
 }
 
 /// The user's chosen default if they still have it, else their first method.
-pub(crate) fn default_method(user: Option<&UserRow>, authenticators: &[AuthenticatorRow]) -> Option<String> {
+pub(crate) fn default_method(
+    user: Option<&UserRow>,
+    authenticators: &[AuthenticatorRow],
+) -> Option<String> {
     let chosen = user.and_then(|u| u.default_verification_method.clone());
     chosen
         .filter(|m| authenticators.iter().any(|a| &a.verification_method == m))
-        .or_else(|| authenticators.first().map(|a| a.verification_method.clone()))
+        .or_else(|| {
+            authenticators
+                .first()
+                .map(|a| a.verification_method.clone())
+        })
 }
 
 #[derive(Debug, Serialize)]

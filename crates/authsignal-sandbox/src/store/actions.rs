@@ -45,12 +45,14 @@ impl ActionRow {
 
 impl Store {
     pub(crate) async fn find_action(&self, key: &ActionKey) -> sqlx::Result<Option<ActionRow>> {
-        sqlx::query_as("SELECT * FROM actions WHERE user_id = ? AND action_code = ? AND idempotency_key = ?")
-            .bind(&key.user_id)
-            .bind(&key.action_code)
-            .bind(&key.idempotency_key)
-            .fetch_optional(&self.pool)
-            .await
+        sqlx::query_as(
+            "SELECT * FROM actions WHERE user_id = ? AND action_code = ? AND idempotency_key = ?",
+        )
+        .bind(&key.user_id)
+        .bind(&key.action_code)
+        .bind(&key.idempotency_key)
+        .fetch_optional(&self.pool)
+        .await
     }
 
     /// Inserts a new action; false when one with the same key already exists (a
@@ -88,7 +90,12 @@ impl Store {
     }
 
     /// Sets the state (update action); None when there is no such action.
-    pub(crate) async fn set_action_state(&self, key: &ActionKey, state: &str, now_ms: i64) -> sqlx::Result<Option<ActionRow>> {
+    pub(crate) async fn set_action_state(
+        &self,
+        key: &ActionKey,
+        state: &str,
+        now_ms: i64,
+    ) -> sqlx::Result<Option<ActionRow>> {
         sqlx::query_as(
             "UPDATE actions SET state = ?, state_updated_at = ?
              WHERE user_id = ? AND action_code = ? AND idempotency_key = ? RETURNING *",
@@ -103,7 +110,12 @@ impl Store {
     }
 
     /// Records that the user completed a challenge or an enrollment in the pre-built UI.
-    pub(crate) async fn mark_verified_in_ui(&self, key: &ActionKey, method: &str, now_ms: i64) -> sqlx::Result<()> {
+    pub(crate) async fn mark_verified_in_ui(
+        &self,
+        key: &ActionKey,
+        method: &str,
+        now_ms: i64,
+    ) -> sqlx::Result<()> {
         sqlx::query(
             "UPDATE actions SET state = ?, verification_method = ?, state_updated_at = ?, ui_verified_at = ?
              WHERE user_id = ? AND action_code = ? AND idempotency_key = ?",

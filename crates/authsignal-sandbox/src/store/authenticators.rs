@@ -30,7 +30,10 @@ pub(crate) struct NewAuthenticator {
 }
 
 impl Store {
-    pub(crate) async fn list_authenticators(&self, user_id: &str) -> sqlx::Result<Vec<AuthenticatorRow>> {
+    pub(crate) async fn list_authenticators(
+        &self,
+        user_id: &str,
+    ) -> sqlx::Result<Vec<AuthenticatorRow>> {
         sqlx::query_as("SELECT * FROM authenticators WHERE user_id = ? ORDER BY created_at, rowid")
             .bind(user_id)
             .fetch_all(&self.pool)
@@ -39,13 +42,19 @@ impl Store {
 
     /// Stores a verified authenticator. A user holds one authenticator per method, so
     /// enrolling a method again replaces its address / secret and keeps its id.
-    pub(crate) async fn enroll_authenticator(&self, new: &NewAuthenticator, now_ms: i64) -> sqlx::Result<AuthenticatorRow> {
+    pub(crate) async fn enroll_authenticator(
+        &self,
+        new: &NewAuthenticator,
+        now_ms: i64,
+    ) -> sqlx::Result<AuthenticatorRow> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT(user_id) DO NOTHING")
-            .bind(&new.user_id)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT(user_id) DO NOTHING",
+        )
+        .bind(&new.user_id)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
         let existing: Option<(String,)> =
             sqlx::query_as("SELECT authenticator_id FROM authenticators WHERE user_id = ? AND verification_method = ?")
                 .bind(&new.user_id)
@@ -107,15 +116,20 @@ impl Store {
 
     /// Deletes one of the user's authenticators; false when the user has no such
     /// authenticator (including one that belongs to someone else).
-    pub(crate) async fn delete_authenticator(&self, user_id: &str, authenticator_id: &str) -> sqlx::Result<bool> {
+    pub(crate) async fn delete_authenticator(
+        &self,
+        user_id: &str,
+        authenticator_id: &str,
+    ) -> sqlx::Result<bool> {
         let mut tx = self.pool.begin().await?;
-        let deleted = sqlx::query("DELETE FROM authenticators WHERE user_id = ? AND authenticator_id = ?")
-            .bind(user_id)
-            .bind(authenticator_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            > 0;
+        let deleted =
+            sqlx::query("DELETE FROM authenticators WHERE user_id = ? AND authenticator_id = ?")
+                .bind(user_id)
+                .bind(authenticator_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                > 0;
         // Keep the default pointing at something the user still has.
         sqlx::query(
             "UPDATE users SET default_verification_method =
@@ -133,7 +147,11 @@ impl Store {
     }
 
     /// Records a successful challenge with this authenticator.
-    pub(crate) async fn touch_authenticator(&self, authenticator_id: &str, now_ms: i64) -> sqlx::Result<()> {
+    pub(crate) async fn touch_authenticator(
+        &self,
+        authenticator_id: &str,
+        now_ms: i64,
+    ) -> sqlx::Result<()> {
         sqlx::query("UPDATE authenticators SET last_verified_at = ? WHERE authenticator_id = ?")
             .bind(now_ms)
             .bind(authenticator_id)
@@ -144,7 +162,11 @@ impl Store {
 
     /// Marks a TOTP step as used; false if it (or a later one) was already used, which
     /// makes a concurrent replay lose the race.
-    pub(crate) async fn claim_totp_step(&self, authenticator_id: &str, step: i64) -> sqlx::Result<bool> {
+    pub(crate) async fn claim_totp_step(
+        &self,
+        authenticator_id: &str,
+        step: i64,
+    ) -> sqlx::Result<bool> {
         let claimed = sqlx::query(
             "UPDATE authenticators SET last_totp_step = ?
              WHERE authenticator_id = ? AND (last_totp_step IS NULL OR last_totp_step < ?)",

@@ -69,7 +69,12 @@ impl Store {
 
     /// The newest code issued in this action for this purpose (and authenticator, for
     /// challenges).
-    pub(crate) async fn latest_code(&self, action: &ActionKey, purpose: &str, authenticator_id: Option<&str>) -> sqlx::Result<Option<OtpCodeRow>> {
+    pub(crate) async fn latest_code(
+        &self,
+        action: &ActionKey,
+        purpose: &str,
+        authenticator_id: Option<&str>,
+    ) -> sqlx::Result<Option<OtpCodeRow>> {
         sqlx::query_as(
             "SELECT * FROM otp_codes
              WHERE user_id = ? AND action_code = ? AND idempotency_key = ? AND purpose = ?
@@ -95,7 +100,12 @@ impl Store {
     }
 
     /// Uses the code up; false if it was already used or burnt meanwhile.
-    pub(crate) async fn consume_code(&self, code_id: i64, max_failed_attempts: i64, now_ms: i64) -> sqlx::Result<bool> {
+    pub(crate) async fn consume_code(
+        &self,
+        code_id: i64,
+        max_failed_attempts: i64,
+        now_ms: i64,
+    ) -> sqlx::Result<bool> {
         let consumed = sqlx::query(
             "UPDATE otp_codes SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL AND failed_attempts < ?",
         )
@@ -108,7 +118,10 @@ impl Store {
         Ok(consumed > 0)
     }
 
-    pub(crate) async fn pending_totp(&self, action: &ActionKey) -> sqlx::Result<Option<PendingTotpRow>> {
+    pub(crate) async fn pending_totp(
+        &self,
+        action: &ActionKey,
+    ) -> sqlx::Result<Option<PendingTotpRow>> {
         sqlx::query_as("SELECT secret, created_at FROM pending_totp WHERE user_id = ? AND action_code = ? AND idempotency_key = ?")
             .bind(&action.user_id)
             .bind(&action.action_code)
@@ -119,7 +132,12 @@ impl Store {
 
     /// Keeps the first secret shown for this action, so reloading the page doesn't
     /// invalidate a QR code the user already scanned.
-    pub(crate) async fn get_or_create_pending_totp(&self, action: &ActionKey, fresh_secret: &str, now_ms: i64) -> sqlx::Result<PendingTotpRow> {
+    pub(crate) async fn get_or_create_pending_totp(
+        &self,
+        action: &ActionKey,
+        fresh_secret: &str,
+        now_ms: i64,
+    ) -> sqlx::Result<PendingTotpRow> {
         sqlx::query(
             "INSERT INTO pending_totp (user_id, action_code, idempotency_key, secret, created_at) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (user_id, action_code, idempotency_key) DO NOTHING",

@@ -30,7 +30,9 @@ impl Store {
     /// Opens (creating if needed) the database and applies the sandbox migrations.
     pub(crate) async fn open(database_url: &str) -> Result<Store, SandboxError> {
         let options = SqliteConnectOptions::from_str(database_url)
-            .map_err(|e| SandboxError::Config(format!("invalid database URL {database_url:?}: {e}")))?
+            .map_err(|e| {
+                SandboxError::Config(format!("invalid database URL {database_url:?}: {e}"))
+            })?
             .create_if_missing(true)
             .foreign_keys(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -38,11 +40,15 @@ impl Store {
         // SQLite won't create missing directories itself.
         if let Some(parent) = Path::new(options.get_filename()).parent() {
             if !parent.as_os_str().is_empty() && options.get_filename() != Path::new(":memory:") {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| SandboxError::Config(format!("cannot create {}: {e}", parent.display())))?;
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    SandboxError::Config(format!("cannot create {}: {e}", parent.display()))
+                })?;
             }
         }
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Store { pool })
     }

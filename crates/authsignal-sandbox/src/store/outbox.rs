@@ -12,7 +12,11 @@ pub(crate) struct OutboxRow {
 
 impl Store {
     /// Messages newest first, optionally only those to one address.
-    pub(crate) async fn list_outbox(&self, to: Option<&str>, limit: i64) -> sqlx::Result<Vec<OutboxRow>> {
+    pub(crate) async fn list_outbox(
+        &self,
+        to: Option<&str>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<OutboxRow>> {
         sqlx::query_as(
             "SELECT to_address, channel, code, created_at FROM outbox_messages
              WHERE (? IS NULL OR to_address = ? COLLATE NOCASE) ORDER BY id DESC LIMIT ?",

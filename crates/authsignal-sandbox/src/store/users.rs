@@ -34,19 +34,29 @@ pub(crate) struct UserPatch {
 impl Store {
     /// Users come into being on first use (track, enroll, update).
     pub(crate) async fn ensure_user(&self, user_id: &str, now_ms: i64) -> sqlx::Result<()> {
-        sqlx::query("INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT(user_id) DO NOTHING")
-            .bind(user_id)
-            .bind(now_ms)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT(user_id) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     pub(crate) async fn find_user(&self, user_id: &str) -> sqlx::Result<Option<UserRow>> {
-        sqlx::query_as("SELECT * FROM users WHERE user_id = ?").bind(user_id).fetch_optional(&self.pool).await
+        sqlx::query_as("SELECT * FROM users WHERE user_id = ?")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
     }
 
-    pub(crate) async fn update_user(&self, user_id: &str, patch: &UserPatch, now_ms: i64) -> sqlx::Result<UserRow> {
+    pub(crate) async fn update_user(
+        &self,
+        user_id: &str,
+        patch: &UserPatch,
+        now_ms: i64,
+    ) -> sqlx::Result<UserRow> {
         self.ensure_user(user_id, now_ms).await?;
         sqlx::query_as(
             "UPDATE users SET
@@ -77,7 +87,10 @@ impl Store {
 
     /// Removes the user and, by cascade, their authenticators, actions and codes.
     pub(crate) async fn delete_user(&self, user_id: &str) -> sqlx::Result<()> {
-        sqlx::query("DELETE FROM users WHERE user_id = ?").bind(user_id).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM users WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

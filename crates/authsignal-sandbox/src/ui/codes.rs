@@ -5,7 +5,9 @@ use super::context::{UiContext, UiError};
 use super::html::{alert, escape, notice};
 use crate::clock::to_millis;
 use crate::domain::Method;
-use crate::otp::{check_code, generate_code, CodeCheck, IssuedCode, CODE_LIFETIME, MAX_FAILED_ATTEMPTS};
+use crate::otp::{
+    check_code, generate_code, CodeCheck, IssuedCode, CODE_LIFETIME, MAX_FAILED_ATTEMPTS,
+};
 use crate::store::{NewCode, OtpCodeRow};
 
 /// Issues a new code for this action and drops it in the outbox.
@@ -38,7 +40,11 @@ pub(crate) async fn send_code(
 }
 
 /// Checks one guess and records what it cost (a failed attempt, or the code used up).
-pub(crate) async fn check_guess(ctx: &UiContext, issued: &OtpCodeRow, submitted: &str) -> Result<CodeCheck, UiError> {
+pub(crate) async fn check_guess(
+    ctx: &UiContext,
+    issued: &OtpCodeRow,
+    submitted: &str,
+) -> Result<CodeCheck, UiError> {
     let outcome = check_code(
         &IssuedCode {
             code: &issued.code,
@@ -52,14 +58,19 @@ pub(crate) async fn check_guess(ctx: &UiContext, issued: &OtpCodeRow, submitted:
     let store = &ctx.state.store;
     match outcome {
         CodeCheck::Accepted => {
-            if !store.consume_code(issued.id, MAX_FAILED_ATTEMPTS, ctx.now_ms()).await? {
+            if !store
+                .consume_code(issued.id, MAX_FAILED_ATTEMPTS, ctx.now_ms())
+                .await?
+            {
                 // Someone else used it (or burnt it) a moment ago.
                 return Ok(CodeCheck::AlreadyUsed);
             }
         }
         CodeCheck::Wrong { .. } => store.record_failed_attempt(issued.id).await?,
         // The guess that used up the last attempt still counts.
-        CodeCheck::TooManyAttempts if issued.failed_attempts < MAX_FAILED_ATTEMPTS => store.record_failed_attempt(issued.id).await?,
+        CodeCheck::TooManyAttempts if issued.failed_attempts < MAX_FAILED_ATTEMPTS => {
+            store.record_failed_attempt(issued.id).await?
+        }
         CodeCheck::TooManyAttempts | CodeCheck::Expired | CodeCheck::AlreadyUsed => {}
     }
     Ok(outcome)
@@ -117,7 +128,12 @@ pub(crate) struct CodeScreen<'a> {
 pub(crate) fn code_form_html(ctx: &UiContext, screen: &CodeScreen<'_>) -> String {
     let authenticator_field = screen
         .authenticator_id
-        .map(|id| format!(r#"<input type="hidden" name="authenticatorId" value="{}">"#, escape(id)))
+        .map(|id| {
+            format!(
+                r#"<input type="hidden" name="authenticatorId" value="{}">"#,
+                escape(id)
+            )
+        })
         .unwrap_or_default();
     let resend = screen
         .resend_path

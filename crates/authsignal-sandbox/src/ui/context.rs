@@ -38,7 +38,12 @@ pub(crate) enum Screen {
     Finish,
 }
 
-pub(crate) fn next_screen(has_authenticators: bool, verified_in_ui: bool, scope_bypass: bool, redirect_to_settings: bool) -> Screen {
+pub(crate) fn next_screen(
+    has_authenticators: bool,
+    verified_in_ui: bool,
+    scope_bypass: bool,
+    redirect_to_settings: bool,
+) -> Screen {
     if !has_authenticators {
         Screen::Enroll
     } else if redirect_to_settings && (verified_in_ui || scope_bypass) {
@@ -52,8 +57,13 @@ pub(crate) fn next_screen(has_authenticators: bool, verified_in_ui: bool, scope_
 
 impl UiContext {
     /// Resolves the `s` parameter every UI page and form carries.
-    pub(crate) async fn load(state: &AppState, ui_token: Option<&str>) -> Result<UiContext, UiError> {
-        let ui_token = ui_token.filter(|t| !t.is_empty()).ok_or(UiError::InvalidLink)?;
+    pub(crate) async fn load(
+        state: &AppState,
+        ui_token: Option<&str>,
+    ) -> Result<UiContext, UiError> {
+        let ui_token = ui_token
+            .filter(|t| !t.is_empty())
+            .ok_or(UiError::InvalidLink)?;
         let claims = match state.signer.verify(ui_token) {
             Ok(claims) if claims.kind == TokenKind::Ui => claims,
             _ => return Err(UiError::InvalidLink),
@@ -64,13 +74,27 @@ impl UiContext {
             action_code: claims.action_code.clone(),
             idempotency_key: claims.idempotency_key.clone(),
         };
-        let action = state.store.find_action(&key).await?.ok_or(UiError::InvalidLink)?;
+        let action = state
+            .store
+            .find_action(&key)
+            .await?
+            .ok_or(UiError::InvalidLink)?;
         if claims.is_expired(now) {
-            return Err(UiError::Expired { return_url: action.redirect_url });
+            return Err(UiError::Expired {
+                return_url: action.redirect_url,
+            });
         }
         let user = state.store.find_user(&claims.sub).await?;
         let authenticators = state.store.list_authenticators(&claims.sub).await?;
-        Ok(UiContext { state: state.clone(), ui_token: ui_token.to_owned(), claims, action, user, authenticators, now })
+        Ok(UiContext {
+            state: state.clone(),
+            ui_token: ui_token.to_owned(),
+            claims,
+            action,
+            user,
+            authenticators,
+            now,
+        })
     }
 
     pub(crate) fn key(&self) -> ActionKey {
@@ -83,12 +107,18 @@ impl UiContext {
 
     /// `{public_url}/ui{path}?s=…` plus extra query pairs.
     pub(crate) fn url(&self, path: &str, extra: &[(&str, &str)]) -> String {
-        let mut url = format!("{}/ui{path}?s={}", self.state.config.public_url, self.ui_token);
+        let mut url = format!(
+            "{}/ui{path}?s={}",
+            self.state.config.public_url, self.ui_token
+        );
         for (name, value) in extra {
             url.push('&');
             url.push_str(name);
             url.push('=');
-            url.extend(percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC));
+            url.extend(percent_encoding::utf8_percent_encode(
+                value,
+                percent_encoding::NON_ALPHANUMERIC,
+            ));
         }
         url
     }
@@ -100,7 +130,10 @@ impl UiContext {
 
     /// The hidden field that carries the UI token in every form.
     pub(crate) fn hidden_token(&self) -> String {
-        format!(r#"<input type="hidden" name="s" value="{}">"#, escape(&self.ui_token))
+        format!(
+            r#"<input type="hidden" name="s" value="{}">"#,
+            escape(&self.ui_token)
+        )
     }
 
     pub(crate) fn is_enrolled(&self) -> bool {
@@ -112,7 +145,9 @@ impl UiContext {
     }
 
     fn verified_recently(&self) -> bool {
-        self.action.ui_verified_at.is_some_and(|at| self.now_ms() - at < BINDING_WINDOW.whole_milliseconds() as i64)
+        self.action
+            .ui_verified_at
+            .is_some_and(|at| self.now_ms() - at < BINDING_WINDOW.whole_milliseconds() as i64)
     }
 
     pub(crate) fn default_method(&self) -> Option<String> {
@@ -128,18 +163,29 @@ impl UiContext {
     }
 
     pub(crate) fn screen(&self) -> Screen {
-        next_screen(self.is_enrolled(), self.verified_in_ui(), scope_bypasses_challenge(&self.action.scope), self.action.redirect_to_settings)
+        next_screen(
+            self.is_enrolled(),
+            self.verified_in_ui(),
+            scope_bypasses_challenge(&self.action.scope),
+            self.action.redirect_to_settings,
+        )
     }
 
     /// Authenticator binding: changing an enrolled account needs a challenge completed in
     /// this UI within the window, or a token scope that grants the change.
     pub(crate) fn require(&self, permission: Permission) -> Result<(), UiError> {
-        if !self.is_enrolled() || scope_grants(&self.action.scope, permission) || self.verified_recently() {
+        if !self.is_enrolled()
+            || scope_grants(&self.action.scope, permission)
+            || self.verified_recently()
+        {
             return Ok(());
         }
         Err(UiError::NeedsReverification {
             challenge_url: self.url("/challenge", &[]),
-            settings_url: self.action.redirect_to_settings.then(|| self.url("/settings", &[])),
+            settings_url: self
+                .action
+                .redirect_to_settings
+                .then(|| self.url("/settings", &[])),
         })
     }
 
@@ -183,8 +229,13 @@ pub(crate) fn see_other(location: &str) -> Response {
 pub(crate) enum UiError {
     /// Missing, forged or unknown token.
     InvalidLink,
-    Expired { return_url: Option<String> },
-    NeedsReverification { challenge_url: String, settings_url: Option<String> },
+    Expired {
+        return_url: Option<String>,
+    },
+    NeedsReverification {
+        challenge_url: String,
+        settings_url: Option<String>,
+    },
     Internal,
 }
 

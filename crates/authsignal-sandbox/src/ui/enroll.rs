@@ -5,7 +5,9 @@ use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::codes::{check_guess, code_form_html, failure_message, send_code, standing_problem, CodeScreen};
+use super::codes::{
+    check_guess, code_form_html, failure_message, send_code, standing_problem, CodeScreen,
+};
 use super::context::{UiContext, UiError};
 use super::html::{alert, escape, page};
 use super::qr::qr_svg;
@@ -19,17 +21,30 @@ use crate::totp;
 const TOTP_ISSUER: &str = "Authsignal Sandbox";
 
 /// `GET /ui/enroll`: the method choice.
-pub(crate) async fn choose_method(State(state): State<AppState>, Query(params): Query<UiParams>) -> Result<Response, UiError> {
+pub(crate) async fn choose_method(
+    State(state): State<AppState>,
+    Query(params): Query<UiParams>,
+) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, params.s.as_deref()).await?;
     ctx.require(Permission::Add)?;
     let available: Vec<Method> = Method::UI_ENROLLABLE
         .into_iter()
-        .filter(|m| !ctx.authenticators.iter().any(|a| a.verification_method == m.as_str()))
+        .filter(|m| {
+            !ctx.authenticators
+                .iter()
+                .any(|a| a.verification_method == m.as_str())
+        })
         .collect();
     let (title, intro) = if ctx.is_enrolled() {
-        ("Add an authenticator", "Choose another way to verify it's you.")
+        (
+            "Add an authenticator",
+            "Choose another way to verify it's you.",
+        )
     } else {
-        ("Set up an authenticator", "To keep your account secure, choose how you'd like to verify it's you.")
+        (
+            "Set up an authenticator",
+            "To keep your account secure, choose how you'd like to verify it's you.",
+        )
     };
     let choices: String = available
         .iter()
@@ -53,15 +68,31 @@ pub(crate) async fn choose_method(State(state): State<AppState>, Query(params): 
     } else {
         format!(r#"<div class="choices">{choices}</div>"#)
     };
-    Ok(page(StatusCode::OK, title, &format!("<h1>{title}</h1><p>{intro}</p>{choices}{}", back_link(&ctx))))
+    // Only a way back when adding from the settings screen; this is the first screen otherwise.
+    let back = if ctx.is_enrolled() {
+        back_link(&ctx)
+    } else {
+        String::new()
+    };
+    Ok(page(
+        StatusCode::OK,
+        title,
+        &format!("<h1>{title}</h1><p>{intro}</p>{choices}{back}"),
+    ))
 }
 
 /// "Back to your authenticators" when enrollment started from the settings screen.
 fn back_link(ctx: &UiContext) -> String {
     if ctx.is_enrolled() && ctx.action.redirect_to_settings {
-        format!(r#"<p class="links"><a href="{}">Back to your authenticators</a></p>"#, escape(&ctx.url("/settings", &[])))
+        format!(
+            r#"<p class="links"><a href="{}">Back to your authenticators</a></p>"#,
+            escape(&ctx.url("/settings", &[]))
+        )
     } else {
-        format!(r#"<p class="links"><a href="{}">Choose a different method</a></p>"#, escape(&ctx.url("/enroll", &[])))
+        format!(
+            r#"<p class="links"><a href="{}">Choose a different method</a></p>"#,
+            escape(&ctx.url("/enroll", &[]))
+        )
     }
 }
 
@@ -77,9 +108,21 @@ fn contact_page(ctx: &UiContext, method: Method, value: &str, problem: Option<&s
             "tel",
             "tel",
         ),
-        _ => ("Email", "Enter your email address. We'll send you a 6-digit code.", "/enroll/email", "email", "Email address", "email", "email"),
+        _ => (
+            "Email",
+            "Enter your email address. We'll send you a 6-digit code.",
+            "/enroll/email",
+            "email",
+            "Email address",
+            "email",
+            "email",
+        ),
     };
-    let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     page(
         status,
         title,
@@ -99,21 +142,40 @@ fn contact_page(ctx: &UiContext, method: Method, value: &str, problem: Option<&s
     )
 }
 
-pub(crate) async fn email_form(State(state): State<AppState>, Query(params): Query<UiParams>) -> Result<Response, UiError> {
+pub(crate) async fn email_form(
+    State(state): State<AppState>,
+    Query(params): Query<UiParams>,
+) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, params.s.as_deref()).await?;
     ctx.require(Permission::Add)?;
-    let prefill = ctx.action.email.clone().or_else(|| ctx.user.as_ref().and_then(|u| u.email.clone())).unwrap_or_default();
+    let prefill = ctx
+        .action
+        .email
+        .clone()
+        .or_else(|| ctx.user.as_ref().and_then(|u| u.email.clone()))
+        .unwrap_or_default();
     Ok(contact_page(&ctx, Method::EmailOtp, &prefill, None))
 }
 
-pub(crate) async fn sms_form(State(state): State<AppState>, Query(params): Query<UiParams>) -> Result<Response, UiError> {
+pub(crate) async fn sms_form(
+    State(state): State<AppState>,
+    Query(params): Query<UiParams>,
+) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, params.s.as_deref()).await?;
     ctx.require(Permission::Add)?;
-    let prefill = ctx.action.phone_number.clone().or_else(|| ctx.user.as_ref().and_then(|u| u.phone_number.clone())).unwrap_or_default();
+    let prefill = ctx
+        .action
+        .phone_number
+        .clone()
+        .or_else(|| ctx.user.as_ref().and_then(|u| u.phone_number.clone()))
+        .unwrap_or_default();
     Ok(contact_page(&ctx, Method::Sms, &prefill, None))
 }
 
-pub(crate) async fn submit_email(State(state): State<AppState>, Form(form): Form<UiParams>) -> Result<Response, UiError> {
+pub(crate) async fn submit_email(
+    State(state): State<AppState>,
+    Form(form): Form<UiParams>,
+) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, form.s.as_deref()).await?;
     ctx.require(Permission::Add)?;
     let raw = form.email.unwrap_or_default();
@@ -126,7 +188,10 @@ pub(crate) async fn submit_email(State(state): State<AppState>, Form(form): Form
     }
 }
 
-pub(crate) async fn submit_phone(State(state): State<AppState>, Form(form): Form<UiParams>) -> Result<Response, UiError> {
+pub(crate) async fn submit_phone(
+    State(state): State<AppState>,
+    Form(form): Form<UiParams>,
+) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, form.s.as_deref()).await?;
     ctx.require(Permission::Add)?;
     let raw = form.phone_number.unwrap_or_default();
@@ -140,16 +205,37 @@ pub(crate) async fn submit_phone(State(state): State<AppState>, Form(form): Form
 }
 
 /// The code step of email / SMS enrollment.
-fn enroll_code_page(ctx: &UiContext, method: Method, destination: &str, problem: Option<String>, info: Option<String>) -> Response {
+fn enroll_code_page(
+    ctx: &UiContext,
+    method: Method,
+    destination: &str,
+    problem: Option<String>,
+    info: Option<String>,
+) -> Response {
     let (title, change_path, change_label) = match method {
-        Method::Sms => ("Check your phone", "/enroll/sms", "Use a different phone number"),
-        _ => ("Check your email", "/enroll/email", "Use a different email address"),
+        Method::Sms => (
+            "Check your phone",
+            "/enroll/sms",
+            "Use a different phone number",
+        ),
+        _ => (
+            "Check your email",
+            "/enroll/email",
+            "Use a different email address",
+        ),
     };
-    let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let form = code_form_html(
         ctx,
         &CodeScreen {
-            intro: format!("We sent a 6-digit code to <strong>{}</strong>. It expires in 10 minutes.", escape(destination)),
+            intro: format!(
+                "We sent a 6-digit code to <strong>{}</strong>. It expires in 10 minutes.",
+                escape(destination)
+            ),
             submit_path: "/enroll/verify",
             resend_path: Some("/enroll/resend"),
             authenticator_id: None,
@@ -167,31 +253,64 @@ fn enroll_code_page(ctx: &UiContext, method: Method, destination: &str, problem:
     )
 }
 
-pub(crate) async fn code_form(State(state): State<AppState>, Query(params): Query<UiParams>) -> Result<Response, UiError> {
+pub(crate) async fn code_form(
+    State(state): State<AppState>,
+    Query(params): Query<UiParams>,
+) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, params.s.as_deref()).await?;
     ctx.require(Permission::Add)?;
-    let Some(issued) = state.store.latest_code(&ctx.key(), PURPOSE_ENROLL, None).await? else {
+    let Some(issued) = state
+        .store
+        .latest_code(&ctx.key(), PURPOSE_ENROLL, None)
+        .await?
+    else {
         return Ok(ctx.go("/enroll", &[]));
     };
     let method = Method::parse(&issued.verification_method).unwrap_or(Method::EmailOtp);
-    let info = (params.notice.as_deref() == Some("sent")).then(|| "We sent you a new code.".to_owned());
-    Ok(enroll_code_page(&ctx, method, &issued.destination, standing_problem(&ctx, &issued), info))
+    let info =
+        (params.notice.as_deref() == Some("sent")).then(|| "We sent you a new code.".to_owned());
+    Ok(enroll_code_page(
+        &ctx,
+        method,
+        &issued.destination,
+        standing_problem(&ctx, &issued),
+        info,
+    ))
 }
 
-pub(crate) async fn submit_code(State(state): State<AppState>, Form(form): Form<UiParams>) -> Result<Response, UiError> {
+pub(crate) async fn submit_code(
+    State(state): State<AppState>,
+    Form(form): Form<UiParams>,
+) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, form.s.as_deref()).await?;
     ctx.require(Permission::Add)?;
-    let Some(issued) = state.store.latest_code(&ctx.key(), PURPOSE_ENROLL, None).await? else {
+    let Some(issued) = state
+        .store
+        .latest_code(&ctx.key(), PURPOSE_ENROLL, None)
+        .await?
+    else {
         return Ok(ctx.go("/enroll", &[]));
     };
     let method = Method::parse(&issued.verification_method).unwrap_or(Method::EmailOtp);
     let submitted = form.code.unwrap_or_default();
     if submitted.trim().is_empty() {
-        return Ok(enroll_code_page(&ctx, method, &issued.destination, Some("Enter the 6-digit code.".to_owned()), None));
+        return Ok(enroll_code_page(
+            &ctx,
+            method,
+            &issued.destination,
+            Some("Enter the 6-digit code.".to_owned()),
+            None,
+        ));
     }
     let outcome = check_guess(&ctx, &issued, &submitted).await?;
     if outcome != CodeCheck::Accepted {
-        return Ok(enroll_code_page(&ctx, method, &issued.destination, failure_message(outcome), None));
+        return Ok(enroll_code_page(
+            &ctx,
+            method,
+            &issued.destination,
+            failure_message(outcome),
+            None,
+        ));
     }
     let (email, phone_number) = match method {
         Method::Sms => (None, Some(issued.destination.clone())),
@@ -207,10 +326,17 @@ pub(crate) async fn submit_code(State(state): State<AppState>, Form(form): Form<
     complete_enrollment(&ctx, &new).await
 }
 
-pub(crate) async fn resend_code(State(state): State<AppState>, Form(form): Form<UiParams>) -> Result<Response, UiError> {
+pub(crate) async fn resend_code(
+    State(state): State<AppState>,
+    Form(form): Form<UiParams>,
+) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, form.s.as_deref()).await?;
     ctx.require(Permission::Add)?;
-    let Some(issued) = state.store.latest_code(&ctx.key(), PURPOSE_ENROLL, None).await? else {
+    let Some(issued) = state
+        .store
+        .latest_code(&ctx.key(), PURPOSE_ENROLL, None)
+        .await?
+    else {
         return Ok(ctx.go("/enroll", &[]));
     };
     let method = Method::parse(&issued.verification_method).unwrap_or(Method::EmailOtp);
@@ -222,15 +348,25 @@ pub(crate) async fn resend_code(State(state): State<AppState>, Form(form): Form<
 async fn complete_enrollment(ctx: &UiContext, new: &NewAuthenticator) -> Result<Response, UiError> {
     let store = &ctx.state.store;
     store.enroll_authenticator(new, ctx.now_ms()).await?;
-    store.mark_verified_in_ui(&ctx.key(), &new.verification_method, ctx.now_ms()).await?;
+    store
+        .mark_verified_in_ui(&ctx.key(), &new.verification_method, ctx.now_ms())
+        .await?;
     Ok(after_verification(ctx, Some("added")))
 }
 
 /// The authenticator-app step: QR code, secret, URI and the first code.
 fn app_page(ctx: &UiContext, secret: &str, problem: Option<&str>) -> Response {
-    let account = ctx.user.as_ref().and_then(|u| u.email.clone()).unwrap_or_else(|| ctx.claims.sub.clone());
+    let account = ctx
+        .user
+        .as_ref()
+        .and_then(|u| u.email.clone())
+        .unwrap_or_else(|| ctx.claims.sub.clone());
     let uri = totp::otpauth_uri(secret, TOTP_ISSUER, &account);
-    let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     page(
         status,
         "Authenticator app",
@@ -258,21 +394,32 @@ fn app_page(ctx: &UiContext, secret: &str, problem: Option<&str>) -> Response {
     )
 }
 
-pub(crate) async fn app_form(State(state): State<AppState>, Query(params): Query<UiParams>) -> Result<Response, UiError> {
+pub(crate) async fn app_form(
+    State(state): State<AppState>,
+    Query(params): Query<UiParams>,
+) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, params.s.as_deref()).await?;
     ctx.require(Permission::Add)?;
-    let pending = state.store.get_or_create_pending_totp(&ctx.key(), &totp::generate_secret(), ctx.now_ms()).await?;
+    let pending = state
+        .store
+        .get_or_create_pending_totp(&ctx.key(), &totp::generate_secret(), ctx.now_ms())
+        .await?;
     Ok(app_page(&ctx, &pending.secret, None))
 }
 
-pub(crate) async fn submit_app_code(State(state): State<AppState>, Form(form): Form<UiParams>) -> Result<Response, UiError> {
+pub(crate) async fn submit_app_code(
+    State(state): State<AppState>,
+    Form(form): Form<UiParams>,
+) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, form.s.as_deref()).await?;
     ctx.require(Permission::Add)?;
     let Some(pending) = state.store.pending_totp(&ctx.key()).await? else {
         return Ok(ctx.go("/enroll/app", &[]));
     };
     let submitted = form.code.unwrap_or_default();
-    let Some(step) = totp::accepted_step(&pending.secret, &submitted, ctx.now.unix_timestamp(), None) else {
+    let Some(step) =
+        totp::accepted_step(&pending.secret, &submitted, ctx.now.unix_timestamp(), None)
+    else {
         let message = if submitted.trim().is_empty() {
             "Enter the 6-digit code from your authenticator app."
         } else {

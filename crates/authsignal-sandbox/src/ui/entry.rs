@@ -10,8 +10,14 @@ use crate::store::ActionKey;
 use crate::token::{Claims, TokenKind};
 
 /// `GET /ui?token=…`: swaps the app-facing track token for a UI session token.
-pub(crate) async fn open(State(state): State<AppState>, Query(params): Query<UiParams>) -> Result<Response, UiError> {
-    let token = params.token.filter(|t| !t.is_empty()).ok_or(UiError::InvalidLink)?;
+pub(crate) async fn open(
+    State(state): State<AppState>,
+    Query(params): Query<UiParams>,
+) -> Result<Response, UiError> {
+    let token = params
+        .token
+        .filter(|t| !t.is_empty())
+        .ok_or(UiError::InvalidLink)?;
     let claims = match state.signer.verify(&token) {
         Ok(claims) if claims.kind == TokenKind::Action => claims,
         _ => return Err(UiError::InvalidLink),
@@ -21,10 +27,16 @@ pub(crate) async fn open(State(state): State<AppState>, Query(params): Query<UiP
         action_code: claims.action_code.clone(),
         idempotency_key: claims.idempotency_key.clone(),
     };
-    let action = state.store.find_action(&key).await?.ok_or(UiError::InvalidLink)?;
+    let action = state
+        .store
+        .find_action(&key)
+        .await?
+        .ok_or(UiError::InvalidLink)?;
     let now = state.clock.now_for(&claims.sub);
     if claims.is_expired(now) {
-        return Err(UiError::Expired { return_url: action.redirect_url });
+        return Err(UiError::Expired {
+            return_url: action.redirect_url,
+        });
     }
     let ui_token = state.signer.sign(&Claims {
         kind: TokenKind::Ui,
@@ -32,11 +44,17 @@ pub(crate) async fn open(State(state): State<AppState>, Query(params): Query<UiP
         exp: (now + UI_SESSION_LIFETIME).unix_timestamp(),
         ..claims
     });
-    Ok(see_other(&format!("{}/ui/next?s={ui_token}", state.config.public_url)))
+    Ok(see_other(&format!(
+        "{}/ui/next?s={ui_token}",
+        state.config.public_url
+    )))
 }
 
 /// `GET /ui/next`: enrollment, challenge, settings or back to the app.
-pub(crate) async fn next(State(state): State<AppState>, Query(params): Query<UiParams>) -> Result<Response, UiError> {
+pub(crate) async fn next(
+    State(state): State<AppState>,
+    Query(params): Query<UiParams>,
+) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, params.s.as_deref()).await?;
     Ok(match ctx.screen() {
         Screen::Enroll => ctx.go("/enroll", &[]),

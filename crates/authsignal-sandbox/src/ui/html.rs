@@ -55,26 +55,39 @@ fn shell(status: StatusCode, title: &str, body: &str, card_class: &str) -> Respo
         title = escape(title),
     );
     let mut response = (status, html).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     // Tokens ride in the URL; keep these pages out of caches.
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
 /// An error / warning box that screen readers announce.
 pub(crate) fn alert(message: &str) -> String {
-    format!(r#"<div class="alert" role="alert">{}</div>"#, escape(message))
+    format!(
+        r#"<div class="alert" role="alert">{}</div>"#,
+        escape(message)
+    )
 }
 
 /// A success / information box.
 pub(crate) fn notice(message: &str) -> String {
-    format!(r#"<div class="notice" role="status">{}</div>"#, escape(message))
+    format!(
+        r#"<div class="notice" role="status">{}</div>"#,
+        escape(message)
+    )
 }
 
 /// `1 Jan 2026, 10:00 UTC`.
 pub(crate) fn human_time(millis: i64) -> String {
     from_millis(millis)
-        .format(format_description!("[day padding:none] [month repr:short] [year], [hour]:[minute] UTC"))
+        .format(format_description!(
+            "[day padding:none] [month repr:short] [year], [hour]:[minute] UTC"
+        ))
         .unwrap_or_default()
 }
 
@@ -140,7 +153,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_quotes() {
-        assert_eq!(escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
     }
 
     #[test]

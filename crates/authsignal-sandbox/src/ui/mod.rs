@@ -39,12 +39,27 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/ui", get(entry::open))
         .route("/ui/next", get(entry::next))
         .route("/ui/enroll", get(enroll::choose_method))
-        .route("/ui/enroll/email", get(enroll::email_form).post(enroll::submit_email))
-        .route("/ui/enroll/sms", get(enroll::sms_form).post(enroll::submit_phone))
-        .route("/ui/enroll/verify", get(enroll::code_form).post(enroll::submit_code))
+        .route(
+            "/ui/enroll/email",
+            get(enroll::email_form).post(enroll::submit_email),
+        )
+        .route(
+            "/ui/enroll/sms",
+            get(enroll::sms_form).post(enroll::submit_phone),
+        )
+        .route(
+            "/ui/enroll/verify",
+            get(enroll::code_form).post(enroll::submit_code),
+        )
         .route("/ui/enroll/resend", post(enroll::resend_code))
-        .route("/ui/enroll/app", get(enroll::app_form).post(enroll::submit_app_code))
-        .route("/ui/challenge", get(challenge::challenge_form).post(challenge::submit_code))
+        .route(
+            "/ui/enroll/app",
+            get(enroll::app_form).post(enroll::submit_app_code),
+        )
+        .route(
+            "/ui/challenge",
+            get(challenge::challenge_form).post(challenge::submit_code),
+        )
         .route("/ui/challenge/resend", post(challenge::resend_code))
         .route("/ui/settings", get(settings::settings_page))
         .route("/ui/settings/remove", post(settings::remove))

@@ -9,10 +9,21 @@ pub(crate) fn qr_svg(data: &str, label: &str) -> String {
     let Ok(code) = QrCode::new(data.as_bytes()) else {
         return String::new();
     };
-    let svg = code.render::<svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build();
+    let svg = code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
     // Drop the XML prolog so it can sit inside HTML, and give it an accessible name.
     let start = svg.find("<svg").unwrap_or(0);
-    svg[start..].replacen("<svg", &format!(r#"<svg role="img" aria-label="{}""#, super::html::escape(label)), 1)
+    svg[start..].replacen(
+        "<svg",
+        &format!(
+            r#"<svg role="img" aria-label="{}""#,
+            super::html::escape(label)
+        ),
+        1,
+    )
 }
 
 #[cfg(test)]

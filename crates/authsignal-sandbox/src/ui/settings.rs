@@ -44,7 +44,12 @@ fn settings_html(ctx: &UiContext, info: Option<&str>, problem: Option<&str>) -> 
             let label = Method::parse(&a.verification_method).map(Method::label).unwrap_or(a.verification_method.as_str());
             let is_default = Some(&a.verification_method) == default.as_ref();
             let detail = a.email.clone().or_else(|| a.phone_number.clone()).unwrap_or_default();
-            let last_used = a.last_verified_at.map(|at| format!(" · last used {}", human_time(at))).unwrap_or_default();
+            // Enrolling counts as a use; only say "last used" for later uses.
+            let last_used = a
+                .last_verified_at
+                .filter(|at| *at != a.created_at)
+                .map(|at| format!(" · last used {}", human_time(at)))
+                .unwrap_or_default();
             let hidden = format!(r#"{}<input type="hidden" name="authenticatorId" value="{}">"#, ctx.hidden_token(), escape(&a.authenticator_id));
             let make_default = if is_default {
                 String::new()
@@ -66,7 +71,11 @@ fn settings_html(ctx: &UiContext, info: Option<&str>, problem: Option<&str>) -> 
             )
         })
         .collect();
-    let last_one = if only_one { format!(r#"<p id="last-one" class="hint">{LAST_ONE_EXPLANATION}</p>"#) } else { String::new() };
+    let last_one = if only_one {
+        format!(r#"<p id="last-one" class="hint">{LAST_ONE_EXPLANATION}</p>"#)
+    } else {
+        String::new()
+    };
     format!(
         r#"<h1>Your authenticators</h1>{info}{problem}
 <p>These are the ways you can verify it's you.</p>
@@ -84,48 +93,79 @@ fn settings_html(ctx: &UiContext, info: Option<&str>, problem: Option<&str>) -> 
 }
 
 /// `GET /ui/settings`.
-pub(crate) async fn settings_page(State(state): State<AppState>, Query(params): Query<UiParams>) -> Result<Response, UiError> {
+pub(crate) async fn settings_page(
+    State(state): State<AppState>,
+    Query(params): Query<UiParams>,
+) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, params.s.as_deref()).await?;
     if let Some(elsewhere) = gate(&ctx) {
         return Ok(elsewhere);
     }
-    Ok(page(StatusCode::OK, "Your authenticators", &settings_html(&ctx, notice_text(params.notice.as_deref()), None)))
+    Ok(page(
+        StatusCode::OK,
+        "Your authenticators",
+        &settings_html(&ctx, notice_text(params.notice.as_deref()), None),
+    ))
 }
 
 /// `POST /ui/settings/remove`.
-pub(crate) async fn remove(State(state): State<AppState>, Form(form): Form<UiParams>) -> Result<Response, UiError> {
+pub(crate) async fn remove(
+    State(state): State<AppState>,
+    Form(form): Form<UiParams>,
+) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, form.s.as_deref()).await?;
     if let Some(elsewhere) = gate(&ctx) {
         return Ok(elsewhere);
     }
     ctx.require(Permission::Remove)?;
-    let Some(target) = form.authenticator_id.filter(|id| ctx.authenticators.iter().any(|a| &a.authenticator_id == id)) else {
+    let Some(target) = form
+        .authenticator_id
+        .filter(|id| ctx.authenticators.iter().any(|a| &a.authenticator_id == id))
+    else {
         return Ok(ctx.go("/settings", &[]));
     };
     if ctx.authenticators.len() <= 1 {
-        return Ok(page(StatusCode::CONFLICT, "Your authenticators", &settings_html(&ctx, None, Some(LAST_ONE_EXPLANATION))));
+        return Ok(page(
+            StatusCode::CONFLICT,
+            "Your authenticators",
+            &settings_html(&ctx, None, Some(LAST_ONE_EXPLANATION)),
+        ));
     }
-    state.store.delete_authenticator(&ctx.claims.sub, &target).await?;
+    state
+        .store
+        .delete_authenticator(&ctx.claims.sub, &target)
+        .await?;
     Ok(ctx.go("/settings", &[("notice", "removed")]))
 }
 
 /// `POST /ui/settings/default`.
-pub(crate) async fn make_default(State(state): State<AppState>, Form(form): Form<UiParams>) -> Result<Response, UiError> {
+pub(crate) async fn make_default(
+    State(state): State<AppState>,
+    Form(form): Form<UiParams>,
+) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, form.s.as_deref()).await?;
     if let Some(elsewhere) = gate(&ctx) {
         return Ok(elsewhere);
     }
     ctx.require(Permission::Update)?;
-    let target = form.authenticator_id.and_then(|id| ctx.authenticators.iter().find(|a| a.authenticator_id == id));
+    let target = form
+        .authenticator_id
+        .and_then(|id| ctx.authenticators.iter().find(|a| a.authenticator_id == id));
     let Some(target) = target else {
         return Ok(ctx.go("/settings", &[]));
     };
-    state.store.set_default_method(&ctx.claims.sub, &target.verification_method).await?;
+    state
+        .store
+        .set_default_method(&ctx.claims.sub, &target.verification_method)
+        .await?;
     Ok(ctx.go("/settings", &[("notice", "default")]))
 }
 
 /// `POST /ui/done`: back to the app.
-pub(crate) async fn done(State(state): State<AppState>, Form(form): Form<UiParams>) -> Result<Response, UiError> {
+pub(crate) async fn done(
+    State(state): State<AppState>,
+    Form(form): Form<UiParams>,
+) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, form.s.as_deref()).await?;
     Ok(ctx.finish())
 }

@@ -40,8 +40,15 @@ impl Page {
     /// The UI token carried in the page's forms.
     pub fn s(&self) -> String {
         let marker = r#"name="s" value=""#;
-        let start = self.html.find(marker).map(|i| i + marker.len()).unwrap_or_else(|| panic!("no s token in page: {}", self.html));
-        let end = self.html[start..].find('"').map(|i| start + i).unwrap_or(start);
+        let start = self
+            .html
+            .find(marker)
+            .map(|i| i + marker.len())
+            .unwrap_or_else(|| panic!("no s token in page: {}", self.html));
+        let end = self.html[start..]
+            .find('"')
+            .map(|i| start + i)
+            .unwrap_or(start);
         self.html[start..end].to_owned()
     }
 
@@ -56,15 +63,25 @@ impl Page {
             .find(&format!(r#"<span class="method">{label}</span>"#))
             .unwrap_or_else(|| panic!("no {label} row in: {}", self.html));
         let marker = r#"name="authenticatorId" value=""#;
-        let start = self.html[row_start..].find(marker).map(|i| row_start + i + marker.len()).unwrap_or(row_start);
-        let end = self.html[start..].find('"').map(|i| start + i).unwrap_or(start);
+        let start = self.html[row_start..]
+            .find(marker)
+            .map(|i| row_start + i + marker.len())
+            .unwrap_or(row_start);
+        let end = self.html[start..]
+            .find('"')
+            .map(|i| start + i)
+            .unwrap_or(start);
         self.html[start..end].to_owned()
     }
 
     /// The value of `token` in a redirect back to the app.
     pub fn returned_token(&self) -> String {
-        let url = url::Url::parse(&self.url).unwrap_or_else(|e| panic!("bad url {}: {e}", self.url));
-        url.query_pairs().find(|(k, _)| k == "token").map(|(_, v)| v.into_owned()).unwrap_or_else(|| panic!("no token in {}", self.url))
+        let url =
+            url::Url::parse(&self.url).unwrap_or_else(|e| panic!("bad url {}: {e}", self.url));
+        url.query_pairs()
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_else(|| panic!("no token in {}", self.url))
     }
 }
 
@@ -74,7 +91,9 @@ impl TestApp {
     }
 
     pub async fn spawn_with(test_hooks: bool, db_dir: Arc<TempDir>) -> TestApp {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let base = format!("http://{addr}/sandbox");
         let database_url = format!("sqlite://{}/sandbox.db?mode=rwc", db_dir.path().display());
@@ -92,8 +111,17 @@ impl TestApp {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        let client = reqwest::Client::builder().redirect(Policy::none()).build().expect("client");
-        TestApp { base, clock, client, db_dir, server }
+        let client = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .expect("client");
+        TestApp {
+            base,
+            clock,
+            client,
+            db_dir,
+            server,
+        }
     }
 
     pub fn advance(&self, seconds: i64) {
@@ -105,18 +133,29 @@ impl TestApp {
     }
 
     pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Response {
-        let mut request = self.client.request(method, self.api(path)).basic_auth(SECRET, Some(""));
+        let mut request = self
+            .client
+            .request(method, self.api(path))
+            .basic_auth(SECRET, Some(""));
         if let Some(body) = body {
             request = request.json(&body);
         }
         request.send().await.expect("request")
     }
 
-    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let response = self.send(method, path, body).await;
         let status = response.status();
         assert_eq!(
-            response.headers().get("content-type").and_then(|v| v.to_str().ok()),
+            response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
             Some("application/json"),
             "exact JSON content type on {path}"
         );
@@ -133,7 +172,9 @@ impl TestApp {
     }
 
     pub async fn track(&self, user_id: &str, action: &str, body: Value) -> Value {
-        let (status, body) = self.post(&format!("/users/{user_id}/actions/{action}"), body).await;
+        let (status, body) = self
+            .post(&format!("/users/{user_id}/actions/{action}"), body)
+            .await;
         assert_eq!(status, StatusCode::OK, "track: {body}");
         body
     }
@@ -145,8 +186,12 @@ impl TestApp {
     }
 
     pub async fn enroll_email(&self, user_id: &str, email: &str) -> Value {
-        let (status, body) =
-            self.post(&format!("/users/{user_id}/authenticators"), json!({ "verificationMethod": "EMAIL_OTP", "email": email })).await;
+        let (status, body) = self
+            .post(
+                &format!("/users/{user_id}/authenticators"),
+                json!({ "verificationMethod": "EMAIL_OTP", "email": email }),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "enroll: {body}");
         body
     }
@@ -160,12 +205,27 @@ impl TestApp {
     /// The newest code sent to `to`.
     pub async fn latest_code(&self, to: &str) -> String {
         let messages = self.outbox(to).await;
-        messages[0]["code"].as_str().expect("a code in the outbox").to_owned()
+        messages[0]["code"]
+            .as_str()
+            .expect("a code in the outbox")
+            .to_owned()
     }
 
     pub async fn outbox(&self, to: &str) -> Vec<Value> {
-        let response = self.client.get(format!("{}/outbox/messages", self.base)).query(&[("to", to)]).send().await.expect("outbox");
-        assert_eq!(response.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/json"));
+        let response = self
+            .client
+            .get(format!("{}/outbox/messages", self.base))
+            .query(&[("to", to)])
+            .send()
+            .await
+            .expect("outbox");
+        assert_eq!(
+            response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/json")
+        );
         response.json::<Vec<Value>>().await.expect("outbox JSON")
     }
 
@@ -181,9 +241,18 @@ impl TestApp {
             let status = response.status();
             let url = response.url().to_string();
             if status == StatusCode::SEE_OTHER {
-                let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+                let location = response
+                    .headers()
+                    .get("location")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
                 if !location.starts_with(&self.base) {
-                    return Page { status, url: location, html: String::new() };
+                    return Page {
+                        status,
+                        url: location,
+                        html: String::new(),
+                    };
                 }
                 response = self.client.get(&location).send().await.expect("follow");
                 continue;
@@ -195,7 +264,13 @@ impl TestApp {
 
     /// POSTs a UI form (`path` under `/ui`) and follows the result.
     pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let response = self.client.post(format!("{}/ui{path}", self.base)).form(fields).send().await.expect("POST");
+        let response = self
+            .client
+            .post(format!("{}/ui{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST");
         self.follow(response).await
     }
 
@@ -208,19 +283,33 @@ impl TestApp {
 /// RFC 6238 TOTP for the tests (SHA1, 6 digits, 30 s).
 pub fn totp(secret_base32: &str, unix_seconds: i64) -> String {
     use hmac::{Hmac, Mac};
-    let key = data_encoding::BASE32_NOPAD.decode(secret_base32.as_bytes()).expect("base32 secret");
+    let key = data_encoding::BASE32_NOPAD
+        .decode(secret_base32.as_bytes())
+        .expect("base32 secret");
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&key).expect("key");
     mac.update(&(unix_seconds / 30).to_be_bytes());
     let digest = mac.finalize().into_bytes();
     let offset = usize::from(digest[19] & 0x0f);
-    let value = u32::from_be_bytes([digest[offset] & 0x7f, digest[offset + 1], digest[offset + 2], digest[offset + 3]]);
+    let value = u32::from_be_bytes([
+        digest[offset] & 0x7f,
+        digest[offset + 1],
+        digest[offset + 2],
+        digest[offset + 3],
+    ]);
     format!("{:06}", value % 1_000_000)
 }
 
 /// The text of the element labelled "Secret key".
 pub fn secret_key(page: &Page) -> String {
     let marker = r#"aria-label="Secret key">"#;
-    let start = page.html.find(marker).map(|i| i + marker.len()).expect("secret key on page");
-    let end = page.html[start..].find('<').map(|i| start + i).unwrap_or(start);
+    let start = page
+        .html
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("secret key on page");
+    let end = page.html[start..]
+        .find('<')
+        .map(|i| start + i)
+        .unwrap_or(start);
     page.html[start..end].to_owned()
 }
