@@ -1,6 +1,9 @@
 //! UI pieces shared by several pages.
 
+pub mod activity_list;
+pub mod authenticator_list;
 pub mod form_field;
 pub mod header;
 pub mod notice;
+pub mod security_panel;
 pub mod signed_in;

@@ -1,15 +1,22 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
 
+use crate::api::security::load_security;
+use crate::api::AppError;
 use crate::components::notice::{Notice, Tone};
+use crate::components::security_panel::SecurityPanel;
 use crate::components::signed_in::SignedIn;
 
-/// `/account`: the customer's details. Signed-out visitors are sent to sign in
-/// (by the server on a full load, by this page on client-side navigation).
+/// `/account`: the customer's details and sign-in security. Signed-out visitors are sent to
+/// sign in (by the server on a full load, by this page on client-side navigation).
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let SignedIn(user) = SignedIn::use_context();
+    // Loaded on the server and serialised into the page: hydration does not call Authsignal again.
+    let security = Resource::new(|| (), |_| load_security());
+    let query = use_query_map();
     view! {
         <Title text="Account settings"/>
         <Suspense fallback=|| view! { <p>"Loading your account…"</p> }>
@@ -24,6 +31,16 @@ pub fn AccountPage() -> impl IntoView {
                                 <dt>"Email"</dt><dd>{customer.email}</dd>
                             </dl>
                         </section>
+                        <Suspense fallback=|| view! { <p>"Loading sign-in security…"</p> }>
+                            {move || Suspend::new(async move {
+                                let remove_requested = query.read().get("remove");
+                                match security.await {
+                                    Ok(overview) => view! { <SecurityPanel overview=overview remove_requested=remove_requested/> }.into_any(),
+                                    Err(AppError::NotSignedIn) => view! { <Redirect path="/signin?next=%2Faccount"/> }.into_any(),
+                                    Err(e) => view! { <Notice tone=Tone::Error message=e.to_string()/> }.into_any(),
+                                }
+                            })}
+                        </Suspense>
                     }.into_any(),
                     Ok(None) => view! { <Redirect path="/signin?next=%2Faccount"/> }.into_any(),
                     Err(e) => view! { <Notice tone=Tone::Error message=e.to_string()/> }.into_any(),

@@ -28,6 +28,10 @@ pub struct Settings {
     pub session_inactivity: Duration,
     /// Sessions are kept in the database; Redis support comes with the scale-out work.
     pub redis_url: Option<SecretString>,
+    /// How long one Authsignal request may take before the page says it is unavailable.
+    pub authsignal_timeout: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; empty = use the peer address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// A configuration problem, naming the variable so one log line says what to fix.
@@ -98,8 +102,29 @@ impl Settings {
                 .ok_or_else(|| invalid("STOREFRONT_SESSION_INACTIVITY_MINUTES", "must be a whole number of minutes between 1 and 43200"))?,
         };
 
+        let authsignal_timeout = match lookup("AUTHSIGNAL_TIMEOUT_MS") {
+            None => Duration::from_millis(2_000),
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| (50..=60_000).contains(ms))
+                .map(Duration::from_millis)
+                .ok_or_else(|| invalid("AUTHSIGNAL_TIMEOUT_MS", "must be a whole number of milliseconds between 50 and 60000"))?,
+        };
+        let trusted_proxies = match lookup("STOREFRONT_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(raw) => raw
+                .split(',')
+                .map(|ip| ip.trim().parse())
+                .collect::<Result<Vec<std::net::IpAddr>, _>>()
+                .map_err(|_| invalid("STOREFRONT_TRUSTED_PROXIES", "must be a comma-separated list of IP addresses"))?,
+        };
+
         Ok(Settings {
             base_url,
+            authsignal_timeout,
+            trusted_proxies,
             database_url,
             authsignal,
             session_inactivity,
@@ -179,6 +204,8 @@ mod tests {
             ("DATABASE_URL", "mysql://x"),
             ("STOREFRONT_SESSION_INACTIVITY_MINUTES", "soon"),
             ("AUTHSIGNAL_SANDBOX_FAULTS", "maybe"),
+            ("AUTHSIGNAL_TIMEOUT_MS", "0"),
+            ("STOREFRONT_TRUSTED_PROXIES", "10.0.0.1, nope"),
         ] {
             let err = settings(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var);

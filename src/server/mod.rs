@@ -5,6 +5,7 @@ pub mod auth_routes;
 pub mod config;
 pub mod db;
 pub mod protect;
+pub mod security;
 pub mod session;
 pub mod site;
 pub mod startup;

@@ -2,6 +2,9 @@
 
 use tower_sessions::Session;
 
+use serde::{Deserialize, Serialize};
+
+use crate::api::security::{NoticeTone, SecurityNotice};
 use crate::api::session::{FormName, FormState};
 use crate::api::AppError;
 
@@ -12,6 +15,27 @@ pub struct TypedSession(pub Session);
 const USER_ID: &str = "user_id";
 const SIGN_UP_FORM: &str = "form.sign_up";
 const SIGN_IN_FORM: &str = "form.sign_in";
+const PENDING_LAUNCH: &str = "security.pending_launch";
+const VERIFIED_AT: &str = "security.verified_at";
+const SECURITY_NOTICE: &str = "security.notice";
+
+/// What the customer went to the pre-built UI for; the return is checked against it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LaunchPurpose {
+    Settings,
+    Remove { authenticator_id: String },
+}
+
+/// A launch of the pre-built UI that has not come back yet (one per session).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PendingLaunch {
+    pub action: String,
+    pub purpose: LaunchPurpose,
+    pub idempotency_key: String,
+    pub url: String,
+    /// Unix seconds.
+    pub launched_at: i64,
+}
 
 fn form_key(form: FormName) -> &'static str {
     match form {
@@ -60,5 +84,38 @@ impl TypedSession {
 
     pub async fn take_form_state(&self, form: FormName) -> Result<Option<FormState>, AppError> {
         self.0.remove::<FormState>(form_key(form)).await.map_err(store_failed)
+    }
+}
+
+impl TypedSession {
+    pub async fn pending_launch(&self) -> Result<Option<PendingLaunch>, AppError> {
+        self.0.get(PENDING_LAUNCH).await.map_err(store_failed)
+    }
+
+    pub async fn set_pending_launch(&self, launch: &PendingLaunch) -> Result<(), AppError> {
+        self.0.insert(PENDING_LAUNCH, launch).await.map_err(store_failed)
+    }
+
+    /// Takes the pending launch: a token can complete it once.
+    pub async fn take_pending_launch(&self) -> Result<Option<PendingLaunch>, AppError> {
+        self.0.remove(PENDING_LAUNCH).await.map_err(store_failed)
+    }
+
+    /// When the customer last completed an Authsignal challenge (unix seconds).
+    pub async fn verified_at(&self) -> Result<Option<i64>, AppError> {
+        self.0.get(VERIFIED_AT).await.map_err(store_failed)
+    }
+
+    pub async fn set_verified_at(&self, at: i64) -> Result<(), AppError> {
+        self.0.insert(VERIFIED_AT, at).await.map_err(store_failed)
+    }
+
+    pub async fn set_notice(&self, tone: NoticeTone, message: impl Into<String>) -> Result<(), AppError> {
+        let notice = SecurityNotice { tone, message: message.into() };
+        self.0.insert(SECURITY_NOTICE, notice).await.map_err(store_failed)
+    }
+
+    pub async fn take_notice(&self) -> Result<Option<SecurityNotice>, AppError> {
+        self.0.remove(SECURITY_NOTICE).await.map_err(store_failed)
     }
 }

@@ -15,7 +15,8 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
-use super::config::Settings;
+use super::config::{AuthsignalMode, Settings};
+use super::security::{self, events::SecurityEvents};
 use super::state::AppState;
 use super::users::UserStore;
 use super::{auth_routes, db, protect};
@@ -30,6 +31,10 @@ pub enum StartupError {
     Database(&'static str, #[source] sqlx::Error),
     #[error("could not listen: {0}")]
     Listen(#[from] std::io::Error),
+    #[error("AUTHSIGNAL_SECRET_KEY / AUTHSIGNAL_API_URL: {0}")]
+    Authsignal(#[from] authsignal::Error),
+    #[error("embedded Authsignal sandbox: {0}")]
+    Sandbox(#[from] authsignal_sandbox::SandboxError),
 }
 
 /// A built application, bound to its listener, ready to serve.
@@ -37,6 +42,22 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     session_store: SqliteStore,
+}
+
+/// The sandbox's router when it runs embedded (no secret key configured).
+async fn embedded_sandbox(settings: &Settings) -> Result<Option<Router>, StartupError> {
+    let AuthsignalMode::EmbeddedSandbox { secret_key, database_url, test_hooks } = &settings.authsignal else {
+        return Ok(None);
+    };
+    use secrecy::ExposeSecret;
+    let sandbox = authsignal_sandbox::Sandbox::start(authsignal_sandbox::SandboxConfig {
+        secret_key: secret_key.expose_secret().to_string(),
+        public_url: format!("{}/sandbox", settings.origin()),
+        database_url: database_url.clone(),
+        test_hooks: *test_hooks,
+    })
+    .await?;
+    Ok(Some(sandbox.router()))
 }
 
 impl Application {
@@ -51,13 +72,24 @@ impl Application {
             .await
             .map_err(|e| StartupError::Database("session store", e))?;
 
+        let authsignal = security::client::build(&settings)?;
+        let sandbox = embedded_sandbox(&settings).await?;
+        match &sandbox {
+            Some(_) => tracing::info!(api = %authsignal.base_url(), "mode: embedded Authsignal sandbox at /sandbox (no AUTHSIGNAL_SECRET_KEY set)"),
+            None => tracing::info!(api = %authsignal.base_url(), "mode: real Authsignal tenant"),
+        }
         let state = AppState {
             leptos_options: leptos_options.clone(),
             settings: Arc::new(settings),
             users: UserStore::new(pool.clone()),
+            events: SecurityEvents::new(pool.clone()),
+            authsignal,
             pool,
         };
-        let router = build_router(state, session_store.clone());
+        let mut router = build_router(state, session_store.clone());
+        if let Some(sandbox) = sandbox {
+            router = router.nest("/sandbox", sandbox);
+        }
         Ok(Application { listener, router, session_store })
     }
 
@@ -112,6 +144,7 @@ pub fn build_router(state: AppState, session_store: SqliteStore) -> Router {
             move || shell(leptos_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::return_flow::complete_return))
         .layer(axum::middleware::from_fn(protect::require_sign_in))
         .layer(sessions)
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use sqlx::SqlitePool;
 
 use super::config::Settings;
+use super::security::events::SecurityEvents;
 use super::users::UserStore;
 use crate::api::AppError;
 
@@ -16,6 +17,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub pool: SqlitePool,
     pub users: UserStore,
+    pub events: SecurityEvents,
+    /// The one Authsignal client (pooled connections), pointed at the sandbox or the tenant.
+    pub authsignal: authsignal::Client,
 }
 
 impl AppState {

@@ -1,0 +1,151 @@
+//! The account page's security section: status in words, the authenticators, one primary
+//! button (Enroll / Manage), removal with a confirmation step, and recent activity.
+
+use leptos::prelude::*;
+use leptos::form::ActionForm;
+
+use super::activity_list::ActivityList;
+use super::authenticator_list::AuthenticatorList;
+use super::notice::{Notice, Tone};
+use crate::api::security::{
+    AuthenticatorView, LaunchAuthenticatorSettings, NoticeTone, RemoveAuthenticator,
+    SecurityOverview, SecurityStatus, VerifyToRemove,
+};
+
+fn tone(t: NoticeTone) -> Tone {
+    match t {
+        NoticeTone::Success => Tone::Success,
+        NoticeTone::Error => Tone::Error,
+        NoticeTone::Info => Tone::Info,
+    }
+}
+
+/// Sends the browser to `target` once a server function answered with it (hydrated page only;
+/// without JavaScript the server answered the form post with a 303 itself).
+fn follow(target: Option<Result<String, crate::api::AppError>>) {
+    #[cfg(feature = "hydrate")]
+    if let Some(Ok(url)) = target {
+        let _ = window().location().assign(&url);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = target;
+}
+
+#[component]
+pub fn SecurityPanel(overview: SecurityOverview, #[prop(into)] remove_requested: Option<String>) -> impl IntoView {
+    let SecurityOverview { status, notice, activity, recently_verified } = overview;
+    view! {
+        <section class="card" id="security" aria-labelledby="security-heading">
+            <h2 id="security-heading">"Sign-in security"</h2>
+            {notice.map(|n| view! { <Notice tone=tone(n.tone) message=n.message/> })}
+            {match status {
+                SecurityStatus::Unavailable => view! { <Unavailable/> }.into_any(),
+                SecurityStatus::Ready { enrolled, authenticators } => {
+                    let confirming = remove_requested
+                        .and_then(|id| authenticators.iter().find(|a| a.id == id).cloned());
+                    let only_one = authenticators.len() <= 1;
+                    view! {
+                        <EnrollmentStatus enrolled=enrolled/>
+                        {confirming.map(|a| view! { <ConfirmRemoval authenticator=a only_one=only_one recently_verified=recently_verified/> })}
+                        <AuthenticatorList authenticators=authenticators/>
+                        <LaunchButton enrolled=enrolled/>
+                    }.into_any()
+                }
+            }}
+        </section>
+        <section class="card" aria-labelledby="activity-heading">
+            <h2 id="activity-heading">"Security activity"</h2>
+            <ActivityList entries=activity/>
+        </section>
+    }
+}
+
+#[component]
+fn EnrollmentStatus(enrolled: bool) -> impl IntoView {
+    let (class, words, help) = if enrolled {
+        ("status status-on", "Two-step sign-in is on", "You confirm it's you with one of your authenticators when you sign in.")
+    } else {
+        ("status", "Two-step sign-in is off", "Add an authenticator — email, SMS or an authenticator app — to protect your account.")
+    };
+    view! {
+        <p class=class><span class="status-dot" aria-hidden="true"></span>{words}</p>
+        <p class="hint">{help}</p>
+    }
+}
+
+#[component]
+fn Unavailable() -> impl IntoView {
+    view! {
+        <div class="notice notice-error" role="alert">
+            <p>"Security settings are temporarily unavailable."</p>
+            <p>"Your account is safe and nothing was changed. "
+                <a href="/account" rel="external">"Try again"</a></p>
+        </div>
+    }
+}
+
+/// The primary button: a real form, so it works without JavaScript.
+#[component]
+fn LaunchButton(enrolled: bool) -> impl IntoView {
+    let launch = ServerAction::<LaunchAuthenticatorSettings>::new();
+    Effect::new(move |_| follow(launch.value().get()));
+    let (intent, label) = if enrolled { ("Manage", "Manage authenticators") } else { ("Enroll", "Enroll authenticator") };
+    // Disabled from the first click until the browser leaves: a double click launches once.
+    let busy = move || launch.pending().get() || launch.value().with(|v| matches!(v, Some(Ok(_))));
+    view! {
+        <ActionForm action=launch attr:class="inline">
+            <input type="hidden" name="intent" value=intent/>
+            <button type="submit" class="button" disabled=busy aria-busy=move || busy().to_string()>{label}</button>
+        </ActionForm>
+        {move || launch.value().get().and_then(|r| r.err()).map(|e| view! { <Notice tone=Tone::Error message=e.to_string()/> })}
+    }
+}
+
+/// Shown for `/account?remove=ID`: explains, asks to verify first, or confirms.
+#[component]
+fn ConfirmRemoval(authenticator: AuthenticatorView, only_one: bool, recently_verified: bool) -> impl IntoView {
+    let what = authenticator.describe();
+    if only_one {
+        return view! {
+            <div class="notice notice-info confirm" role="status">
+                <p><strong>{format!("{what} is your only authenticator.")}</strong></p>
+                <p>"You can't remove your only authenticator: without one you couldn't complete two-step sign-in and could be locked out of your account. Add another authenticator first."</p>
+                <a href="/account">"Back"</a>
+            </div>
+        }.into_any();
+    }
+    let id = authenticator.id.clone();
+    if recently_verified {
+        let remove = ServerAction::<RemoveAuthenticator>::new();
+        Effect::new(move |_| follow(remove.value().get()));
+        let busy = move || remove.pending().get() || remove.value().with(|v| matches!(v, Some(Ok(_))));
+        view! {
+            <div class="notice notice-info confirm" role="group" aria-labelledby="confirm-heading">
+                <h3 id="confirm-heading">{format!("Remove {what}?")}</h3>
+                <p>"You won't be able to use it to confirm it's you any more."</p>
+                <ActionForm action=remove attr:class="inline">
+                    <input type="hidden" name="authenticator_id" value=id/>
+                    <button type="submit" class="button button-danger" disabled=busy>"Remove authenticator"</button>
+                </ActionForm>
+                " "
+                <a href="/account" class="button button-secondary">"Cancel"</a>
+            </div>
+        }.into_any()
+    } else {
+        let verify = ServerAction::<VerifyToRemove>::new();
+        Effect::new(move |_| follow(verify.value().get()));
+        let busy = move || verify.pending().get() || verify.value().with(|v| matches!(v, Some(Ok(_))));
+        view! {
+            <div class="notice notice-info confirm" role="group" aria-labelledby="confirm-heading">
+                <h3 id="confirm-heading">{format!("Remove {what}?")}</h3>
+                <p>"For your security, verify it's you before removing an authenticator. You'll come back here to confirm."</p>
+                <ActionForm action=verify attr:class="inline">
+                    <input type="hidden" name="authenticator_id" value=id/>
+                    <button type="submit" class="button" disabled=busy>"Verify it's you"</button>
+                </ActionForm>
+                " "
+                <a href="/account" class="button button-secondary">"Cancel"</a>
+            </div>
+        }.into_any()
+    }
+}

@@ -1,0 +1,69 @@
+//! The security activity log, stored per customer.
+
+use sqlx::SqlitePool;
+
+use crate::api::security::ActivityEntry;
+
+/// What kind of thing happened (stored as text).
+#[derive(Clone, Copy, Debug)]
+pub enum EventKind {
+    Launch,
+    Return,
+    Removal,
+}
+
+impl EventKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Launch => "launch",
+            EventKind::Return => "return",
+            EventKind::Removal => "removal",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct SecurityEvents {
+    pool: SqlitePool,
+}
+
+/// How many events the page lists.
+pub const SHOWN: i64 = 10;
+
+impl SecurityEvents {
+    pub fn new(pool: SqlitePool) -> Self {
+        SecurityEvents { pool }
+    }
+
+    /// Records an event; a failure is logged, never shown: the customer's action already happened.
+    pub async fn record(&self, user_id: &str, kind: EventKind, detail: &str) {
+        let now = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let result = sqlx::query("INSERT INTO security_events (user_id, kind, detail, created_at) VALUES (?, ?, ?, ?)")
+            .bind(user_id)
+            .bind(kind.as_str())
+            .bind(detail)
+            .bind(now)
+            .execute(&self.pool)
+            .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "recording a security event failed");
+        }
+    }
+
+    /// The latest events, newest first.
+    pub async fn latest(&self, user_id: &str) -> Result<Vec<ActivityEntry>, sqlx::Error> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT detail, created_at FROM security_events WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(user_id)
+        .bind(SHOWN)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(what, at)| ActivityEntry { when: super::views::date_time_words(&at), what })
+            .collect())
+    }
+}

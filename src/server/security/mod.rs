@@ -1,0 +1,17 @@
+//! Server half of the account page's security section: the Authsignal client, the flows
+//! behind its buttons, the return from the pre-built UI, and the activity log.
+
+pub mod client;
+pub mod events;
+pub mod flows;
+pub mod request_context;
+pub mod return_flow;
+pub mod views;
+
+/// A challenge counts as recent for this long (Authsignal's binding window).
+pub const VERIFICATION_WINDOW_SECS: i64 = 10 * 60;
+
+/// Seconds since the epoch, the unit kept in the session.
+pub fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
