@@ -7,6 +7,17 @@ const dataDir = path.join(os.tmpdir(), `storefront-e2e-${process.pid}`);
 const port = Number(process.env.STOREFRONT_PORT ?? 3000);
 const baseURL = process.env.STOREFRONT_BASE_URL ?? `http://localhost:${port}`;
 
+// Headless Debian Chromium with no background traffic (the network is closed here).
+const chromiumArgs = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
 export default defineConfig({
   testDir: "./tests",
   timeout: 60_000,
@@ -23,20 +34,23 @@ export default defineConfig({
   projects: [
     {
       name: "chromium",
+      testIgnore: /faults\.spec\.ts/,
       use: {
         ...devices["Desktop Chrome"],
         launchOptions: {
           executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-          args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-          ],
+          args: chromiumArgs,
         },
+      },
+    },
+    {
+      // Sandbox faults are global: these run alone, after everything else.
+      name: "faults",
+      testMatch: /faults\.spec\.ts/,
+      dependencies: ["chromium"],
+      use: {
+        ...devices["Desktop Chrome"],
+        launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs },
       },
     },
   ],
@@ -44,15 +58,15 @@ export default defineConfig({
   webServer: process.env.PW_NO_WEBSERVER
     ? undefined
     : {
-        command: `mkdir -p ${dataDir} && exec ../target/debug/storefront`,
-        cwd: __dirname,
+        command: `mkdir -p ${dataDir} && exec target/debug/storefront`,
+        cwd: path.join(__dirname, ".."),
         url: `${baseURL}/healthz`,
         reuseExistingServer: !process.env.CI,
         timeout: 120_000,
         stdout: "pipe",
         stderr: "pipe",
         env: {
-          LEPTOS_SITE_ROOT: "../target/site",
+          LEPTOS_SITE_ROOT: "target/site",
           LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
           STOREFRONT_BASE_URL: baseURL,
           DATABASE_URL: `sqlite://${dataDir}/storefront.db`,

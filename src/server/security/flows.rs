@@ -92,11 +92,12 @@ impl Caller {
         self.go(target.to_string())
     }
 
-    async fn track(&self, action: &str, purpose: LaunchPurpose, redirect_to_settings: bool) -> Result<String, AppError> {
+    /// Tracks `action` and remembers it as pending; `None` when this is a repeat of a launch
+    /// made seconds ago (a double click), whose URL is returned instead of tracking again.
+    async fn track(&self, action: &str, purpose: LaunchPurpose, redirect_to_settings: bool) -> Result<Launch, AppError> {
         if let Some(previous) = self.session.pending_launch().await? {
             if previous.purpose == purpose && now_unix() - previous.launched_at < RELAUNCH_WINDOW_SECS {
-                // A double click: one launch, the same URL.
-                return Ok(previous.url);
+                return Ok(Launch { url: previous.url, repeated: true });
             }
         }
         let settings = &self.state.settings;
@@ -133,8 +134,14 @@ impl Caller {
             launched_at: now_unix(),
         };
         self.session.set_pending_launch(&launch).await?;
-        Ok(response.url)
+        Ok(Launch { url: response.url, repeated: false })
     }
+}
+
+/// Where to send the browser, and whether this repeated a launch made a moment ago.
+struct Launch {
+    url: String,
+    repeated: bool,
 }
 
 /// Tracks `enroll` or `manage` and sends the customer to the pre-built UI.
@@ -146,9 +153,11 @@ pub async fn launch(intent: LaunchIntent) -> Result<String, AppError> {
         LaunchIntent::Manage => ("manage", "Opened authenticator settings"),
     };
     match caller.track(action, LaunchPurpose::Settings, true).await {
-        Ok(url) => {
-            caller.state.events.record(&caller.user_id, EventKind::Launch, words).await;
-            caller.go(url)
+        Ok(launch) => {
+            if !launch.repeated {
+                caller.state.events.record(&caller.user_id, EventKind::Launch, words).await;
+            }
+            caller.go(launch.url)
         }
         Err(AppError::SecurityUnavailable) => caller.back_with(NoticeTone::Error, UNAVAILABLE_TO_CHANGE, "/account").await,
         Err(e) => Err(e),
@@ -160,9 +169,11 @@ pub async fn verify_to_remove(authenticator_id: String) -> Result<String, AppErr
     let caller = Caller::extract().await?;
     let purpose = LaunchPurpose::Remove { authenticator_id };
     match caller.track("removeAuthenticator", purpose, false).await {
-        Ok(url) => {
-            caller.state.events.record(&caller.user_id, EventKind::Launch, "Started verifying to remove an authenticator").await;
-            caller.go(url)
+        Ok(launch) => {
+            if !launch.repeated {
+                caller.state.events.record(&caller.user_id, EventKind::Launch, "Started verifying to remove an authenticator").await;
+            }
+            caller.go(launch.url)
         }
         Err(AppError::SecurityUnavailable) => caller.back_with(NoticeTone::Error, UNAVAILABLE_TO_CHANGE, "/account").await,
         Err(e) => Err(e),

@@ -1,0 +1,56 @@
+// Page objects for the account page's security section and the pre-built UI it launches.
+import { expect, Page, TestInfo } from "@playwright/test";
+import { Customer } from "../support/customer";
+import { Sandbox, enterCode, totp } from "../sandbox/sandbox";
+
+export function sandboxFor(testInfo: TestInfo) {
+  return Sandbox.for(testInfo);
+}
+
+/** The account page, exactly, with no token left in the address bar. */
+export async function expectOnCleanAccountPage(page: Page) {
+  await expect(page).toHaveURL(/\/account$/);
+  expect(new URL(page.url()).search).toBe("");
+}
+
+/** From "Enroll authenticator" on /account to back on /account with email OTP enrolled. */
+export async function enrollEmail(page: Page, sandbox: Sandbox, customer: Customer) {
+  await page.getByRole("button", { name: "Enroll authenticator" }).click();
+  await expect(page).toHaveURL(/\/sandbox\/ui/);
+  await page.getByRole("button", { name: "Email", exact: true }).click();
+  await page.getByLabel("Email address").fill(customer.email);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await enterCode(page, await sandbox.latestCode(customer.email));
+  await finishInSettings(page);
+}
+
+/** With redirectToSettings the UI lands on its settings screen; Done returns to the app. */
+export async function finishInSettings(page: Page) {
+  await expect(page.getByRole("heading", { name: "Your authenticators" })).toBeVisible();
+  await page.getByRole("button", { name: "Done" }).click();
+  await expectOnCleanAccountPage(page);
+}
+
+/** "Manage authenticators" → the email challenge → the settings screen. */
+export async function manageWithEmailChallenge(page: Page, sandbox: Sandbox, customer: Customer) {
+  const sent = await sandbox.messageCount(customer.email);
+  await page.getByRole("button", { name: "Manage authenticators" }).click();
+  await expect(page.getByRole("heading", { name: "Verify it's you" })).toBeVisible();
+  await enterCode(page, await sandbox.latestCode(customer.email, sent));
+  await expect(page.getByRole("heading", { name: "Your authenticators" })).toBeVisible();
+}
+
+/** On the settings screen: adds an authenticator app with a computed TOTP code. */
+export async function addAuthenticatorApp(page: Page) {
+  await page.getByRole("button", { name: "Add authenticator" }).click();
+  await page.getByRole("button", { name: "Authenticator app", exact: true }).click();
+  const secret = (await page.getByLabel("Secret key").textContent())?.replace(/\s+/g, "") ?? "";
+  expect(secret).toMatch(/^[A-Z2-7]+$/);
+  await expect(page.getByText(/otpauth:\/\/totp\//)).toBeVisible();
+  await enterCode(page, totp(secret, Date.now() / 1000));
+  await expect(page.getByRole("status")).toHaveText("Authenticator added.");
+}
+
+export function authenticatorList(page: Page) {
+  return page.getByRole("list", { name: "Your authenticators" });
+}
