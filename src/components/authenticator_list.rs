@@ -28,11 +28,13 @@ pub fn AuthenticatorList(authenticators: Vec<AuthenticatorView>) -> impl IntoVie
                                 {a.last_used.clone().map(|d| format!(" · Last used {d}")).unwrap_or_else(|| " · Not used yet".into())}
                             </p>
                         </div>
-                        {removable.then(|| view! { <a class="button button-secondary button-small" href=href aria-label=label>"Remove"</a> })}
+                        // A full load: the section re-reads Authsignal before confirming anything.
+                        {removable.then(|| view! { <a class="button button-secondary button-small" href=href aria-label=label rel="external">"Remove"</a> })}
                     </li>
                 }
             }).collect_view()}
         </ul>
+        {(!removable).then(|| view! { <p class="hint">"To remove this authenticator, add another one first, so you can't be locked out."</p> })}
     }.into_any()
 }
 

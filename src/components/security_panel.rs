@@ -110,7 +110,7 @@ fn ConfirmRemoval(authenticator: AuthenticatorView, only_one: bool, recently_ver
             <div class="notice notice-info confirm" role="status">
                 <p><strong>{format!("{what} is your only authenticator.")}</strong></p>
                 <p>"You can't remove your only authenticator: without one you couldn't complete two-step sign-in and could be locked out of your account. Add another authenticator first."</p>
-                <a href="/account">"Back"</a>
+                <a href="/account" rel="external">"Back"</a>
             </div>
         }.into_any();
     }
@@ -128,7 +128,7 @@ fn ConfirmRemoval(authenticator: AuthenticatorView, only_one: bool, recently_ver
                     <button type="submit" class="button button-danger" disabled=busy>"Remove authenticator"</button>
                 </ActionForm>
                 " "
-                <a href="/account" class="button button-secondary">"Cancel"</a>
+                <a href="/account" class="button button-secondary" rel="external">"Cancel"</a>
             </div>
         }.into_any()
     } else {
@@ -144,7 +144,7 @@ fn ConfirmRemoval(authenticator: AuthenticatorView, only_one: bool, recently_ver
                     <button type="submit" class="button" disabled=busy>"Verify it's you"</button>
                 </ActionForm>
                 " "
-                <a href="/account" class="button button-secondary">"Cancel"</a>
+                <a href="/account" class="button button-secondary" rel="external">"Cancel"</a>
             </div>
         }.into_any()
     }
