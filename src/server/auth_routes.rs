@@ -2,12 +2,17 @@
 //! so they behave the same with JavaScript on or off. A refused form keeps what was typed
 //! (never the password) in the session for the next render of the form.
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use super::security::request_context::RequestContext;
+use super::security::two_step::{self, Outcome};
 use super::session::TypedSession;
 use super::state::AppState;
 use super::users::UserStoreError;
@@ -88,25 +93,87 @@ pub async fn sign_up(State(state): State<AppState>, session: Session, Form(form)
 }
 
 #[tracing::instrument(name = "sign_in", skip_all)]
-pub async fn sign_in(State(state): State<AppState>, session: Session, Form(form): Form<SignInForm>) -> Response {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Form(form): Form<SignInForm>,
+) -> Response {
     let session = TypedSession(session);
     let next = safe_next(&form.next).to_string();
-    match state.users.authenticate(&form.email, form.password).await {
-        Ok(Some(user)) => match session.sign_in(&user.id).await {
+    let email = form.email.trim().to_string();
+    let back_to_form = |error: &str| {
+        let kept = FormState { error: error.to_string(), email: email.clone(), name: String::new() };
+        let back = format!("/signin?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+        (kept, back)
+    };
+    let user = match state.users.authenticate(&form.email, form.password).await {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            tracing::info!("sign-in refused: wrong email or password");
+            let (kept, back) = back_to_form(WRONG_CREDENTIALS);
+            return refuse(&session, FormName::SignIn, kept, back).await;
+        }
+        Err(e) => return internal(e),
+    };
+    let settings = &state.settings;
+    let context = RequestContext::from_parts(&headers, Some(peer), &settings.trusted_proxies, settings.cookies_secure());
+    let device_cookie = context.new_device_cookie.clone();
+    let response = match two_step::begin(&state, &session, &user, context, &next).await {
+        Ok(Outcome::SignedIn) => match session.sign_in(&user.id).await {
             Ok(()) => {
                 tracing::info!(user_id = %user.id, "customer signed in");
                 Redirect::to(&next).into_response()
             }
             Err(e) => internal(e),
         },
-        Ok(None) => {
-            tracing::info!("sign-in refused");
-            let kept = FormState { error: WRONG_CREDENTIALS.into(), email: form.email.trim().to_string(), name: String::new() };
-            let back = format!("/signin?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+        Ok(Outcome::Challenge { url }) => {
+            tracing::info!(user_id = %user.id, "password ok; two-step challenge required");
+            Redirect::to(&url).into_response()
+        }
+        Ok(Outcome::Refused(message)) => {
+            tracing::info!(user_id = %user.id, "sign-in refused at the second step");
+            let (kept, back) = back_to_form(message);
             refuse(&session, FormName::SignIn, kept, back).await
         }
         Err(e) => internal(e),
+    };
+    with_device_cookie(response, device_cookie)
+}
+
+/// `GET /signin/complete?token=…`: the pre-built UI's return after a sign-in challenge.
+#[tracing::instrument(name = "sign_in_complete", skip_all)]
+pub async fn complete_sign_in(State(state): State<AppState>, session: Session, Query(query): Query<CompleteQuery>) -> Response {
+    let session = TypedSession(session);
+    match two_step::complete(&state, &session, query.token).await {
+        Ok(Ok((user_id, next))) => match session.sign_in(&user_id).await {
+            Ok(()) => {
+                tracing::info!(user_id = %user_id, "customer signed in after a two-step challenge");
+                Redirect::to(safe_next(&next)).into_response()
+            }
+            Err(e) => internal(e),
+        },
+        Ok(Err(message)) => {
+            let kept = FormState { error: message.to_string(), email: String::new(), name: String::new() };
+            refuse(&session, FormName::SignIn, kept, "/signin".into()).await
+        }
+        Err(e) => internal(e),
     }
+}
+
+/// The query of the sign-in callback; a missing or repeated token is a refused sign-in, not a 400.
+#[derive(Deserialize)]
+pub struct CompleteQuery {
+    #[serde(default)]
+    token: Option<String>,
+}
+
+fn with_device_cookie(mut response: Response, cookie: Option<String>) -> Response {
+    if let Some(value) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
 }
 
 #[tracing::instrument(name = "sign_out", skip_all)]

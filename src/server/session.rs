@@ -18,6 +18,19 @@ const SIGN_IN_FORM: &str = "form.sign_in";
 const PENDING_LAUNCH: &str = "security.pending_launch";
 const VERIFIED_AT: &str = "security.verified_at";
 const SECURITY_NOTICE: &str = "security.notice";
+const PENDING_SIGN_IN: &str = "sign_in.pending";
+
+/// A password check that passed, waiting for the Authsignal challenge. The customer is not
+/// signed in while this exists; it lives in the session, never in a URL.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PendingSignIn {
+    pub user_id: String,
+    pub idempotency_key: String,
+    /// Where to go once signed in (already checked to be on this site).
+    pub next: String,
+    /// Unix seconds.
+    pub started_at: i64,
+}
 
 /// What the customer went to the pre-built UI for; the return is checked against it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,5 +130,16 @@ impl TypedSession {
 
     pub async fn take_notice(&self) -> Result<Option<SecurityNotice>, AppError> {
         self.0.remove(SECURITY_NOTICE).await.map_err(store_failed)
+    }
+}
+
+impl TypedSession {
+    pub async fn set_pending_sign_in(&self, pending: &PendingSignIn) -> Result<(), AppError> {
+        self.0.insert(PENDING_SIGN_IN, pending).await.map_err(store_failed)
+    }
+
+    /// Takes the pending sign-in: one token can complete it once.
+    pub async fn take_pending_sign_in(&self) -> Result<Option<PendingSignIn>, AppError> {
+        self.0.remove(PENDING_SIGN_IN).await.map_err(store_failed)
     }
 }

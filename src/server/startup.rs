@@ -132,6 +132,7 @@ pub fn build_router(state: AppState, session_store: SqliteStore) -> Router {
     Router::new()
         .route("/signup", post(auth_routes::sign_up))
         .route("/signin", post(auth_routes::sign_in))
+        .route("/signin/complete", get(auth_routes::complete_sign_in))
         .route("/signout", post(auth_routes::sign_out))
         .route("/healthz", get(|| async { "ok" }))
         .leptos_routes_with_context(

@@ -14,6 +14,9 @@ pub struct User {
     pub display_name: String,
     #[sqlx(default)]
     password_hash: String,
+    /// What Authsignal last said about enrollment; `None` = never asked.
+    #[sqlx(default)]
+    pub two_step_enrolled: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,31 +73,44 @@ impl UserStore {
         .execute(&self.pool)
         .await;
         match inserted {
-            Ok(_) => Ok(User { id, email: email.to_string(), display_name: name.to_string(), password_hash: hash }),
+            Ok(_) => Ok(User { id, email: email.to_string(), display_name: name.to_string(), password_hash: hash, two_step_enrolled: None }),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(UserStoreError::EmailTaken),
             Err(e) => Err(e.into()),
         }
     }
 
     pub async fn find_by_id(&self, id: &str) -> Result<Option<User>, UserStoreError> {
-        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash FROM users WHERE id = ?")
+        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash, two_step_enrolled FROM users WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?)
     }
 
     pub async fn find_by_email(&self, email: &Email) -> Result<Option<User>, UserStoreError> {
-        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash FROM users WHERE email = ?")
+        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash, two_step_enrolled FROM users WHERE email = ?")
             .bind(email.as_str())
             .fetch_optional(&self.pool)
             .await?)
+    }
+
+    /// Remembers what Authsignal said about enrollment (for failing closed when it is down).
+    pub async fn set_two_step_enrolled(&self, id: &str, enrolled: bool) {
+        let result = sqlx::query("UPDATE users SET two_step_enrolled = ? WHERE id = ? AND two_step_enrolled IS NOT ?")
+            .bind(enrolled)
+            .bind(id)
+            .bind(enrolled)
+            .execute(&self.pool)
+            .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "remembering enrollment failed");
+        }
     }
 
     /// The customer whose email and password these are, or `None` — the same work either way.
     #[tracing::instrument(skip_all)]
     pub async fn authenticate(&self, email: &str, password: String) -> Result<Option<User>, UserStoreError> {
         let user = match Email::parse(email) {
-            Ok(email) => sqlx::query_as::<_, User>("SELECT id, email, display_name, password_hash FROM users WHERE email = ?")
+            Ok(email) => sqlx::query_as::<_, User>("SELECT id, email, display_name, password_hash, two_step_enrolled FROM users WHERE email = ?")
                 .bind(email.as_str())
                 .fetch_optional(&self.pool)
                 .await?,

@@ -11,7 +11,7 @@ pub struct TestApp {
     pub address: String,
     /// Cookie-keeping client that does not follow redirects, so tests see each 303.
     pub client: reqwest::Client,
-    _data: tempfile::TempDir,
+    pub data: tempfile::TempDir,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -32,7 +32,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let options = LeptosOptions::builder().output_name("storefront").site_root("target/site").build();
     let app = Application::build(settings, options, listener).await.expect("build app");
     tokio::spawn(app.run_until(std::future::pending()));
-    TestApp { address: format!("http://127.0.0.1:{port}"), client: new_client(), _data: data }
+    TestApp { address: format!("http://127.0.0.1:{port}"), client: new_client(), data }
 }
 
 pub fn new_client() -> reqwest::Client {
@@ -40,6 +40,54 @@ pub fn new_client() -> reqwest::Client {
 }
 
 impl TestApp {
+    /// The storefront's id for a customer (what Authsignal knows them by).
+    pub async fn user_id(&self, email: &str) -> String {
+        let url = format!("sqlite://{}/storefront.db", self.data.path().display());
+        let pool = storefront::server::db::connect_and_migrate(&url).await.expect("db");
+        let email = storefront::domain::Email::parse(email).expect("email");
+        let user = storefront::server::users::UserStore::new(pool).find_by_email(&email).await.expect("query");
+        user.expect("customer exists").id
+    }
+
+    /// Calls the embedded sandbox's Server API.
+    pub async fn sandbox_api(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
+        let mut request = self.client.request(method, self.url(&format!("/sandbox/v1{path}"))).basic_auth("sandbox-secret", Some(""));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("sandbox API");
+        assert!(response.status().is_success(), "sandbox API {path}: {}", response.status());
+        response.json().await.expect("json")
+    }
+
+    /// Enrolls a verified email authenticator for a customer, behind the storefront's back.
+    pub async fn enroll_email(&self, email: &str) -> String {
+        let id = self.user_id(email).await;
+        let body = serde_json::json!({"verificationMethod": "EMAIL_OTP", "email": email});
+        self.sandbox_api(reqwest::Method::POST, &format!("/users/{id}/authenticators"), Some(body)).await;
+        id
+    }
+
+    /// Newest code the sandbox "sent" to an address.
+    pub async fn latest_code(&self, to: &str) -> String {
+        let messages: serde_json::Value = self
+            .client
+            .get(self.url("/sandbox/outbox/messages"))
+            .query(&[("to", to)])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        messages[0]["code"].as_str().expect("a code in the outbox").to_string()
+    }
+
+    pub async fn set_fault(&self, fault: serde_json::Value) {
+        let response = self.client.put(self.url("/sandbox/_faults")).json(&fault).send().await.unwrap();
+        assert!(response.status().is_success());
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -76,4 +124,12 @@ pub fn unique_email() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
     format!("customer{}-{}@example.com", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The value of `name="{field}" value="…"` in a form of `html`.
+pub fn form_value(html: &str, field: &str) -> String {
+    let marker = format!(r#"name="{field}" value=""#);
+    let start = html.find(&marker).map(|i| i + marker.len()).unwrap_or_else(|| panic!("no {field} in {html}"));
+    let end = html[start..].find('"').map(|i| start + i).unwrap_or(start);
+    html[start..end].to_string()
 }

@@ -10,6 +10,7 @@ pub enum EventKind {
     Launch,
     Return,
     Removal,
+    SignIn,
 }
 
 impl EventKind {
@@ -18,6 +19,7 @@ impl EventKind {
             EventKind::Launch => "launch",
             EventKind::Return => "return",
             EventKind::Removal => "removal",
+            EventKind::SignIn => "sign_in",
         }
     }
 }

@@ -34,7 +34,12 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
     let (upstream, notice, verified_at, activity) =
         tokio::join!(upstream, session.take_notice(), session.verified_at(), state.events.latest(&user_id));
     let status = match upstream {
-        Ok((user, authenticators)) => views::status(&user, &authenticators),
+        Ok((user, authenticators)) => {
+            // Off the response path: sign-in reads it only when Authsignal is down.
+            let (users, id, enrolled) = (state.users.clone(), user_id.clone(), user.is_enrolled);
+            tokio::spawn(async move { users.set_two_step_enrolled(&id, enrolled).await });
+            views::status(&user, &authenticators)
+        }
         Err(e) => {
             tracing::warn!(error = %e, "Authsignal unavailable while loading the security section");
             SecurityStatus::Unavailable

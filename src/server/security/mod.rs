@@ -6,6 +6,7 @@ pub mod events;
 pub mod flows;
 pub mod request_context;
 pub mod return_flow;
+pub mod two_step;
 pub mod views;
 
 /// A challenge counts as recent for this long (Authsignal's binding window).

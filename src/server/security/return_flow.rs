@@ -57,7 +57,10 @@ async fn complete(state: &AppState, session: &TypedSession, user_id: &str, token
     };
     let request = ValidateChallengeRequest::for_user_action(token, user_id, pending.action.clone());
     match state.authsignal.validate_challenge(&request).await {
-        Ok(result) if result.succeeded_for(user_id, &pending.action) => {
+        Ok(result)
+            if result.succeeded_for(user_id, &pending.action)
+                && result.idempotency_key.as_deref() == Some(pending.idempotency_key.as_str()) =>
+        {
             session.set_verified_at(now_unix()).await?;
             match pending.purpose {
                 LaunchPurpose::Settings => {
