@@ -1,6 +1,7 @@
 //! Server-only code: configuration, state, storage, sessions and the HTTP routes that are
 //! not Leptos pages. None of it is compiled into the wasm bundle.
 
+pub mod admin;
 pub mod auth_routes;
 pub mod config;
 pub mod db;

@@ -70,6 +70,7 @@ pub(crate) async fn run(admin: &Admin, args: Args) -> Result<u8, Failure> {
     let started = Instant::now();
 
     let total = rows.len();
+    let dry_run = args.dry_run;
     let outcomes: Vec<(u64, RowOutcome)> = stream::iter(rows)
         // Ctrl-C stops new rows from starting; rows in flight finish and are counted.
         .take_while(|_| future::ready(!interrupted.load(Ordering::SeqCst)))
@@ -77,7 +78,7 @@ pub(crate) async fn run(admin: &Admin, args: Args) -> Result<u8, Failure> {
             let (bar, locks, reason) = (&bar, &customer_locks, reason.as_str());
             async move {
                 let line = row.line;
-                let outcome = import_row(admin, locks, row, args.dry_run, reason).await;
+                let outcome = import_row(admin, locks, row, dry_run, reason).await;
                 bar.inc(1);
                 (line, outcome)
             }

@@ -11,6 +11,8 @@ pub enum EventKind {
     Return,
     Removal,
     SignIn,
+    /// Something an operator did with `storefront admin`.
+    Admin,
 }
 
 impl EventKind {
@@ -19,6 +21,7 @@ impl EventKind {
             EventKind::Launch => "launch",
             EventKind::Return => "return",
             EventKind::Removal => "removal",
+            EventKind::Admin => "admin",
             EventKind::SignIn => "sign_in",
         }
     }
