@@ -54,3 +54,22 @@ test("a launch during an outage comes back with a message and nothing lost", asy
   await expect(page.getByText("We couldn't reach our security provider, so nothing was changed.")).toBeVisible();
   await expect(page).toHaveURL(/\/account$/);
 });
+
+test("Authsignal down during an enrolled customer's sign-in: refused, no session", async ({ page, baseURL }, testInfo) => {
+  const { enrollEmail, sandboxFor } = await import("./journey");
+  const { signOut } = await import("../support/customer");
+  const customer = newCustomer("fault-2fa");
+  await signUp(page, customer);
+  await enrollEmail(page, sandboxFor(testInfo), customer);
+  await signOut(page);
+
+  await setFault(baseURL!, { route: "track", status: 503 });
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill(customer.email);
+  await page.getByLabel("Password").fill(customer.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toHaveText("Two-step sign-in is temporarily unavailable. Please try again in a few minutes.");
+  await page.screenshot({ path: "screenshots/sign-in-unavailable.png", fullPage: true });
+  await page.goto("/account");
+  await expect(page).toHaveURL(/\/signin/);
+});

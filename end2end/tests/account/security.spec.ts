@@ -74,12 +74,15 @@ test("removing without a recent challenge asks to verify first, then comes back 
   await page.getByRole("button", { name: "Done" }).click();
   await expectOnCleanAccountPage(page);
 
-  // A new browser session has no recent challenge.
+  // A new browser session (two-step sign-in included) has no recent settings challenge.
   await page.context().clearCookies();
+  const beforeSignIn = await sandbox.messageCount(customer.email);
   await page.goto("/signin");
   await page.getByLabel("Email").fill(customer.email);
   await page.getByLabel("Password").fill(customer.password);
   await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByLabel("Verification code").fill(await sandbox.latestCode(customer.email, beforeSignIn));
+  await page.getByRole("button", { name: "Verify", exact: true }).click();
   await expectOnCleanAccountPage(page);
 
   await page.getByRole("link", { name: "Remove Authenticator app" }).click();
