@@ -1,6 +1,7 @@
 //! Fault injection for the API (only routed when test hooks are on): latency, error
 //! statuses, garbage bodies and dropped connections, per route or for all of them.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -115,16 +116,23 @@ fn route_name(method: &Method, matched_path: &str) -> Option<&'static str> {
     Some(name)
 }
 
-/// Middleware on the API routes.
+/// Middleware on the API routes (also counts calls for `/_test/stats` when hooks are on).
 pub(crate) async fn inject(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .and_then(|matched| route_name(request.method(), matched.as_str()));
+    let matched = request.extensions().get::<MatchedPath>();
+    let route = matched.and_then(|matched| route_name(request.method(), matched.as_str()));
+    if state.config.test_hooks {
+        state.stats.record(match (route, matched) {
+            (Some(route), _) => Cow::Borrowed(route),
+            (None, Some(matched)) => {
+                Cow::Owned(format!("{} {}", request.method(), matched.as_str()))
+            }
+            (None, None) => Cow::Borrowed("other"),
+        });
+    }
     let Some(fault) = route.and_then(|route| state.faults.take(route)) else {
         return next.run(request).await;
     };

@@ -38,6 +38,7 @@ use crate::clock::SandboxClock;
 use crate::faults::Faults;
 use crate::state::{AppState, Shared};
 use crate::store::Store;
+use crate::test_hooks::Stats;
 use crate::token::TokenSigner;
 
 /// How the sandbox is set up.
@@ -51,7 +52,8 @@ pub struct SandboxConfig {
     pub public_url: String,
     /// The sandbox's own SQLite database, e.g. `sqlite://data/sandbox.db?mode=rwc`.
     pub database_url: String,
-    /// Enables fault injection (`/_faults`) and the clock hook (`/_test/clock`).
+    /// Enables fault injection (`/_faults`), the clock hook (`/_test/clock`) and the
+    /// per-route call counter (`/_test/stats`).
     pub test_hooks: bool,
 }
 
@@ -105,7 +107,7 @@ impl Sandbox {
     }
 
     /// The API (`/v1`), pre-built UI (`/ui`), outbox (`/outbox`) and, with test hooks,
-    /// `/_faults` and `/_test/clock`. Nest it wherever `public_url` points.
+    /// `/_faults`, `/_test/clock` and `/_test/stats`. Nest it wherever `public_url` points.
     pub fn router(&self) -> axum::Router {
         let state = self.state.clone();
         let mut router = axum::Router::new()
@@ -125,6 +127,7 @@ fn shared_state(config: SandboxConfig, store: Store, clock: Arc<dyn Clock>) -> A
         signer: TokenSigner::new(&config.secret_key),
         clock: SandboxClock::new(clock),
         faults: Faults::default(),
+        stats: Stats::default(),
         store,
         config,
     })

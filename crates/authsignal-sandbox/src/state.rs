@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::clock::SandboxClock;
 use crate::faults::Faults;
 use crate::store::Store;
+use crate::test_hooks::Stats;
 use crate::token::TokenSigner;
 use crate::SandboxConfig;
 
@@ -14,6 +15,7 @@ pub(crate) struct Shared {
     pub clock: SandboxClock,
     pub config: SandboxConfig,
     pub faults: Faults,
+    pub stats: Stats,
 }
 
 pub(crate) type AppState = Arc<Shared>;

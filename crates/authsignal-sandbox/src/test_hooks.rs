@@ -1,4 +1,9 @@
-//! Test-only hooks (routed only when test hooks are on): move the sandbox clock.
+//! Test-only hooks (routed only when test hooks are on): move the sandbox clock, and count
+//! API calls per route (what the benchmark divides by page views).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -31,6 +36,44 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/_test/clock", get(read_clock))
         .route("/_test/clock/advance", post(advance_clock))
+        .route("/_test/stats", get(read_stats).delete(reset_stats))
+}
+
+/// API calls answered (or faulted) per route since start-up or the last reset.
+#[derive(Default)]
+pub(crate) struct Stats {
+    by_route: Mutex<BTreeMap<Cow<'static, str>, u64>>,
+}
+
+impl Stats {
+    pub(crate) fn record(&self, route: Cow<'static, str>) {
+        *self.lock().entry(route).or_default() += 1;
+    }
+
+    fn snapshot(&self) -> BTreeMap<Cow<'static, str>, u64> {
+        self.lock().clone()
+    }
+
+    fn reset(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<Cow<'static, str>, u64>> {
+        self.by_route
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+async fn read_stats(State(state): State<AppState>) -> Response {
+    let routes = state.stats.snapshot();
+    let total: u64 = routes.values().sum();
+    json(StatusCode::OK, &json!({ "total": total, "routes": routes }))
+}
+
+async fn reset_stats(State(state): State<AppState>) -> Response {
+    state.stats.reset();
+    json(StatusCode::OK, &json!({ "reset": true }))
 }
 
 async fn advance_clock(State(state): State<AppState>, ApiJson(body): ApiJson<Advance>) -> Response {

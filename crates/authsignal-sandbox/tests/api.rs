@@ -595,6 +595,68 @@ async fn faults_are_injected_per_route_and_cleared() {
     );
 }
 
+async fn stats(app: &TestApp) -> Value {
+    let response = app
+        .client
+        .get(format!("{}/_test/stats", app.base))
+        .send()
+        .await
+        .expect("stats");
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("stats json")
+}
+
+#[tokio::test]
+async fn stats_count_api_calls_per_route_and_reset() {
+    let app = TestApp::spawn().await;
+    app.get("/users/u1").await;
+    app.get("/users/u1/authenticators").await;
+    app.get("/users/u1").await;
+    app.track("u1", "enroll", json!({})).await;
+    app.call(
+        Method::PATCH,
+        "/users/u1",
+        Some(json!({ "displayName": "Jo" })),
+    )
+    .await;
+    set_fault(
+        &app,
+        json!({ "route": "getUser", "status": 503, "times": 1 }),
+    )
+    .await;
+    app.get("/users/u1").await;
+    let unauthorized = app
+        .client
+        .get(app.api("/users/u1"))
+        .send()
+        .await
+        .expect("401");
+    assert_eq!(unauthorized.status(), StatusCode::UNAUTHORIZED);
+
+    assert_eq!(
+        stats(&app).await,
+        json!({
+            "total": 6,
+            "routes": {
+                "getUser": 3,
+                "getAuthenticators": 1,
+                "track": 1,
+                "PATCH /sandbox/v1/users/{user_id}": 1
+            }
+        }),
+        "faulted calls count, unauthorized ones don't"
+    );
+
+    let reset = app
+        .client
+        .delete(format!("{}/_test/stats", app.base))
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(reset.status(), StatusCode::OK);
+    assert_eq!(stats(&app).await, json!({ "total": 0, "routes": {} }));
+}
+
 #[tokio::test]
 async fn test_hooks_are_404_unless_enabled() {
     let app = TestApp::spawn_with(false, Arc::new(tempfile::TempDir::new().expect("dir"))).await;
@@ -610,6 +672,13 @@ async fn test_hooks_are_404_unless_enabled() {
         .await
         .expect("hook");
     assert_eq!(advance.status(), StatusCode::NOT_FOUND);
+    let stats = app
+        .client
+        .get(format!("{}/_test/stats", app.base))
+        .send()
+        .await
+        .expect("stats");
+    assert_eq!(stats.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.get("/users/u1").await.0, StatusCode::OK);
 }
 
