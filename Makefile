@@ -16,3 +16,9 @@ tools:
 # Day-to-day development with live reload.
 dev: tools
 	cargo leptos watch
+
+# The performance benchmark (issue 8): release build vs a standalone sandbox, wrk on
+# 127.0.0.1; see BENCHMARKS.md. UPSTREAM_LATENCY_MS, CONNECTIONS, DURATION, REPEATS tune it.
+.PHONY: bench
+bench:
+	./bench/run.sh
