@@ -4,6 +4,16 @@
 use authsignal::{EnrollVerifiedAuthenticatorRequest, UserAuthenticator, VerificationMethod};
 
 use crate::domain::Email;
+use crate::server::security::views;
+
+/// "SMS +14155550123" for an enrolled authenticator, worded like [`Contact::words`].
+pub(crate) fn authenticator_words(a: &UserAuthenticator) -> String {
+    let method = views::method_words(&a.verification_method);
+    match a.email.as_deref().or(a.phone_number.as_deref()).or(a.display_name.as_deref()) {
+        Some(address) => format!("{method} {address}"),
+        None => method,
+    }
+}
 
 /// The methods an operator may enroll on a customer's behalf (`--method`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -76,7 +86,7 @@ impl Contact {
 
     /// "SMS +14155550123", for messages and the customer's activity.
     pub fn words(&self) -> String {
-        let method = crate::server::security::views::method_words(&self.method());
+        let method = views::method_words(&self.method());
         match self {
             Contact::Email { email, .. } => format!("{method} {email}"),
             Contact::Sms(phone) => format!("{method} {}", phone.as_str()),

@@ -3,13 +3,13 @@
 
 use authsignal::UserAuthenticator;
 
-use super::contact::Contact;
+use super::contact::{authenticator_words, Contact};
 use super::{EXIT_FAILED, EXIT_USAGE};
 use crate::domain::Email;
 use crate::server::config::{AuthsignalMode, Settings};
 use crate::server::db;
 use crate::server::security::events::{EventKind, SecurityEvents};
-use crate::server::security::{client, views};
+use crate::server::security::client;
 use crate::server::users::{User, UserStore};
 
 /// Why a command stopped; `Display` is the one line printed after `error: `.
@@ -54,7 +54,10 @@ impl Admin {
             events: SecurityEvents::new(pool),
             authsignal,
             embedded: matches!(settings.authsignal, AuthsignalMode::EmbeddedSandbox { .. }),
-            operator: std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "unknown".into()),
+            operator: ["USER", "LOGNAME"]
+                .iter()
+                .find_map(|name| std::env::var(name).ok().filter(|u| !u.is_empty()))
+                .unwrap_or_else(|| "unknown".into()),
         })
     }
 
@@ -102,7 +105,7 @@ impl Admin {
             operator = %self.operator, user_id = %user.id, authenticator_id = %target.user_authenticator_id,
             method = target.verification_method.as_str(), reason = reason.unwrap_or(""), "admin: removed an authenticator"
         );
-        self.record(user, &format!("Support removed {}", views::describe(target)), reason).await;
+        self.record(user, &format!("Support removed {}", authenticator_words(target)), reason).await;
         Ok(())
     }
 

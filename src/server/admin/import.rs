@@ -65,14 +65,14 @@ pub(crate) async fn run(admin: &Admin, args: Args) -> Result<u8, Failure> {
     let bar = progress_bar(rows.len() as u64);
     logging::show_bar(Some(bar.clone()));
     let interrupted = Arc::new(AtomicBool::new(false));
-    let watcher = tokio::spawn(stop_on_ctrl_c(interrupted.clone()));
+    let watcher = watch_for_interrupt(interrupted.clone());
     let customer_locks = CustomerLocks::default();
     let started = Instant::now();
 
     let total = rows.len();
     let dry_run = args.dry_run;
     let outcomes: Vec<(u64, RowOutcome)> = stream::iter(rows)
-        // Ctrl-C stops new rows from starting; rows in flight finish and are counted.
+        // An interrupt stops new rows from starting; rows in flight finish and are counted.
         .take_while(|_| future::ready(!interrupted.load(Ordering::SeqCst)))
         .map(|row| {
             let (bar, locks, reason) = (&bar, &customer_locks, reason.as_str());
@@ -249,15 +249,62 @@ fn progress_bar(total: u64) -> ProgressBar {
     bar
 }
 
-/// The first Ctrl-C lets rows in flight finish; a second one stops at once.
-async fn stop_on_ctrl_c(interrupted: Arc<AtomicBool>) {
-    if tokio::signal::ctrl_c().await.is_err() {
-        return;
+/// Ctrl-C (or SIGTERM) lets rows in flight finish; a second one stops at once. Listening
+/// starts before any row does, so an early signal is not lost.
+fn watch_for_interrupt(interrupted: Arc<AtomicBool>) -> tokio::task::JoinHandle<()> {
+    let mut signals = Interrupts::listen();
+    tokio::spawn(async move {
+        if !signals.next().await {
+            return;
+        }
+        interrupted.store(true, Ordering::SeqCst);
+        logging::eprintln_above("interrupted: finishing the rows in flight (interrupt again to stop now)");
+        if signals.next().await {
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+    })
+}
+
+/// SIGINT and SIGTERM on Unix, Ctrl-C elsewhere.
+struct Interrupts {
+    #[cfg(unix)]
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Interrupts {
+    fn listen() -> Interrupts {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let streams = match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+                (Ok(int), Ok(term)) => Some((int, term)),
+                _ => {
+                    tracing::warn!("cannot listen for interrupts; an interrupted import stops at once");
+                    None
+                }
+            };
+            Interrupts { streams }
+        }
+        #[cfg(not(unix))]
+        Interrupts {}
     }
-    interrupted.store(true, Ordering::SeqCst);
-    logging::eprintln_above("interrupted: finishing the rows in flight (Ctrl-C again to stop now)");
-    if tokio::signal::ctrl_c().await.is_ok() {
-        std::process::exit(i32::from(EXIT_INTERRUPTED));
+
+    /// True when an interrupt arrived; false when none ever can.
+    async fn next(&mut self) -> bool {
+        #[cfg(unix)]
+        {
+            match &mut self.streams {
+                Some((int, term)) => tokio::select! {
+                    got = int.recv() => got.is_some(),
+                    got = term.recv() => got.is_some(),
+                },
+                None => false,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await.is_ok()
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The CLI's audit log: to stderr (stdout is for results and `--json`), drawn around the
 //! import's progress bar so the two don't overwrite each other.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::sync::Mutex;
 
 use indicatif::ProgressBar;
@@ -12,7 +12,7 @@ static ACTIVE_BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
 pub(crate) fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let _ = fmt().with_env_filter(filter).with_target(false).with_writer(|| BarAwareStderr).try_init();
+    let _ = fmt().with_env_filter(filter).with_target(false).with_ansi(io::stderr().is_terminal()).with_writer(|| BarAwareStderr).try_init();
 }
 
 /// Routes log lines (and `println_above`) around `bar` until it is finished.

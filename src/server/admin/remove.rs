@@ -1,8 +1,8 @@
 //! `admin remove-authenticator`: remove one authenticator, e.g. a compromised phone number.
 
+use super::contact::authenticator_words;
 use super::context::{one_line_reason, Admin, Failure};
 use super::EXIT_OK;
-use crate::server::security::views;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,15 +30,15 @@ pub(crate) async fn run(admin: &Admin, args: Args) -> Result<u8, Failure> {
     if is_last && !args.force {
         return Err(Failure::Refused(format!(
             "{} is the last authenticator of {}; removing it turns off their two-step sign-in — pass --force to remove it anyway",
-            views::describe(target),
+            authenticator_words(target),
             customer.email
         )));
     }
     let reason = one_line_reason(args.reason);
     admin.remove(&customer, target, reason.as_deref()).await.map_err(|e| admin.unreachable(e))?;
-    println!("Removed {} from {}.", views::describe(target), customer.email);
+    println!("Removed {} from {}.", authenticator_words(target), customer.email);
     if is_last {
-        eprintln!("warning: {} now has no authenticators: they cannot complete two-step sign-in until one is enrolled again", customer.email);
+        eprintln!("warning: {} now has no authenticators — they are locked out of any step that needs a two-step challenge until one is enrolled again", customer.email);
     }
     Ok(EXIT_OK)
 }
