@@ -64,6 +64,12 @@ def main(results_dir):
         print("Upstream calls by route, all runs: " + ", ".join(
             f"{s} → {k} {v:,}" for (s, k), v in sorted(routes.items())) + "\n")
 
+    for u in sorted(d.glob("upstream-per-request-*.json")):
+        print(f"### Upstream calls per request, 10 sequential requests with nothing else running ({u.stem})\n")
+        for k, v in json.loads(u.read_text()).items():
+            print(f"- {k}: {json.dumps(v)}")
+        print()
+
     t = d / "transfer.txt"
     if t.exists():
         print("### First-load transfer of `/account`\n")

@@ -13,6 +13,7 @@
 #   QUIET_BUDGET         total seconds of such waiting for the whole benchmark (default 1800)
 #   BENCH_RUST_LOG       RUST_LOG for both servers (default "info", as deployed)
 #   RESULTS_DIR          where results go (default bench/results/<UTC timestamp>)
+#   STOREFRONT_BIN, SANDBOX_BIN, SKIP_BUILD=1   smoke-test the script with other binaries
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,6 +28,9 @@ SCENARIOS="${SCENARIOS:-account-enrolled account-not-enrolled launch launch-fres
 QUIET_MAX_WAIT="${QUIET_MAX_WAIT:-1200}"
 QUIET_BUDGET="${QUIET_BUDGET:-1800}"
 BENCH_RUST_LOG="${BENCH_RUST_LOG:-info}"
+STOREFRONT_BIN="${STOREFRONT_BIN:-target/release/storefront}"
+SANDBOX_BIN="${SANDBOX_BIN:-target/release/authsignal-sandbox}"
+SKIP_BUILD="${SKIP_BUILD:-0}"
 SECRET="bench-secret"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 RESULTS_DIR="${RESULTS_DIR:-$ROOT/bench/results/$STAMP}"
@@ -65,6 +69,7 @@ wait_quiet() {
 }
 
 # --- build ------------------------------------------------------------------------------
+if [[ "$SKIP_BUILD" != 1 ]]; then
 if [[ ! -x target/release/storefront || ! -d target/site/pkg || -z "$(ls target/site/pkg/*.wasm 2>/dev/null)" ]]; then
   log "release build missing: cargo leptos build --release"
   cargo leptos build --release
@@ -72,6 +77,7 @@ fi
 # The sandbox binary needs /_test/stats; cargo is a no-op when it is up to date.
 log "cargo build --release -p authsignal-sandbox"
 cargo build --release -p authsignal-sandbox --quiet
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -104,7 +110,7 @@ run_config() {
   SANDBOX="http://127.0.0.1:$sb_port"
   BASE="http://127.0.0.1:$sf_port"
 
-  RUST_LOG="$BENCH_RUST_LOG" target/release/authsignal-sandbox --addr "127.0.0.1:$sb_port" \
+  RUST_LOG="$BENCH_RUST_LOG" "$SANDBOX_BIN" --addr "127.0.0.1:$sb_port" \
     --secret-key "$SECRET" --database-url "sqlite://$dir/sandbox.db?mode=rwc" --enable-faults \
     >"$dir/sandbox.log" 2>&1 &
   SB_PID=$!
@@ -115,7 +121,7 @@ run_config() {
     LEPTOS_SITE_ADDR="127.0.0.1:$sf_port" LEPTOS_SITE_ROOT=target/site \
     STOREFRONT_BASE_URL="$BASE" DATABASE_URL="sqlite://$dir/storefront.db?mode=rwc" \
     STOREFRONT_DATA_DIR="$dir/data" RUST_LOG="$BENCH_RUST_LOG" \
-    target/release/storefront >"$dir/storefront.log" 2>&1 &
+    "$STOREFRONT_BIN" >"$dir/storefront.log" 2>&1 &
   SF_PID=$!
   PIDS+=("$SF_PID")
   wait_http "$BASE/" 60
@@ -128,6 +134,7 @@ run_config() {
     --db "$dir/storefront.db" --count "$n" --out "$dir" --tag "lat$latency"
   local hwm_after_setup
   hwm_after_setup="$(status_kb "$SF_PID" VmHWM)"
+  cp "$dir/upstream-per-request.json" "$RESULTS_DIR/upstream-per-request-lat$latency.json"
 
   # Transfer and hydration only once per configuration (they do not depend on load).
   python3 "$ROOT/bench/transfer.py" --base "$BASE" --cookie "$(head -1 "$dir/cookies-enrolled.txt")" \
@@ -200,7 +207,7 @@ PY
 {
   echo "date_utc=$STAMP"
   echo "git=$(git rev-parse --short HEAD)$(git diff --quiet -- src crates Cargo.toml || echo '+dirty')"
-  echo "storefront_binary_mtime=$(date -u -r target/release/storefront +%FT%TZ)"
+  echo "storefront_binary=$STOREFRONT_BIN built $(date -u -r "$STOREFRONT_BIN" +%FT%TZ)"
   echo "nproc=$(nproc)"
   echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
   echo "mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"

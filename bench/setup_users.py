@@ -116,6 +116,34 @@ def main():
             for _, cookies in users:
                 f.write(cookie_header(cookies) + "\n")
 
+    # Exact upstream calls per request, no load and nothing in flight: 10 requests each.
+    exact = {}
+    for kind, path, body in (("account-enrolled", "/account", None), ("account-not-enrolled", "/account", None),
+                             ("launch-fresh", "/api/verify_to_remove", b"authenticator_id=bench-none"),
+                             ("launch-fresh", "/api/launch_authenticator_settings", b"intent=Enroll"),
+                             ("launch", "/api/launch_authenticator_settings", b"intent=Enroll")):
+        users = pools["enrolled" if kind == "account-enrolled" else "not-enrolled" if kind == "account-not-enrolled" else "launch"]
+        request(f"{a.sandbox}/_test/stats", method="DELETE")
+        for _ in range(10):
+            headers = {"Cookie": cookie_header(users[1][1]), "Accept": "application/json" if body else "text/html"}
+            if body:
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            if kind == "launch-fresh":  # alternate so that every launch is a new one
+                request(f"{a.base}/api/verify_to_remove" if path.endswith("settings") else f"{a.base}/api/launch_authenticator_settings",
+                        b"authenticator_id=bench-none" if path.endswith("settings") else b"intent=Enroll", headers)
+                request(f"{a.sandbox}/_test/stats", method="DELETE")
+            status, _, _ = request(f"{a.base}{path}", body, headers)
+            if status != 200:
+                sys.exit(f"{path} answered {status}")
+            if kind == "launch-fresh":
+                _, _, got = request(f"{a.sandbox}/_test/stats")
+                exact.setdefault(f"{kind} {path}", []).append(json.loads(got)["total"])
+        if kind != "launch-fresh":
+            _, _, got = request(f"{a.sandbox}/_test/stats")
+            exact[f"{kind} {path}"] = json.loads(got)
+    with open(f"{a.out}/upstream-per-request.json", "w") as f:
+        json.dump(exact, f, indent=1)
+
 
 if __name__ == "__main__":
     main()
