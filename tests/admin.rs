@@ -388,7 +388,7 @@ async fn an_interrupted_import_is_finished_by_running_it_again() {
     let file = world.write_csv("migration.csv", &csv);
 
     // One row at a time, so the interrupt lands part-way.
-    let mut child = world
+    let child = world
         .command(&["import", path_str(&file), "--concurrency", "1"])
         // Nobody reads the pipes until it exits: keep stderr small enough not to fill one.
         .env("RUST_LOG", "warn")

@@ -114,35 +114,49 @@ pub(crate) async fn run(admin: &Admin, args: Args) -> Result<u8, Failure> {
 /// Reads the whole file first, so the progress bar knows the total and a missing column is
 /// reported before anything changes.
 fn read_rows(file: &Path) -> Result<Vec<Row>, Failure> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_path(file)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", file.display())))?;
+    let bytes = std::fs::read(file).map_err(|e| Failure::Usage(format!("cannot read {}: {e}", file.display())))?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes.as_slice());
     let headers = reader.headers().map_err(|e| Failure::Usage(format!("cannot read the header row of {}: {e}", file.display())))?;
-    let column = |name: &str| headers.iter().position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(name));
+    let column = |name: &str| headers.iter().position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(name));
     let email_at = column("email").ok_or_else(|| Failure::Usage(format!("{} has no `email` column in its header row", file.display())))?;
     let phone_at = column("phone");
 
+    let mut lines = LineNumbers { text: &bytes, counted_to: 0, line: 1 };
     let mut rows = Vec::new();
-    let mut last_line = 1;
     for record in reader.records() {
         let row = match record {
             Ok(record) => {
-                let line = record.position().map(|p| p.line()).unwrap_or(last_line + 1);
+                let line = lines.at(record.position().map(|p| p.byte()));
                 let email = record.get(email_at).unwrap_or("").to_string();
                 let phone = phone_at.and_then(|i| record.get(i)).filter(|p| !p.is_empty()).map(str::to_string);
                 Row { line, fields: Ok((email, phone)) }
             }
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(last_line + 1);
-                Row { line, fields: Err(format!("unreadable row ({e})")) }
-            }
+            Err(e) => Row { line: lines.at(e.position().map(|p| p.byte())), fields: Err(format!("unreadable row ({e})")) },
         };
-        last_line = row.line;
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// Line numbers from byte offsets: the csv crate's own line count is off after blank lines.
+struct LineNumbers<'a> {
+    text: &'a [u8],
+    counted_to: usize,
+    line: u64,
+}
+
+impl LineNumbers<'_> {
+    /// The line a record starting at `byte` (or just after the previous one) is on.
+    fn at(&mut self, byte: Option<u64>) -> u64 {
+        let mut start = byte.and_then(|b| usize::try_from(b).ok()).unwrap_or(self.counted_to).clamp(self.counted_to, self.text.len());
+        // A record's position may point at the blank lines skipped before it.
+        while start < self.text.len() && matches!(self.text[start], b'\n' | b'\r') {
+            start += 1;
+        }
+        self.line += self.text[self.counted_to..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.counted_to = start;
+        self.line
+    }
 }
 
 /// One customer's rows run one at a time, so a file listing them twice can't enroll twice.
@@ -316,9 +330,11 @@ mod tests {
     fn rows_keep_their_line_numbers_and_the_email_column_is_required() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("contacts.csv");
-        std::fs::write(&path, "Email,name,phone\na@example.com,Ada,+14155550123\n\nb@example.com,Bob\n").unwrap();
+        std::fs::write(&path, "Email,name,phone\r\na@example.com,Ada,+14155550123\r\n\r\nb@example.com,Bob\n\"x\ny\",,\nc@example.com\n").unwrap();
         let rows = read_rows(&path).unwrap();
-        assert_eq!(rows.len(), 2);
+        assert_eq!(rows.len(), 4);
+        assert_eq!(rows[2].line, 5, "a quoted field spans lines 5-6");
+        assert_eq!(rows[3].line, 7);
         assert_eq!(rows[0].line, 2);
         assert_eq!(rows[0].fields.as_ref().unwrap(), &("a@example.com".to_string(), Some("+14155550123".to_string())));
         assert_eq!(rows[1].line, 4);
