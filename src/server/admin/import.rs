@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::{future, stream, StreamExt};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use super::contact::{Contact, PhoneNumber};
 use super::context::{one_line_reason, Admin, Failure};
@@ -257,8 +257,10 @@ fn file_name(file: &Path) -> String {
 /// Hidden when stderr is not a terminal (CI, pipes), so logs stay clean.
 fn progress_bar(total: u64) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{bar:40.cyan/blue} {pos}/{len} rows  {per_sec}  ETA {eta}") {
-        bar.set_style(style);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40.cyan/blue} {pos}/{len} rows  {rate}  ETA {eta}") {
+        bar.set_style(style.with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0} rows/s", state.per_sec());
+        }));
     }
     bar
 }
