@@ -178,3 +178,13 @@ async fn the_shop_and_forms_render() {
     assert!(signin.contains(">Email<") && signin.contains(">Sign in<"));
     assert_eq!(app.get("/no-such-page").await.status(), 404);
 }
+
+#[tokio::test]
+async fn pages_carry_protective_headers() {
+    let app = spawn_app().await;
+    let response = app.get("/").await;
+    let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_string());
+    assert_eq!(header("referrer-policy").as_deref(), Some("strict-origin-when-cross-origin"));
+    assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(header("x-frame-options").as_deref(), Some("DENY"));
+}

@@ -91,16 +91,10 @@ pub async fn launch_authenticator_settings(intent: LaunchIntent) -> Result<Strin
     crate::server::security::flows::launch(intent).await
 }
 
-/// Removes one authenticator, if a challenge was completed in the last 10 minutes and it is
-/// not the last one. Answers with where to go next.
+/// Removes one authenticator (never the last one). Without a challenge in the last 10 minutes
+/// it first sends the customer through one, coming back to the confirmation step. Answers with
+/// where to go next.
 #[server(endpoint = "remove_authenticator")]
 pub async fn remove_authenticator(authenticator_id: String) -> Result<String, AppError> {
     crate::server::security::flows::remove(authenticator_id).await
-}
-
-/// Sends the customer through an Authsignal challenge before removing `authenticator_id`;
-/// they come back to the confirmation step.
-#[server(endpoint = "verify_to_remove")]
-pub async fn verify_to_remove(authenticator_id: String) -> Result<String, AppError> {
-    crate::server::security::flows::verify_to_remove(authenticator_id).await
 }

@@ -9,7 +9,7 @@ use super::authenticator_list::AuthenticatorList;
 use super::notice::{Notice, Tone};
 use crate::api::security::{
     AuthenticatorView, LaunchAuthenticatorSettings, NoticeTone, RemoveAuthenticator,
-    SecurityOverview, SecurityStatus, VerifyToRemove,
+    SecurityOverview, SecurityStatus,
 };
 
 fn tone(t: NoticeTone) -> Tone {
@@ -114,38 +114,25 @@ fn ConfirmRemoval(authenticator: AuthenticatorView, only_one: bool, recently_ver
             </div>
         }.into_any();
     }
-    let id = authenticator.id.clone();
-    if recently_verified {
-        let remove = ServerAction::<RemoveAuthenticator>::new();
-        Effect::new(move |_| follow(remove.value().get()));
-        let busy = move || remove.pending().get() || remove.value().with(|v| matches!(v, Some(Ok(_))));
-        view! {
-            <div class="notice notice-info confirm" role="group" aria-labelledby="confirm-heading">
-                <h3 id="confirm-heading">{format!("Remove {what}?")}</h3>
-                <p>"You won't be able to use it to confirm it's you any more."</p>
-                <ActionForm action=remove attr:class="inline">
-                    <input type="hidden" name="authenticator_id" value=id/>
-                    <button type="submit" class="button button-danger" disabled=busy>"Remove authenticator"</button>
-                </ActionForm>
-                " "
-                <a href="/account" class="button button-secondary" rel="external">"Cancel"</a>
-            </div>
-        }.into_any()
+    let remove = ServerAction::<RemoveAuthenticator>::new();
+    Effect::new(move |_| follow(remove.value().get()));
+    let busy = move || remove.pending().get() || remove.value().with(|v| matches!(v, Some(Ok(_))));
+    // Without a recent challenge the same button first sends the customer through one.
+    let (explain, button, class) = if recently_verified {
+        ("You won't be able to use it to confirm it's you any more.", "Remove authenticator", "button button-danger")
     } else {
-        let verify = ServerAction::<VerifyToRemove>::new();
-        Effect::new(move |_| follow(verify.value().get()));
-        let busy = move || verify.pending().get() || verify.value().with(|v| matches!(v, Some(Ok(_))));
-        view! {
-            <div class="notice notice-info confirm" role="group" aria-labelledby="confirm-heading">
-                <h3 id="confirm-heading">{format!("Remove {what}?")}</h3>
-                <p>"For your security, verify it's you before removing an authenticator. You'll come back here to confirm."</p>
-                <ActionForm action=verify attr:class="inline">
-                    <input type="hidden" name="authenticator_id" value=id/>
-                    <button type="submit" class="button" disabled=busy>"Verify it's you"</button>
-                </ActionForm>
-                " "
-                <a href="/account" class="button button-secondary" rel="external">"Cancel"</a>
-            </div>
-        }.into_any()
-    }
+        ("For your security, verify it's you before removing an authenticator. You'll come back here to confirm.", "Verify it's you", "button")
+    };
+    view! {
+        <div class="notice notice-info confirm" role="group" aria-labelledby="confirm-heading">
+            <h3 id="confirm-heading">{format!("Remove {what}?")}</h3>
+            <p>{explain}</p>
+            <ActionForm action=remove attr:class="inline">
+                <input type="hidden" name="authenticator_id" value=authenticator.id/>
+                <button type="submit" class=class disabled=busy>{button}</button>
+            </ActionForm>
+            " "
+            <a href="/account" class="button button-secondary" rel="external">"Cancel"</a>
+        </div>
+    }.into_any()
 }

@@ -10,6 +10,8 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
+use axum::http::{header, HeaderValue};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
@@ -148,6 +150,10 @@ pub fn build_router(state: AppState, session_store: SqliteStore) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::return_flow::complete_return))
         .layer(axum::middleware::from_fn(protect::require_sign_in))
         .layer(sessions)
+        // Tokens arrive in the address bar: never pass a full URL on as a Referer.
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             // The path only: query strings can carry tokens, which never reach the logs.
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path())

@@ -90,6 +90,8 @@ impl Admin {
     /// Enrolls a verified contact, then logs it and adds it to the customer's activity.
     pub async fn enroll(&self, user: &User, contact: &Contact, reason: Option<&str>) -> Result<UserAuthenticator, authsignal::Error> {
         let enrolled = self.authsignal.enroll_verified_authenticator(&user.id, &contact.request()).await?;
+        // Sign-in must fail closed for this customer if Authsignal is down from now on.
+        self.users.set_two_step_enrolled(&user.id, true).await;
         tracing::info!(
             operator = %self.operator, user_id = %user.id, method = contact.method().as_str(),
             contact = %contact.masked(), reason = reason.unwrap_or(""), "admin: enrolled a verified authenticator"

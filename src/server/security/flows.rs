@@ -19,7 +19,6 @@ pub const UNAVAILABLE_TO_CHANGE: &str =
     "We couldn't reach our security provider, so nothing was changed. Please try again in a moment.";
 pub const LAST_ONE: &str = "You can't remove your only authenticator: without one you couldn't complete \
      two-step sign-in and could be locked out of your account. Add another authenticator first.";
-pub const VERIFY_FIRST: &str = "For your security, verify it's you before removing an authenticator.";
 /// A second press of the button within this many seconds reuses the first launch.
 const RELAUNCH_WINDOW_SECS: i64 = 30;
 
@@ -169,28 +168,12 @@ pub async fn launch(intent: LaunchIntent) -> Result<String, AppError> {
     }
 }
 
-/// Starts a challenge whose success lets the customer confirm removing `authenticator_id`.
-pub async fn verify_to_remove(authenticator_id: String) -> Result<String, AppError> {
-    let caller = Caller::extract().await?;
-    let purpose = LaunchPurpose::Remove { authenticator_id };
-    match caller.track("removeAuthenticator", purpose, false).await {
-        Ok(launch) => {
-            if !launch.repeated {
-                caller.state.events.record(&caller.user_id, EventKind::Launch, "Started verifying to remove an authenticator").await;
-            }
-            caller.go(launch.url)
-        }
-        Err(AppError::SecurityUnavailable) => caller.back_with(NoticeTone::Error, UNAVAILABLE_TO_CHANGE, "/account").await,
-        Err(e) => Err(e),
-    }
-}
-
-/// Removes an authenticator: only after a recent challenge, never the last one.
+/// Removes an authenticator: only after a recent challenge (otherwise the customer is sent
+/// through one first and comes back to confirm), never the last one.
 pub async fn remove(authenticator_id: String) -> Result<String, AppError> {
     let caller = Caller::extract().await?;
-    let confirm_page = format!("/account?remove={}", url::form_urlencoded::byte_serialize(authenticator_id.as_bytes()).collect::<String>());
     if !is_recent(caller.session.verified_at().await?) {
-        return caller.back_with(NoticeTone::Info, VERIFY_FIRST, &confirm_page).await;
+        return verify_first(&caller, authenticator_id).await;
     }
     let client = &caller.state.authsignal;
     let authenticators = match client.get_authenticators(&caller.user_id).await {
@@ -214,6 +197,21 @@ pub async fn remove(authenticator_id: String) -> Result<String, AppError> {
     tracing::info!(user_id = %caller.user_id, "authenticator removed");
     caller.state.events.record(&caller.user_id, EventKind::Removal, &format!("Removed {described}")).await;
     caller.back_with(NoticeTone::Success, &format!("{described} was removed."), "/account").await
+}
+
+/// Tracks a challenge whose success brings the customer back to confirm the removal.
+async fn verify_first(caller: &Caller, authenticator_id: String) -> Result<String, AppError> {
+    let purpose = LaunchPurpose::Remove { authenticator_id };
+    match caller.track("removeAuthenticator", purpose, false).await {
+        Ok(launch) => {
+            if !launch.repeated {
+                caller.state.events.record(&caller.user_id, EventKind::Launch, "Started verifying to remove an authenticator").await;
+            }
+            caller.go(launch.url)
+        }
+        Err(AppError::SecurityUnavailable) => caller.back_with(NoticeTone::Error, UNAVAILABLE_TO_CHANGE, "/account").await,
+        Err(e) => Err(e),
+    }
 }
 
 fn new_idempotency_key() -> String {
