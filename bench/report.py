@@ -88,5 +88,17 @@ def main(results_dir):
         print()
 
 
+def line(raw):
+    r = json.loads(raw)
+    d = r["duration_us"] / 1e6
+    return (f"{r['scenario']} lat={r['latency_ms']} c={r['connections']} #{r['rep']}: "
+            f"{r['requests'] / d:.0f} req/s p50={r['p50_us'] / 1000:.1f} ms p99={r['p99_us'] / 1000:.1f} ms "
+            f"upstream/req={r['upstream']['total'] / max(r['requests'], 1):.2f} errors={errors(r)} "
+            f"load={r['load1_before']} busy={r['busy_procs_before']} waited={r['waited_s']}s")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--line":
+        print(line(sys.argv[2]))
+    else:
+        main(sys.argv[1])

@@ -56,7 +56,7 @@ command -v python3 >/dev/null || die "python3 is required"
 
 # --- quiet machine ----------------------------------------------------------------------
 QUIET_SPENT=0
-busy_procs() { (pgrep -x 'rustc|cargo|cargo-leptos|wasm-opt|wasm-bindgen' || true) | wc -l; }
+busy_procs() { ps -eo comm= | grep -cxE 'rustc|cargo|cargo-leptos|wasm-opt|wasm-bindgen|cargo-nextest' || true; }
 wait_quiet() {
   local waited=0
   while (($(busy_procs) > 0)) && ((waited < QUIET_MAX_WAIT)) && ((QUIET_SPENT < QUIET_BUDGET)); do
@@ -194,7 +194,7 @@ run.update(
 )
 print(json.dumps(run))
 PY
-        log "$(tail -1 "$RUNS" | python3 -c 'import json,sys; r=json.load(sys.stdin); d=r["duration_us"]/1e6; print(f"{r[\"scenario\"]} lat={r[\"latency_ms\"]} c={r[\"connections\"]} #{r[\"rep\"]}: {r[\"requests\"]/d:.0f} req/s p50={r[\"p50_us\"]/1000:.1f} ms p99={r[\"p99_us\"]/1000:.1f} ms upstream/req={r[\"upstream\"][\"total\"]/max(r[\"requests\"],1):.2f} errors={r[\"non200\"]+r[\"degraded\"]+r[\"connect_errors\"]+r[\"read_errors\"]+r[\"write_errors\"]+r[\"timeouts\"]} load={r[\"load1_before\"]} busy={r[\"busy_procs_before\"]}")')"
+        log "$(python3 "$ROOT/bench/report.py" --line "$(tail -1 "$RUNS")")"
       done
     done
   done

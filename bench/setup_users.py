@@ -119,7 +119,7 @@ def main():
     # Exact upstream calls per request, no load and nothing in flight: 10 requests each.
     exact = {}
     for kind, path, body in (("account-enrolled", "/account", None), ("account-not-enrolled", "/account", None),
-                             ("launch-fresh", "/api/verify_to_remove", b"authenticator_id=bench-none"),
+                             ("launch-fresh", "/api/remove_authenticator", b"authenticator_id=bench-none"),
                              ("launch-fresh", "/api/launch_authenticator_settings", b"intent=Enroll"),
                              ("launch", "/api/launch_authenticator_settings", b"intent=Enroll")):
         users = pools["enrolled" if kind == "account-enrolled" else "not-enrolled" if kind == "account-not-enrolled" else "launch"]
@@ -129,7 +129,7 @@ def main():
             if body:
                 headers["Content-Type"] = "application/x-www-form-urlencoded"
             if kind == "launch-fresh":  # alternate so that every launch is a new one
-                request(f"{a.base}/api/verify_to_remove" if path.endswith("settings") else f"{a.base}/api/launch_authenticator_settings",
+                request(f"{a.base}/api/remove_authenticator" if path.endswith("settings") else f"{a.base}/api/launch_authenticator_settings",
                         b"authenticator_id=bench-none" if path.endswith("settings") else b"intent=Enroll", headers)
                 request(f"{a.sandbox}/_test/stats", method="DELETE")
             status, _, _ = request(f"{a.base}{path}", body, headers)

@@ -7,8 +7,8 @@
 --                  launch        POST /api/launch_authenticator_settings (intent=Enroll), the
 --                                same session over and over: after the first call each one is
 --                                a repeat within 30 s, answered from the session (no upstream)
---                  launch-fresh  alternates launch_authenticator_settings and verify_to_remove
---                                on the connection's session, so every call is a new launch
+--                  launch-fresh  alternates launch_authenticator_settings and remove_authenticator
+--                                (a launch of the challenge before a removal, not yet verified) on the connection's session, so every call is a new launch
 --                                that tracks upstream (the launch path a real click takes)
 --
 -- A request counts as failed if its status is not 200, if an /account page shows the
@@ -62,7 +62,7 @@ function init(args)
     requests_by_turn[1] = requests_by_turn[0]
   elseif mode == "launch-fresh" then
     requests_by_turn[0] = wrk.format("POST", "/api/launch_authenticator_settings", form, "intent=Enroll")
-    requests_by_turn[1] = wrk.format("POST", "/api/verify_to_remove", form, "authenticator_id=bench-none")
+    requests_by_turn[1] = wrk.format("POST", "/api/remove_authenticator", form, "authenticator_id=bench-none")
   else
     error("unknown BENCH_MODE " .. mode)
   end

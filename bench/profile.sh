@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Where the time goes: one `perf record` of the release storefront while wrk drives
+# GET /account (enrolled) at 64 connections against a 0 ms sandbox. Not part of `make bench`.
+# Usage: bench/profile.sh [seconds]   → bench/results/profile-<stamp>.txt
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+SECS="${1:-10}"
+MODE="${BENCH_MODE:-account}"
+POOL="${POOL:-enrolled}"
+WORK="$(mktemp -d /tmp/storefront-profile.XXXXXX)"
+OUT="$ROOT/bench/results/profile-$MODE-$(date -u +%Y%m%dT%H%M%SZ).txt"
+mkdir -p "$ROOT/bench/results"
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+SB="$(port)"; SF="$(port)"
+target/release/authsignal-sandbox --addr "127.0.0.1:$SB" --secret-key k \
+  --database-url "sqlite://$WORK/sandbox.db?mode=rwc" --enable-faults >"$WORK/sb.log" 2>&1 &
+SB_PID=$!
+AUTHSIGNAL_SECRET_KEY=k AUTHSIGNAL_API_URL="http://127.0.0.1:$SB/v1" LEPTOS_SITE_ADDR="127.0.0.1:$SF" \
+  LEPTOS_SITE_ROOT=target/site STOREFRONT_BASE_URL="http://127.0.0.1:$SF" \
+  DATABASE_URL="sqlite://$WORK/sf.db?mode=rwc" STOREFRONT_DATA_DIR="$WORK" target/release/storefront >"$WORK/sf.log" 2>&1 &
+SF_PID=$!
+trap 'kill $SF_PID $SB_PID 2>/dev/null; wait $SF_PID $SB_PID 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$SF/" && break; sleep 0.2; done
+python3 bench/setup_users.py --base "http://127.0.0.1:$SF" --sandbox "http://127.0.0.1:$SB" --secret k \
+  --db "$WORK/sf.db" --count 64 --out "$WORK" --tag profile
+BENCH_COOKIES="$WORK/cookies-$POOL.txt" BENCH_MODE="$MODE" wrk -t 64 -c 64 -d 2s -s bench/wrk/session.lua "http://127.0.0.1:$SF" >/dev/null
+perf record -F 999 -g -o "$WORK/perf.data" -p "$SF_PID" -- sleep "$SECS" >/dev/null 2>&1 &
+PERF_PID=$!
+BENCH_COOKIES="$WORK/cookies-$POOL.txt" BENCH_MODE="$MODE" wrk -t 64 -c 64 -d "${SECS}s" -s bench/wrk/session.lua "http://127.0.0.1:$SF" | tail -1
+wait "$PERF_PID" || true
+{
+  echo "# perf of the storefront, $MODE ($POOL), 64 connections, 0 ms upstream, ${SECS}s"
+  perf report -i "$WORK/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
+  echo
+  perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -60
+} >"$OUT"
+echo "$OUT"
