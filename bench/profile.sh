@@ -24,12 +24,28 @@ trap 'kill $SF_PID $SB_PID 2>/dev/null; wait $SF_PID $SB_PID 2>/dev/null; rm -rf
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$SF/" && break; sleep 0.2; done
 python3 bench/setup_users.py --base "http://127.0.0.1:$SF" --sandbox "http://127.0.0.1:$SB" --secret k \
   --db "$WORK/sf.db" --count 64 --out "$WORK" --tag profile
+# Per-request breakdown at 1 connection: one upstream call straight to the sandbox vs the
+# whole page, with 0 and 50 ms added latency (medians of 30 sequential curl requests).
+median_ms() { sort -n | awk '{a[NR]=$1} END {printf "%.2f", 1000 * a[int((NR+1)/2)]}'; }
+COOKIE="$(head -1 "$WORK/cookies-$POOL.txt")"
+UID_="$(sqlite3 "$WORK/sf.db" "select id from users where email like 'enrolled-0-%'")"
+BREAKDOWN=""
+for lat in 0 50; do
+  curl -s -X PUT "http://127.0.0.1:$SB/_faults" -H 'content-type: application/json' -d "{\"route\":\"*\",\"latencyMs\":$lat}" >/dev/null
+  up="$(for _ in $(seq 30); do curl -s -o /dev/null -w '%{time_total}\n' -u k: "http://127.0.0.1:$SB/v1/users/$UID_"; done | median_ms)"
+  page="$(for _ in $(seq 30); do curl -s -o /dev/null -w '%{time_total}\n' -H "Cookie: $COOKIE" "http://127.0.0.1:$SF/account"; done | median_ms)"
+  BREAKDOWN+="upstream latency $lat ms: one getUser straight to the sandbox ${up} ms; GET /account ${page} ms"$'\n'
+done
+curl -s -X DELETE "http://127.0.0.1:$SB/_faults" >/dev/null
 BENCH_COOKIES="$WORK/cookies-$POOL.txt" BENCH_MODE="$MODE" wrk -t 64 -c 64 -d 2s -s bench/wrk/session.lua "http://127.0.0.1:$SF" >/dev/null
 perf record -F 999 -g -o "$WORK/perf.data" -p "$SF_PID" -- sleep "$SECS" >/dev/null 2>&1 &
 PERF_PID=$!
 BENCH_COOKIES="$WORK/cookies-$POOL.txt" BENCH_MODE="$MODE" wrk -t 64 -c 64 -d "${SECS}s" -s bench/wrk/session.lua "http://127.0.0.1:$SF" | tail -1
 wait "$PERF_PID" || true
 {
+  echo "# breakdown (1 connection, medians of 30)"
+  printf '%s' "$BREAKDOWN"
+  echo
   echo "# perf of the storefront, $MODE ($POOL), 64 connections, 0 ms upstream, ${SECS}s"
   perf report -i "$WORK/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
   echo
