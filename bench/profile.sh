@@ -38,7 +38,7 @@ for lat in 0 50; do
 done
 curl -s -X DELETE "http://127.0.0.1:$SB/_faults" >/dev/null
 BENCH_COOKIES="$WORK/cookies-$POOL.txt" BENCH_MODE="$MODE" wrk -t 64 -c 64 -d 2s -s bench/wrk/session.lua "http://127.0.0.1:$SF" >/dev/null
-perf record -F 999 -g -o "$WORK/perf.data" -p "$SF_PID" -- sleep "$SECS" >/dev/null 2>&1 &
+perf record -F 999 -o "$WORK/perf.data" -p "$SF_PID" -- sleep "$SECS" >/dev/null 2>&1 &
 PERF_PID=$!
 BENCH_COOKIES="$WORK/cookies-$POOL.txt" BENCH_MODE="$MODE" wrk -t 64 -c 64 -d "${SECS}s" -s bench/wrk/session.lua "http://127.0.0.1:$SF" | tail -1
 wait "$PERF_PID" || true
@@ -47,8 +47,8 @@ wait "$PERF_PID" || true
   printf '%s' "$BREAKDOWN"
   echo
   echo "# perf of the storefront, $MODE ($POOL), 64 connections, 0 ms upstream, ${SECS}s"
-  perf report -i "$WORK/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
+  perf report -i "$WORK/perf.data" --sort dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | sed 's/ *$//' | head -12
   echo
-  perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -60
+  perf report -i "$WORK/perf.data" --sort dso,symbol --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | sed 's/ *$//' | cut -c1-160 | head -70
 } >"$OUT"
 echo "$OUT"

@@ -53,8 +53,9 @@ def main(results_dir):
         rss = max(r["storefront_rss_kb"] for r in lat_runs) / 1024
         busy = sum(1 for r in lat_runs if r["busy_procs_before"] > 0)
         waited = sum(r["waited_s"] for r in lat_runs)
-        print(f"\nStorefront peak RSS (VmHWM at the end): **{hwm:.1f} MiB** (after sign-ups, before load: "
-              f"{setup:.1f} MiB; highest VmRSS at the end of a run: {rss:.1f} MiB).  ")
+        print(f"\nStorefront peak RSS serving the runs above (VmHWM at the end): **{hwm:.1f} MiB**; highest "
+              f"VmRSS at the end of a run: {rss:.1f} MiB. The process that served the {3 * max(r['connections'] for r in lat_runs)} "
+              f"sign-ups before it peaked at {setup:.1f} MiB (Argon2 hashing; see BENCHMARKS.md).  ")
         print(f"Quiet machine: {len(lat_runs) - busy} of {len(lat_runs)} runs started with no rustc/cargo running; "
               f"{waited} s spent waiting for quiet.\n")
         routes = defaultdict(int)
