@@ -93,12 +93,22 @@ impl UserStore {
             .await?)
     }
 
+    /// What Authsignal last said about this customer's enrollment (`None`: never asked, or on error).
+    pub async fn two_step_enrolled(&self, id: &str) -> Option<bool> {
+        sqlx::query_scalar::<_, Option<bool>>("SELECT two_step_enrolled FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .ok()
+            .flatten()
+            .flatten()
+    }
+
     /// Remembers what Authsignal said about enrollment (for failing closed when it is down).
     pub async fn set_two_step_enrolled(&self, id: &str, enrolled: bool) {
-        let result = sqlx::query("UPDATE users SET two_step_enrolled = ? WHERE id = ? AND two_step_enrolled IS NOT ?")
+        let result = sqlx::query("UPDATE users SET two_step_enrolled = ? WHERE id = ?")
             .bind(enrolled)
             .bind(id)
-            .bind(enrolled)
             .execute(&self.pool)
             .await;
         if let Err(e) = result {

@@ -30,13 +30,19 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
     let upstream = async {
         tokio::try_join!(state.authsignal.get_user(&user_id), state.authsignal.get_authenticators(&user_id))
     };
-    let (upstream, notice, verified_at, activity) =
-        tokio::join!(upstream, session.take_notice(), session.verified_at(), state.events.latest(&user_id));
+    let (upstream, notice, verified_at, activity, known) = tokio::join!(
+        upstream,
+        session.take_notice(),
+        session.verified_at(),
+        state.events.latest(&user_id),
+        state.users.two_step_enrolled(&user_id)
+    );
     let status = match upstream {
         Ok((user, authenticators)) => {
-            // Off the response path: sign-in reads it only when Authsignal is down.
-            let (users, id, enrolled) = (state.users.clone(), user_id.clone(), user.is_enrolled);
-            tokio::spawn(async move { users.set_two_step_enrolled(&id, enrolled).await });
+            // Remembered for sign-in while Authsignal is down; written only when it changed.
+            if known != Some(user.is_enrolled) {
+                state.users.set_two_step_enrolled(&user_id, user.is_enrolled).await;
+            }
             views::status(&user, &authenticators)
         }
         Err(e) => {

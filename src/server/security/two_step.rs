@@ -69,7 +69,9 @@ pub async fn begin(state: &AppState, session: &TypedSession, user: &User, contex
             });
         }
     };
-    state.users.set_two_step_enrolled(&user.id, response.is_enrolled).await;
+    if user.two_step_enrolled != Some(response.is_enrolled) {
+        state.users.set_two_step_enrolled(&user.id, response.is_enrolled).await;
+    }
     match response.state {
         ActionState::Allow => {
             record(state, &user.id, "Signed in with password").await;
