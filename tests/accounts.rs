@@ -188,3 +188,28 @@ async fn pages_carry_protective_headers() {
     assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
     assert_eq!(header("x-frame-options").as_deref(), Some("DENY"));
 }
+
+#[tokio::test]
+async fn writes_from_another_site_are_refused() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    let form = [("email", email.as_str()), ("name", "Ada"), ("password", PASSWORD)];
+    let cross = app.client.post(app.url("/signup")).header("sec-fetch-site", "cross-site").form(&form).send().await.unwrap();
+    assert_eq!(cross.status(), 403);
+    let foreign = app.client.post(app.url("/signup")).header("origin", "https://evil.example").form(&form).send().await.unwrap();
+    assert_eq!(foreign.status(), 403);
+    let launch = app
+        .client
+        .post(app.url("/api/launch_authenticator_settings"))
+        .header("sec-fetch-site", "same-site")
+        .form(&[("intent", "Enroll")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(launch.status(), 403, "server functions are covered too");
+
+    // The same form from our own pages goes through.
+    let own = app.client.post(app.url("/signup")).header("sec-fetch-site", "same-origin").header("origin", &app.address).form(&form).send().await.unwrap();
+    assert_eq!(own.status(), 303);
+    assert_eq!(location(&own), "/account");
+}

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth_routes;
 pub mod config;
+pub mod cross_site;
 pub mod db;
 pub mod protect;
 pub mod security;

@@ -21,7 +21,7 @@ use super::config::{AuthsignalMode, Settings};
 use super::security::{self, events::SecurityEvents};
 use super::state::AppState;
 use super::users::UserStore;
-use super::{auth_routes, db, protect};
+use super::{auth_routes, cross_site, db, protect};
 use crate::app::{shell, App};
 
 /// Name of the session cookie.
@@ -149,6 +149,7 @@ pub fn build_router(state: AppState, session_store: SqliteStore) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::return_flow::complete_return))
         .layer(axum::middleware::from_fn(protect::require_sign_in))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), cross_site::refuse_cross_site_writes))
         .layer(sessions)
         // Tokens arrive in the address bar: never pass a full URL on as a Referer.
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
