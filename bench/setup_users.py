@@ -46,7 +46,7 @@ def sign_up(base, email):
         {"email": email, "name": "Bench Customer", "password": "correct-horse-battery"}
     ).encode()
     status, headers, _ = request(
-        f"{base}/signup", body, {"Content-Type": "application/x-www-form-urlencoded"}
+        f"{base}/signup", body, {"Content-Type": "application/x-www-form-urlencoded", "Origin": base, "Sec-Fetch-Site": "same-origin"}
     )
     cookies = cookies_from(headers)
     if status != 303 or "storefront_session" not in cookies:
@@ -98,6 +98,8 @@ def main():
             b"intent=Enroll",
             {
                 "Cookie": cookie_header(cookies),
+                "Origin": a.base,
+                "Sec-Fetch-Site": "same-origin",
                 "Accept": "application/json",
                 "Content-Type": "application/x-www-form-urlencoded",
             },
@@ -127,7 +129,7 @@ def main():
         for _ in range(10):
             headers = {"Cookie": cookie_header(users[1][1]), "Accept": "application/json" if body else "text/html"}
             if body:
-                headers["Content-Type"] = "application/x-www-form-urlencoded"
+                headers.update({"Content-Type": "application/x-www-form-urlencoded", "Origin": a.base, "Sec-Fetch-Site": "same-origin"})
             if kind == "launch-fresh":  # alternate so that every launch is a new one
                 request(f"{a.base}/api/remove_authenticator" if path.endswith("settings") else f"{a.base}/api/launch_authenticator_settings",
                         b"authenticator_id=bench-none" if path.endswith("settings") else b"intent=Enroll", headers)

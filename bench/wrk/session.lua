@@ -44,8 +44,12 @@ function init(args)
   if cookie == nil then
     error("no cookie for connection " .. slot .. " in " .. cookie_file)
   end
+  -- what a browser sends with a same-origin form post (the storefront refuses cross-site writes)
+  local origin = "http://" .. wrk.host .. ":" .. wrk.port
   local form = {
     ["Cookie"] = cookie,
+    ["Origin"] = origin,
+    ["Sec-Fetch-Site"] = "same-origin",
     ["Accept"] = "application/json",
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["User-Agent"] = "storefront-bench",
