@@ -9,6 +9,7 @@ async fn main() -> std::process::ExitCode {
     if std::env::args_os().nth(1).is_some_and(|arg| arg == "admin") {
         return storefront::server::admin::run(std::env::args_os().skip(1)).await;
     }
+    return_freed_memory_to_the_os();
     telemetry::init();
     let settings = match Settings::from_env() {
         Ok(s) => s,
@@ -48,6 +49,20 @@ async fn main() -> std::process::ExitCode {
         }
     }
 }
+
+/// Argon2 needs 19 MiB per password hash; glibc keeps such blocks after they are freed, so a
+/// burst of sign-ups left the server at ~600 MiB (BENCHMARKS.md). Large blocks are mmapped
+/// and returned instead.
+#[cfg(all(feature = "ssr", target_os = "linux", target_env = "gnu"))]
+fn return_freed_memory_to_the_os() {
+    // SAFETY: mallopt only adjusts allocator tuning; it is thread-safe in glibc.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
+#[cfg(all(feature = "ssr", not(all(target_os = "linux", target_env = "gnu"))))]
+fn return_freed_memory_to_the_os() {}
 
 #[cfg(not(feature = "ssr"))]
 pub fn main() {

@@ -213,3 +213,12 @@ async fn writes_from_another_site_are_refused() {
     assert_eq!(own.status(), 303);
     assert_eq!(location(&own), "/account");
 }
+
+#[tokio::test]
+async fn pages_are_compressed_for_browsers_that_accept_it() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/")).header("accept-encoding", "br, gzip").send().await.unwrap();
+    assert_eq!(response.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some("br"));
+    let plain = app.get("/").await;
+    assert!(plain.headers().get("content-encoding").is_none(), "identity when not asked");
+}

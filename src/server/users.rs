@@ -146,7 +146,15 @@ fn new_user_id() -> String {
     format!("usr_{hex}")
 }
 
+/// Argon2 takes 19 MiB and one core per hash: more hashes at once than cores only costs memory
+/// (a burst of 40 sign-ups peaked at 800 MiB), so they queue here.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
+}
+
 async fn hash_password(password: Password) -> Result<String, UserStoreError> {
+    let _permit = hashing_permits().acquire().await.map_err(|e| UserStoreError::Hashing(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -159,6 +167,7 @@ async fn hash_password(password: Password) -> Result<String, UserStoreError> {
 }
 
 async fn verify_password(password: String, hash: String) -> Result<bool, UserStoreError> {
+    let _permit = hashing_permits().acquire().await.map_err(|e| UserStoreError::Hashing(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&hash).map_err(|e| UserStoreError::Hashing(e.to_string()))?;
         Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
