@@ -140,10 +140,7 @@ impl UserStore {
 
 /// Opaque, unguessable, and safe to hand to Authsignal as the user id.
 fn new_user_id() -> String {
-    use rand::Rng;
-    let bytes: [u8; 16] = rand::thread_rng().gen();
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("usr_{hex}")
+    format!("usr_{}", super::security::random_hex())
 }
 
 /// Argon2 takes 19 MiB and one core per hash: more hashes at once than cores only costs memory

@@ -117,7 +117,7 @@ impl Caller {
                 options.append_header(header::SET_COOKIE, value);
             }
         }
-        let idempotency_key = new_idempotency_key();
+        let idempotency_key = super::random_hex();
         let request = TrackRequest {
             redirect_url: Some(format!("{}/account", settings.origin())),
             redirect_to_settings: redirect_to_settings.then_some(true),
@@ -148,6 +148,23 @@ impl Caller {
     }
 }
 
+impl Caller {
+    /// Tracks `action`, records `words` in the activity (once, not for a double click) and sends
+    /// the browser to the pre-built UI; during an outage, back to the page with a message.
+    async fn open_pre_built_ui(&self, action: &str, purpose: LaunchPurpose, redirect_to_settings: bool, words: &str) -> Result<String, AppError> {
+        match self.track(action, purpose, redirect_to_settings).await {
+            Ok(launch) => {
+                if !launch.repeated {
+                    self.state.events.record(&self.user_id, EventKind::Launch, words).await;
+                }
+                self.go(launch.url)
+            }
+            Err(AppError::SecurityUnavailable) => self.back_with(NoticeTone::Error, UNAVAILABLE_TO_CHANGE, "/account").await,
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// Where to send the browser, and whether this repeated a launch made a moment ago.
 struct Launch {
     url: String,
@@ -162,16 +179,7 @@ pub async fn launch(intent: LaunchIntent) -> Result<String, AppError> {
         LaunchIntent::Enroll => ("enroll", "Started enrolling an authenticator"),
         LaunchIntent::Manage => ("manage", "Opened authenticator settings"),
     };
-    match caller.track(action, LaunchPurpose::Settings, true).await {
-        Ok(launch) => {
-            if !launch.repeated {
-                caller.state.events.record(&caller.user_id, EventKind::Launch, words).await;
-            }
-            caller.go(launch.url)
-        }
-        Err(AppError::SecurityUnavailable) => caller.back_with(NoticeTone::Error, UNAVAILABLE_TO_CHANGE, "/account").await,
-        Err(e) => Err(e),
-    }
+    caller.open_pre_built_ui(action, LaunchPurpose::Settings, true, words).await
 }
 
 /// Removes an authenticator: only after a recent challenge (otherwise the customer is sent
@@ -208,20 +216,5 @@ pub async fn remove(authenticator_id: String) -> Result<String, AppError> {
 /// Tracks a challenge whose success brings the customer back to confirm the removal.
 async fn verify_first(caller: &Caller, authenticator_id: String) -> Result<String, AppError> {
     let purpose = LaunchPurpose::Remove { authenticator_id };
-    match caller.track("removeAuthenticator", purpose, false).await {
-        Ok(launch) => {
-            if !launch.repeated {
-                caller.state.events.record(&caller.user_id, EventKind::Launch, "Started verifying to remove an authenticator").await;
-            }
-            caller.go(launch.url)
-        }
-        Err(AppError::SecurityUnavailable) => caller.back_with(NoticeTone::Error, UNAVAILABLE_TO_CHANGE, "/account").await,
-        Err(e) => Err(e),
-    }
-}
-
-fn new_idempotency_key() -> String {
-    use rand::Rng;
-    let bytes: [u8; 16] = rand::thread_rng().gen();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    caller.open_pre_built_ui("removeAuthenticator", purpose, false, "Started verifying to remove an authenticator").await
 }

@@ -16,3 +16,10 @@ pub const VERIFICATION_WINDOW_SECS: i64 = 10 * 60;
 pub fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
+
+/// 128 random bits as 32 hex characters: ids and idempotency keys nobody can guess.
+pub fn random_hex() -> String {
+    use rand::Rng;
+    let bytes: [u8; 16] = rand::thread_rng().gen();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -46,7 +46,7 @@ pub enum Outcome {
 
 /// Runs the second step for a customer whose password was right.
 pub async fn begin(state: &AppState, session: &TypedSession, user: &User, context: RequestContext, next: &str) -> Result<Outcome, AppError> {
-    let idempotency_key = new_key();
+    let idempotency_key = super::random_hex();
     let request = TrackRequest {
         redirect_url: Some(format!("{}/signin/complete", state.settings.origin())),
         device_id: Some(context.device_id),
@@ -135,10 +135,4 @@ pub async fn complete(state: &AppState, session: &TypedSession, token: Option<St
 
 async fn record(state: &AppState, user_id: &str, what: &str) {
     state.events.record(user_id, EventKind::SignIn, what).await;
-}
-
-fn new_key() -> String {
-    use rand::Rng;
-    let bytes: [u8; 16] = rand::thread_rng().gen();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
