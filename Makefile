@@ -22,3 +22,8 @@ dev: tools
 .PHONY: bench
 bench:
 	./bench/run.sh
+
+# Bounded soak: 64 signed-in sessions, mixed views and launches, 10 minutes (SOAK_MINUTES).
+.PHONY: soak
+soak: tools
+	./bench/soak.sh

@@ -2,8 +2,10 @@ import { defineConfig, devices } from "@playwright/test";
 import * as os from "node:os";
 import * as path from "node:path";
 
-// One fresh data directory per run, so every run starts from an empty shop.
-const dataDir = path.join(os.tmpdir(), `storefront-e2e-${process.pid}`);
+// One fresh data directory per run, so every run starts from an empty shop. Set once in the
+// runner and inherited by its workers, which read the server log from it (log_hygiene.spec.ts).
+process.env.STOREFRONT_E2E_DIR ??= path.join(os.tmpdir(), `storefront-e2e-${process.pid}`);
+const dataDir = process.env.STOREFRONT_E2E_DIR;
 const port = Number(process.env.STOREFRONT_PORT ?? 3000);
 const baseURL = process.env.STOREFRONT_BASE_URL ?? `http://localhost:${port}`;
 
@@ -34,7 +36,7 @@ export default defineConfig({
   projects: [
     {
       name: "chromium",
-      testIgnore: /faults\.spec\.ts/,
+      testIgnore: [/faults\.spec\.ts/, /log_hygiene\.spec\.ts/],
       use: {
         ...devices["Desktop Chrome"],
         launchOptions: {
@@ -53,12 +55,19 @@ export default defineConfig({
         launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs },
       },
     },
+    {
+      // Reads the server log of every journey above: it must hold no secret or token.
+      name: "log-hygiene",
+      testMatch: /log_hygiene\.spec\.ts/,
+      dependencies: ["faults"],
+    },
   ],
   // The built storefront binary, embedded sandbox with fault injection on, fresh SQLite files.
   webServer: process.env.PW_NO_WEBSERVER
     ? undefined
     : {
-        command: `mkdir -p ${dataDir} && exec target/debug/storefront`,
+        // The log goes to a file that log_hygiene.spec.ts greps after every other journey.
+        command: `mkdir -p ${dataDir} && exec target/debug/storefront >> ${dataDir}/server.log 2>&1`,
         cwd: path.join(__dirname, ".."),
         url: `${baseURL}/healthz`,
         reuseExistingServer: !process.env.CI,
@@ -72,7 +81,10 @@ export default defineConfig({
           DATABASE_URL: `sqlite://${dataDir}/storefront.db`,
           STOREFRONT_DATA_DIR: dataDir,
           AUTHSIGNAL_SANDBOX_FAULTS: "1",
-          RUST_LOG: "info",
+          // A debug build under two parallel browsers: 3 s, still under the 4 s latency fault.
+          AUTHSIGNAL_TIMEOUT_MS: "3000",
+          // Debug for our own crates, so the hygiene check sees everything they could leak.
+          RUST_LOG: "info,storefront=debug,authsignal=debug,authsignal_sandbox=debug",
         },
       },
 });

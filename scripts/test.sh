@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 NEED_BROWSER=1 ./scripts/install-tools.sh
+# PostgreSQL and Redis for the scale-out tests (started, or installed, only when not running).
+./scripts/services.sh
 
 # cargo-leptos builds with this flag; using it here too lets the tests reuse that build.
 export RUSTFLAGS="--cfg erase_components"

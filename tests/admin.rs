@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use authsignal_sandbox::{Sandbox, SandboxConfig};
-use sqlx::SqlitePool;
+use sqlx::{AnyPool, SqlitePool};
 use storefront::domain::{DisplayName, Email, Password};
 use storefront::server::{db, users::UserStore};
 
@@ -16,7 +16,7 @@ const SECRET: &str = "admin-test-secret";
 struct World {
     dir: tempfile::TempDir,
     api_url: String,
-    storefront: SqlitePool,
+    storefront: AnyPool,
     sandbox: SqlitePool,
 }
 
@@ -85,7 +85,7 @@ impl World {
     async fn bulk_customers(&self, emails: &[String]) {
         let mut tx = self.storefront.begin().await.expect("begin");
         for (n, email) in emails.iter().enumerate() {
-            sqlx::query("INSERT INTO users (id, email, display_name, password_hash, created_at) VALUES (?, ?, 'Imported', 'x', '2026-11-23T00:00:00Z')")
+            sqlx::query("INSERT INTO users (id, email, display_name, password_hash, created_at) VALUES ($1, $2, 'Imported', 'x', '2026-11-23T00:00:00Z')")
                 .bind(format!("usr_bulk{n:05}"))
                 .bind(email)
                 .execute(&mut *tx)
@@ -118,7 +118,7 @@ impl World {
 
     /// The customer's security activity entries written by the CLI, oldest first.
     async fn admin_activity(&self, user_id: &str) -> Vec<String> {
-        sqlx::query_scalar("SELECT detail FROM security_events WHERE user_id = ? AND kind = 'admin' ORDER BY id")
+        sqlx::query_scalar("SELECT detail FROM security_events WHERE user_id = $1 AND kind = 'admin' ORDER BY id")
             .bind(user_id)
             .fetch_all(&self.storefront)
             .await

@@ -10,6 +10,8 @@
 --                  launch-fresh  alternates launch_authenticator_settings and remove_authenticator
 --                                (a launch of the challenge before a removal, not yet verified) on the connection's session, so every call is a new launch
 --                                that tracks upstream (the launch path a real click takes)
+--                  mixed         the soak (bench/soak.sh): three /account views, then a fresh
+--                                launch and a removal launch, over and over
 --
 -- A request counts as failed if its status is not 200, if an /account page shows the
 -- "temporarily unavailable" security section, or if a launch did not answer a URL.
@@ -67,21 +69,40 @@ function init(args)
   elseif mode == "launch-fresh" then
     requests_by_turn[0] = wrk.format("POST", "/api/launch_authenticator_settings", form, "intent=Enroll")
     requests_by_turn[1] = wrk.format("POST", "/api/remove_authenticator", form, "authenticator_id=bench-none")
+  elseif mode == "mixed" then
+    local view = wrk.format("GET", "/account", {
+      ["Cookie"] = cookie,
+      ["Accept"] = "text/html",
+      ["User-Agent"] = "storefront-bench",
+    })
+    requests_by_turn = {
+      [0] = view, [1] = view, [2] = view,
+      [3] = wrk.format("POST", "/api/launch_authenticator_settings", form, "intent=Enroll"),
+      [4] = wrk.format("POST", "/api/remove_authenticator", form, "authenticator_id=bench-none"),
+    }
   else
     error("unknown BENCH_MODE " .. mode)
   end
 end
 
+local last_turn = 0
+
 function request()
   local r = requests_by_turn[turn]
-  turn = 1 - turn
+  last_turn = turn
+  if mode == "mixed" then
+    turn = (turn + 1) % 5
+  else
+    turn = 1 - turn
+  end
   return r
 end
 
 function response(status, headers, body)
+  local is_view = mode == "account" or (mode == "mixed" and last_turn < 3)
   if status ~= 200 then
     bad = bad + 1
-  elseif mode == "account" then
+  elseif is_view then
     if body:find("temporarily unavailable", 1, true) then
       degraded = degraded + 1
     end

@@ -16,6 +16,9 @@ pub enum AppError {
     Internal,
     #[error("We couldn't reach the shop. Check your connection and try again.")]
     Transport,
+    /// The request itself was malformed (arguments missing or unreadable): answered with 400.
+    #[error("That request could not be read. Please reload the page and try again.")]
+    BadRequest,
 }
 
 impl FromServerFnError for AppError {
@@ -24,6 +27,7 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::Transport,
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) | ServerFnErrorErr::Deserialization(_) => AppError::BadRequest,
             _ => AppError::Internal,
         }
     }

@@ -7,11 +7,11 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::security::request_context::RequestContext;
+use super::request_limits::PostedForm;
+use super::security::request_context::{client_ip, RequestContext};
 use super::security::two_step::{self, Outcome};
 use super::session::TypedSession;
 use super::state::AppState;
@@ -67,7 +67,7 @@ async fn refuse(session: &TypedSession, form: FormName, state: FormState, back_t
 }
 
 #[tracing::instrument(name = "sign_up", skip_all)]
-pub async fn sign_up(State(state): State<AppState>, session: Session, Form(form): Form<SignUpForm>) -> Response {
+pub async fn sign_up(State(state): State<AppState>, session: Session, PostedForm(form): PostedForm<SignUpForm>) -> Response {
     let session = TypedSession(session);
     let kept = |error: String| FormState { error, email: form.email.trim().to_string(), name: form.name.trim().to_string() };
     let parsed = Email::parse(&form.email).and_then(|email| {
@@ -98,7 +98,7 @@ pub async fn sign_in(
     session: Session,
     headers: HeaderMap,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Form(form): Form<SignInForm>,
+    PostedForm(form): PostedForm<SignInForm>,
 ) -> Response {
     let session = TypedSession(session);
     let next = safe_next(&form.next).to_string();
@@ -108,16 +108,25 @@ pub async fn sign_in(
         let back = format!("/signin?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
         (kept, back)
     };
+    let settings = &state.settings;
+    let ip = client_ip(&headers, Some(peer), &settings.trusted_proxies);
+    // Checked before the password, so a blocked guesser costs no hashing either.
+    if let Err(blocked) = state.sign_in_limits.check(&form.email, ip).await {
+        tracing::warn!("sign-in refused: too many failed attempts");
+        let (kept, back) = back_to_form(&blocked.message());
+        return refuse(&session, FormName::SignIn, kept, back).await;
+    }
     let user = match state.users.authenticate(&form.email, form.password).await {
         Ok(Some(user)) => user,
         Ok(None) => {
             tracing::info!("sign-in refused: wrong email or password");
+            state.sign_in_limits.record_failure(&form.email, ip).await;
             let (kept, back) = back_to_form(WRONG_CREDENTIALS);
             return refuse(&session, FormName::SignIn, kept, back).await;
         }
         Err(e) => return internal(e),
     };
-    let settings = &state.settings;
+    state.sign_in_limits.record_success(&form.email).await;
     let context = RequestContext::from_parts(&headers, Some(peer), &settings.trusted_proxies, settings.cookies_secure());
     let device_cookie = context.new_device_cookie.clone();
     let response = match two_step::begin(&state, &session, &user, context, &next).await {

@@ -23,15 +23,18 @@ pub enum AuthsignalMode {
 pub struct Settings {
     /// Public origin, used to build redirect URLs (never the request's Host header).
     pub base_url: Url,
-    pub database_url: String,
+    /// SQLite (default) or Postgres; secret because a Postgres URL can carry a password.
+    pub database_url: SecretString,
     pub authsignal: AuthsignalMode,
     pub session_inactivity: Duration,
-    /// Sessions are kept in the database; Redis support comes with the scale-out work.
+    /// Sessions (and sign-in rate limits) in Redis, shared by every instance; else in the database.
     pub redis_url: Option<SecretString>,
     /// How long one Authsignal request may take before the page says it is unavailable.
     pub authsignal_timeout: Duration,
     /// Reverse proxies whose `X-Forwarded-For` is believed; empty = use the peer address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Failed sign-ins allowed per account and per client address in each window.
+    pub sign_in_limits: crate::server::sign_in_limits::Limits,
 }
 
 /// A configuration problem, naming the variable so one log line says what to fix.
@@ -65,12 +68,13 @@ impl Settings {
         let data_dir = lookup("STOREFRONT_DATA_DIR").unwrap_or_else(|| "data".into());
         let database_url = lookup("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{data_dir}/storefront.db?mode=rwc"));
-        if !database_url.starts_with("sqlite:") {
+        if crate::server::db::Backend::of(&database_url).is_none() {
             return Err(invalid(
                 "DATABASE_URL",
-                "only sqlite: URLs are supported in this build (e.g. sqlite://data/storefront.db?mode=rwc)",
+                "expected sqlite://path?mode=rwc or postgres://user@host/database",
             ));
         }
+        let database_url = SecretString::from(database_url);
 
         let authsignal = match lookup("AUTHSIGNAL_SECRET_KEY") {
             Some(secret) => {
@@ -121,7 +125,15 @@ impl Settings {
                 .map_err(|_| invalid("STOREFRONT_TRUSTED_PROXIES", "must be a comma-separated list of IP addresses"))?,
         };
 
+        let defaults = crate::server::sign_in_limits::Limits::default();
+        let sign_in_limits = crate::server::sign_in_limits::Limits {
+            per_account: parse_count("STOREFRONT_SIGN_IN_FAILURES_PER_ACCOUNT", lookup("STOREFRONT_SIGN_IN_FAILURES_PER_ACCOUNT"), defaults.per_account)?,
+            per_ip: parse_count("STOREFRONT_SIGN_IN_FAILURES_PER_IP", lookup("STOREFRONT_SIGN_IN_FAILURES_PER_IP"), defaults.per_ip)?,
+            window: defaults.window,
+        };
+
         Ok(Settings {
+            sign_in_limits,
             base_url,
             authsignal_timeout,
             trusted_proxies,
@@ -154,6 +166,19 @@ fn parse_origin(variable: &'static str, raw: &str) -> Result<Url, ConfigError> {
     Ok(url)
 }
 
+/// A limit between 1 and 10,000 (default when unset).
+fn parse_count(variable: &'static str, raw: Option<String>, default: u64) -> Result<u64, ConfigError> {
+    match raw {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=10_000).contains(n))
+            .ok_or_else(|| invalid(variable, "must be a whole number between 1 and 10000")),
+    }
+}
+
 fn parse_flag(variable: &'static str, raw: Option<String>) -> Result<bool, ConfigError> {
     match raw.as_deref().map(str::trim) {
         None | Some("0") | Some("false") => Ok(false),
@@ -179,7 +204,7 @@ mod tests {
         assert_eq!(s.origin(), "http://localhost:3000");
         assert!(!s.cookies_secure());
         assert!(matches!(s.authsignal, AuthsignalMode::EmbeddedSandbox { .. }));
-        assert_eq!(s.database_url, "sqlite://data/storefront.db?mode=rwc");
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&s.database_url), "sqlite://data/storefront.db?mode=rwc");
     }
 
     #[test]

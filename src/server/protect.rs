@@ -1,6 +1,7 @@
 //! Pages only a signed-in customer may see: a signed-out visitor is sent to sign in first.
 
 use axum::extract::Request;
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
@@ -14,7 +15,11 @@ pub async fn require_sign_in(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     if request.method() == axum::http::Method::GET && PROTECTED.contains(&path.as_str()) {
         let signed_in = match request.extensions().get::<Session>() {
-            Some(session) => TypedSession(session.clone()).user_id().await.ok().flatten().is_some(),
+            Some(session) => match TypedSession(session.clone()).user_id().await {
+                Ok(user) => user.is_some(),
+                // The session store is down: not "signed out", so no trip to a sign-in that would fail.
+                Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+            },
             None => false,
         };
         if !signed_in {

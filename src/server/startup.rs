@@ -1,6 +1,6 @@
 //! Builds the application (state, router, session layer) and serves it until shutdown.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -10,19 +10,22 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
-use axum::http::{header, HeaderValue};
+use axum::extract::DefaultBodyLimit;
+use secrecy::ExposeSecret;
 use tower_http::compression::CompressionLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 use super::config::{AuthsignalMode, Settings};
+use super::request_limits::{self, MAX_BODY_BYTES};
 use super::security::{self, events::SecurityEvents};
+use super::session_store::{SessionBackend, SessionStoreError};
+use super::sign_in_limits::SignInLimits;
 use super::state::AppState;
 use super::users::UserStore;
-use super::{auth_routes, cross_site, db, protect};
+use super::{auth_routes, cross_site, db, error_pages, headers, health, protect};
 use crate::app::{shell, App};
 
 /// Name of the session cookie.
@@ -38,13 +41,18 @@ pub enum StartupError {
     Authsignal(#[from] authsignal::Error),
     #[error("embedded Authsignal sandbox: {0}")]
     Sandbox(#[from] authsignal_sandbox::SandboxError),
+    #[error("session store: {0}")]
+    Sessions(#[from] SessionStoreError),
 }
+
+/// How long in-flight requests may take to finish after SIGTERM before the process exits anyway.
+const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// A built application, bound to its listener, ready to serve.
 pub struct Application {
     listener: TcpListener,
     router: Router,
-    session_store: SqliteStore,
+    sessions: SessionBackend,
 }
 
 /// The sandbox's router when it runs embedded (no secret key configured).
@@ -66,14 +74,13 @@ async fn embedded_sandbox(settings: &Settings) -> Result<Option<Router>, Startup
 impl Application {
     /// Connects storage, migrates, and assembles every route.
     pub async fn build(settings: Settings, leptos_options: LeptosOptions, listener: TcpListener) -> Result<Application, StartupError> {
-        let pool = db::connect_and_migrate(&settings.database_url)
+        let database_url = settings.database_url.expose_secret().to_string();
+        let pool = db::connect_and_migrate(&database_url)
             .await
             .map_err(|e| StartupError::Database("DATABASE_URL", e))?;
-        let session_store = SqliteStore::new(pool.clone());
-        session_store
-            .migrate()
-            .await
-            .map_err(|e| StartupError::Database("session store", e))?;
+        let sessions = SessionBackend::connect(&database_url, settings.redis_url.as_ref().map(|u| u.expose_secret())).await?;
+        let sign_in_limits = SignInLimits::new(settings.sign_in_limits, sessions.redis());
+        tracing::info!(database = ?db::Backend::of(&database_url), sessions = sessions.describe(), "storage connected");
 
         let authsignal = security::client::build(&settings)?;
         let sandbox = embedded_sandbox(&settings).await?;
@@ -88,34 +95,50 @@ impl Application {
             events: SecurityEvents::new(pool.clone()),
             authsignal,
             pool,
+            sessions: sessions.clone(),
+            sign_in_limits,
         };
-        let mut router = build_router(state, session_store.clone());
+        let mut router = build_router(state, sessions.clone());
         if let Some(sandbox) = sandbox {
             router = router.nest("/sandbox", sandbox);
         }
-        Ok(Application { listener, router, session_store })
+        Ok(Application { listener, router, sessions })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes, then drains in-flight requests and stops the sweeper.
+    /// Serves until `shutdown` completes, then stops accepting, drains in-flight requests
+    /// (for at most `DRAIN_LIMIT`) and stops the sweeper.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let sweeper = tokio::spawn(
-            self.session_store
-                .clone()
-                .continuously_delete_expired(tokio::time::Duration::from_secs(60)),
-        );
-        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
-        sweeper.abort();
+        let sweeper = self.sessions.spawn_sweeper();
+        let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stopping.send(true);
+        };
+        let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown);
+        let served = tokio::select! {
+            served = serve.into_future() => served,
+            _ = async {
+                let _ = stop_seen.wait_for(|stopping| *stopping).await;
+                tokio::time::sleep(DRAIN_LIMIT).await;
+            } => {
+                tracing::warn!(limit_secs = DRAIN_LIMIT.as_secs(), "in-flight requests did not finish in time; stopping anyway");
+                Ok(())
+            }
+        };
+        if let Some(sweeper) = sweeper {
+            sweeper.abort();
+        }
+        tracing::info!("stopped");
         served
     }
 }
 
-fn session_layer(settings: &Settings, store: SqliteStore) -> SessionManagerLayer<SqliteStore> {
+fn session_layer(settings: &Settings, store: SessionBackend) -> SessionManagerLayer<SessionBackend> {
     let inactivity = time::Duration::try_from(settings.session_inactivity).unwrap_or(time::Duration::hours(12));
     SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
@@ -127,35 +150,39 @@ fn session_layer(settings: &Settings, store: SqliteStore) -> SessionManagerLayer
 }
 
 /// Every route of the storefront.
-pub fn build_router(state: AppState, session_store: SqliteStore) -> Router {
+pub fn build_router(state: AppState, session_store: SessionBackend) -> Router {
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     let sessions = session_layer(&state.settings, session_store);
+    let https = state.settings.cookies_secure();
+    // Every render and server function gets the state, and every page its own CSP nonce.
+    let context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.clone());
+            headers::provide_page_policy();
+        }
+    };
 
-    Router::new()
+    let router = Router::new()
         .route("/signup", post(auth_routes::sign_up))
         .route("/signin", post(auth_routes::sign_in))
         .route("/signin/complete", get(auth_routes::complete_sign_in))
         .route("/signout", post(auth_routes::sign_out))
-        .route("/healthz", get(|| async { "ok" }))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            {
-                let state = state.clone();
-                move || provide_context(state.clone())
-            },
-            move || shell(leptos_options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(axum::middleware::from_fn(request_limits::server_fn_bad_input_is_400))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::return_flow::complete_return))
         .layer(axum::middleware::from_fn(protect::require_sign_in))
         .layer(axum::middleware::from_fn_with_state(state.clone(), cross_site::refuse_cross_site_writes))
         .layer(sessions)
-        // Tokens arrive in the address bar: never pass a full URL on as a Referer.
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // Outside the session layer: a session store outage becomes a readable page.
+        .layer(axum::middleware::from_fn(error_pages::friendly_server_errors))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    headers::apply(router, https)
         // Brotli or gzip for pages, CSS, JS and wasm, as the browser accepts.
         .layer(CompressionLayer::new().br(true).gzip(true))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {

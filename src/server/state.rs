@@ -4,9 +4,11 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::prelude::*;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use super::config::Settings;
+use super::session_store::SessionBackend;
+use super::sign_in_limits::SignInLimits;
 use super::security::events::SecurityEvents;
 use super::users::UserStore;
 use crate::api::AppError;
@@ -15,7 +17,10 @@ use crate::api::AppError;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub settings: Arc<Settings>,
-    pub pool: SqlitePool,
+    pub pool: AnyPool,
+    /// Where sessions live (for `/readyz`; the session layer holds its own handle).
+    pub sessions: SessionBackend,
+    pub sign_in_limits: SignInLimits,
     pub users: UserStore,
     pub events: SecurityEvents,
     /// The one Authsignal client (pooled connections), pointed at the sandbox or the tenant.

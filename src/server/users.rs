@@ -2,7 +2,7 @@
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::domain::{DisplayName, Email, Password};
 
@@ -15,8 +15,9 @@ pub struct User {
     #[sqlx(default)]
     password_hash: String,
     /// What Authsignal last said about enrollment; `None` = never asked.
-    #[sqlx(default)]
-    pub two_step_enrolled: Option<bool>,
+    /// Stored as 0/1 (SQLite has no booleans); see `two_step_enrolled()`.
+    #[sqlx(default, rename = "two_step_enrolled")]
+    two_step_flag: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +33,7 @@ pub enum UserStoreError {
 /// Reads and writes customers.
 #[derive(Clone)]
 pub struct UserStore {
-    pool: SqlitePool,
+    pool: AnyPool,
 }
 
 /// A hash of a random throw-away password, so an unknown email costs as much as a wrong password.
@@ -49,8 +50,15 @@ async fn dummy_hash() -> Result<String, UserStoreError> {
         .cloned()
 }
 
+impl User {
+    /// What Authsignal last said about enrollment (None = never asked).
+    pub fn two_step_enrolled(&self) -> Option<bool> {
+        self.two_step_flag.map(|flag| flag != 0)
+    }
+}
+
 impl UserStore {
-    pub fn new(pool: SqlitePool) -> Self {
+    pub fn new(pool: AnyPool) -> Self {
         UserStore { pool }
     }
 
@@ -63,7 +71,7 @@ impl UserStore {
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
         let inserted = sqlx::query(
-            "INSERT INTO users (id, email, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO users (id, email, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&id)
         .bind(email.as_str())
@@ -73,21 +81,21 @@ impl UserStore {
         .execute(&self.pool)
         .await;
         match inserted {
-            Ok(_) => Ok(User { id, email: email.to_string(), display_name: name.to_string(), password_hash: hash, two_step_enrolled: None }),
+            Ok(_) => Ok(User { id, email: email.to_string(), display_name: name.to_string(), password_hash: hash, two_step_flag: None }),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(UserStoreError::EmailTaken),
             Err(e) => Err(e.into()),
         }
     }
 
     pub async fn find_by_id(&self, id: &str) -> Result<Option<User>, UserStoreError> {
-        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash, two_step_enrolled FROM users WHERE id = ?")
+        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash, two_step_enrolled FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?)
     }
 
     pub async fn find_by_email(&self, email: &Email) -> Result<Option<User>, UserStoreError> {
-        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash, two_step_enrolled FROM users WHERE email = ?")
+        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash, two_step_enrolled FROM users WHERE email = $1")
             .bind(email.as_str())
             .fetch_optional(&self.pool)
             .await?)
@@ -95,19 +103,20 @@ impl UserStore {
 
     /// What Authsignal last said about this customer's enrollment (`None`: never asked, or on error).
     pub async fn two_step_enrolled(&self, id: &str) -> Option<bool> {
-        sqlx::query_scalar::<_, Option<bool>>("SELECT two_step_enrolled FROM users WHERE id = ?")
+        sqlx::query_scalar::<_, Option<i64>>("SELECT two_step_enrolled FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await
             .ok()
             .flatten()
             .flatten()
+            .map(|flag| flag != 0)
     }
 
     /// Remembers what Authsignal said about enrollment (for failing closed when it is down).
     pub async fn set_two_step_enrolled(&self, id: &str, enrolled: bool) {
-        let result = sqlx::query("UPDATE users SET two_step_enrolled = ? WHERE id = ?")
-            .bind(enrolled)
+        let result = sqlx::query("UPDATE users SET two_step_enrolled = $1 WHERE id = $2")
+            .bind(i16::from(enrolled))
             .bind(id)
             .execute(&self.pool)
             .await;
@@ -120,7 +129,7 @@ impl UserStore {
     #[tracing::instrument(skip_all)]
     pub async fn authenticate(&self, email: &str, password: String) -> Result<Option<User>, UserStoreError> {
         let user = match Email::parse(email) {
-            Ok(email) => sqlx::query_as::<_, User>("SELECT id, email, display_name, password_hash, two_step_enrolled FROM users WHERE email = ?")
+            Ok(email) => sqlx::query_as::<_, User>("SELECT id, email, display_name, password_hash, two_step_enrolled FROM users WHERE email = $1")
                 .bind(email.as_str())
                 .fetch_optional(&self.pool)
                 .await?,

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use leptos::config::LeptosOptions;
 use reqwest::redirect::Policy;
@@ -11,7 +12,9 @@ pub struct TestApp {
     pub address: String,
     /// Cookie-keeping client that does not follow redirects, so tests see each 303.
     pub client: reqwest::Client,
-    pub data: tempfile::TempDir,
+    pub data: Arc<tempfile::TempDir>,
+    stop: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    served: Mutex<Option<tokio::task::JoinHandle<std::io::Result<()>>>>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -19,7 +22,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
-    let data = tempfile::tempdir().expect("temp dir");
+    spawn_app_sharing(Arc::new(tempfile::tempdir().expect("temp dir")), extra).await
+}
+
+/// Another instance on the same data folder (same SQLite databases), as after a restart.
+pub async fn spawn_app_sharing(data: Arc<tempfile::TempDir>, extra: &[(&str, &str)]) -> TestApp {
     let mut vars: HashMap<String, String> = HashMap::new();
     vars.insert("STOREFRONT_DATA_DIR".into(), data.path().display().to_string());
     for (k, v) in extra {
@@ -31,8 +38,124 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
     let options = LeptosOptions::builder().output_name("storefront").site_root("target/site").build();
     let app = Application::build(settings, options, listener).await.expect("build app");
-    tokio::spawn(app.run_until(std::future::pending()));
-    TestApp { address: format!("http://127.0.0.1:{port}"), client: new_client(), data }
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client: new_client(),
+        data,
+        stop: Mutex::new(Some(stop)),
+        served: Mutex::new(Some(served)),
+    }
+}
+
+/// A standalone sandbox (as one shared by many storefront instances), on a free port.
+pub struct StandaloneSandbox {
+    pub api_url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<()>>,
+    _data: tempfile::TempDir,
+}
+
+pub async fn standalone_sandbox(secret: &str) -> StandaloneSandbox {
+    let data = tempfile::tempdir().expect("temp dir");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    let sandbox = authsignal_sandbox::Sandbox::start(authsignal_sandbox::SandboxConfig {
+        secret_key: secret.into(),
+        public_url: format!("http://127.0.0.1:{port}"),
+        database_url: format!("sqlite://{}/sandbox.db?mode=rwc", data.path().display()),
+        test_hooks: true,
+    })
+    .await
+    .expect("sandbox");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(async move {
+        let _ = axum::serve(listener, sandbox.router())
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    StandaloneSandbox { api_url: format!("http://127.0.0.1:{port}/v1"), stop: Some(stop), served: Some(served), _data: data }
+}
+
+impl StandaloneSandbox {
+    pub fn base(&self) -> String {
+        self.api_url.trim_end_matches("/v1").to_string()
+    }
+
+    /// Injects a fault for every API route (test hooks are on).
+    pub async fn set_fault(&self, fault: serde_json::Value) {
+        let response = reqwest::Client::new().put(format!("{}/_faults", self.base())).json(&fault).send().await.unwrap();
+        assert!(response.status().is_success(), "fault {fault} accepted");
+    }
+
+    pub async fn clear_faults(&self) {
+        reqwest::Client::new().delete(format!("{}/_faults", self.base())).send().await.unwrap();
+    }
+
+    /// Stops listening and closes every connection (upstream "refused" from now on).
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(served) = self.served.take() {
+            let _ = served.await;
+        }
+    }
+}
+
+/// A fresh, empty Postgres database for one test, dropped afterwards.
+pub struct TestDatabase {
+    pub url: String,
+    name: String,
+}
+
+/// The server the scale-out tests use (`TEST_POSTGRES_URL`, default the machine's local one).
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+pub async fn postgres_database() -> TestDatabase {
+    use sqlx::Connection;
+    let admin = postgres_admin_url();
+    let name = format!("storefront_test_{}", uuid_like());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("Postgres at {admin} (scripts/services.sh starts it): {e}"));
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+    let (base, _) = admin.rsplit_once('/').expect("a database in TEST_POSTGRES_URL");
+    TestDatabase { url: format!("{base}/{name}"), name }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+fn uuid_like() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..16).map(|_| format!("{:x}", rng.gen::<u8>() % 16)).collect()
 }
 
 pub fn new_client() -> reqwest::Client {
@@ -40,6 +163,18 @@ pub fn new_client() -> reqwest::Client {
 }
 
 impl TestApp {
+    /// Stops the instance as SIGTERM would: stop accepting, drain, close.
+    pub async fn stop(&self) {
+        let stop = self.stop.lock().unwrap().take();
+        if let Some(stop) = stop {
+            let _ = stop.send(());
+        }
+        let served = self.served.lock().unwrap().take();
+        if let Some(served) = served {
+            served.await.expect("server task").expect("served");
+        }
+    }
+
     /// The storefront's id for a customer (what Authsignal knows them by).
     pub async fn user_id(&self, email: &str) -> String {
         let url = format!("sqlite://{}/storefront.db", self.data.path().display());
@@ -132,4 +267,17 @@ pub fn form_value(html: &str, field: &str) -> String {
     let start = html.find(&marker).map(|i| i + marker.len()).unwrap_or_else(|| panic!("no {field} in {html}"));
     let end = html[start..].find('"').map(|i| start + i).unwrap_or(start);
     html[start..end].to_string()
+}
+
+/// The launch server function, called as the hydrated page does; answers the URL to go to.
+pub async fn launch(client: &reqwest::Client, app: &TestApp) -> String {
+    let response = client
+        .post(app.url("/api/launch_authenticator_settings"))
+        .header("accept", "application/json")
+        .form(&[("intent", "Enroll")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
 }

@@ -81,12 +81,17 @@ pub(crate) enum Method {
     EmailMagicLink,
     Sms,
     AuthenticatorApp,
+    Passkey,
 }
 
 impl Method {
     /// What the pre-built UI offers to enroll, in display order.
-    pub(crate) const UI_ENROLLABLE: [Method; 3] =
-        [Method::EmailOtp, Method::Sms, Method::AuthenticatorApp];
+    pub(crate) const UI_ENROLLABLE: [Method; 4] = [
+        Method::EmailOtp,
+        Method::Sms,
+        Method::AuthenticatorApp,
+        Method::Passkey,
+    ];
 
     pub(crate) fn parse(raw: &str) -> Option<Method> {
         match raw {
@@ -94,6 +99,7 @@ impl Method {
             "EMAIL_MAGIC_LINK" => Some(Method::EmailMagicLink),
             "SMS" => Some(Method::Sms),
             "AUTHENTICATOR_APP" => Some(Method::AuthenticatorApp),
+            "PASSKEY" => Some(Method::Passkey),
             _ => None,
         }
     }
@@ -104,6 +110,7 @@ impl Method {
             Method::EmailMagicLink => "EMAIL_MAGIC_LINK",
             Method::Sms => "SMS",
             Method::AuthenticatorApp => "AUTHENTICATOR_APP",
+            Method::Passkey => "PASSKEY",
         }
     }
 
@@ -114,15 +121,17 @@ impl Method {
             Method::EmailMagicLink => "Email link",
             Method::Sms => "SMS",
             Method::AuthenticatorApp => "Authenticator app",
+            Method::Passkey => "Passkey",
         }
     }
 
-    /// Email and SMS codes go through the outbox; an authenticator app makes its own.
+    /// Email and SMS codes go through the outbox; an authenticator app makes its own and a
+    /// passkey needs none.
     pub(crate) fn outbox_channel(self) -> Option<&'static str> {
         match self {
             Method::EmailOtp | Method::EmailMagicLink => Some("EMAIL"),
             Method::Sms => Some("SMS"),
-            Method::AuthenticatorApp => None,
+            Method::AuthenticatorApp | Method::Passkey => None,
         }
     }
 }

@@ -23,6 +23,7 @@ mod faults;
 mod ids;
 mod otp;
 mod outbox;
+mod passkeys;
 mod state;
 mod store;
 mod test_hooks;
@@ -36,6 +37,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 
 use crate::clock::SandboxClock;
 use crate::faults::Faults;
+use crate::passkeys::RelyingParty;
 use crate::state::{AppState, Shared};
 use crate::store::Store;
 use crate::test_hooks::Stats;
@@ -128,6 +130,7 @@ fn shared_state(config: SandboxConfig, store: Store, clock: Arc<dyn Clock>) -> A
         clock: SandboxClock::new(clock),
         faults: Faults::default(),
         stats: Stats::default(),
+        relying_party: RelyingParty::for_public_url(&config.public_url),
         store,
         config,
     })

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::clock::SandboxClock;
 use crate::faults::Faults;
+use crate::passkeys::RelyingParty;
 use crate::store::Store;
 use crate::test_hooks::Stats;
 use crate::token::TokenSigner;
@@ -16,6 +17,8 @@ pub(crate) struct Shared {
     pub config: SandboxConfig,
     pub faults: Faults,
     pub stats: Stats,
+    /// Passkey registration and authentication for the sandbox's public origin.
+    pub relying_party: RelyingParty,
 }
 
 pub(crate) type AppState = Arc<Shared>;

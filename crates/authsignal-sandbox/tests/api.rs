@@ -261,7 +261,7 @@ async fn track_allows_unenrolled_and_challenges_enrolled_users() {
     assert_eq!(body["enrolledVerificationMethods"], json!([]));
     assert_eq!(
         body["allowedVerificationMethods"],
-        json!(["EMAIL_OTP", "SMS", "AUTHENTICATOR_APP"])
+        json!(["EMAIL_OTP", "SMS", "AUTHENTICATOR_APP", "PASSKEY"])
     );
     let token = body["token"].as_str().expect("token");
     assert_eq!(body["url"], format!("{}/ui?token={token}", app.base));

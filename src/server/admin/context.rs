@@ -45,7 +45,7 @@ pub(crate) struct Admin {
 impl Admin {
     pub async fn from_env() -> Result<Admin, Failure> {
         let settings = Settings::from_env().map_err(|e| Failure::Usage(e.to_string()))?;
-        let pool = db::connect_and_migrate(&settings.database_url)
+        let pool = db::connect_and_migrate(secrecy::ExposeSecret::expose_secret(&settings.database_url))
             .await
             .map_err(|e| Failure::Usage(format!("cannot open the storefront database (DATABASE_URL): {e}")))?;
         let authsignal = client::build(&settings).map_err(|e| Failure::Usage(e.to_string()))?;

@@ -1,6 +1,6 @@
 //! The security activity log, stored per customer.
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::api::security::ActivityEntry;
 
@@ -29,14 +29,14 @@ impl EventKind {
 
 #[derive(Clone)]
 pub struct SecurityEvents {
-    pool: SqlitePool,
+    pool: AnyPool,
 }
 
 /// How many events the page lists.
 pub const SHOWN: i64 = 10;
 
 impl SecurityEvents {
-    pub fn new(pool: SqlitePool) -> Self {
+    pub fn new(pool: AnyPool) -> Self {
         SecurityEvents { pool }
     }
 
@@ -45,7 +45,7 @@ impl SecurityEvents {
         let now = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
-        let result = sqlx::query("INSERT INTO security_events (user_id, kind, detail, created_at) VALUES (?, ?, ?, ?)")
+        let result = sqlx::query("INSERT INTO security_events (user_id, kind, detail, created_at) VALUES ($1, $2, $3, $4)")
             .bind(user_id)
             .bind(kind.as_str())
             .bind(detail)
@@ -60,7 +60,7 @@ impl SecurityEvents {
     /// The latest events, newest first.
     pub async fn latest(&self, user_id: &str) -> Result<Vec<ActivityEntry>, sqlx::Error> {
         let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT detail, created_at FROM security_events WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+            "SELECT detail, created_at FROM security_events WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(user_id)
         .bind(SHOWN)

@@ -61,7 +61,7 @@ pub async fn begin(state: &AppState, session: &TypedSession, user: &User, contex
             tracing::warn!(error = %e, "Authsignal unreachable during sign-in");
             // Fail closed unless Authsignal last told us nothing is enrolled: never skip a
             // second step that may exist (unknown counts as enrolled).
-            return Ok(if user.two_step_enrolled == Some(false) {
+            return Ok(if user.two_step_enrolled() == Some(false) {
                 record(state, &user.id, "Signed in with password (two-step check unavailable; nothing enrolled)").await;
                 Outcome::SignedIn
             } else {
@@ -69,7 +69,7 @@ pub async fn begin(state: &AppState, session: &TypedSession, user: &User, contex
             });
         }
     };
-    if user.two_step_enrolled != Some(response.is_enrolled) {
+    if user.two_step_enrolled() != Some(response.is_enrolled) {
         state.users.set_two_step_enrolled(&user.id, response.is_enrolled).await;
     }
     match response.state {

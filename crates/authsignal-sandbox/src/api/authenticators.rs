@@ -68,7 +68,7 @@ fn verified_authenticator(user_id: &str, body: EnrollBody) -> Result<NewAuthenti
                     .to_owned(),
             );
         }
-        Some(Method::AuthenticatorApp) | None => {
+        Some(Method::AuthenticatorApp | Method::Passkey) | None => {
             return Err(ApiError::invalid_request(format!(
                 "{raw_method} cannot be enrolled as a verified authenticator; use EMAIL_OTP, EMAIL_MAGIC_LINK or SMS."
             )));

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use crate::clock::iso8601;
 use crate::domain::Method;
+use crate::passkeys::{webauthn_credential, PasskeyDetails, WebauthnCredentialJson};
 use crate::store::{AuthenticatorRow, UserRow};
 
 #[derive(Debug, Serialize)]
@@ -22,10 +23,18 @@ pub(crate) struct AuthenticatorJson {
     pub email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
+    /// Passkeys: the user name and display name the credential was created for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webauthn_credential: Option<WebauthnCredentialJson>,
 }
 
 impl From<&AuthenticatorRow> for AuthenticatorJson {
     fn from(row: &AuthenticatorRow) -> Self {
+        let details = PasskeyDetails::of(row);
         Self {
             user_authenticator_id: row.authenticator_id.clone(),
             user_id: row.user_id.clone(),
@@ -35,6 +44,9 @@ impl From<&AuthenticatorRow> for AuthenticatorJson {
             last_verified_at: row.last_verified_at.map(iso8601),
             email: row.email.clone(),
             phone_number: row.phone_number.clone(),
+            username: details.as_ref().and_then(|d| d.username.clone()),
+            display_name: details.and_then(|d| d.display_name),
+            webauthn_credential: webauthn_credential(row),
         }
     }
 }

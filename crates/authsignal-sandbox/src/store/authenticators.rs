@@ -15,6 +15,12 @@ pub(crate) struct AuthenticatorRow {
     pub created_at: i64,
     pub verified_at: Option<i64>,
     pub last_verified_at: Option<i64>,
+    /// webauthn-rs's `Passkey` as JSON (passkeys only).
+    pub passkey: Option<String>,
+    /// base64url credential id (passkeys only).
+    pub credential_id: Option<String>,
+    /// [`crate::passkeys::PasskeyDetails`] as JSON (passkeys only).
+    pub passkey_details: Option<String>,
 }
 
 /// A verified authenticator about to be stored.
@@ -26,6 +32,9 @@ pub(crate) struct NewAuthenticator {
     pub phone_number: Option<String>,
     pub totp_secret: Option<String>,
     pub last_totp_step: Option<i64>,
+    pub passkey: Option<String>,
+    pub credential_id: Option<String>,
+    pub passkey_details: Option<String>,
     pub make_default: bool,
 }
 
@@ -41,7 +50,8 @@ impl Store {
     }
 
     /// Stores a verified authenticator. A user holds one authenticator per method, so
-    /// enrolling a method again replaces its address / secret and keeps its id.
+    /// enrolling a method again replaces its address / secret and keeps its id — except
+    /// passkeys: each device has its own, so every passkey is a new authenticator.
     pub(crate) async fn enroll_authenticator(
         &self,
         new: &NewAuthenticator,
@@ -56,9 +66,10 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let existing: Option<(String,)> =
-            sqlx::query_as("SELECT authenticator_id FROM authenticators WHERE user_id = ? AND verification_method = ?")
+            sqlx::query_as("SELECT authenticator_id FROM authenticators WHERE user_id = ? AND verification_method = ? AND passkey IS NULL AND ? IS NULL")
                 .bind(&new.user_id)
                 .bind(&new.verification_method)
+                .bind(&new.passkey)
                 .fetch_optional(&mut *tx)
                 .await?;
         let row: AuthenticatorRow = match existing {
@@ -81,8 +92,9 @@ impl Store {
             None => {
                 sqlx::query_as(
                     "INSERT INTO authenticators (authenticator_id, user_id, verification_method, email, phone_number,
-                        totp_secret, last_totp_step, created_at, verified_at, last_verified_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+                        totp_secret, last_totp_step, created_at, verified_at, last_verified_at,
+                        passkey, credential_id, passkey_details)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
                 )
                 .bind(new_uuid())
                 .bind(&new.user_id)
@@ -94,6 +106,9 @@ impl Store {
                 .bind(now_ms)
                 .bind(now_ms)
                 .bind(now_ms)
+                .bind(&new.passkey)
+                .bind(&new.credential_id)
+                .bind(&new.passkey_details)
                 .fetch_one(&mut *tx)
                 .await?
             }

@@ -4,6 +4,7 @@ mod actions;
 mod authenticators;
 mod codes;
 mod outbox;
+mod passkeys;
 mod users;
 
 use std::path::Path;
@@ -17,6 +18,7 @@ pub(crate) use actions::{ActionKey, ActionRow};
 pub(crate) use authenticators::{AuthenticatorRow, NewAuthenticator};
 pub(crate) use codes::{NewCode, OtpCodeRow, PURPOSE_CHALLENGE, PURPOSE_ENROLL};
 pub(crate) use outbox::OutboxRow;
+pub(crate) use passkeys::{CeremonyRow, CEREMONY_AUTHENTICATE, CEREMONY_REGISTER};
 pub(crate) use users::{UserPatch, UserRow};
 
 use crate::SandboxError;

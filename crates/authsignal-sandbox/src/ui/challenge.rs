@@ -10,7 +10,7 @@ use super::codes::{
 };
 use super::context::{UiContext, UiError};
 use super::html::{escape, page};
-use super::{after_verification, UiParams};
+use super::{after_verification, passkey, UiParams};
 use crate::domain::Method;
 use crate::otp::CodeCheck;
 use crate::state::AppState;
@@ -69,25 +69,7 @@ fn challenge_page(
             info,
         },
     );
-    let others: String = ctx
-        .authenticators_default_first()
-        .into_iter()
-        .filter(|a| a.authenticator_id != authenticator.authenticator_id)
-        .map(|a| {
-            format!(
-                r#"<form method="get" action="{action}">{token}<input type="hidden" name="authenticatorId" value="{id}"><button type="submit" class="choice">{label}</button></form>"#,
-                action = escape(&ctx.action_url("/challenge")),
-                token = ctx.hidden_token(),
-                id = escape(&a.authenticator_id),
-                label = method_of(a).label(),
-            )
-        })
-        .collect();
-    let others = if others.is_empty() {
-        String::new()
-    } else {
-        format!(r#"<h2>Or verify another way</h2><div class="choices">{others}</div>"#)
-    };
+    let others = other_ways(ctx, authenticator);
     let status = if problem.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -98,6 +80,34 @@ fn challenge_page(
         "Verify it's you",
         &format!("<h1>Verify it's you</h1>{form}{others}"),
     )
+}
+
+/// "Or verify another way": the user's other authenticators, one button each. One
+/// passkey ceremony covers all of a user's passkeys, so they share one "Passkey" button.
+pub(crate) fn other_ways(ctx: &UiContext, current: &AuthenticatorRow) -> String {
+    let mut offered: Vec<Method> = vec![method_of(current)];
+    let mut buttons = String::new();
+    for a in ctx.authenticators_default_first() {
+        let method = method_of(a);
+        if a.authenticator_id == current.authenticator_id
+            || (method == Method::Passkey && offered.contains(&Method::Passkey))
+        {
+            continue;
+        }
+        offered.push(method);
+        buttons.push_str(&format!(
+            r#"<form method="get" action="{action}">{token}<input type="hidden" name="authenticatorId" value="{id}"><button type="submit" class="choice">{label}</button></form>"#,
+            action = escape(&ctx.action_url("/challenge")),
+            token = ctx.hidden_token(),
+            id = escape(&a.authenticator_id),
+            label = method.label(),
+        ));
+    }
+    if buttons.is_empty() {
+        String::new()
+    } else {
+        format!(r#"<h2>Or verify another way</h2><div class="choices">{buttons}</div>"#)
+    }
 }
 
 /// The code to check for an email / SMS authenticator, sending one if none is live.
@@ -140,6 +150,9 @@ pub(crate) async fn challenge_form(
     let Some(authenticator) = chosen(&ctx, params.authenticator_id.as_deref()) else {
         return Ok(ctx.go("/enroll", &[]));
     };
+    if method_of(authenticator) == Method::Passkey {
+        return passkey::challenge::challenge_page(&ctx, authenticator, None).await;
+    }
     let mut problem = None;
     if method_of(authenticator).outbox_channel().is_some() {
         let code = current_code(&ctx, authenticator).await?;
@@ -159,6 +172,13 @@ pub(crate) async fn submit_code(
     let Some(authenticator) = chosen(&ctx, form.authenticator_id.as_deref()) else {
         return Ok(ctx.go("/enroll", &[]));
     };
+    // A passkey is answered at /challenge/passkey, never with a code.
+    if method_of(authenticator) == Method::Passkey {
+        return Ok(ctx.go(
+            "/challenge",
+            &[("authenticatorId", &authenticator.authenticator_id)],
+        ));
+    }
     let submitted = form.code.unwrap_or_default();
     if submitted.trim().is_empty() {
         return Ok(challenge_page(

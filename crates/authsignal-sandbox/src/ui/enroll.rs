@@ -27,12 +27,15 @@ pub(crate) async fn choose_method(
 ) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, params.s.as_deref()).await?;
     ctx.require(Permission::Add)?;
+    // Every device has its own passkey, so "Passkey" stays on offer.
     let available: Vec<Method> = Method::UI_ENROLLABLE
         .into_iter()
         .filter(|m| {
-            !ctx.authenticators
-                .iter()
-                .any(|a| a.verification_method == m.as_str())
+            *m == Method::Passkey
+                || !ctx
+                    .authenticators
+                    .iter()
+                    .any(|a| a.verification_method == m.as_str())
         })
         .collect();
     let (title, intro) = if ctx.is_enrolled() {
@@ -52,6 +55,7 @@ pub(crate) async fn choose_method(
             let (path, hint) = match method {
                 Method::Sms => ("/enroll/sms", "Get a code by text message"),
                 Method::AuthenticatorApp => ("/enroll/app", "Use an app like Google Authenticator or 1Password"),
+                Method::Passkey => ("/enroll/passkey", "Use this device's fingerprint, face or screen lock"),
                 _ => ("/enroll/email", "Get a code by email"),
             };
             let hint_id = format!("hint-{}", method.as_str().to_lowercase());
@@ -82,7 +86,7 @@ pub(crate) async fn choose_method(
 }
 
 /// "Back to your authenticators" when enrollment started from the settings screen.
-fn back_link(ctx: &UiContext) -> String {
+pub(crate) fn back_link(ctx: &UiContext) -> String {
     if ctx.is_enrolled() && ctx.action.redirect_to_settings {
         format!(
             r#"<p class="links"><a href="{}">Back to your authenticators</a></p>"#,
@@ -345,7 +349,7 @@ pub(crate) async fn resend_code(
 }
 
 /// Stores the new authenticator and counts the enrollment as this action's verification.
-async fn complete_enrollment(ctx: &UiContext, new: &NewAuthenticator) -> Result<Response, UiError> {
+pub(crate) async fn complete_enrollment(ctx: &UiContext, new: &NewAuthenticator) -> Result<Response, UiError> {
     let store = &ctx.state.store;
     store.enroll_authenticator(new, ctx.now_ms()).await?;
     store

@@ -8,6 +8,7 @@ mod context;
 mod enroll;
 mod entry;
 pub(crate) mod html;
+mod passkey;
 mod qr;
 mod settings;
 
@@ -32,6 +33,10 @@ pub(crate) struct UiParams {
     pub email: Option<String>,
     pub phone_number: Option<String>,
     pub code: Option<String>,
+    /// A passkey ceremony's answer from `passkey.js`, as JSON.
+    pub credential: Option<String>,
+    /// `platform` / `cross-platform`, as the browser reported the new passkey.
+    pub authenticator_attachment: Option<String>,
 }
 
 pub(crate) fn router() -> Router<AppState> {
@@ -52,6 +57,12 @@ pub(crate) fn router() -> Router<AppState> {
             get(enroll::code_form).post(enroll::submit_code),
         )
         .route("/ui/enroll/resend", post(enroll::resend_code))
+        .route(
+            "/ui/enroll/passkey",
+            get(passkey::enroll::form).post(passkey::enroll::submit),
+        )
+        .route("/ui/challenge/passkey", post(passkey::challenge::submit))
+        .route("/ui/passkey.js", get(passkey::script))
         .route(
             "/ui/enroll/app",
             get(enroll::app_form).post(enroll::submit_app_code),

@@ -8,6 +8,8 @@ use super::context::{UiContext, UiError};
 use super::html::{alert, escape, human_time, notice, page};
 use super::UiParams;
 use crate::domain::{scope_bypasses_challenge, Method, Permission};
+use crate::passkeys::{aaguid_mapping, PasskeyDetails};
+use crate::store::AuthenticatorRow;
 use crate::state::AppState;
 
 const LAST_ONE_EXPLANATION: &str = "This is your only authenticator, so it can't be removed — without it you'd have no way to verify it's you. Add another authenticator first.";
@@ -34,6 +36,17 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
     }
 }
 
+/// A passkey by its provider ("Google Password Manager"), else by its own name.
+fn passkey_name(a: &AuthenticatorRow) -> Option<String> {
+    let details = PasskeyDetails::of(a)?;
+    details
+        .aaguid
+        .as_deref()
+        .and_then(aaguid_mapping)
+        .map(|m| m.name)
+        .or(Some(details.name))
+}
+
 fn settings_html(ctx: &UiContext, info: Option<&str>, problem: Option<&str>) -> String {
     let only_one = ctx.authenticators.len() == 1;
     let default = ctx.default_method();
@@ -43,7 +56,7 @@ fn settings_html(ctx: &UiContext, info: Option<&str>, problem: Option<&str>) -> 
         .map(|a| {
             let label = Method::parse(&a.verification_method).map(Method::label).unwrap_or(a.verification_method.as_str());
             let is_default = Some(&a.verification_method) == default.as_ref();
-            let detail = a.email.clone().or_else(|| a.phone_number.clone()).unwrap_or_default();
+            let detail = a.email.clone().or_else(|| a.phone_number.clone()).or_else(|| passkey_name(a)).unwrap_or_default();
             // Enrolling counts as a use; only say "last used" for later uses.
             let last_used = a
                 .last_verified_at

@@ -2,6 +2,8 @@
 //! with a temp SQLite file and a manual clock, and drives it over real HTTP.
 #![allow(dead_code)]
 
+pub mod soft_authenticator;
+
 use std::sync::Arc;
 
 use authsignal_sandbox::{ManualClock, Sandbox, SandboxConfig};
@@ -91,11 +93,20 @@ impl TestApp {
     }
 
     pub async fn spawn_with(test_hooks: bool, db_dir: Arc<TempDir>) -> TestApp {
+        Self::spawn_at(test_hooks, db_dir, "127.0.0.1").await
+    }
+
+    /// Public URL `http://localhost:PORT/sandbox`: passkeys need a host name, not an IP.
+    pub async fn spawn_on_localhost(db_dir: Arc<TempDir>) -> TestApp {
+        Self::spawn_at(true, db_dir, "localhost").await
+    }
+
+    async fn spawn_at(test_hooks: bool, db_dir: Arc<TempDir>, host: &str) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let base = format!("http://{addr}/sandbox");
+        let port = listener.local_addr().expect("addr").port();
+        let base = format!("http://{host}:{port}/sandbox");
         let database_url = format!("sqlite://{}/sandbox.db?mode=rwc", db_dir.path().display());
         let clock = Arc::new(ManualClock::starting_now());
         let sandbox = Sandbox::start(SandboxConfig {
@@ -113,6 +124,8 @@ impl TestApp {
         });
         let client = reqwest::Client::builder()
             .redirect(Policy::none())
+            // "localhost" may resolve to ::1 first; the server listens on 127.0.0.1.
+            .resolve("localhost", std::net::SocketAddr::from(([127, 0, 0, 1], port)))
             .build()
             .expect("client");
         TestApp {

@@ -1,0 +1,82 @@
+//! What the sandbox keeps about a passkey besides the key itself, and the
+//! `webauthnCredential` object the API reports (AUTHSIGNAL_API.md §4).
+
+use serde::{Deserialize, Serialize};
+use webauthn_rs::prelude::{Credential, Passkey};
+
+use super::aaguid::{mapping, AaguidMapping};
+use super::user_agent::ParsedUserAgent;
+use crate::store::AuthenticatorRow;
+
+/// Stored as JSON in `authenticators.passkey_details` when a passkey is registered.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PasskeyDetails {
+    /// e.g. "Chrome on Windows".
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aaguid: Option<String>,
+    /// `platform` or `cross-platform`, as the browser reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authenticator_attachment: Option<String>,
+    /// The app's device id from track (`__as_aid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parsed_user_agent: Option<ParsedUserAgent>,
+}
+
+/// `webauthnCredential` on the wire.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WebauthnCredentialJson {
+    pub credential_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aaguid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aaguid_mapping: Option<AaguidMapping>,
+    pub credential_backed_up: bool,
+    /// `multiDevice` when the credential may be synced, else `singleDevice`.
+    pub credential_device_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authenticator_attachment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parsed_user_agent: Option<ParsedUserAgent>,
+}
+
+impl PasskeyDetails {
+    /// The stored details of a passkey authenticator (None for other methods).
+    pub(crate) fn of(row: &AuthenticatorRow) -> Option<PasskeyDetails> {
+        serde_json::from_str(row.passkey_details.as_deref()?).ok()
+    }
+}
+
+/// The `webauthnCredential` of a passkey authenticator; the backup flags come from the
+/// key itself because every authentication may update them.
+pub(crate) fn webauthn_credential(row: &AuthenticatorRow) -> Option<WebauthnCredentialJson> {
+    let passkey: Passkey = serde_json::from_str(row.passkey.as_deref()?).ok()?;
+    let credential = Credential::from(passkey);
+    let details = PasskeyDetails::of(row).unwrap_or_default();
+    Some(WebauthnCredentialJson {
+        credential_id: row.credential_id.clone().unwrap_or_default(),
+        device_id: details.device_id,
+        name: details.name,
+        aaguid_mapping: details.aaguid.as_deref().and_then(mapping),
+        aaguid: details.aaguid,
+        credential_backed_up: credential.backup_state,
+        credential_device_type: if credential.backup_eligible {
+            "multiDevice"
+        } else {
+            "singleDevice"
+        },
+        authenticator_attachment: details.authenticator_attachment,
+        parsed_user_agent: details.parsed_user_agent,
+    })
+}

@@ -1,0 +1,183 @@
+//! Enrollment: register a passkey on this device.
+
+use axum::extract::{Form, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use webauthn_rs::prelude::{CredentialID, PasskeyRegistration, RegisterPublicKeyCredential};
+
+use super::{
+    ceremony_html, credential_id_text, internal, still_fresh, stored_passkey, Ceremony,
+    CeremonyScreen, NEEDS_JAVASCRIPT, STALE_REQUEST,
+};
+use crate::domain::{Method, Permission};
+use crate::passkeys::{aaguid_mapping, aaguid_of, parse_user_agent, user_handle, PasskeyDetails};
+use crate::state::AppState;
+use crate::store::{NewAuthenticator, CEREMONY_REGISTER};
+use crate::ui::context::{UiContext, UiError};
+use crate::ui::enroll::{back_link, complete_enrollment};
+use crate::ui::html::{alert, page};
+use crate::ui::UiParams;
+
+const NOT_VERIFIED: &str =
+    "That passkey couldn't be verified, so nothing was saved. Try again, or choose another method.";
+const ALREADY_YOURS: &str = "This passkey is already set up for your account.";
+
+/// The name and display name the browser shows for the account.
+fn account_names(ctx: &UiContext) -> (String, String) {
+    let user = ctx.user.as_ref();
+    let name = user
+        .and_then(|u| u.email.clone().or_else(|| u.username.clone()))
+        .or_else(|| ctx.action.email.clone())
+        .unwrap_or_else(|| ctx.claims.sub.clone());
+    let display = user
+        .and_then(|u| u.display_name.clone())
+        .unwrap_or_else(|| name.clone());
+    (name, display)
+}
+
+/// Starts a registration and renders the page that runs it.
+async fn registration_page(ctx: &UiContext, problem: Option<&str>) -> Result<Response, UiError> {
+    let webauthn = match ctx.state.relying_party.webauthn() {
+        Ok(webauthn) => webauthn,
+        Err(reason) => return Ok(unavailable(ctx, reason)),
+    };
+    // The browser refuses to make a second passkey on an authenticator that has one.
+    let existing: Vec<CredentialID> = ctx
+        .authenticators
+        .iter()
+        .filter_map(stored_passkey)
+        .map(|p| p.cred_id().clone())
+        .collect();
+    let (name, display) = account_names(ctx);
+    let (options, state) = webauthn
+        .start_passkey_registration(
+            user_handle(&ctx.claims.sub),
+            &name,
+            &display,
+            (!existing.is_empty()).then_some(existing),
+        )
+        .map_err(internal("cannot start a passkey registration"))?;
+    let state = serde_json::to_string(&state).map_err(internal("cannot store a passkey registration"))?;
+    ctx.state
+        .store
+        .save_ceremony(&ctx.key(), CEREMONY_REGISTER, &state, ctx.now_ms())
+        .await?;
+    let options = serde_json::to_string(&options).map_err(internal("cannot send passkey options"))?;
+    let form = ceremony_html(
+        ctx,
+        &CeremonyScreen {
+            ceremony: Ceremony::Create,
+            intro: "Create a passkey to verify it's you with this device's fingerprint, face or screen lock — no code to type.",
+            submit_path: "/enroll/passkey",
+            button: "Create passkey",
+            options,
+            problem,
+        },
+    );
+    let status = if problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(page(
+        status,
+        "Passkey",
+        &format!("<h1>Passkey</h1>{form}{}", back_link(ctx)),
+    ))
+}
+
+fn unavailable(ctx: &UiContext, reason: &str) -> Response {
+    page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Passkey",
+        &format!(
+            "<h1>Passkey</h1>{}<p>Choose another method for now.</p>{}",
+            alert(reason),
+            back_link(ctx)
+        ),
+    )
+}
+
+/// `GET /ui/enroll/passkey`.
+pub(crate) async fn form(
+    State(state): State<AppState>,
+    Query(params): Query<UiParams>,
+) -> Result<Response, UiError> {
+    let ctx = UiContext::load(&state, params.s.as_deref()).await?;
+    ctx.require(Permission::Add)?;
+    registration_page(&ctx, None).await
+}
+
+/// `POST /ui/enroll/passkey`: checks the new credential and stores it.
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<UiParams>,
+) -> Result<Response, UiError> {
+    let ctx = UiContext::load(&state, form.s.as_deref()).await?;
+    ctx.require(Permission::Add)?;
+    let webauthn = match state.relying_party.webauthn() {
+        Ok(webauthn) => webauthn,
+        Err(reason) => return Ok(unavailable(&ctx, reason)),
+    };
+    let raw = form.credential.unwrap_or_default();
+    if raw.trim().is_empty() {
+        return registration_page(&ctx, Some(NEEDS_JAVASCRIPT)).await;
+    }
+    let Ok(credential) = serde_json::from_str::<RegisterPublicKeyCredential>(&raw) else {
+        return registration_page(&ctx, Some(NOT_VERIFIED)).await;
+    };
+    let ceremony = state.store.take_ceremony(&ctx.key(), CEREMONY_REGISTER).await?;
+    let Some(ceremony) = ceremony.filter(|c| still_fresh(&ctx, c)) else {
+        return registration_page(&ctx, Some(STALE_REQUEST)).await;
+    };
+    let registration: PasskeyRegistration = serde_json::from_str(&ceremony.state)
+        .map_err(internal("stored passkey registration is unreadable"))?;
+    let passkey = match webauthn.finish_passkey_registration(&credential, &registration) {
+        Ok(passkey) => passkey,
+        Err(e) => {
+            tracing::info!(error = %e, "passkey registration refused");
+            return registration_page(&ctx, Some(NOT_VERIFIED)).await;
+        }
+    };
+    let credential_id = credential_id_text(passkey.cred_id());
+    if ctx
+        .authenticators
+        .iter()
+        .any(|a| a.credential_id.as_deref() == Some(credential_id.as_str()))
+    {
+        return registration_page(&ctx, Some(ALREADY_YOURS)).await;
+    }
+    let aaguid = aaguid_of(credential.response.attestation_object.as_ref());
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(parse_user_agent);
+    let (username, display_name) = account_names(&ctx);
+    let details = PasskeyDetails {
+        name: user_agent
+            .as_ref()
+            .and_then(|ua| ua.summary())
+            .or_else(|| aaguid.as_deref().and_then(aaguid_mapping).map(|m| m.name))
+            .unwrap_or_else(|| "Passkey".to_owned()),
+        aaguid,
+        authenticator_attachment: form
+            .authenticator_attachment
+            .filter(|a| matches!(a.as_str(), "platform" | "cross-platform")),
+        device_id: ctx.action.device_id.clone(),
+        username: Some(username),
+        display_name: Some(display_name),
+        parsed_user_agent: user_agent,
+    };
+    let new = NewAuthenticator {
+        user_id: ctx.claims.sub.clone(),
+        verification_method: Method::Passkey.as_str().to_owned(),
+        passkey: Some(serde_json::to_string(&passkey).map_err(internal("cannot store a passkey"))?),
+        credential_id: Some(credential_id),
+        passkey_details: Some(
+            serde_json::to_string(&details).map_err(internal("cannot store passkey details"))?,
+        ),
+        ..NewAuthenticator::default()
+    };
+    complete_enrollment(&ctx, &new).await
+}

@@ -1,0 +1,127 @@
+//! Passkeys in the pre-built UI: registering one (enrollment) and using one (challenge).
+//! The server starts each ceremony with webauthn-rs and keeps its half in the store; the
+//! page carries the options, `passkey.js` runs the browser's WebAuthn API and posts the
+//! answer back in an ordinary form, so every outcome is a server-rendered page.
+
+pub(crate) mod challenge;
+pub(crate) mod enroll;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use time::Duration;
+use webauthn_rs::prelude::{CredentialID, Passkey};
+
+use super::context::{UiContext, UiError};
+use super::html::escape;
+use crate::store::{AuthenticatorRow, CeremonyRow};
+
+/// How long a started ceremony can be answered: the browser's own timeout (5 minutes
+/// by default in webauthn-rs) plus room for a slow round trip.
+const CEREMONY_LIFETIME: Duration = Duration::minutes(6);
+
+const NEEDS_JAVASCRIPT: &str =
+    "Passkeys need JavaScript in your browser. Turn it on, or choose another method.";
+const STALE_REQUEST: &str = "That passkey request expired or was already used. Try again.";
+
+/// `GET /ui/passkey.js`: the browser half of the ceremonies (no CDN, no build step).
+pub(crate) async fn script() -> Response {
+    let mut response = (StatusCode::OK, include_str!("passkey.js")).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// The stored key of a passkey authenticator.
+pub(crate) fn stored_passkey(authenticator: &AuthenticatorRow) -> Option<Passkey> {
+    serde_json::from_str(authenticator.passkey.as_deref()?).ok()
+}
+
+/// A credential id as the store and the API keep it (base64url).
+pub(crate) fn credential_id_text(id: &CredentialID) -> String {
+    URL_SAFE_NO_PAD.encode(id)
+}
+
+/// Whether a stored ceremony may still be answered.
+fn still_fresh(ctx: &UiContext, ceremony: &CeremonyRow) -> bool {
+    ctx.now_ms() - ceremony.created_at < CEREMONY_LIFETIME.whole_milliseconds() as i64
+}
+
+fn internal<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> UiError {
+    move |e| {
+        tracing::error!(error = %e, "{what}");
+        UiError::Internal
+    }
+}
+
+/// Which browser call a ceremony page makes.
+#[derive(Clone, Copy)]
+enum Ceremony {
+    Create,
+    Get,
+}
+
+/// The parts of a ceremony page.
+struct CeremonyScreen<'a> {
+    ceremony: Ceremony,
+    intro: &'a str,
+    submit_path: &'a str,
+    button: &'a str,
+    /// The options JSON for `navigator.credentials.create / get`.
+    options: String,
+    problem: Option<&'a str>,
+}
+
+/// The form the script drives, with the options, a place for problems and the script.
+fn ceremony_html(ctx: &UiContext, screen: &CeremonyScreen<'_>) -> String {
+    let (kind, attachment) = match screen.ceremony {
+        Ceremony::Create => (
+            "create",
+            r#"<input type="hidden" name="authenticatorAttachment" value="">"#,
+        ),
+        Ceremony::Get => ("get", ""),
+    };
+    let hidden = if screen.problem.is_some() { "" } else { " hidden" };
+    format!(
+        r#"<div class="alert" role="alert" id="passkey-problem"{hidden}>{problem}</div>
+<noscript><div class="alert">{NEEDS_JAVASCRIPT}</div></noscript>
+<p>{intro}</p>
+<form method="post" action="{action}" data-passkey="{kind}" data-options="passkey-options" data-problem="passkey-problem">{token}
+<input type="hidden" name="credential" value="">{attachment}
+<button type="submit" class="wide">{button}</button>
+</form>
+<script type="application/json" id="passkey-options">{options}</script>
+<script src="{script}" defer></script>"#,
+        problem = escape(screen.problem.unwrap_or_default()),
+        intro = screen.intro,
+        action = escape(&ctx.action_url(screen.submit_path)),
+        token = ctx.hidden_token(),
+        button = escape(screen.button),
+        options = script_safe(&screen.options),
+        script = escape(&ctx.action_url("/passkey.js")),
+    )
+}
+
+/// JSON that can sit inside a `<script>` element: no `</script>` or `<!--` can form.
+fn script_safe(json: &str) -> String {
+    json.replace('<', "\\u003c")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script_safe;
+
+    #[test]
+    fn json_in_a_script_element_cannot_close_it() {
+        let json = r#"{"name":"</script><script>alert(1)</script>"}"#;
+        let safe = script_safe(json);
+        assert!(!safe.contains("</script"));
+        let back: serde_json::Value = serde_json::from_str(&safe).expect("still JSON");
+        assert_eq!(back["name"], "</script><script>alert(1)</script>");
+    }
+}

@@ -1,0 +1,36 @@
+import { expect, test } from "@playwright/test";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PASSWORD } from "./support/customer";
+
+// Runs after every other journey (project "log-hygiene"): the server's whole log of sign-ups,
+// sign-ins, launches, returns with tokens, OTP codes and faults must hold no secret.
+const logFile = path.join(process.env.STOREFRONT_E2E_DIR ?? "", "server.log");
+
+test("the server log of every journey holds no secret, token, password or code", async ({ request }) => {
+  test.skip(!!process.env.PW_NO_WEBSERVER, "the server was started outside Playwright; its log is elsewhere");
+  const log = fs.readFileSync(logFile, "utf8");
+  expect(log).toContain("customer signed up"); // the journeys really were logged here
+  expect(log).toContain("sandbox code delivered to the outbox");
+
+  const leaks: [string, RegExp][] = [
+    ["the sandbox secret key", /sandbox-secret/],
+    ["a customer password", new RegExp(PASSWORD)],
+    ["a JWT (Authsignal token)", /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/],
+    ["a token in a query string", /[?&]token=[^&\s"]+/],
+    ["a session cookie", /storefront_session=/],
+    ["an Authorization header", /authorization:\s*basic/i],
+  ];
+  for (const [what, pattern] of leaks) {
+    const hit = log.split("\n").find((line) => pattern.test(line));
+    expect(hit, `${what} leaked into ${logFile}`).toBeUndefined();
+  }
+
+  // Every code the sandbox "sent" during the run: none may appear in the log.
+  const messages: { code: string }[] = await (await request.get("/sandbox/outbox/messages")).json();
+  expect(messages.length).toBeGreaterThan(0);
+  for (const { code } of messages) {
+    const hit = log.split("\n").find((line) => new RegExp(`(?<![.\\d])${code}(?!\\d)`).test(line));
+    expect(hit, `OTP code ${code} leaked into the log`).toBeUndefined();
+  }
+});

@@ -1,0 +1,160 @@
+//! Where sessions live: Redis when `REDIS_URL` is set (shared by every instance), else the
+//! storefront's own database (SQLite by default, Postgres when `DATABASE_URL` says so).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, ExpiredDeletion};
+use tower_sessions::SessionStore;
+use tower_sessions_redis_store::fred::prelude::{ClientLike, Config, Pool as RedisPool, ReconnectPolicy};
+use tower_sessions_redis_store::fred::types::config::{ConnectionConfig, PerformanceConfig};
+use tower_sessions_redis_store::RedisStore;
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
+
+use super::db::Backend;
+
+/// How long a Redis command (or a connection attempt) may take before the request fails.
+const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionStoreError {
+    #[error("session database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("REDIS_URL: {0}")]
+    Redis(String),
+}
+
+/// One of the three session stores, chosen at start-up.
+#[derive(Clone, Debug)]
+pub enum SessionBackend {
+    Sqlite(SqliteStore, sqlx::SqlitePool),
+    Postgres(PostgresStore, sqlx::PgPool),
+    Redis(RedisStore<RedisPool>, RedisPool),
+}
+
+impl SessionBackend {
+    /// Connects the store the settings call for and creates its table if needed.
+    pub async fn connect(database_url: &str, redis_url: Option<&str>) -> Result<SessionBackend, SessionStoreError> {
+        if let Some(url) = redis_url {
+            let pool = connect_redis(url).await?;
+            return Ok(SessionBackend::Redis(RedisStore::new(pool.clone()), pool));
+        }
+        match Backend::of(database_url) {
+            Some(Backend::Postgres) => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect(database_url)
+                    .await?;
+                let store = PostgresStore::new(pool.clone());
+                store.migrate().await?;
+                Ok(SessionBackend::Postgres(store, pool))
+            }
+            _ => {
+                let options = SqliteConnectOptions::from_str(database_url)?
+                    .create_if_missing(true)
+                    .busy_timeout(Duration::from_secs(5));
+                let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+                let store = SqliteStore::new(pool.clone());
+                store.migrate().await?;
+                Ok(SessionBackend::Sqlite(store, pool))
+            }
+        }
+    }
+
+    pub fn describe(&self) -> &'static str {
+        match self {
+            SessionBackend::Sqlite(..) => "sqlite",
+            SessionBackend::Postgres(..) => "postgres",
+            SessionBackend::Redis(..) => "redis",
+        }
+    }
+
+    /// Can the store be reached right now (for `/readyz`)?
+    pub async fn ping(&self) -> Result<(), String> {
+        match self {
+            SessionBackend::Sqlite(_, pool) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()).map_err(|e| e.to_string()),
+            SessionBackend::Postgres(_, pool) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()).map_err(|e| e.to_string()),
+            SessionBackend::Redis(_, pool) => pool.ping::<String>(None).await.map(|_| ()).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// The Redis pool, when sessions live there (shared sign-in rate limits use it too).
+    pub fn redis(&self) -> Option<RedisPool> {
+        match self {
+            SessionBackend::Redis(_, pool) => Some(pool.clone()),
+            _ => None,
+        }
+    }
+
+    /// Deletes expired sessions every minute (Redis expires its own keys).
+    pub fn spawn_sweeper(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let every = tokio::time::Duration::from_secs(60);
+        let sweep = |result: Result<(), session_store::Error>| {
+            if let Err(e) = result {
+                tracing::error!(error = %e, "deleting expired sessions failed");
+            }
+        };
+        match self.clone() {
+            SessionBackend::Sqlite(store, _) => Some(tokio::spawn(async move { sweep(store.continuously_delete_expired(every).await) })),
+            SessionBackend::Postgres(store, _) => Some(tokio::spawn(async move { sweep(store.continuously_delete_expired(every).await) })),
+            SessionBackend::Redis(..) => None,
+        }
+    }
+}
+
+/// A pool of Redis connections that reconnects by itself and bounds every command.
+async fn connect_redis(url: &str) -> Result<RedisPool, SessionStoreError> {
+    // The message never repeats the URL: it can carry a password.
+    let config = Config::from_url(url).map_err(|_| SessionStoreError::Redis("not a valid redis:// URL".into()))?;
+    let performance = PerformanceConfig { default_command_timeout: REDIS_TIMEOUT, ..Default::default() };
+    let connection = ConnectionConfig { connection_timeout: REDIS_TIMEOUT, max_command_attempts: 2, ..Default::default() };
+    // Unlimited attempts, 100 ms doubling to 2 s: a Redis restart heals without a storefront restart.
+    let reconnect = ReconnectPolicy::new_exponential(0, 100, 2_000, 2);
+    let pool = RedisPool::new(config, Some(performance), Some(connection), Some(reconnect), 4)
+        .map_err(|e| SessionStoreError::Redis(e.to_string()))?;
+    match tokio::time::timeout(Duration::from_secs(5), pool.init()).await {
+        Ok(Ok(_connection_task)) => Ok(pool),
+        Ok(Err(e)) => Err(SessionStoreError::Redis(e.to_string())),
+        Err(_) => Err(SessionStoreError::Redis("no connection within 5 s".into())),
+    }
+}
+
+#[async_trait]
+impl SessionStore for SessionBackend {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            SessionBackend::Sqlite(s, _) => s.create(record).await,
+            SessionBackend::Postgres(s, _) => s.create(record).await,
+            SessionBackend::Redis(s, _) => s.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            SessionBackend::Sqlite(s, _) => s.save(record).await,
+            SessionBackend::Postgres(s, _) => s.save(record).await,
+            SessionBackend::Redis(s, _) => s.save(record).await,
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            SessionBackend::Sqlite(s, _) => s.load(id).await,
+            SessionBackend::Postgres(s, _) => s.load(id).await,
+            SessionBackend::Redis(s, _) => s.load(id).await,
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            SessionBackend::Sqlite(s, _) => s.delete(id).await,
+            SessionBackend::Postgres(s, _) => s.delete(id).await,
+            SessionBackend::Redis(s, _) => s.delete(id).await,
+        }
+    }
+}
