@@ -1,6 +1,6 @@
 //! How many requests reach the server for each method and failure.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

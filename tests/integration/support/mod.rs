@@ -1,6 +1,4 @@
 //! Spawns the real storefront on a free port with a fresh database (zero2prod style).
-#![allow(dead_code)]
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

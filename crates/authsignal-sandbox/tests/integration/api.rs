@@ -1,7 +1,7 @@
 //! The Server API over real HTTP: auth, users, authenticators, actions, validate,
 //! errors, faults, the outbox and persistence.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! one Postgres, one Redis and one standalone sandbox. A customer moves between them, both
 //! restart, and nothing is lost. (Postgres and Redis are started by scripts/services.sh.)
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! SIGTERM on the real binary: a request already in flight completes, new connections are
 //! refused, and the process exits cleanly.
 
-mod support;
+use crate::support;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! The two-step sign-in state machine, over HTTP against the embedded sandbox.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::{form_value, location, spawn_app_with, unique_email, TestApp};

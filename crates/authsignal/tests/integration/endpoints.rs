@@ -1,7 +1,7 @@
 //! Each endpoint sends exactly the method, path, headers and body Authsignal expects, and
 //! parses its response.
 
-mod common;
+use crate::common;
 
 use authsignal::{
     scopes, ActionState, EnrollVerifiedAuthenticatorRequest, TrackRequest, UpdateActionRequest,

@@ -1,7 +1,7 @@
 //! The same storefront storage on SQLite and on Postgres: the two migration sets stay in step,
 //! and every query behaves the same on both.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 

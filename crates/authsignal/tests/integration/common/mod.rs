@@ -1,5 +1,4 @@
 //! Shared set-up for the integration tests: a wiremock server and a client pointed at it.
-#![allow(dead_code)]
 
 use std::time::Duration;
 

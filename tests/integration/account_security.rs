@@ -1,7 +1,7 @@
 //! The account page's security section and its server functions, against the embedded
 //! sandbox (and, for counting upstream calls, a mock Authsignal over real HTTP).
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::{location, spawn_app, spawn_app_with, unique_email, TestApp};

@@ -2,7 +2,7 @@
 //! of the browser: registration, the challenge, what the API reports, the binding rule,
 //! refusals, and a restart.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -1,6 +1,5 @@
 //! Spawns the sandbox on 127.0.0.1:0 (nested at /sandbox, as the storefront mounts it)
 //! with a temp SQLite file and a manual clock, and drives it over real HTTP.
-#![allow(dead_code)]
 
 pub mod soft_authenticator;
 

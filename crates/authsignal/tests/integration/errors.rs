@@ -1,6 +1,6 @@
 //! Error bodies of every shape, transport failures, and what ends up in `Display`/`Debug`.
 
-mod common;
+use crate::common;
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};

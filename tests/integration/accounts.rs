@@ -1,6 +1,6 @@
 //! Black-box tests of sign-up, sign-in, sign-out and the protected account page.
 
-mod support;
+use crate::support;
 
 use support::{location, new_client, spawn_app, spawn_app_with, unique_email};
 

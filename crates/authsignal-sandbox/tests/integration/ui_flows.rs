@@ -1,7 +1,7 @@
 //! The pre-built UI driven by plain HTTP form posts, as a browser without JavaScript
 //! would: enrollment, codes, TOTP, challenge, binding window, settings, expiry.
 
-mod common;
+use crate::common;
 
 use common::{secret_key, totp, Page, TestApp};
 use reqwest::StatusCode;

@@ -7,7 +7,7 @@
 //! and launches the pre-built UI; then a second storefront on the same data folder (sessions
 //! and customers shared, as after a restart) whose upstream is broken in that way.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Hostile input and protective behaviour: CSP with nonces, HSTS, body limits, unreadable
 //! forms and server-function calls, sign-in rate limits, stale sessions, readiness.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::{location, new_client, spawn_app, spawn_app_with, unique_email};

@@ -1,0 +1,8 @@
+//! The crate's integration tests, linked into one binary (one link instead of one per file).
+
+#[allow(dead_code)]
+mod common;
+
+mod api;
+mod passkeys;
+mod ui_flows;

@@ -1,0 +1,10 @@
+//! The crate's integration tests, linked into one binary (one link instead of one per file).
+
+#[allow(dead_code)]
+mod common;
+
+mod against_sandbox;
+mod endpoints;
+mod errors;
+mod retries;
+mod types;

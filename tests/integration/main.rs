@@ -1,0 +1,15 @@
+//! The storefront's black-box tests, linked into one binary: each file below was once its own
+//! test target, and linking nine copies of the server cost minutes and gigabytes per build.
+
+#[allow(dead_code)]
+mod support;
+
+mod account_security;
+mod accounts;
+mod admin;
+mod database_backends;
+mod fault_matrix;
+mod graceful_shutdown;
+mod hardening;
+mod scale_out;
+mod two_step_sign_in;
