@@ -13,7 +13,9 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Islands: the page is server-rendered HTML; only `#[island]` components hydrate, which
+    // the loader script does right after this returns, in the same task.
+    leptos::mount::hydrate_islands();
     // Marks the page interactive: end-to-end tests wait for it before clicking.
     if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
         let _ = body.set_attribute("data-hydrated", "");

@@ -84,8 +84,9 @@ fn Unavailable() -> impl IntoView {
     }
 }
 
-/// The primary button: a real form, so it works without JavaScript.
-#[component]
+/// The primary button: a real form, so it works without JavaScript. An island: with
+/// JavaScript it disables itself on the first click and shows upstream errors in place.
+#[island]
 fn LaunchButton(enrolled: bool) -> impl IntoView {
     let launch = ServerAction::<LaunchAuthenticatorSettings>::new();
     Effect::new(move |_| follow(launch.value().get()));
@@ -114,11 +115,8 @@ fn ConfirmRemoval(authenticator: AuthenticatorView, only_one: bool, recently_ver
             </div>
         }.into_any();
     }
-    let remove = ServerAction::<RemoveAuthenticator>::new();
-    Effect::new(move |_| follow(remove.value().get()));
-    let busy = move || remove.pending().get() || remove.value().with(|v| matches!(v, Some(Ok(_))));
     // Without a recent challenge the same button first sends the customer through one.
-    let (explain, button, class) = if recently_verified {
+    let (explain, label, class) = if recently_verified {
         ("You won't be able to use it to confirm it's you any more.", "Remove authenticator", "button button-danger")
     } else {
         ("For your security, verify it's you before removing an authenticator. You'll come back here to confirm.", "Verify it's you", "button")
@@ -127,12 +125,24 @@ fn ConfirmRemoval(authenticator: AuthenticatorView, only_one: bool, recently_ver
         <div class="notice notice-info confirm" role="group" aria-labelledby="confirm-heading">
             <h3 id="confirm-heading">{format!("Remove {what}?")}</h3>
             <p>{explain}</p>
-            <ActionForm action=remove attr:class="inline">
-                <input type="hidden" name="authenticator_id" value=authenticator.id/>
-                <button type="submit" class=class disabled=busy>{button}</button>
-            </ActionForm>
+            <RemoveButton authenticator_id=authenticator.id label=label.to_string() class=class.to_string()/>
             " "
             <a href="/account" class="button button-secondary" rel="external">"Cancel"</a>
         </div>
     }.into_any()
+}
+
+/// The confirmation's submit button: an island, like `LaunchButton`, so a double click removes once.
+#[island]
+fn RemoveButton(authenticator_id: String, label: String, class: String) -> impl IntoView {
+    let remove = ServerAction::<RemoveAuthenticator>::new();
+    Effect::new(move |_| follow(remove.value().get()));
+    let busy = move || remove.pending().get() || remove.value().with(|v| matches!(v, Some(Ok(_))));
+    view! {
+        <ActionForm action=remove attr:class="inline">
+            <input type="hidden" name="authenticator_id" value=authenticator_id/>
+            <button type="submit" class=class disabled=busy>{label}</button>
+        </ActionForm>
+        {move || remove.value().get().and_then(|r| r.err()).map(|e| view! { <Notice tone=Tone::Error message=e.to_string()/> })}
+    }
 }
