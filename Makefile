@@ -3,7 +3,7 @@
 
 # Runs the storefront on the embedded default (SQLite + in-process Authsignal sandbox).
 run: tools
-	cargo leptos serve --release
+	cargo leptos serve --release --precompress
 
 # Runs every test: Rust unit + integration, the official SDKs against the sandbox, Playwright.
 test: tools

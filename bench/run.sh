@@ -73,7 +73,7 @@ wait_quiet() {
 if [[ "$SKIP_BUILD" != 1 ]]; then
 if [[ ! -x target/release/storefront || ! -d target/site/pkg || -z "$(ls target/site/pkg/*.wasm 2>/dev/null)" ]]; then
   log "release build missing: cargo leptos build --release"
-  cargo leptos build --release
+  cargo leptos build --release --precompress
 fi
 # The sandbox binary needs /_test/stats; cargo is a no-op when it is up to date.
 log "cargo build --release -p authsignal-sandbox"

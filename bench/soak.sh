@@ -26,7 +26,7 @@ die() { log "error: $*"; exit 1; }
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk curl >/dev/null; }
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-  [[ -x target/release/storefront && -n "$(ls target/site/pkg/*.wasm 2>/dev/null)" ]] || cargo leptos build --release
+  [[ -x target/release/storefront && -n "$(ls target/site/pkg/*.wasm 2>/dev/null)" ]] || cargo leptos build --release --precompress
   cargo build --release -p authsignal-sandbox --quiet
 fi
 
