@@ -9,7 +9,7 @@ test("pages hydrate under the CSP with no violation", async ({ page }) => {
   });
   await page.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (e) =>
-      console.error(`Refused to load: CSP ${e.violatedDirective} ${e.blockedURI}`),
+      console.error(`Refused to load: CSP ${e.violatedDirective} ${e.blockedURI} in ${e.documentURI} under "${e.originalPolicy}"`),
     );
   });
 
