@@ -6,7 +6,7 @@ use axum::response::Response;
 use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, PublicKeyCredential};
 
 use super::{
-    ceremony_html, credential_id_text, internal, still_fresh, stored_passkey, Ceremony,
+    start_ceremony, credential_id_text, internal, still_fresh, stored_passkey, Ceremony,
     CeremonyScreen, NEEDS_JAVASCRIPT, STALE_REQUEST,
 };
 use crate::domain::Method;
@@ -18,8 +18,7 @@ use crate::ui::context::{UiContext, UiError};
 use crate::ui::html::{alert, page};
 use crate::ui::UiParams;
 
-const NOT_VERIFIED: &str =
-    "That passkey couldn't be verified. Try again, or verify another way.";
+const NOT_VERIFIED: &str = "That passkey couldn't be verified. Try again, or verify another way.";
 
 fn is_passkey(authenticator: &AuthenticatorRow) -> bool {
     authenticator.verification_method == Method::Passkey.as_str()
@@ -52,28 +51,21 @@ pub(crate) async fn challenge_page(
     let (options, state) = webauthn
         .start_passkey_authentication(&passkeys)
         .map_err(internal("cannot start a passkey authentication"))?;
-    let state = serde_json::to_string(&state).map_err(internal("cannot store a passkey authentication"))?;
-    ctx.state
-        .store
-        .save_ceremony(&ctx.key(), CEREMONY_AUTHENTICATE, &state, ctx.now_ms())
-        .await?;
-    let options = serde_json::to_string(&options).map_err(internal("cannot send passkey options"))?;
-    let form = ceremony_html(
+    let (status, form) = start_ceremony(
         ctx,
+        CEREMONY_AUTHENTICATE,
+        &state,
+        &options,
         &CeremonyScreen {
             ceremony: Ceremony::Get,
-            intro: "Use your passkey: this device will ask for your fingerprint, face or screen lock.",
+            intro:
+                "Use your passkey: this device will ask for your fingerprint, face or screen lock.",
             submit_path: "/challenge/passkey",
             button: "Use passkey",
-            options,
             problem,
         },
-    );
-    let status = if problem.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    )
+    .await?;
     Ok(page(
         status,
         "Verify it's you",
@@ -100,7 +92,10 @@ pub(crate) async fn submit(
     let Ok(credential) = serde_json::from_str::<PublicKeyCredential>(&raw) else {
         return challenge_page(&ctx, shown, Some(NOT_VERIFIED)).await;
     };
-    let ceremony = state.store.take_ceremony(&ctx.key(), CEREMONY_AUTHENTICATE).await?;
+    let ceremony = state
+        .store
+        .take_ceremony(&ctx.key(), CEREMONY_AUTHENTICATE)
+        .await?;
     let Some(ceremony) = ceremony.filter(|c| still_fresh(&ctx, c)) else {
         return challenge_page(&ctx, shown, Some(STALE_REQUEST)).await;
     };

@@ -6,7 +6,7 @@ use axum::response::Response;
 use webauthn_rs::prelude::{CredentialID, PasskeyRegistration, RegisterPublicKeyCredential};
 
 use super::{
-    ceremony_html, credential_id_text, internal, still_fresh, stored_passkey, Ceremony,
+    start_ceremony, credential_id_text, internal, still_fresh, stored_passkey, Ceremony,
     CeremonyScreen, NEEDS_JAVASCRIPT, STALE_REQUEST,
 };
 use crate::domain::{Method, Permission};
@@ -57,28 +57,20 @@ async fn registration_page(ctx: &UiContext, problem: Option<&str>) -> Result<Res
             (!existing.is_empty()).then_some(existing),
         )
         .map_err(internal("cannot start a passkey registration"))?;
-    let state = serde_json::to_string(&state).map_err(internal("cannot store a passkey registration"))?;
-    ctx.state
-        .store
-        .save_ceremony(&ctx.key(), CEREMONY_REGISTER, &state, ctx.now_ms())
-        .await?;
-    let options = serde_json::to_string(&options).map_err(internal("cannot send passkey options"))?;
-    let form = ceremony_html(
+    let (status, form) = start_ceremony(
         ctx,
+        CEREMONY_REGISTER,
+        &state,
+        &options,
         &CeremonyScreen {
             ceremony: Ceremony::Create,
             intro: "Create a passkey to verify it's you with this device's fingerprint, face or screen lock — no code to type.",
             submit_path: "/enroll/passkey",
             button: "Create passkey",
-            options,
             problem,
         },
-    );
-    let status = if problem.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    )
+    .await?;
     Ok(page(
         status,
         "Passkey",
@@ -127,7 +119,10 @@ pub(crate) async fn submit(
     let Ok(credential) = serde_json::from_str::<RegisterPublicKeyCredential>(&raw) else {
         return registration_page(&ctx, Some(NOT_VERIFIED)).await;
     };
-    let ceremony = state.store.take_ceremony(&ctx.key(), CEREMONY_REGISTER).await?;
+    let ceremony = state
+        .store
+        .take_ceremony(&ctx.key(), CEREMONY_REGISTER)
+        .await?;
     let Some(ceremony) = ceremony.filter(|c| still_fresh(&ctx, c)) else {
         return registration_page(&ctx, Some(STALE_REQUEST)).await;
     };

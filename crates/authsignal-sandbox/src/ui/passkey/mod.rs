@@ -72,13 +72,36 @@ struct CeremonyScreen<'a> {
     intro: &'a str,
     submit_path: &'a str,
     button: &'a str,
-    /// The options JSON for `navigator.credentials.create / get`.
-    options: String,
     problem: Option<&'a str>,
 }
 
+/// Keeps the server half of a started ceremony (as `purpose`) and renders the form for the
+/// browser half with its `options`; a page that reports a problem answers 422.
+async fn start_ceremony(
+    ctx: &UiContext,
+    purpose: &str,
+    state: &impl serde::Serialize,
+    options: &impl serde::Serialize,
+    screen: &CeremonyScreen<'_>,
+) -> Result<(StatusCode, String), UiError> {
+    let state =
+        serde_json::to_string(state).map_err(internal("cannot store a passkey ceremony"))?;
+    ctx.state
+        .store
+        .save_ceremony(&ctx.key(), purpose, &state, ctx.now_ms())
+        .await?;
+    let options =
+        serde_json::to_string(options).map_err(internal("cannot send passkey options"))?;
+    let status = if screen.problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, ceremony_html(ctx, screen, &options)))
+}
+
 /// The form the script drives, with the options, a place for problems and the script.
-fn ceremony_html(ctx: &UiContext, screen: &CeremonyScreen<'_>) -> String {
+fn ceremony_html(ctx: &UiContext, screen: &CeremonyScreen<'_>, options: &str) -> String {
     let (kind, attachment) = match screen.ceremony {
         Ceremony::Create => (
             "create",
@@ -86,7 +109,11 @@ fn ceremony_html(ctx: &UiContext, screen: &CeremonyScreen<'_>) -> String {
         ),
         Ceremony::Get => ("get", ""),
     };
-    let hidden = if screen.problem.is_some() { "" } else { " hidden" };
+    let hidden = if screen.problem.is_some() {
+        ""
+    } else {
+        " hidden"
+    };
     format!(
         r#"<div class="alert" role="alert" id="passkey-problem"{hidden}>{problem}</div>
 <noscript><div class="alert">{NEEDS_JAVASCRIPT}</div></noscript>
@@ -102,7 +129,7 @@ fn ceremony_html(ctx: &UiContext, screen: &CeremonyScreen<'_>) -> String {
         action = escape(&ctx.action_url(screen.submit_path)),
         token = ctx.hidden_token(),
         button = escape(screen.button),
-        options = script_safe(&screen.options),
+        options = script_safe(options),
         script = escape(&ctx.action_url("/passkey.js")),
     )
 }
