@@ -102,7 +102,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 
 start_storefront() { # port, dir
-  AUTHSIGNAL_SECRET_KEY="$SECRET" AUTHSIGNAL_API_URL="$SANDBOX/v1" \
+  AUTHSIGNAL_SECRET_KEY="$SECRET" AUTHSIGNAL_API_URL="$SANDBOX/v1" STOREFRONT_SIGN_UPS_PER_IP=10000 \
     LEPTOS_SITE_ADDR="127.0.0.1:$1" LEPTOS_SITE_ROOT=target/site \
     STOREFRONT_BASE_URL="$BASE" DATABASE_URL="sqlite://$2/storefront.db?mode=rwc" \
     STOREFRONT_DATA_DIR="$2/data" RUST_LOG="$BENCH_RUST_LOG" \

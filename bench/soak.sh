@@ -44,7 +44,7 @@ RUST_LOG=warn target/release/authsignal-sandbox --addr "127.0.0.1:$SB_PORT" --se
 PIDS+=($!)
 wait_http "$SANDBOX/_faults" 30
 start_storefront() {
-  AUTHSIGNAL_SECRET_KEY="$SECRET" AUTHSIGNAL_API_URL="$SANDBOX/v1" LEPTOS_SITE_ADDR="127.0.0.1:$SF_PORT" \
+  AUTHSIGNAL_SECRET_KEY="$SECRET" AUTHSIGNAL_API_URL="$SANDBOX/v1" STOREFRONT_SIGN_UPS_PER_IP=10000 LEPTOS_SITE_ADDR="127.0.0.1:$SF_PORT" \
     LEPTOS_SITE_ROOT=target/site STOREFRONT_BASE_URL="$BASE" DATABASE_URL="sqlite://$WORK/storefront.db?mode=rwc" \
     STOREFRONT_DATA_DIR="$WORK/data" REDIS_URL="${SOAK_REDIS_URL:-}" RUST_LOG=warn \
     target/release/storefront >>"$WORK/storefront.log" 2>&1 &

@@ -1,6 +1,7 @@
 use std::fmt;
 
-/// A customer's email address, trimmed and lower-cased so that one mailbox is one account.
+/// A customer's email address, trimmed and lower-cased, its domain in ASCII (punycode), so
+/// that one mailbox is one account and no invisible character can make a look-alike.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
@@ -18,14 +19,21 @@ impl Email {
             return Err("That email address is too long.".into());
         }
         let invalid = || "Enter an email address like name@example.com.".to_string();
+        if value.chars().any(is_invisible) {
+            return Err(invalid());
+        }
         let (local, domain) = value.rsplit_once('@').ok_or_else(invalid)?;
+        // "bücher.example" and "xn--bcher-kva.example" are one domain.
+        let domain = idna::domain_to_ascii(domain).map_err(|_| invalid())?;
+        let value = format!("{local}@{domain}");
+        if value.len() > MAX_LEN {
+            return Err("That email address is too long.".into());
+        }
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || !c.is_ascii());
+            && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
         let local_ok = !local.is_empty()
             && local.len() <= 64
             && !local.contains('@')
@@ -40,6 +48,15 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Control, bidirectional-override and zero-width characters: invisible in a form or a list,
+/// so they could make two different addresses look the same.
+fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 impl fmt::Display for Email {
@@ -64,6 +81,19 @@ mod tests {
                     "ada @example.com", "ada@.example.com", "ada@example..com", "a<b>@example.com"] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn rejects_invisible_characters() {
+        for bad in ["ada\u{200B}@example.com", "ada@exa\u{202E}mple.com", "ada\u{0007}@example.com", "\u{FEFF}ada@example.com", "ad\u{2066}a@example.com"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn the_domain_is_kept_in_ascii() {
+        assert_eq!(Email::parse("Ada@Bücher.Example").unwrap().as_str(), "ada@xn--bcher-kva.example");
+        assert_eq!(Email::parse("ada@xn--bcher-kva.example").unwrap(), Email::parse("ada@bücher.example").unwrap());
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Domain types that parse: once built, a value is known to be valid.
 
 mod display_name;
+#[cfg(feature = "ssr")]
 mod email;
 pub mod password;
 
 pub use display_name::DisplayName;
+#[cfg(feature = "ssr")]
 pub use email::Email;
 pub use password::Password;

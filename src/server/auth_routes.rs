@@ -1,6 +1,6 @@
 //! Sign-up, sign-in and sign-out: plain HTML form posts answered with a 303 (post/redirect/get),
 //! so they behave the same with JavaScript on or off. A refused form keeps what was typed
-//! (never the password) in the session for the next render of the form.
+//! (never the password) in a signed cookie for the next render of the form.
 
 use std::net::SocketAddr;
 
@@ -59,15 +59,21 @@ fn internal(e: impl std::fmt::Display) -> Response {
     (axum::http::StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal.to_string()).into_response()
 }
 
-async fn refuse(session: &TypedSession, form: FormName, state: FormState, back_to: String) -> Response {
-    match session.keep_form_state(form, state).await {
-        Ok(()) => Redirect::to(&back_to).into_response(),
-        Err(e) => internal(e),
-    }
+/// Back to the form with what was typed and why it was refused (in a cookie, not the session).
+fn refuse(state: &AppState, form: FormName, kept: FormState, back_to: String) -> Response {
+    let mut response = Redirect::to(&back_to).into_response();
+    response.headers_mut().append(header::SET_COOKIE, state.form_cookies.keep(form, &kept));
+    response
 }
 
 #[tracing::instrument(name = "sign_up", skip_all)]
-pub async fn sign_up(State(state): State<AppState>, session: Session, PostedForm(form): PostedForm<SignUpForm>) -> Response {
+pub async fn sign_up(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    PostedForm(form): PostedForm<SignUpForm>,
+) -> Response {
     let session = TypedSession(session);
     let kept = |error: String| FormState { error, email: form.email.trim().to_string(), name: form.name.trim().to_string() };
     let parsed = Email::parse(&form.email).and_then(|email| {
@@ -77,8 +83,13 @@ pub async fn sign_up(State(state): State<AppState>, session: Session, PostedForm
     });
     let (email, name, password) = match parsed {
         Ok(values) => values,
-        Err(message) => return refuse(&session, FormName::SignUp, kept(message), "/signup".into()).await,
+        Err(message) => return refuse(&state, FormName::SignUp, kept(message), "/signup".into()),
     };
+    // Counted once the form is valid: each of these costs a password hash and a new row.
+    if let Err(blocked) = state.sign_in_limits.sign_up(client_ip(&headers, Some(peer), &state.settings.trusted_proxies)).await {
+        tracing::warn!("sign-up refused: too many from this address");
+        return refuse(&state, FormName::SignUp, kept(blocked.sign_up_message()), "/signup".into());
+    }
     match state.users.create(&email, &name, password).await {
         Ok(user) => {
             tracing::info!(user_id = %user.id, "customer signed up");
@@ -87,7 +98,7 @@ pub async fn sign_up(State(state): State<AppState>, session: Session, PostedForm
                 Err(e) => internal(e),
             }
         }
-        Err(UserStoreError::EmailTaken) => refuse(&session, FormName::SignUp, kept(EMAIL_TAKEN.into()), "/signup".into()).await,
+        Err(UserStoreError::EmailTaken) => refuse(&state, FormName::SignUp, kept(EMAIL_TAKEN.into()), "/signup".into()),
         Err(e) => internal(e),
     }
 }
@@ -110,23 +121,26 @@ pub async fn sign_in(
     };
     let settings = &state.settings;
     let ip = client_ip(&headers, Some(peer), &settings.trusted_proxies);
-    // Checked before the password, so a blocked guesser costs no hashing either.
-    if let Err(blocked) = state.sign_in_limits.check(&form.email, ip).await {
-        tracing::warn!("sign-in refused: too many failed attempts");
-        let (kept, back) = back_to_form(&blocked.message());
-        return refuse(&session, FormName::SignIn, kept, back).await;
-    }
+    // Counted before the password is checked, so a burst gets no more checks than the limit
+    // and a blocked guesser costs no hashing either.
+    let attempt = match state.sign_in_limits.attempt(&form.email, ip).await {
+        Ok(attempt) => attempt,
+        Err(blocked) => {
+            tracing::warn!("sign-in refused: too many failed attempts");
+            let (kept, back) = back_to_form(&blocked.message());
+            return refuse(&state, FormName::SignIn, kept, back);
+        }
+    };
     let user = match state.users.authenticate(&form.email, form.password).await {
         Ok(Some(user)) => user,
         Ok(None) => {
             tracing::info!("sign-in refused: wrong email or password");
-            state.sign_in_limits.record_failure(&form.email, ip).await;
             let (kept, back) = back_to_form(WRONG_CREDENTIALS);
-            return refuse(&session, FormName::SignIn, kept, back).await;
+            return refuse(&state, FormName::SignIn, kept, back);
         }
         Err(e) => return internal(e),
     };
-    state.sign_in_limits.record_success(&form.email).await;
+    state.sign_in_limits.succeeded(attempt).await;
     let context = RequestContext::from_parts(&headers, Some(peer), &settings.trusted_proxies, settings.cookies_secure());
     let device_cookie = context.new_device_cookie.clone();
     let response = match two_step::begin(&state, &session, &user, context, &next).await {
@@ -144,7 +158,7 @@ pub async fn sign_in(
         Ok(Outcome::Refused(message)) => {
             tracing::info!(user_id = %user.id, "sign-in refused at the second step");
             let (kept, back) = back_to_form(message);
-            refuse(&session, FormName::SignIn, kept, back).await
+            refuse(&state, FormName::SignIn, kept, back)
         }
         Err(e) => internal(e),
     };
@@ -165,7 +179,7 @@ pub async fn complete_sign_in(State(state): State<AppState>, session: Session, Q
         },
         Ok(Err(message)) => {
             let kept = FormState { error: message.to_string(), email: String::new(), name: String::new() };
-            refuse(&session, FormName::SignIn, kept, "/signin".into()).await
+            refuse(&state, FormName::SignIn, kept, "/signin".into())
         }
         Err(e) => internal(e),
     }

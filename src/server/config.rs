@@ -33,7 +33,7 @@ pub struct Settings {
     pub authsignal_timeout: Duration,
     /// Reverse proxies whose `X-Forwarded-For` is believed; empty = use the peer address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// Failed sign-ins allowed per account and per client address in each window.
+    /// Sign-in attempts allowed per account and per client address, and sign-ups per address, in each window.
     pub sign_in_limits: crate::server::sign_in_limits::Limits,
 }
 
@@ -55,11 +55,13 @@ const DEFAULT_SANDBOX_SECRET: &str = "sandbox-secret";
 impl Settings {
     /// Reads the process environment.
     pub fn from_env() -> Result<Settings, ConfigError> {
-        Settings::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+        Settings::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Reads settings through `lookup`, so tests need not touch the process environment.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+    /// A blank variable counts as unset, except the secret key, where blank is a mistake.
+    pub fn from_lookup(raw_lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let lookup = |name: &str| raw_lookup(name).filter(|v| !v.trim().is_empty());
         let base_url = parse_origin(
             "STOREFRONT_BASE_URL",
             &lookup("STOREFRONT_BASE_URL").unwrap_or_else(|| "http://localhost:3000".into()),
@@ -76,7 +78,10 @@ impl Settings {
         }
         let database_url = SecretString::from(database_url);
 
-        let authsignal = match lookup("AUTHSIGNAL_SECRET_KEY") {
+        let authsignal = match raw_lookup("AUTHSIGNAL_SECRET_KEY") {
+            Some(secret) if secret.trim().is_empty() => {
+                return Err(invalid("AUTHSIGNAL_SECRET_KEY", "is set but empty; set the tenant's secret key, or unset it for the local sandbox"));
+            }
             Some(secret) => {
                 let raw = lookup("AUTHSIGNAL_API_URL").unwrap_or_else(|| DEFAULT_API_URL.into());
                 let api_url = Url::parse(&raw)
@@ -84,6 +89,13 @@ impl Settings {
                     .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some())
                     .ok_or_else(|| invalid("AUTHSIGNAL_API_URL", "must be an http(s) URL such as https://api.authsignal.com/v1"))?;
                 AuthsignalMode::Tenant { secret_key: SecretString::from(secret), api_url }
+            }
+            None if !is_loopback_host(&base_url) => {
+                return Err(invalid(
+                    "AUTHSIGNAL_SECRET_KEY",
+                    "is required when STOREFRONT_BASE_URL is not a loopback address: the built-in sandbox \
+                     publishes every customer's one-time codes and must never face the internet",
+                ));
             }
             None => AuthsignalMode::EmbeddedSandbox {
                 secret_key: SecretString::from(
@@ -129,6 +141,7 @@ impl Settings {
         let sign_in_limits = crate::server::sign_in_limits::Limits {
             per_account: parse_count("STOREFRONT_SIGN_IN_FAILURES_PER_ACCOUNT", lookup("STOREFRONT_SIGN_IN_FAILURES_PER_ACCOUNT"), defaults.per_account)?,
             per_ip: parse_count("STOREFRONT_SIGN_IN_FAILURES_PER_IP", lookup("STOREFRONT_SIGN_IN_FAILURES_PER_IP"), defaults.per_ip)?,
+            sign_ups_per_ip: parse_count("STOREFRONT_SIGN_UPS_PER_IP", lookup("STOREFRONT_SIGN_UPS_PER_IP"), defaults.sign_ups_per_ip)?,
             window: defaults.window,
         };
 
@@ -152,6 +165,16 @@ impl Settings {
     /// The base URL without a trailing slash, for building absolute links.
     pub fn origin(&self) -> String {
         self.base_url.as_str().trim_end_matches('/').to_string()
+    }
+}
+
+/// `localhost`, `127.0.0.0/8` or `[::1]`: only this machine can reach it.
+fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -218,6 +241,26 @@ mod tests {
             other => panic!("expected tenant mode, got {other:?}"),
         }
         assert!(s.cookies_secure());
+    }
+
+    #[test]
+    fn the_sandbox_is_embedded_only_for_a_loopback_origin() {
+        for origin in ["http://localhost:3000", "http://127.0.0.1:3000", "http://127.8.9.1", "http://[::1]:3000"] {
+            let s = settings(&[("STOREFRONT_BASE_URL", origin)]).unwrap();
+            assert!(matches!(s.authsignal, AuthsignalMode::EmbeddedSandbox { .. }), "{origin}");
+        }
+        for origin in ["https://shop.example.com", "http://10.0.0.5:3000", "http://localhost.example.com", "http://[2001:db8::1]"] {
+            let err = settings(&[("STOREFRONT_BASE_URL", origin)]).unwrap_err();
+            assert_eq!(err.variable, "AUTHSIGNAL_SECRET_KEY", "{origin}");
+        }
+    }
+
+    #[test]
+    fn an_empty_secret_key_is_a_mistake_not_the_sandbox() {
+        for blank in ["", "   "] {
+            let err = settings(&[("AUTHSIGNAL_SECRET_KEY", blank)]).unwrap_err();
+            assert_eq!(err.variable, "AUTHSIGNAL_SECRET_KEY");
+        }
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! store answer; whether Authsignal answers is reported but does not fail readiness, because
 //! the shop keeps selling when only the security settings are unavailable).
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,6 +18,44 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The user id `/readyz` asks Authsignal about (never a customer's: theirs start with `usr_`).
 const PROBE_USER: &str = "storefront-readiness-probe";
+
+/// However often `/readyz` is polled, Authsignal is asked at most this often.
+const PROBE_EVERY: Duration = Duration::from_secs(5);
+
+/// The last answer about Authsignal's reachability, shared by concurrent `/readyz` calls
+/// (the lock is held across the one upstream call, so a burst makes one call).
+#[derive(Clone, Default)]
+pub struct AuthsignalProbe(Arc<tokio::sync::Mutex<Option<(Instant, Result<(), String>)>>>);
+
+impl AuthsignalProbe {
+    async fn check(&self, client: &authsignal::Client) -> Result<(), String> {
+        let mut last = self.0.lock().await;
+        if let Some((at, result)) = last.as_ref() {
+            if at.elapsed() < PROBE_EVERY {
+                return result.clone();
+            }
+        }
+        let result = within(async { client.get_user(PROBE_USER).await.map(|_| ()).map_err(|e| in_our_words(&e)) }).await;
+        *last = Some((Instant::now(), result.clone()));
+        result
+    }
+}
+
+/// What went wrong, in our words: upstream text (which an upstream controls) is never echoed.
+fn in_our_words(error: &authsignal::Error) -> String {
+    let words = if error.is_unauthorized() {
+        "the secret key was refused"
+    } else {
+        match error {
+            authsignal::Error::Timeout => "no answer in time",
+            authsignal::Error::Connection { .. } => "unreachable",
+            authsignal::Error::Api { status, .. } if *status == 429 => "rate limited",
+            authsignal::Error::Api { status, .. } if *status >= 500 => "server error",
+            _ => "unexpected answer",
+        }
+    };
+    words.to_string()
+}
 
 pub async fn healthz() -> &'static str {
     "ok"
@@ -58,7 +97,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         within(async { super::db::ping(&state.pool).await.map_err(|_| "unreachable".to_string()) }),
         within(state.sessions.ping()),
         // A read of a user that never exists: proves the network path and the secret key.
-        within(async { state.authsignal.get_user(PROBE_USER).await.map(|_| ()).map_err(|e| e.to_string()) }),
+        state.authsignal_probe.check(&state.authsignal),
     );
     let backend = super::db::Backend::of(secrecy::ExposeSecret::expose_secret(&state.settings.database_url));
     let report = Readiness {

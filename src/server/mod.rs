@@ -7,6 +7,7 @@ pub mod config;
 pub mod cross_site;
 pub mod db;
 pub mod error_pages;
+pub mod form_cookie;
 pub mod headers;
 pub mod health;
 pub mod protect;

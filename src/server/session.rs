@@ -5,20 +5,33 @@ use tower_sessions::Session;
 use serde::{Deserialize, Serialize};
 
 use crate::api::security::{NoticeTone, SecurityNotice};
-use crate::api::session::{FormName, FormState};
 use crate::api::AppError;
 
 /// A wrapper over the tower-sessions session with one method per thing we keep in it.
 #[derive(Clone)]
 pub struct TypedSession(pub Session);
 
-const USER_ID: &str = "user_id";
-const SIGN_UP_FORM: &str = "form.sign_up";
-const SIGN_IN_FORM: &str = "form.sign_in";
+const SIGNED_IN: &str = "signed_in";
 const PENDING_LAUNCH: &str = "security.pending_launch";
 const VERIFIED_AT: &str = "security.verified_at";
 const SECURITY_NOTICE: &str = "security.notice";
 const PENDING_SIGN_IN: &str = "sign_in.pending";
+
+/// A signed-in session ends this long after sign-in, however active it stays.
+pub const ABSOLUTE_LIFETIME_SECS: i64 = 30 * 24 * 60 * 60;
+/// An active session is written back at most this often, to slide its inactivity expiry;
+/// page views in between write nothing.
+const TOUCH_EVERY_SECS: i64 = 10 * 60;
+
+/// Who is signed in, since when, and when the session was last written for activity.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct SignedIn {
+    user_id: String,
+    /// Unix seconds.
+    since: i64,
+    /// Unix seconds.
+    touched: i64,
+}
 
 /// A password check that passed, waiting for the Authsignal challenge. The customer is not
 /// signed in while this exists; it lives in the session, never in a URL.
@@ -50,13 +63,6 @@ pub struct PendingLaunch {
     pub launched_at: i64,
 }
 
-fn form_key(form: FormName) -> &'static str {
-    match form {
-        FormName::SignUp => SIGN_UP_FORM,
-        FormName::SignIn => SIGN_IN_FORM,
-    }
-}
-
 fn store_failed(e: tower_sessions::session::Error) -> AppError {
     tracing::error!(error = %e, "session store failed");
     AppError::Internal
@@ -71,8 +77,23 @@ impl TypedSession {
         })
     }
 
+    /// The signed-in customer's id; `None` when signed out or past the absolute lifetime
+    /// (then the session is ended here). Touches the session at most every few minutes.
     pub async fn user_id(&self) -> Result<Option<String>, AppError> {
-        self.0.get::<String>(USER_ID).await.map_err(store_failed)
+        let Some(mut signed_in) = self.0.get::<SignedIn>(SIGNED_IN).await.map_err(store_failed)? else {
+            return Ok(None);
+        };
+        let now = now_unix();
+        if now - signed_in.since >= ABSOLUTE_LIFETIME_SECS {
+            tracing::info!("session reached its absolute lifetime; signed out");
+            self.sign_out().await?;
+            return Ok(None);
+        }
+        if now - signed_in.touched >= TOUCH_EVERY_SECS {
+            signed_in.touched = now;
+            self.0.insert(SIGNED_IN, &signed_in).await.map_err(store_failed)?;
+        }
+        Ok(Some(signed_in.user_id))
     }
 
     /// The signed-in user's id, or `NotSignedIn`.
@@ -80,10 +101,14 @@ impl TypedSession {
         self.user_id().await?.ok_or(AppError::NotSignedIn)
     }
 
-    /// Signs `user_id` in under a fresh session id (defeats session fixation).
+    /// Signs `user_id` in under a fresh session id (defeats session fixation) that starts
+    /// empty: nothing a previous visitor of this browser left in the session survives.
     pub async fn sign_in(&self, user_id: &str) -> Result<(), AppError> {
+        self.0.clear().await;
         self.0.cycle_id().await.map_err(store_failed)?;
-        self.0.insert(USER_ID, user_id).await.map_err(store_failed)
+        let now = now_unix();
+        let signed_in = SignedIn { user_id: user_id.to_string(), since: now, touched: now };
+        self.0.insert(SIGNED_IN, signed_in).await.map_err(store_failed)
     }
 
     /// Destroys the session, server side and cookie.
@@ -91,13 +116,19 @@ impl TypedSession {
         self.0.flush().await.map_err(store_failed)
     }
 
-    pub async fn keep_form_state(&self, form: FormName, state: FormState) -> Result<(), AppError> {
-        self.0.insert(form_key(form), state).await.map_err(store_failed)
+    /// Removes `key` only when it is there: tower-sessions counts any removal as a change,
+    /// and a page view that changes nothing must write nothing.
+    async fn take<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, AppError> {
+        let value = self.0.get::<serde_json::Value>(key).await.map_err(store_failed)?;
+        if value.is_none() {
+            return Ok(None);
+        }
+        self.0.remove::<T>(key).await.map_err(store_failed)
     }
+}
 
-    pub async fn take_form_state(&self, form: FormName) -> Result<Option<FormState>, AppError> {
-        self.0.remove::<FormState>(form_key(form)).await.map_err(store_failed)
-    }
+fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 impl TypedSession {
@@ -111,7 +142,7 @@ impl TypedSession {
 
     /// Takes the pending launch: a token can complete it once.
     pub async fn take_pending_launch(&self) -> Result<Option<PendingLaunch>, AppError> {
-        self.0.remove(PENDING_LAUNCH).await.map_err(store_failed)
+        self.take(PENDING_LAUNCH).await
     }
 
     /// When the customer last completed an Authsignal challenge (unix seconds).
@@ -129,7 +160,7 @@ impl TypedSession {
     }
 
     pub async fn take_notice(&self) -> Result<Option<SecurityNotice>, AppError> {
-        self.0.remove(SECURITY_NOTICE).await.map_err(store_failed)
+        self.take(SECURITY_NOTICE).await
     }
 }
 
@@ -140,6 +171,6 @@ impl TypedSession {
 
     /// Takes the pending sign-in: one token can complete it once.
     pub async fn take_pending_sign_in(&self) -> Result<Option<PendingSignIn>, AppError> {
-        self.0.remove(PENDING_SIGN_IN).await.map_err(store_failed)
+        self.take(PENDING_SIGN_IN).await
     }
 }

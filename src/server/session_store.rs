@@ -124,6 +124,22 @@ async fn connect_redis(url: &str) -> Result<RedisPool, SessionStoreError> {
     }
 }
 
+/// The record as tower-sessions' SQL stores encode it (MessagePack).
+fn encode(record: &Record) -> session_store::Result<Vec<u8>> {
+    rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))
+}
+
+fn saved(updated: Result<u64, sqlx::Error>) -> session_store::Result<()> {
+    match updated {
+        Ok(0) => {
+            tracing::info!("a session ended while a request was in flight; not saved back");
+            Ok(())
+        }
+        Ok(_) => Ok(()),
+        Err(e) => Err(session_store::Error::Backend(e.to_string())),
+    }
+}
+
 #[async_trait]
 impl SessionStore for SessionBackend {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
@@ -134,10 +150,21 @@ impl SessionStore for SessionBackend {
         }
     }
 
+    /// Updates a session that still exists and never inserts one: a request that was in
+    /// flight when its session was deleted (sign-out) cannot bring it back. The SQL stores'
+    /// own `save` upserts, so it is replaced here; Redis' already writes only existing keys.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         match self {
-            SessionBackend::Sqlite(s, _) => s.save(record).await,
-            SessionBackend::Postgres(s, _) => s.save(record).await,
+            SessionBackend::Sqlite(_, pool) => {
+                let query = sqlx::query("UPDATE tower_sessions SET data = ?, expiry_date = ? WHERE id = ?");
+                let updated = query.bind(encode(record)?).bind(record.expiry_date).bind(record.id.to_string()).execute(pool).await;
+                saved(updated.map(|r| r.rows_affected()))
+            }
+            SessionBackend::Postgres(_, pool) => {
+                let query = sqlx::query(r#"UPDATE "tower_sessions"."session" SET data = $1, expiry_date = $2 WHERE id = $3"#);
+                let updated = query.bind(encode(record)?).bind(record.expiry_date).bind(record.id.to_string()).execute(pool).await;
+                saved(updated.map(|r| r.rows_affected()))
+            }
             SessionBackend::Redis(s, _) => s.save(record).await,
         }
     }

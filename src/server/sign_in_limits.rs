@@ -1,31 +1,39 @@
-//! Slows password guessing: failed sign-ins are counted per account and per client IP in
-//! fixed windows; past the limit, sign-in is refused (before any password check) until the
-//! window ends. Counters live in Redis when sessions do (shared by every instance), else in
-//! this process.
+//! Slows password guessing and sign-up floods. Every sign-in attempt is counted per account
+//! and per client address *before* its password is checked, with one atomic increment per
+//! key, so a burst of parallel guesses gets no more checks than the limit; a correct password
+//! gives its attempt back. Sign-ups are counted per address the same way. Counters live in
+//! Redis when sessions do (shared by every instance), else in this process (bounded).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use sha2::{Digest, Sha256};
 use tower_sessions_redis_store::fred::prelude::{KeysInterface, Pool as RedisPool};
 
-/// How many failures each key may have in one window.
+/// How many attempts each key may have in one window.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub per_account: u64,
     pub per_ip: u64,
+    pub sign_ups_per_ip: u64,
     pub window: Duration,
 }
 
 impl Default for Limits {
-    /// Five wrong passwords for one account, or twenty from one address, per 15 minutes.
+    /// Five wrong passwords for one account, twenty failed sign-ins or ten sign-ups from one
+    /// address, per 15 minutes.
     fn default() -> Self {
-        Limits { per_account: 5, per_ip: 20, window: Duration::from_secs(15 * 60) }
+        Limits { per_account: 5, per_ip: 20, sign_ups_per_ip: 10, window: Duration::from_secs(15 * 60) }
     }
 }
 
-/// Why a sign-in is refused before its password is checked.
+/// At most this many local counters; past it (after forgetting finished windows) new keys
+/// are refused rather than letting an attacker grow memory without bound.
+const MAX_LOCAL_KEYS: usize = 100_000;
+
+/// Why an attempt is refused before its password is checked.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Blocked {
     pub retry_after: Duration,
@@ -34,9 +42,17 @@ pub struct Blocked {
 impl Blocked {
     /// What the sign-in form says.
     pub fn message(&self) -> String {
+        format!("Too many failed sign-in attempts. Try again in {}.", self.minutes())
+    }
+
+    /// What the sign-up form says.
+    pub fn sign_up_message(&self) -> String {
+        format!("Too many accounts were created from your network. Try again in {}.", self.minutes())
+    }
+
+    fn minutes(&self) -> String {
         let minutes = self.retry_after.as_secs().div_ceil(60).max(1);
-        let unit = if minutes == 1 { "minute" } else { "minutes" };
-        format!("Too many failed sign-in attempts. Try again in {minutes} {unit}.")
+        format!("{minutes} {}", if minutes == 1 { "minute" } else { "minutes" })
     }
 }
 
@@ -44,6 +60,13 @@ impl Blocked {
 pub struct SignInLimits {
     limits: Limits,
     counters: Counters,
+}
+
+/// A counted sign-in attempt; `succeeded` gives it back.
+#[must_use]
+pub struct Attempt {
+    account: String,
+    ip: Option<String>,
 }
 
 #[derive(Clone)]
@@ -61,90 +84,105 @@ impl SignInLimits {
         SignInLimits { limits, counters }
     }
 
-    /// Refuses when either the account or the address has used up its window.
-    pub async fn check(&self, email: &str, ip: Option<IpAddr>) -> Result<(), Blocked> {
-        for (key, limit) in self.keys(email, ip) {
-            let (count, retry_after) = self.counters.read(&key).await;
-            if count >= limit {
-                return Err(Blocked { retry_after });
-            }
+    /// Counts one sign-in attempt against the account and the address; refused when either
+    /// is over its limit (the attempt stays counted: guessing on keeps the window full).
+    pub async fn attempt(&self, email: &str, ip: Option<IpAddr>) -> Result<Attempt, Blocked> {
+        let attempt = Attempt { account: account_key(email), ip: ip.map(|ip| format!("signin:ip:{ip}")) };
+        self.counters.count(&attempt.account, self.limits.per_account, self.limits.window).await?;
+        if let Some(ip) = &attempt.ip {
+            self.counters.count(ip, self.limits.per_ip, self.limits.window).await?;
         }
-        Ok(())
+        Ok(attempt)
     }
 
-    /// Counts one wrong email or password against both keys.
-    pub async fn record_failure(&self, email: &str, ip: Option<IpAddr>) {
-        for (key, _) in self.keys(email, ip) {
-            self.counters.increment(&key, self.limits.window).await;
+    /// The password was right: the account starts afresh and the address gets its attempt back.
+    pub async fn succeeded(&self, attempt: Attempt) {
+        self.counters.clear(&attempt.account).await;
+        if let Some(ip) = &attempt.ip {
+            self.counters.give_back(ip).await;
         }
     }
 
-    /// A correct password clears the account's count (not the address's).
-    pub async fn record_success(&self, email: &str) {
-        self.counters.clear(&account_key(email)).await;
-    }
-
-    fn keys(&self, email: &str, ip: Option<IpAddr>) -> Vec<(String, u64)> {
-        let mut keys = vec![(account_key(email), self.limits.per_account)];
-        if let Some(ip) = ip {
-            keys.push((format!("signin:ip:{ip}"), self.limits.per_ip));
+    /// Counts one sign-up from `ip`; refused past the limit.
+    pub async fn sign_up(&self, ip: Option<IpAddr>) -> Result<(), Blocked> {
+        match ip {
+            Some(ip) => self.counters.count(&format!("signup:ip:{ip}"), self.limits.sign_ups_per_ip, self.limits.window).await,
+            None => Ok(()),
         }
-        keys
     }
 }
 
-/// Keyed by the normalised email, so "A@x.com " and "a@x.com" share a count.
+/// Keyed by a hash of the normalised email: "A@x.com " and "a@x.com" share a count, and a
+/// 64 KiB "email" makes a key as short as any other.
 fn account_key(email: &str) -> String {
-    format!("signin:account:{}", email.trim().to_lowercase())
+    let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("signin:account:{hex}")
 }
 
 impl Counters {
-    /// The count in the current window and how long until it ends.
-    async fn read(&self, key: &str) -> (u64, Duration) {
-        match self {
-            Counters::Local(map) => {
-                let map = map.lock().unwrap_or_else(|p| p.into_inner());
-                match map.get(key) {
-                    Some((count, ends)) if *ends > Instant::now() => (*count, *ends - Instant::now()),
-                    _ => (0, Duration::ZERO),
-                }
-            }
-            Counters::Redis(pool) => {
-                // Redis unreachable: let the attempt through (sessions will fail it anyway) rather than lock everyone out.
-                let count: Option<u64> = pool.get(key).await.unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "sign-in limit unavailable");
-                    None
-                });
-                let ttl: i64 = pool.pttl(key).await.unwrap_or(0);
-                (count.unwrap_or(0), Duration::from_millis(ttl.max(0) as u64))
-            }
-        }
-    }
-
-    async fn increment(&self, key: &str, window: Duration) {
+    /// Adds one to `key` and refuses when that makes it more than `limit` in this window.
+    async fn count(&self, key: &str, limit: u64, window: Duration) -> Result<(), Blocked> {
         match self {
             Counters::Local(map) => {
                 let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
                 let now = Instant::now();
-                // Forget finished windows so the map stays as small as the current attackers.
-                if map.len() > 10_000 {
+                if map.len() >= MAX_LOCAL_KEYS && !map.contains_key(key) {
                     map.retain(|_, (_, ends)| *ends > now);
+                    if map.len() >= MAX_LOCAL_KEYS {
+                        tracing::warn!("sign-in limit table full; refusing new keys until windows end");
+                        return Err(Blocked { retry_after: window });
+                    }
                 }
                 let entry = map.entry(key.to_string()).or_insert((0, now + window));
                 if entry.1 <= now {
                     *entry = (0, now + window);
                 }
                 entry.0 += 1;
+                if entry.0 > limit {
+                    return Err(Blocked { retry_after: entry.1 - now });
+                }
+                Ok(())
             }
             Counters::Redis(pool) => {
-                let counted: Result<u64, _> = pool.incr(key).await;
-                match counted {
-                    // The first failure opens the window.
-                    Ok(1) => {
-                        let _: Result<bool, _> = pool.pexpire(key, window.as_millis() as i64, None).await;
+                let counted: u64 = match pool.incr(key).await {
+                    Ok(count) => count,
+                    // Redis unreachable: let the attempt through (sessions fail it anyway) rather than lock everyone out.
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sign-in limit unavailable");
+                        return Ok(());
                     }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "counting a failed sign-in failed"),
+                };
+                // The first attempt opens the window.
+                if counted == 1 {
+                    let _: Result<bool, _> = pool.pexpire(key, window.as_millis() as i64, None).await;
+                }
+                if counted <= limit {
+                    return Ok(());
+                }
+                let ttl: i64 = pool.pttl(key).await.unwrap_or(-1);
+                if ttl < 0 {
+                    // A window without an end (its expiry was lost): give it one again.
+                    let _: Result<bool, _> = pool.pexpire(key, window.as_millis() as i64, None).await;
+                }
+                let retry_after = if ttl > 0 { Duration::from_millis(ttl as u64) } else { window };
+                Err(Blocked { retry_after })
+            }
+        }
+    }
+
+    /// Takes one back (never below zero), for an attempt that turned out to be legitimate.
+    async fn give_back(&self, key: &str) {
+        match self {
+            Counters::Local(map) => {
+                if let Some((count, _)) = map.lock().unwrap_or_else(|p| p.into_inner()).get_mut(key) {
+                    *count = count.saturating_sub(1);
+                }
+            }
+            Counters::Redis(pool) => {
+                let left: Result<i64, _> = pool.decr(key).await;
+                if matches!(left, Ok(n) if n < 0) {
+                    let _: Result<i64, _> = pool.del(key).await;
                 }
             }
         }
@@ -167,43 +205,59 @@ mod tests {
     use super::*;
 
     fn limits() -> SignInLimits {
-        SignInLimits::new(Limits { per_account: 3, per_ip: 5, window: Duration::from_millis(300) }, None)
+        SignInLimits::new(Limits { per_account: 3, per_ip: 5, sign_ups_per_ip: 2, window: Duration::from_millis(300) }, None)
     }
 
     #[tokio::test]
-    async fn an_account_is_blocked_after_its_limit_until_the_window_ends() {
+    async fn an_account_gets_its_limit_of_attempts_until_the_window_ends() {
         let l = limits();
         for _ in 0..3 {
-            assert!(l.check("a@x.com", None).await.is_ok());
-            l.record_failure("a@x.com", None).await;
+            assert!(l.attempt("a@x.com", None).await.is_ok());
         }
-        let blocked = l.check(" A@X.com", None).await.unwrap_err();
+        let blocked = l.attempt(" A@X.com", None).await.err().expect("the fourth attempt is refused");
         assert!(blocked.retry_after <= Duration::from_millis(300));
-        assert!(l.check("b@x.com", None).await.is_ok(), "other accounts are unaffected");
+        assert!(l.attempt("b@x.com", None).await.is_ok(), "other accounts are unaffected");
         tokio::time::sleep(Duration::from_millis(350)).await;
-        assert!(l.check("a@x.com", None).await.is_ok());
+        assert!(l.attempt("a@x.com", None).await.is_ok());
     }
 
     #[tokio::test]
-    async fn one_address_is_blocked_across_accounts() {
+    async fn one_address_is_limited_across_accounts() {
         let l = limits();
         let ip: IpAddr = "203.0.113.9".parse().unwrap();
         for n in 0..5 {
-            l.record_failure(&format!("user{n}@x.com"), Some(ip)).await;
+            assert!(l.attempt(&format!("user{n}@x.com"), Some(ip)).await.is_ok());
         }
-        assert!(l.check("fresh@x.com", Some(ip)).await.is_err());
-        assert!(l.check("fresh@x.com", Some("203.0.113.10".parse().unwrap())).await.is_ok());
+        assert!(l.attempt("fresh@x.com", Some(ip)).await.is_err());
+        assert!(l.attempt("fresh@x.com", Some("203.0.113.10".parse().unwrap())).await.is_ok());
     }
 
     #[tokio::test]
-    async fn success_clears_the_account_count() {
+    async fn success_gives_the_attempts_back() {
         let l = limits();
-        l.record_failure("a@x.com", None).await;
-        l.record_failure("a@x.com", None).await;
-        l.record_success("a@x.com").await;
-        l.record_failure("a@x.com", None).await;
-        l.record_failure("a@x.com", None).await;
-        assert!(l.check("a@x.com", None).await.is_ok());
+        let ip: IpAddr = "203.0.113.9".parse().unwrap();
+        let _ = l.attempt("a@x.com", Some(ip)).await.unwrap();
+        let _ = l.attempt("a@x.com", Some(ip)).await.unwrap();
+        let right = l.attempt("a@x.com", Some(ip)).await.unwrap();
+        l.succeeded(right).await;
+        for _ in 0..3 {
+            assert!(l.attempt("a@x.com", Some(ip)).await.is_ok(), "the account starts afresh");
+        }
+    }
+
+    #[tokio::test]
+    async fn huge_emails_make_short_keys() {
+        assert_eq!(account_key(&"a".repeat(65_536)).len(), account_key("a@x.com").len());
+        assert_eq!(account_key(" A@X.com "), account_key("a@x.com"));
+    }
+
+    #[tokio::test]
+    async fn sign_ups_are_limited_per_address() {
+        let l = limits();
+        let ip: IpAddr = "203.0.113.9".parse().unwrap();
+        assert!(l.sign_up(Some(ip)).await.is_ok());
+        assert!(l.sign_up(Some(ip)).await.is_ok());
+        assert!(l.sign_up(Some(ip)).await.is_err());
     }
 
     #[test]

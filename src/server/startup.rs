@@ -43,6 +43,8 @@ pub enum StartupError {
     Sandbox(#[from] authsignal_sandbox::SandboxError),
     #[error("session store: {0}")]
     Sessions(#[from] SessionStoreError),
+    #[error("invalid configuration: AUTHSIGNAL_SECRET_KEY: is required when listening on {0}, which is not a loopback address: the built-in sandbox publishes every customer's one-time codes and must never face a network")]
+    SandboxNotLoopback(SocketAddr),
 }
 
 /// How long in-flight requests may take to finish after SIGTERM before the process exits anyway.
@@ -55,12 +57,15 @@ pub struct Application {
     sessions: SessionBackend,
 }
 
-/// The sandbox's router when it runs embedded (no secret key configured).
-async fn embedded_sandbox(settings: &Settings) -> Result<Option<Router>, StartupError> {
+/// The sandbox's router when it runs embedded (no secret key configured). Only ever on a
+/// loopback listener: the settings already refused a public base URL.
+async fn embedded_sandbox(settings: &Settings, listening_on: SocketAddr) -> Result<Option<Router>, StartupError> {
     let AuthsignalMode::EmbeddedSandbox { secret_key, database_url, test_hooks } = &settings.authsignal else {
         return Ok(None);
     };
-    use secrecy::ExposeSecret;
+    if !listening_on.ip().is_loopback() {
+        return Err(StartupError::SandboxNotLoopback(listening_on));
+    }
     let sandbox = authsignal_sandbox::Sandbox::start(authsignal_sandbox::SandboxConfig {
         secret_key: secret_key.expose_secret().to_string(),
         public_url: format!("{}/sandbox", settings.origin()),
@@ -83,12 +88,14 @@ impl Application {
         tracing::info!(database = ?db::Backend::of(&database_url), sessions = sessions.describe(), "storage connected");
 
         let authsignal = security::client::build(&settings)?;
-        let sandbox = embedded_sandbox(&settings).await?;
+        let sandbox = embedded_sandbox(&settings, listener.local_addr()?).await?;
         match &sandbox {
             Some(_) => tracing::info!(api = %authsignal.base_url(), "mode: embedded Authsignal sandbox at /sandbox (no AUTHSIGNAL_SECRET_KEY set)"),
             None => tracing::info!(api = %authsignal.base_url(), "mode: real Authsignal tenant"),
         }
         let state = AppState {
+            form_cookies: super::form_cookie::FormCookies::new(&settings),
+            authsignal_probe: Default::default(),
             leptos_options: leptos_options.clone(),
             settings: Arc::new(settings),
             users: UserStore::new(pool.clone()),
@@ -98,10 +105,7 @@ impl Application {
             sessions: sessions.clone(),
             sign_in_limits,
         };
-        let mut router = build_router(state, sessions.clone());
-        if let Some(sandbox) = sandbox {
-            router = router.nest("/sandbox", sandbox);
-        }
+        let router = build_router(state, sessions.clone(), sandbox);
         Ok(Application { listener, router, sessions })
     }
 
@@ -149,8 +153,9 @@ fn session_layer(settings: &Settings, store: SessionBackend) -> SessionManagerLa
         .with_expiry(Expiry::OnInactivity(inactivity))
 }
 
-/// Every route of the storefront.
-pub fn build_router(state: AppState, session_store: SessionBackend) -> Router {
+/// Every route of the storefront, and the embedded sandbox (if any) under `/sandbox`, which
+/// shares the outer layers (logging, body limit, headers) but not sessions or sign-in.
+fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<Router>) -> Router {
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     let sessions = session_layer(&state.settings, session_store);
@@ -180,8 +185,12 @@ pub fn build_router(state: AppState, session_store: SessionBackend) -> Router {
         .layer(sessions)
         // Outside the session layer: a session store outage becomes a readable page.
         .layer(axum::middleware::from_fn(error_pages::friendly_server_errors))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+        .with_state(state);
+    let router = match sandbox {
+        Some(sandbox) => router.nest("/sandbox", sandbox),
+        None => router,
+    };
+    let router = router.layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     headers::apply(router, https)
         // Brotli or gzip for pages, CSS, JS and wasm, as the browser accepts.
         .layer(CompressionLayer::new().br(true).gzip(true))
@@ -189,7 +198,6 @@ pub fn build_router(state: AppState, session_store: SessionBackend) -> Router {
             // The path only: query strings can carry tokens, which never reach the logs.
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
         }))
-        .with_state(state)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

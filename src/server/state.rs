@@ -21,6 +21,10 @@ pub struct AppState {
     /// Where sessions live (for `/readyz`; the session layer holds its own handle).
     pub sessions: SessionBackend,
     pub sign_in_limits: SignInLimits,
+    /// Carries a refused form's typed values back to it (signed cookie, nothing stored).
+    pub form_cookies: super::form_cookie::FormCookies,
+    /// `/readyz`'s remembered answer about Authsignal (asked at most every few seconds).
+    pub authsignal_probe: super::health::AuthsignalProbe,
     pub users: UserStore,
     pub events: SecurityEvents,
     /// The one Authsignal client (pooled connections), pointed at the sandbox or the tenant.

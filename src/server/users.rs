@@ -63,7 +63,7 @@ impl UserStore {
     }
 
     /// Creates a customer; the password is hashed on a blocking thread.
-    #[tracing::instrument(skip_all, fields(email = %email))]
+    #[tracing::instrument(skip_all)]
     pub async fn create(&self, email: &Email, name: &DisplayName, password: Password) -> Result<User, UserStoreError> {
         let hash = hash_password(password).await?;
         let id = new_user_id();

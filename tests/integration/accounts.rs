@@ -120,7 +120,7 @@ async fn the_session_cookie_is_http_only_and_lax() {
 
 #[tokio::test]
 async fn the_session_cookie_is_secure_when_the_site_is_https() {
-    let app = spawn_app_with(&[("STOREFRONT_BASE_URL", "https://shop.example.com")]).await;
+    let app = support::spawn_public_app("https://shop.example.com").await;
     let response = app.sign_up(&unique_email(), "Ada", PASSWORD).await;
     let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap();
     assert!(cookie.contains("Secure"));
@@ -133,14 +133,15 @@ async fn signing_in_gives_a_new_session_id() {
     app.sign_up(&email, "Ada", PASSWORD).await;
     app.post_form("/signout", &[]).await;
 
-    // A failed attempt creates a session (it keeps the typed email).
-    let failed = app.sign_in(&email, "wrong password!").await;
-    let before = failed.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
-    let ok = app.sign_in(&email, PASSWORD).await;
-    let after = ok.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+    // Signed in once, then again on the same browser: the id changes each time.
+    let first = app.sign_in(&email, PASSWORD).await;
+    let before = first.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+    let again = app.sign_in(&email, PASSWORD).await;
+    let after = again.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+    assert!(before.starts_with("storefront_session=") && after.starts_with("storefront_session="));
     assert_ne!(before, after);
 
-    // The pre-sign-in id is not signed in.
+    // The earlier id is not signed in any more.
     let stale = new_client();
     let response = stale.get(app.url("/account")).header("cookie", before).send().await.unwrap();
     assert_eq!(response.status(), 303);

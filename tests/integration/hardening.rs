@@ -53,7 +53,7 @@ async fn non_page_responses_get_a_locked_down_policy() {
 async fn hsts_is_sent_only_when_the_site_is_https() {
     let plain = spawn_app().await;
     assert!(plain.get("/").await.headers().get("strict-transport-security").is_none());
-    let https = spawn_app_with(&[("STOREFRONT_BASE_URL", "https://shop.example")]).await;
+    let https = support::spawn_public_app("https://shop.example").await;
     let response = https.get("/").await;
     assert_eq!(response.headers()["strict-transport-security"], "max-age=63072000; includeSubDomains");
 }
@@ -177,6 +177,8 @@ async fn readiness_checks_storage_and_reports_authsignal_without_failing_on_it()
     assert_eq!(report["authsignal"]["ok"], true);
 
     app.set_fault(serde_json::json!({"route": "*", "status": 503})).await;
+    // Authsignal is asked at most every 5 s, however often the load balancer polls.
+    tokio::time::sleep(std::time::Duration::from_millis(5_100)).await;
     let response = app.get("/readyz").await;
     assert_eq!(response.status(), 200, "Authsignal down does not take the shop out of rotation");
     let report: Value = response.json().await.unwrap();

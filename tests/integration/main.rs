@@ -11,5 +11,6 @@ mod database_backends;
 mod fault_matrix;
 mod graceful_shutdown;
 mod hardening;
+mod hostile_edges;
 mod scale_out;
 mod two_step_sign_in;

@@ -21,6 +21,9 @@ async fn instance(database_url: &str, api_url: &str) -> TestApp {
             ("REDIS_URL", redis.as_str()),
             ("AUTHSIGNAL_SECRET_KEY", SECRET),
             ("AUTHSIGNAL_API_URL", api_url),
+            // Redis' address counters are shared by every test (and run) from 127.0.0.1.
+            ("STOREFRONT_SIGN_IN_FAILURES_PER_IP", "10000"),
+            ("STOREFRONT_SIGN_UPS_PER_IP", "10000"),
         ],
     )
     .await

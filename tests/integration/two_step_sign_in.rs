@@ -3,7 +3,7 @@
 use crate::support;
 
 use serde_json::json;
-use support::{form_value, location, spawn_app_with, unique_email, TestApp};
+use support::{location, spawn_app_with, unique_email, TestApp};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -32,24 +32,7 @@ async fn start_challenge(app: &TestApp, email: &str) -> String {
 
 /// Drives the sandbox's challenge form with the emailed code; returns the redirect back.
 async fn pass_email_challenge(app: &TestApp, url: &str, email: &str) -> String {
-    let mut response = app.client.get(url).send().await.unwrap();
-    while response.status() == 303 {
-        let next = location(&response);
-        response = app.client.get(&next).send().await.unwrap();
-    }
-    let html = response.text().await.unwrap();
-    let s = form_value(&html, "s");
-    let authenticator = form_value(&html, "authenticatorId");
-    let code = app.latest_code(email).await;
-    let response = app
-        .client
-        .post(app.url("/sandbox/ui/challenge"))
-        .form(&[("s", s.as_str()), ("authenticatorId", authenticator.as_str()), ("code", code.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303);
-    location(&response)
+    support::pass_email_challenge(app, &app.client, url, email).await
 }
 
 async fn sign_in_message(app: &TestApp) -> String {

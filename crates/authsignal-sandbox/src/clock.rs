@@ -41,12 +41,13 @@ impl ManualClock {
         Self::new(from_millis(to_millis(OffsetDateTime::now_utc())))
     }
 
+    /// Moves the clock; a move past the calendar's end leaves it where it was.
     pub fn advance(&self, by: Duration) {
         let mut now = self
             .now
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *now += by;
+        *now = now.checked_add(by).unwrap_or(*now);
     }
 
     pub fn set(&self, to: OffsetDateTime) {
@@ -65,6 +66,21 @@ impl Clock for ManualClock {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// The largest move one clock-hook call may make: ten years.
+pub(crate) const MAX_ADVANCE_SECS: i64 = 10 * 366 * 24 * 60 * 60;
+/// The largest total offset (global plus one user's): a hundred years keeps every date
+/// the sandbox computes far inside what `OffsetDateTime` can hold.
+const MAX_OFFSET_SECS: i64 = 10 * MAX_ADVANCE_SECS;
+
+/// Why the clock hook refused to move the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AdvanceRefused {
+    /// One move of more than [`MAX_ADVANCE_SECS`] either way.
+    TooFar,
+    /// The total offset would leave ±[`MAX_OFFSET_SECS`].
+    OutOfRange,
 }
 
 /// The clock the sandbox actually uses: a base clock plus offsets that the test hook can
@@ -87,33 +103,66 @@ impl SandboxClock {
 
     /// Now, as seen by anything that isn't about one user.
     pub(crate) fn now(&self) -> OffsetDateTime {
-        self.base.now() + Duration::seconds(self.global_offset_secs.load(Ordering::Relaxed))
+        shifted(
+            self.base.now(),
+            self.global_offset_secs.load(Ordering::Relaxed),
+        )
     }
 
     /// Now, as seen by everything that concerns `user_id`.
     pub(crate) fn now_for(&self, user_id: &str) -> OffsetDateTime {
-        let offsets = self
-            .user_offsets_secs
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.now() + Duration::seconds(offsets.get(user_id).copied().unwrap_or(0))
+        let offset = self.user_offsets().get(user_id).copied().unwrap_or(0);
+        shifted(self.now(), offset)
     }
 
-    pub(crate) fn advance(&self, seconds: i64, user_id: Option<&str>) {
+    /// Moves the clock for everyone or for one user, within the bounds above.
+    pub(crate) fn advance(
+        &self,
+        seconds: i64,
+        user_id: Option<&str>,
+    ) -> Result<(), AdvanceRefused> {
+        if !(-MAX_ADVANCE_SECS..=MAX_ADVANCE_SECS).contains(&seconds) {
+            return Err(AdvanceRefused::TooFar);
+        }
         match user_id {
-            None => {
-                self.global_offset_secs
-                    .fetch_add(seconds, Ordering::Relaxed);
-            }
+            None => self
+                .global_offset_secs
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
+                    moved(offset, seconds)
+                })
+                .map(drop)
+                .map_err(|_| AdvanceRefused::OutOfRange),
             Some(user_id) => {
-                let mut offsets = self
-                    .user_offsets_secs
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                *offsets.entry(user_id.to_owned()).or_insert(0) += seconds;
+                let mut offsets = self.user_offsets();
+                let offset = offsets.entry(user_id.to_owned()).or_insert(0);
+                *offset = moved(*offset, seconds).ok_or(AdvanceRefused::OutOfRange)?;
+                Ok(())
             }
         }
     }
+
+    fn user_offsets(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
+        self.user_offsets_secs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// An offset moved by `seconds`, if it stays within ±[`MAX_OFFSET_SECS`].
+fn moved(offset: i64, seconds: i64) -> Option<i64> {
+    offset
+        .checked_add(seconds)
+        .filter(|total| (-MAX_OFFSET_SECS..=MAX_OFFSET_SECS).contains(total))
+}
+
+/// `at` plus an offset, pinned to the calendar's ends rather than panicking.
+fn shifted(at: OffsetDateTime, offset_secs: i64) -> OffsetDateTime {
+    at.checked_add(Duration::seconds(offset_secs))
+        .unwrap_or(if offset_secs < 0 {
+            OffsetDateTime::new_utc(time::Date::MIN, time::Time::MIDNIGHT)
+        } else {
+            OffsetDateTime::new_utc(time::Date::MAX, time::Time::MIDNIGHT)
+        })
 }
 
 /// Unix milliseconds: how times are stored.
@@ -139,13 +188,40 @@ mod tests {
     fn per_user_offsets_do_not_leak_to_other_users() {
         let manual = Arc::new(ManualClock::starting_now());
         let clock = SandboxClock::new(manual.clone());
-        clock.advance(600, Some("alice"));
+        clock.advance(600, Some("alice")).expect("in range");
         assert_eq!(
             clock.now_for("alice") - clock.now_for("bob"),
             Duration::seconds(600)
         );
-        clock.advance(60, None);
+        clock.advance(60, None).expect("in range");
         assert_eq!(clock.now_for("bob"), manual.now() + Duration::seconds(60));
+    }
+
+    #[test]
+    fn absurd_moves_are_refused_and_the_clock_keeps_working() {
+        let clock = SandboxClock::new(Arc::new(ManualClock::starting_now()));
+        assert_eq!(clock.advance(i64::MAX, None), Err(AdvanceRefused::TooFar));
+        assert_eq!(
+            clock.advance(i64::MIN, Some("u")),
+            Err(AdvanceRefused::TooFar)
+        );
+        for _ in 0..10 {
+            clock
+                .advance(MAX_ADVANCE_SECS, Some("u"))
+                .expect("in range");
+        }
+        assert_eq!(
+            clock.advance(MAX_ADVANCE_SECS, Some("u")),
+            Err(AdvanceRefused::OutOfRange)
+        );
+        assert!(clock.now_for("u") > clock.now());
+    }
+
+    #[test]
+    fn an_offset_past_the_calendar_pins_instead_of_panicking() {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        assert_eq!(shifted(at, i64::MAX).date(), time::Date::MAX);
+        assert_eq!(shifted(at, i64::MIN).date(), time::Date::MIN);
     }
 
     #[test]

@@ -112,10 +112,16 @@ impl Sandbox {
     /// `/_faults`, `/_test/clock` and `/_test/stats`. Nest it wherever `public_url` points.
     pub fn router(&self) -> axum::Router {
         let state = self.state.clone();
+        let pages =
+            ui::router()
+                .merge(outbox::router())
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    ui::html::with_public_url,
+                ));
         let mut router = axum::Router::new()
             .nest("/v1", api::router(state.clone()))
-            .merge(ui::router())
-            .merge(outbox::router());
+            .merge(pages);
         if state.config.test_hooks {
             router = router.merge(faults::router()).merge(test_hooks::router());
         }

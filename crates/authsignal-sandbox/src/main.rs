@@ -34,6 +34,42 @@ struct Cli {
     /// Turn on fault injection (/_faults) and the test clock hook (/_test/clock).
     #[arg(long, env = "AUTHSIGNAL_SANDBOX_FAULTS", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     enable_faults: bool,
+    /// Listen on an address other than loopback (127.0.0.0/8, ::1). Anyone who can reach it
+    /// can read every one-time code in the dev outbox.
+    #[arg(long, env = "AUTHSIGNAL_SANDBOX_ALLOW_NON_LOOPBACK", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    allow_non_loopback: bool,
+}
+
+/// Whether only this machine can reach `addr` (IPv4-mapped loopback counts).
+fn is_loopback(addr: SocketAddr) -> bool {
+    addr.ip().to_canonical().is_loopback()
+}
+
+/// What listening on `addr` hands to everyone who can reach it.
+fn exposure(addr: SocketAddr, test_hooks: bool) -> String {
+    let hooks = if test_hooks {
+        ", and anyone at all can inject faults and move the clock (test hooks are on)"
+    } else {
+        ""
+    };
+    format!(
+        "{addr} is not a loopback address: anyone who can reach it can read every customer's one-time codes in the dev outbox (/outbox), and anyone with the secret key can mark actions succeeded and delete authenticators{hooks}"
+    )
+}
+
+/// Refuses a non-loopback address unless asked for explicitly, then warns loudly.
+fn check_exposure(cli: &Cli) -> Result<(), String> {
+    if is_loopback(cli.addr) {
+        return Ok(());
+    }
+    let exposure = exposure(cli.addr, cli.enable_faults);
+    if !cli.allow_non_loopback {
+        return Err(format!(
+            "refusing to listen: {exposure}. Use a 127.0.0.1 or [::1] address, or pass --allow-non-loopback (AUTHSIGNAL_SANDBOX_ALLOW_NON_LOOPBACK=1) if you really mean it."
+        ));
+    }
+    tracing::warn!("LISTENING BEYOND THIS MACHINE (--allow-non-loopback): {exposure}. Never use real customer data.");
+    Ok(())
 }
 
 #[tokio::main]
@@ -55,9 +91,13 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let public_url = cli
-        .public_url
-        .unwrap_or_else(|| format!("http://{}", cli.addr));
+    check_exposure(&cli)?;
+    let listener = TcpListener::bind(cli.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
+    // The bound address, which differs from --addr for port 0.
+    let addr = listener.local_addr().unwrap_or(cli.addr);
+    let public_url = cli.public_url.unwrap_or_else(|| format!("http://{addr}"));
     let sandbox = Sandbox::start(SandboxConfig {
         secret_key: cli.secret_key,
         public_url: public_url.clone(),
@@ -66,11 +106,8 @@ async fn run(cli: Cli) -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())?;
-    let listener = TcpListener::bind(cli.addr)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
     tracing::info!(
-        addr = %cli.addr,
+        %addr,
         api = %format!("{public_url}/v1"),
         outbox = %format!("{public_url}/outbox"),
         database = %cli.database_url,
@@ -110,4 +147,29 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_addresses_count_as_loopback() {
+        for local in [
+            "127.0.0.1:7700",
+            "127.8.9.10:1",
+            "[::1]:7700",
+            "[::ffff:127.0.0.1]:1",
+        ] {
+            assert!(is_loopback(local.parse().expect("addr")), "{local}");
+        }
+        for exposed in [
+            "0.0.0.0:7700",
+            "192.168.1.2:7700",
+            "[::]:7700",
+            "[fe80::1]:1",
+        ] {
+            assert!(!is_loopback(exposed.parse().expect("addr")), "{exposed}");
+        }
+    }
 }

@@ -37,16 +37,24 @@ pub(crate) enum CodeCheck {
     AlreadyUsed,
 }
 
-/// Decides the outcome of one guess. The caller records it (attempt count, consumption).
-pub(crate) fn check_code(issued: &IssuedCode<'_>, submitted: &str, now_ms: i64) -> CodeCheck {
+/// Why a code can't take a guess at all, if it can't (no attempt is spent on these).
+pub(crate) fn refusal(issued: &IssuedCode<'_>, now_ms: i64) -> Option<CodeCheck> {
     if issued.consumed {
-        return CodeCheck::AlreadyUsed;
+        Some(CodeCheck::AlreadyUsed)
+    } else if issued.failed_attempts >= MAX_FAILED_ATTEMPTS {
+        Some(CodeCheck::TooManyAttempts)
+    } else if now_ms >= issued.expires_at_ms {
+        Some(CodeCheck::Expired)
+    } else {
+        None
     }
-    if issued.failed_attempts >= MAX_FAILED_ATTEMPTS {
-        return CodeCheck::TooManyAttempts;
-    }
-    if now_ms >= issued.expires_at_ms {
-        return CodeCheck::Expired;
+}
+
+/// Decides the outcome of one guess, `failed_attempts` being the attempts spent before
+/// it. The caller records it (attempt count, consumption).
+pub(crate) fn check_code(issued: &IssuedCode<'_>, submitted: &str, now_ms: i64) -> CodeCheck {
+    if let Some(refused) = refusal(issued, now_ms) {
+        return refused;
     }
     if codes_match(issued.code, submitted) {
         return CodeCheck::Accepted;

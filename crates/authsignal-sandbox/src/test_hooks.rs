@@ -14,7 +14,8 @@ use serde::Deserialize;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 
-use crate::api::response::{json, ApiJson};
+use crate::api::response::{json, ApiError, ApiJson, ApiResult};
+use crate::clock::{AdvanceRefused, MAX_ADVANCE_SECS};
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -76,9 +77,27 @@ async fn reset_stats(State(state): State<AppState>) -> Response {
     json(StatusCode::OK, &json!({ "reset": true }))
 }
 
-async fn advance_clock(State(state): State<AppState>, ApiJson(body): ApiJson<Advance>) -> Response {
-    state.clock.advance(body.seconds, body.user_id.as_deref());
-    clock_json(&state, body.user_id.as_deref())
+async fn advance_clock(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Advance>,
+) -> ApiResult {
+    state
+        .clock
+        .advance(body.seconds, body.user_id.as_deref())
+        .map_err(advance_refused)?;
+    Ok(clock_json(&state, body.user_id.as_deref()))
+}
+
+/// The 400 for a move the clock refuses, saying what it accepts.
+fn advance_refused(refused: AdvanceRefused) -> ApiError {
+    ApiError::invalid_request(match refused {
+        AdvanceRefused::TooFar => format!(
+            "seconds must be between -{MAX_ADVANCE_SECS} and {MAX_ADVANCE_SECS} (ten years) per call."
+        ),
+        AdvanceRefused::OutOfRange => {
+            "The clock is already as far from now as the sandbox allows (a hundred years); move it back first.".to_owned()
+        }
+    })
 }
 
 async fn read_clock(State(state): State<AppState>, Query(whose): Query<Whose>) -> Response {

@@ -7,6 +7,7 @@ use authsignal::TrackRequest;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, HeaderValue};
 
+use super::change_lease;
 use super::events::EventKind;
 use super::request_context::RequestContext;
 use super::{now_unix, views, VERIFICATION_WINDOW_SECS};
@@ -19,6 +20,7 @@ pub const UNAVAILABLE_TO_CHANGE: &str =
     "We couldn't reach our security provider, so nothing was changed. Please try again in a moment.";
 pub const LAST_ONE: &str = "You can't remove your only authenticator: without one you couldn't complete \
      two-step sign-in and could be locked out of your account. Add another authenticator first.";
+pub const CHANGE_IN_PROGRESS: &str = "Another change to your authenticators is in progress. Please try again in a moment.";
 /// A second press of the button within this many seconds reuses the first launch.
 const RELAUNCH_WINDOW_SECS: i64 = 30;
 
@@ -189,6 +191,23 @@ pub async fn remove(authenticator_id: String) -> Result<String, AppError> {
     if !is_recent(caller.session.verified_at().await?) {
         return verify_first(&caller, authenticator_id).await;
     }
+    let pool = &caller.state.pool;
+    let lease = match change_lease::acquire(pool, &caller.user_id).await {
+        Ok(Some(lease)) => lease,
+        Ok(None) => return caller.back_with(NoticeTone::Error, CHANGE_IN_PROGRESS, "/account").await,
+        Err(e) => {
+            tracing::error!(error = %e, "taking the authenticator change lease failed");
+            return Err(AppError::Internal);
+        }
+    };
+    let removed = remove_while_leased(&caller, authenticator_id).await;
+    change_lease::release(pool, lease).await;
+    removed
+}
+
+/// The removal itself, with this customer's change lease held: the count it checks cannot
+/// change underneath it.
+async fn remove_while_leased(caller: &Caller, authenticator_id: String) -> Result<String, AppError> {
     let client = &caller.state.authsignal;
     let authenticators = match client.get_authenticators(&caller.user_id).await {
         Ok(list) => list,

@@ -1,6 +1,7 @@
 //! Server half of the account page's security section: the Authsignal client, the flows
 //! behind its buttons, the return from the pre-built UI, and the activity log.
 
+pub mod change_lease;
 pub mod client;
 pub mod events;
 pub mod flows;

@@ -62,6 +62,11 @@ async fn complete(state: &AppState, session: &TypedSession, user_id: &str, token
                 && result.idempotency_key.as_deref() == Some(pending.idempotency_key.as_str()) =>
         {
             session.set_verified_at(now_unix()).await?;
+            // A challenge passed or an authenticator added: enrolled, so an outage from now on
+            // must not let a password alone through.
+            if state.users.two_step_enrolled(user_id).await != Some(true) {
+                state.users.set_two_step_enrolled(user_id, true).await;
+            }
             match pending.purpose {
                 LaunchPurpose::Settings => {
                     state.events.record(user_id, EventKind::Return, "Authenticator settings updated").await;

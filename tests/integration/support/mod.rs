@@ -49,6 +49,17 @@ pub async fn spawn_app_sharing(data: Arc<tempfile::TempDir>, extra: &[(&str, &st
     }
 }
 
+/// An instance whose public origin is not this machine (`https://…`): that needs a real
+/// tenant's key, so it points at a tenant that never answers (nothing here calls it).
+pub async fn spawn_public_app(base_url: &str) -> TestApp {
+    spawn_app_with(&[
+        ("STOREFRONT_BASE_URL", base_url),
+        ("AUTHSIGNAL_SECRET_KEY", "sk_test_unused"),
+        ("AUTHSIGNAL_API_URL", "http://127.0.0.1:9/v1"),
+    ])
+    .await
+}
+
 /// A standalone sandbox (as one shared by many storefront instances), on a free port.
 pub struct StandaloneSandbox {
     pub api_url: String,
@@ -246,6 +257,35 @@ impl TestApp {
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
         self.post_form("/signin", &[("email", email), ("password", password), ("next", "/account")]).await
     }
+}
+
+/// Drives the sandbox's challenge at `url` with the code emailed to `email` (as `client`);
+/// returns where the sandbox sends the browser back to.
+pub async fn pass_email_challenge(app: &TestApp, client: &reqwest::Client, url: &str, email: &str) -> String {
+    let mut response = client.get(url).send().await.unwrap();
+    while response.status() == 303 {
+        let next = location(&response);
+        response = client.get(&next).send().await.unwrap();
+    }
+    let html = response.text().await.unwrap();
+    let s = form_value(&html, "s");
+    let authenticator = form_value(&html, "authenticatorId");
+    let code = app.latest_code(email).await;
+    let response = client
+        .post(app.url("/sandbox/ui/challenge"))
+        .form(&[("s", s.as_str()), ("authenticatorId", authenticator.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "the challenge was passed");
+    location(&response)
+}
+
+/// Rows in the SQLite session table of an app that keeps sessions there (the default).
+pub async fn session_rows(app: &TestApp) -> i64 {
+    let url = format!("sqlite://{}/storefront.db", app.data.path().display());
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("session db");
+    sqlx::query_scalar("SELECT COUNT(*) FROM tower_sessions").fetch_one(&pool).await.expect("count sessions")
 }
 
 pub fn location(response: &reqwest::Response) -> String {

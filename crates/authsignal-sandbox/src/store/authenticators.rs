@@ -38,6 +38,16 @@ pub(crate) struct NewAuthenticator {
     pub make_default: bool,
 }
 
+/// What became of a request to delete an authenticator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Removal {
+    Removed,
+    /// The user has no such authenticator (any more).
+    NotFound,
+    /// It is the user's last one, and the caller asked to keep one.
+    Kept,
+}
+
 impl Store {
     pub(crate) async fn list_authenticators(
         &self,
@@ -129,22 +139,66 @@ impl Store {
         Ok(row)
     }
 
-    /// Deletes one of the user's authenticators; false when the user has no such
-    /// authenticator (including one that belongs to someone else).
+    /// Deletes one of the user's authenticators (the Server API may delete the last
+    /// one); false when the user has no such authenticator (including one that belongs
+    /// to someone else).
     pub(crate) async fn delete_authenticator(
         &self,
         user_id: &str,
         authenticator_id: &str,
     ) -> sqlx::Result<bool> {
+        let removal = self
+            .remove_authenticator(user_id, authenticator_id, 0)
+            .await?;
+        Ok(removal == Removal::Removed)
+    }
+
+    /// Deletes one of the user's authenticators unless it is their last one, as the
+    /// pre-built UI's settings screen must — even for parallel removals.
+    pub(crate) async fn delete_authenticator_keeping_one(
+        &self,
+        user_id: &str,
+        authenticator_id: &str,
+    ) -> sqlx::Result<Removal> {
+        self.remove_authenticator(user_id, authenticator_id, 1)
+            .await
+    }
+
+    /// Deletes the authenticator if the user has more than `keep` of them. The count and
+    /// the delete are one statement, which holds SQLite's write lock throughout.
+    async fn remove_authenticator(
+        &self,
+        user_id: &str,
+        authenticator_id: &str,
+        keep: i64,
+    ) -> sqlx::Result<Removal> {
         let mut tx = self.pool.begin().await?;
-        let deleted =
-            sqlx::query("DELETE FROM authenticators WHERE user_id = ? AND authenticator_id = ?")
-                .bind(user_id)
-                .bind(authenticator_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                > 0;
+        let deleted = sqlx::query(
+            "DELETE FROM authenticators WHERE user_id = ? AND authenticator_id = ?
+               AND (SELECT COUNT(*) FROM authenticators WHERE user_id = ?) > ?",
+        )
+        .bind(user_id)
+        .bind(authenticator_id)
+        .bind(user_id)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if !deleted {
+            let exists: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM authenticators WHERE user_id = ? AND authenticator_id = ?",
+            )
+            .bind(user_id)
+            .bind(authenticator_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            return Ok(if exists.is_some() {
+                Removal::Kept
+            } else {
+                Removal::NotFound
+            });
+        }
         // Keep the default pointing at something the user still has.
         sqlx::query(
             "UPDATE users SET default_verification_method =
@@ -158,7 +212,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(deleted)
+        Ok(Removal::Removed)
     }
 
     /// Records a successful challenge with this authenticator.

@@ -91,31 +91,47 @@ impl Store {
         .await
     }
 
-    pub(crate) async fn record_failed_attempt(&self, code_id: i64) -> sqlx::Result<()> {
-        sqlx::query("UPDATE otp_codes SET failed_attempts = failed_attempts + 1 WHERE id = ?")
-            .bind(code_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Uses the code up; false if it was already used or burnt meanwhile.
-    pub(crate) async fn consume_code(
+    /// Spends one of the code's attempts before its guess is checked, so parallel
+    /// guesses can never get more checks than allowed. Returns the attempts spent before
+    /// this one, or None when the code can't take a guess (used, burnt or expired).
+    pub(crate) async fn spend_code_attempt(
         &self,
         code_id: i64,
-        max_failed_attempts: i64,
+        max_attempts: i64,
         now_ms: i64,
-    ) -> sqlx::Result<bool> {
+    ) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "UPDATE otp_codes SET failed_attempts = failed_attempts + 1
+             WHERE id = ? AND consumed_at IS NULL AND failed_attempts < ? AND expires_at > ?
+             RETURNING failed_attempts - 1",
+        )
+        .bind(code_id)
+        .bind(max_attempts)
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// Uses the code up after a right guess, giving back the attempt that guess spent;
+    /// false if it was used meanwhile.
+    pub(crate) async fn consume_code(&self, code_id: i64, now_ms: i64) -> sqlx::Result<bool> {
         let consumed = sqlx::query(
-            "UPDATE otp_codes SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL AND failed_attempts < ?",
+            "UPDATE otp_codes SET consumed_at = ?, failed_attempts = failed_attempts - 1
+             WHERE id = ? AND consumed_at IS NULL",
         )
         .bind(now_ms)
         .bind(code_id)
-        .bind(max_failed_attempts)
         .execute(&self.pool)
         .await?
         .rows_affected();
         Ok(consumed > 0)
+    }
+
+    pub(crate) async fn find_code(&self, code_id: i64) -> sqlx::Result<Option<OtpCodeRow>> {
+        sqlx::query_as("SELECT * FROM otp_codes WHERE id = ?")
+            .bind(code_id)
+            .fetch_optional(&self.pool)
+            .await
     }
 
     pub(crate) async fn pending_totp(

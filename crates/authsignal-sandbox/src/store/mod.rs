@@ -1,6 +1,7 @@
 //! The sandbox's SQLite state: its own database file and its own migrations.
 
 mod actions;
+mod attempts;
 mod authenticators;
 mod codes;
 mod outbox;
@@ -15,7 +16,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::SqlitePool;
 
 pub(crate) use actions::{ActionKey, ActionRow};
-pub(crate) use authenticators::{AuthenticatorRow, NewAuthenticator};
+pub(crate) use authenticators::{AuthenticatorRow, NewAuthenticator, Removal};
 pub(crate) use codes::{NewCode, OtpCodeRow, PURPOSE_CHALLENGE, PURPOSE_ENROLL};
 pub(crate) use outbox::OutboxRow;
 pub(crate) use passkeys::{CeremonyRow, CEREMONY_AUTHENTICATE, CEREMONY_REGISTER};

@@ -6,13 +6,14 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::codes::{
-    check_guess, code_form_html, failure_message, masked, send_code, standing_problem, CodeScreen,
+    attempts_left, check_guess, code_form_html, failure_message, masked, send_code,
+    standing_problem, CodeScreen,
 };
 use super::context::{UiContext, UiError};
-use super::html::{escape, page};
+use super::html::{alert, escape, page};
 use super::{after_verification, passkey, UiParams};
 use crate::domain::Method;
-use crate::otp::CodeCheck;
+use crate::otp::{CodeCheck, MAX_FAILED_ATTEMPTS};
 use crate::state::AppState;
 use crate::store::{AuthenticatorRow, OtpCodeRow, PURPOSE_CHALLENGE};
 use crate::totp;
@@ -153,6 +154,11 @@ pub(crate) async fn challenge_form(
     if method_of(authenticator) == Method::Passkey {
         return passkey::challenge::challenge_page(&ctx, authenticator, None).await;
     }
+    if method_of(authenticator) == Method::AuthenticatorApp
+        && is_locked(&ctx, Method::AuthenticatorApp).await?
+    {
+        return Ok(locked_page(&ctx, authenticator));
+    }
     let mut problem = None;
     if method_of(authenticator).outbox_channel().is_some() {
         let code = current_code(&ctx, authenticator).await?;
@@ -161,6 +167,14 @@ pub(crate) async fn challenge_form(
     let info =
         (params.notice.as_deref() == Some("sent")).then(|| "We sent you a new code.".to_owned());
     Ok(challenge_page(&ctx, authenticator, problem, info))
+}
+
+/// How an answer to the challenge went.
+enum Answer {
+    Accepted,
+    Refused(String),
+    /// Too many failed answers: this challenge takes no more with this method.
+    Locked,
 }
 
 /// `POST /ui/challenge`: checks the code.
@@ -172,12 +186,15 @@ pub(crate) async fn submit_code(
     let Some(authenticator) = chosen(&ctx, form.authenticator_id.as_deref()) else {
         return Ok(ctx.go("/enroll", &[]));
     };
-    // A passkey is answered at /challenge/passkey, never with a code.
-    if method_of(authenticator) == Method::Passkey {
-        return Ok(ctx.go(
+    let again = || {
+        ctx.go(
             "/challenge",
             &[("authenticatorId", &authenticator.authenticator_id)],
-        ));
+        )
+    };
+    // A passkey is answered at /challenge/passkey, never with a code.
+    if method_of(authenticator) == Method::Passkey {
+        return Ok(again());
     }
     let submitted = form.code.unwrap_or_default();
     if submitted.trim().is_empty() {
@@ -188,33 +205,19 @@ pub(crate) async fn submit_code(
             None,
         ));
     }
-    let accepted = match method_of(authenticator) {
+    let answer = match method_of(authenticator) {
         Method::AuthenticatorApp => check_totp(&ctx, authenticator, &submitted).await?,
-        _ => {
-            let latest = state
-                .store
-                .latest_code(
-                    &ctx.key(),
-                    PURPOSE_CHALLENGE,
-                    Some(&authenticator.authenticator_id),
-                )
-                .await?;
-            let Some(issued) = latest else {
-                return Ok(ctx.go(
-                    "/challenge",
-                    &[("authenticatorId", &authenticator.authenticator_id)],
-                ));
-            };
-            let outcome = check_guess(&ctx, &issued, &submitted).await?;
-            if outcome == CodeCheck::Accepted {
-                Ok(())
-            } else {
-                Err(failure_message(outcome).unwrap_or_default())
-            }
-        }
+        _ => match sent_code_answer(&ctx, authenticator, &submitted).await? {
+            Some(answer) => answer,
+            None => return Ok(again()),
+        },
     };
-    if let Err(message) = accepted {
-        return Ok(challenge_page(&ctx, authenticator, Some(message), None));
+    match answer {
+        Answer::Accepted => {}
+        Answer::Refused(message) => {
+            return Ok(challenge_page(&ctx, authenticator, Some(message), None))
+        }
+        Answer::Locked => return Ok(locked_page(&ctx, authenticator)),
     }
     state
         .store
@@ -227,12 +230,110 @@ pub(crate) async fn submit_code(
     Ok(after_verification(&ctx, None))
 }
 
-/// RFC 6238 check with replay protection: each time step is accepted once.
+/// Checks a guess at the emailed / texted code; None when no code was sent yet. A burnt
+/// code is refused on the code screen, where "Send a new code" starts again.
+async fn sent_code_answer(
+    ctx: &UiContext,
+    authenticator: &AuthenticatorRow,
+    submitted: &str,
+) -> Result<Option<Answer>, UiError> {
+    let latest = ctx
+        .state
+        .store
+        .latest_code(
+            &ctx.key(),
+            PURPOSE_CHALLENGE,
+            Some(&authenticator.authenticator_id),
+        )
+        .await?;
+    let Some(issued) = latest else {
+        return Ok(None);
+    };
+    Ok(Some(match check_guess(ctx, &issued, submitted).await? {
+        CodeCheck::Accepted => Answer::Accepted,
+        outcome => Answer::Refused(failure_message(outcome).unwrap_or_default()),
+    }))
+}
+
+/// Whether this action's challenge with `method` has used up its attempts.
+pub(crate) async fn is_locked(ctx: &UiContext, method: Method) -> Result<bool, UiError> {
+    let spent = ctx
+        .state
+        .store
+        .challenge_attempts(&ctx.key(), method.as_str())
+        .await?;
+    Ok(spent >= MAX_FAILED_ATTEMPTS)
+}
+
+/// The challenge after too many failed answers with `shown`'s method: no form, only the
+/// way back to the app (a new visit is a new challenge) and the user's other methods.
+pub(crate) fn locked_page(ctx: &UiContext, shown: &AuthenticatorRow) -> Response {
+    let what = match method_of(shown) {
+        Method::Passkey => "Too many failed passkey attempts. For your security, this verification can no longer use a passkey.",
+        _ => "Too many incorrect codes. For your security, this verification can no longer use your authenticator app.",
+    };
+    let others = other_ways(ctx, shown);
+    let next = if others.is_empty() {
+        "Go back to the app and start again."
+    } else {
+        "Go back to the app and start again, or verify another way below."
+    };
+    let back = ctx
+        .action
+        .redirect_url
+        .as_deref()
+        .map(|url| {
+            format!(
+                r#"<p><a class="button" href="{}">Return to the app</a></p>"#,
+                escape(url)
+            )
+        })
+        .unwrap_or_default();
+    page(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Verify it's you",
+        &format!(
+            "<h1>Verify it's you</h1>{}{back}{others}",
+            alert(&format!("{what} {next}"))
+        ),
+    )
+}
+
+/// RFC 6238 check with replay protection (each time step is accepted once) and an
+/// attempt limit: the attempt is spent before the code is checked, so parallel guesses
+/// get no more than [`MAX_FAILED_ATTEMPTS`] checks.
 async fn check_totp(
     ctx: &UiContext,
     authenticator: &AuthenticatorRow,
     submitted: &str,
-) -> Result<Result<(), String>, UiError> {
+) -> Result<Answer, UiError> {
+    let store = &ctx.state.store;
+    let method = Method::AuthenticatorApp.as_str();
+    let Some(spent) = store
+        .spend_challenge_attempt(&ctx.key(), method, MAX_FAILED_ATTEMPTS)
+        .await?
+    else {
+        return Ok(Answer::Locked);
+    };
+    Ok(match totp_problem(ctx, authenticator, submitted).await? {
+        None => {
+            store.clear_challenge_attempts(&ctx.key(), method).await?;
+            Answer::Accepted
+        }
+        Some(_) if spent >= MAX_FAILED_ATTEMPTS => Answer::Locked,
+        Some(problem) => Answer::Refused(format!(
+            "{problem} {}",
+            attempts_left(MAX_FAILED_ATTEMPTS - spent)
+        )),
+    })
+}
+
+/// What is wrong with a TOTP code, if anything; a right one claims its time step.
+async fn totp_problem(
+    ctx: &UiContext,
+    authenticator: &AuthenticatorRow,
+    submitted: &str,
+) -> Result<Option<&'static str>, UiError> {
     let secret = authenticator.totp_secret.as_deref().unwrap_or_default();
     let now = ctx.now.unix_timestamp();
     let replay_message =
@@ -245,15 +346,14 @@ async fn check_totp(
                 .claim_totp_step(&authenticator.authenticator_id, step)
                 .await? =>
         {
-            Ok(Ok(()))
+            Ok(None)
         }
-        Some(_) => Ok(Err(replay_message.to_owned())),
+        Some(_) => Ok(Some(replay_message)),
         None if totp::is_replay(secret, submitted, now, authenticator.last_totp_step) => {
-            Ok(Err(replay_message.to_owned()))
+            Ok(Some(replay_message))
         }
-        None => Ok(Err(
-            "That code isn't right. Check the code your authenticator app shows now and try again."
-                .to_owned(),
+        None => Ok(Some(
+            "That code isn't right. Check the code your authenticator app shows now and try again.",
         )),
     }
 }

@@ -6,7 +6,7 @@ use super::html::{alert, escape, notice};
 use crate::clock::to_millis;
 use crate::domain::Method;
 use crate::otp::{
-    check_code, generate_code, CodeCheck, IssuedCode, CODE_LIFETIME, MAX_FAILED_ATTEMPTS,
+    check_code, generate_code, refusal, CodeCheck, IssuedCode, CODE_LIFETIME, MAX_FAILED_ATTEMPTS,
 };
 use crate::store::{NewCode, OtpCodeRow};
 
@@ -39,57 +39,75 @@ pub(crate) async fn send_code(
     Ok(row)
 }
 
-/// Checks one guess and records what it cost (a failed attempt, or the code used up).
+fn issued_code(row: &OtpCodeRow) -> IssuedCode<'_> {
+    IssuedCode {
+        code: &row.code,
+        failed_attempts: row.failed_attempts,
+        expires_at_ms: row.expires_at,
+        consumed: row.consumed_at.is_some(),
+    }
+}
+
+/// Checks one guess. The attempt is spent in the store before the code is compared, so a
+/// burst of parallel guesses gets no more than [`MAX_FAILED_ATTEMPTS`] checks in all.
 pub(crate) async fn check_guess(
     ctx: &UiContext,
     issued: &OtpCodeRow,
     submitted: &str,
 ) -> Result<CodeCheck, UiError> {
+    let now_ms = ctx.now_ms();
+    if let Some(refused) = refusal(&issued_code(issued), now_ms) {
+        return Ok(refused);
+    }
+    let store = &ctx.state.store;
+    let Some(spent_before) = store
+        .spend_code_attempt(issued.id, MAX_FAILED_ATTEMPTS, now_ms)
+        .await?
+    else {
+        return refusal_now(ctx, issued.id).await;
+    };
     let outcome = check_code(
         &IssuedCode {
-            code: &issued.code,
-            failed_attempts: issued.failed_attempts,
-            expires_at_ms: issued.expires_at,
-            consumed: issued.consumed_at.is_some(),
+            failed_attempts: spent_before,
+            ..issued_code(issued)
         },
         submitted,
-        ctx.now_ms(),
+        now_ms,
     );
-    let store = &ctx.state.store;
-    match outcome {
-        CodeCheck::Accepted => {
-            if !store
-                .consume_code(issued.id, MAX_FAILED_ATTEMPTS, ctx.now_ms())
-                .await?
-            {
-                // Someone else used it (or burnt it) a moment ago.
-                return Ok(CodeCheck::AlreadyUsed);
-            }
-        }
-        CodeCheck::Wrong { .. } => store.record_failed_attempt(issued.id).await?,
-        // The guess that used up the last attempt still counts.
-        CodeCheck::TooManyAttempts if issued.failed_attempts < MAX_FAILED_ATTEMPTS => {
-            store.record_failed_attempt(issued.id).await?
-        }
-        CodeCheck::TooManyAttempts | CodeCheck::Expired | CodeCheck::AlreadyUsed => {}
+    if outcome == CodeCheck::Accepted && !store.consume_code(issued.id, now_ms).await? {
+        // Someone else used it a moment ago.
+        return Ok(CodeCheck::AlreadyUsed);
     }
     Ok(outcome)
+}
+
+/// Why the code refused a guess after all: parallel guesses used, burnt or outlived it.
+async fn refusal_now(ctx: &UiContext, code_id: i64) -> Result<CodeCheck, UiError> {
+    let fresh = ctx.state.store.find_code(code_id).await?;
+    Ok(fresh
+        .and_then(|row| refusal(&issued_code(&row), ctx.now_ms()))
+        .unwrap_or(CodeCheck::AlreadyUsed))
 }
 
 /// What to tell the user after a guess that didn't work.
 pub(crate) fn failure_message(outcome: CodeCheck) -> Option<String> {
     match outcome {
         CodeCheck::Accepted => None,
-        CodeCheck::Wrong { attempts_left } => Some(format!(
-            "That code isn't right. You have {attempts_left} {} left.",
-            if attempts_left == 1 { "attempt" } else { "attempts" }
-        )),
+        CodeCheck::Wrong { attempts_left: left } => {
+            Some(format!("That code isn't right. {}", attempts_left(left)))
+        }
         CodeCheck::TooManyAttempts => Some(
             "Too many incorrect attempts. This code can no longer be used — send a new code and try again.".to_owned(),
         ),
         CodeCheck::Expired => Some("This code has expired. Send a new code and try again.".to_owned()),
         CodeCheck::AlreadyUsed => Some("This code has already been used. Send a new code and try again.".to_owned()),
     }
+}
+
+/// `You have 3 attempts left.`
+pub(crate) fn attempts_left(left: i64) -> String {
+    let noun = if left == 1 { "attempt" } else { "attempts" };
+    format!("You have {left} {noun} left.")
 }
 
 /// The state of the latest code, said before any guess (e.g. on reload).
@@ -153,7 +171,7 @@ pub(crate) fn code_form_html(ctx: &UiContext, screen: &CodeScreen<'_>) -> String
 <input type="text" id="code" name="code" class="code" inputmode="numeric" autocomplete="one-time-code" maxlength="12" autofocus>
 <button type="submit" class="wide">Verify</button>
 </form>
-<div class="stack" style="margin-top:10px">{resend}</div>"#,
+<div class="stack after-form">{resend}</div>"#,
         info = screen.info.as_deref().map(notice).unwrap_or_default(),
         problem = screen.problem.as_deref().map(alert).unwrap_or_default(),
         intro = screen.intro,

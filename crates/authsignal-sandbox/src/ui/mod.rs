@@ -63,6 +63,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/ui/challenge/passkey", post(passkey::challenge::submit))
         .route("/ui/passkey.js", get(passkey::script))
+        .route(html::STYLESHEET_PATH, get(html::stylesheet))
         .route(
             "/ui/enroll/app",
             get(enroll::app_form).post(enroll::submit_app_code),

@@ -9,9 +9,10 @@ use super::html::{alert, escape, human_time, notice, page};
 use super::UiParams;
 use crate::domain::{scope_bypasses_challenge, Method, Permission};
 use crate::passkeys::{aaguid_mapping, PasskeyDetails};
-use crate::store::AuthenticatorRow;
 use crate::state::AppState;
+use crate::store::{AuthenticatorRow, Removal};
 
+const NOT_REMOVED: &str = "Nothing was removed: that is your only authenticator now, and without it you'd have no way to verify it's you. Add another authenticator first.";
 const LAST_ONE_EXPLANATION: &str = "This is your only authenticator, so it can't be removed — without it you'd have no way to verify it's you. Add another authenticator first.";
 
 /// Whether the settings screen may be shown yet; if not, where to go instead.
@@ -137,18 +138,26 @@ pub(crate) async fn remove(
     else {
         return Ok(ctx.go("/settings", &[]));
     };
-    if ctx.authenticators.len() <= 1 {
-        return Ok(page(
-            StatusCode::CONFLICT,
-            "Your authenticators",
-            &settings_html(&ctx, None, Some(LAST_ONE_EXPLANATION)),
-        ));
-    }
-    state
+    let removal = state
         .store
-        .delete_authenticator(&ctx.claims.sub, &target)
+        .delete_authenticator_keeping_one(&ctx.claims.sub, &target)
         .await?;
-    Ok(ctx.go("/settings", &[("notice", "removed")]))
+    match removal {
+        // Not found: a parallel request removed it first.
+        Removal::Removed | Removal::NotFound => Ok(ctx.go("/settings", &[("notice", "removed")])),
+        Removal::Kept => not_removed(&state, &ctx).await,
+    }
+}
+
+/// The settings screen as it is now (a parallel removal may have changed it), saying
+/// that nothing was removed.
+async fn not_removed(state: &AppState, ctx: &UiContext) -> Result<Response, UiError> {
+    let now = UiContext::load(state, Some(&ctx.ui_token)).await?;
+    Ok(page(
+        StatusCode::CONFLICT,
+        "Your authenticators",
+        &settings_html(&now, None, Some(NOT_REMOVED)),
+    ))
 }
 
 /// `POST /ui/settings/default`.

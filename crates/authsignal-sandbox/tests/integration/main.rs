@@ -4,5 +4,6 @@
 mod common;
 
 mod api;
+mod hardening;
 mod passkeys;
 mod ui_flows;

@@ -108,7 +108,10 @@ async fn register_a_passkey_and_the_api_reports_its_webauthn_credential() {
     assert_eq!(credential["deviceId"], "device-1");
     assert_eq!(credential["name"], "Chrome on Windows");
     assert_eq!(credential["aaguid"], GOOGLE_PASSWORD_MANAGER);
-    assert_eq!(credential["aaguidMapping"]["name"], "Google Password Manager");
+    assert_eq!(
+        credential["aaguidMapping"]["name"],
+        "Google Password Manager"
+    );
     for icon in ["svgIconLight", "svgIconDark"] {
         assert!(credential["aaguidMapping"][icon]
             .as_str()
@@ -142,7 +145,8 @@ async fn register_a_passkey_and_the_api_reports_its_webauthn_credential() {
 #[tokio::test]
 async fn a_single_device_key_is_reported_as_not_backed_up() {
     let app = spawn().await;
-    let mut key = SoftAuthenticator::new(&origin(&app), "01020304-0506-0708-0102-030405060708", false);
+    let mut key =
+        SoftAuthenticator::new(&origin(&app), "01020304-0506-0708-0102-030405060708", false);
     let (_, choice) = open_manage(&app, "u1").await;
     register(&app, &mut key, &choice.s()).await;
     let credential = authenticators(&app, "u1").await[0]["webauthnCredential"].clone();
@@ -162,7 +166,9 @@ async fn the_passkey_challenge_passes_and_moves_last_verified_at() {
     for round in 1..=2 {
         app.advance(120);
         let (_, challenge) = open_manage(&app, "u1").await;
-        assert!(challenge.has("<h1>Verify it's you</h1>") && challenge.has(">Use passkey</button>"));
+        assert!(
+            challenge.has("<h1>Verify it's you</h1>") && challenge.has(">Use passkey</button>")
+        );
         let options = page_options(&challenge.html);
         assert_eq!(
             options["publicKey"]["allowCredentials"][0]["id"],
@@ -170,10 +176,17 @@ async fn the_passkey_challenge_passes_and_moves_last_verified_at() {
         );
         let assertion = key.get(&options).expect("this key is allowed");
         let settings = post_ceremony(&app, "/challenge/passkey", &challenge.s(), &assertion).await;
-        assert!(settings.has("<h1>Your authenticators</h1>"), "round {round}: {}", settings.html);
+        assert!(
+            settings.has("<h1>Your authenticators</h1>"),
+            "round {round}: {}",
+            settings.html
+        );
 
         let after = authenticators(&app, "u1").await[0].clone();
-        assert_ne!(after["lastVerifiedAt"], enrolled["lastVerifiedAt"], "round {round}");
+        assert_ne!(
+            after["lastVerifiedAt"], enrolled["lastVerifiedAt"],
+            "round {round}"
+        );
         assert_eq!(after["createdAt"], enrolled["createdAt"]);
         let done = app.submit("/done", &[("s", &challenge.s())]).await;
         let result = app
@@ -204,7 +217,9 @@ async fn a_passkey_challenge_unlocks_adding_another_method() {
         .await;
     assert!(verify.has("Check your email"), "{}", verify.html);
     let code = app.latest_code("ada@example.com").await;
-    let settings = app.submit("/enroll/verify", &[("s", &s), ("code", &code)]).await;
+    let settings = app
+        .submit("/enroll/verify", &[("s", &s), ("code", &code)])
+        .await;
     assert!(settings.has("Authenticator added."), "{}", settings.html);
     let methods: Vec<Value> = authenticators(&app, "u1")
         .await
@@ -226,7 +241,10 @@ async fn adding_a_passkey_to_an_enrolled_account_needs_a_challenge_first() {
     app.enroll_email("u1", "ada@example.com").await;
     let (_, challenge) = open_manage(&app, "u1").await;
     let s = challenge.s();
-    assert!(challenge.has(">Verify</button>"), "the email challenge comes first");
+    assert!(
+        challenge.has(">Verify</button>"),
+        "the email challenge comes first"
+    );
 
     let refused = app.screen("/enroll/passkey", &s).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
@@ -235,7 +253,8 @@ async fn adding_a_passkey_to_an_enrolled_account_needs_a_challenge_first() {
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 
     let code = app.latest_code("ada@example.com").await;
-    app.submit("/challenge", &[("s", &s), ("code", &code)]).await;
+    app.submit("/challenge", &[("s", &s), ("code", &code)])
+        .await;
     let settings = register(&app, &mut key, &s).await;
     assert!(settings.has("Authenticator added."), "{}", settings.html);
     assert_eq!(authenticators(&app, "u1").await.len(), 2);
@@ -260,14 +279,25 @@ async fn a_bad_or_replayed_assertion_verifies_nothing() {
     assertion["response"]["signature"] = json!("MEUCIQDtampered");
     let refused = post_ceremony(&app, "/challenge/passkey", &s, &assertion).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.has("That passkey couldn&#39;t be verified"), "{}", refused.html);
+    assert!(
+        refused.has("That passkey couldn&#39;t be verified"),
+        "{}",
+        refused.html
+    );
     // The refusal used the ceremony up; the page started a new one, which the old
     // (genuine) answer doesn't match.
     let replayed = post_ceremony(&app, "/challenge/passkey", &s, &genuine).await;
     assert_eq!(replayed.status, StatusCode::UNPROCESSABLE_ENTITY);
     let settings = app.screen("/settings", &s).await;
-    assert!(settings.has(">Use passkey</button>"), "still challenged: {}", settings.html);
-    assert_eq!(authenticators(&app, "u1").await[0]["lastVerifiedAt"], before);
+    assert!(
+        settings.has(">Use passkey</button>"),
+        "still challenged: {}",
+        settings.html
+    );
+    assert_eq!(
+        authenticators(&app, "u1").await[0]["lastVerifiedAt"],
+        before
+    );
 
     // A browser without this user's credential has nothing to answer with.
     let mut other_device = authenticator(&app);
@@ -282,7 +312,9 @@ async fn without_javascript_the_passkey_pages_say_what_is_needed() {
     let s = choice.s();
     let form = app.screen("/enroll/passkey", &s).await;
     assert!(form.has("<noscript>"));
-    let empty = app.submit("/enroll/passkey", &[("s", &s), ("credential", "")]).await;
+    let empty = app
+        .submit("/enroll/passkey", &[("s", &s), ("credential", "")])
+        .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.has("Passkeys need JavaScript"));
     assert!(authenticators(&app, "u1").await.is_empty());
@@ -314,7 +346,11 @@ async fn passkeys_survive_a_restart() {
     let (_, challenge) = open_manage(&second, "u1").await;
     let assertion = key.get(&page_options(&challenge.html)).expect("allowed");
     let settings = post_ceremony(&second, "/challenge/passkey", &challenge.s(), &assertion).await;
-    assert!(settings.has("<h1>Your authenticators</h1>"), "{}", settings.html);
+    assert!(
+        settings.has("<h1>Your authenticators</h1>"),
+        "{}",
+        settings.html
+    );
 }
 
 #[tokio::test]
@@ -332,4 +368,79 @@ async fn the_script_is_served_by_the_sandbox() {
         .is_ok_and(|t| t.starts_with("text/javascript")));
     let body = response.text().await.expect("body");
     assert!(body.contains("navigator.credentials.create") && body.contains("NotAllowedError"));
+}
+
+/// The assertion with one bit of its signature flipped: well-formed, but it can't verify.
+fn forged(assertion: &Value) -> Value {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let signature = assertion["response"]["signature"]
+        .as_str()
+        .expect("signature");
+    let mut bytes = URL_SAFE_NO_PAD.decode(signature).expect("base64url");
+    if let Some(last) = bytes.last_mut() {
+        *last ^= 1;
+    }
+    let mut forged = assertion.clone();
+    forged["response"]["signature"] = json!(URL_SAFE_NO_PAD.encode(bytes));
+    forged
+}
+
+#[tokio::test]
+async fn five_failed_passkey_assertions_lock_the_challenge_even_for_a_genuine_one() {
+    let app = spawn().await;
+    let mut key = authenticator(&app);
+    let (_, choice) = open_manage(&app, "u1").await;
+    register(&app, &mut key, &choice.s()).await;
+    let before = authenticators(&app, "u1").await[0]["lastVerifiedAt"].clone();
+    app.advance(60);
+
+    let (tracked, mut page) = open_manage(&app, "u1").await;
+    let s = page.s();
+    for left in [4, 3, 2, 1] {
+        let forged = forged(&key.get(&page_options(&page.html)).expect("allowed"));
+        page = post_ceremony(&app, "/challenge/passkey", &s, &forged).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let plural = if left == 1 { "attempt" } else { "attempts" };
+        assert!(
+            page.has(&format!("You have {left} {plural} left")),
+            "{}",
+            page.html
+        );
+    }
+    let genuine = key.get(&page_options(&page.html)).expect("allowed");
+    let fifth = post_ceremony(&app, "/challenge/passkey", &s, &forged(&genuine)).await;
+    // The genuine answer to the ceremony the fifth forgery used up is refused as well.
+    let sixth = post_ceremony(&app, "/challenge/passkey", &s, &genuine).await;
+    for locked in [&fifth, &sixth, &app.screen("/challenge", &s).await] {
+        assert_eq!(
+            locked.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            locked.html
+        );
+        assert!(
+            locked.has("Too many failed passkey attempts"),
+            "{}",
+            locked.html
+        );
+        assert!(locked.has("Go back to the app and start again"));
+        assert!(!locked.has(">Use passkey</button>"));
+    }
+    assert_eq!(
+        authenticators(&app, "u1").await[0]["lastVerifiedAt"],
+        before
+    );
+    let validated = app.validate(json!({ "token": tracked["token"] })).await;
+    assert_eq!(validated["isValid"], false, "{validated}");
+
+    // A new visit from the app is a new challenge.
+    let (_, again) = open_manage(&app, "u1").await;
+    let assertion = key.get(&page_options(&again.html)).expect("allowed");
+    let settings = post_ceremony(&app, "/challenge/passkey", &again.s(), &assertion).await;
+    assert!(
+        settings.has("<h1>Your authenticators</h1>"),
+        "{}",
+        settings.html
+    );
 }

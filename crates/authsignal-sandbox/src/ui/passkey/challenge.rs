@@ -6,14 +6,16 @@ use axum::response::Response;
 use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, PublicKeyCredential};
 
 use super::{
-    start_ceremony, credential_id_text, internal, still_fresh, stored_passkey, Ceremony,
+    credential_id_text, internal, start_ceremony, still_fresh, stored_passkey, Ceremony,
     CeremonyScreen, NEEDS_JAVASCRIPT, STALE_REQUEST,
 };
 use crate::domain::Method;
+use crate::otp::MAX_FAILED_ATTEMPTS;
 use crate::state::AppState;
 use crate::store::{AuthenticatorRow, CEREMONY_AUTHENTICATE};
 use crate::ui::after_verification;
-use crate::ui::challenge::other_ways;
+use crate::ui::challenge::{is_locked, locked_page, other_ways};
+use crate::ui::codes::attempts_left;
 use crate::ui::context::{UiContext, UiError};
 use crate::ui::html::{alert, page};
 use crate::ui::UiParams;
@@ -31,6 +33,9 @@ pub(crate) async fn challenge_page(
     shown: &AuthenticatorRow,
     problem: Option<&str>,
 ) -> Result<Response, UiError> {
+    if is_locked(ctx, Method::Passkey).await? {
+        return Ok(locked_page(ctx, shown));
+    }
     let others = other_ways(ctx, shown);
     let webauthn = match ctx.state.relying_party.webauthn() {
         Ok(webauthn) => webauthn,
@@ -85,6 +90,10 @@ pub(crate) async fn submit(
     let Ok(webauthn) = state.relying_party.webauthn() else {
         return challenge_page(&ctx, shown, None).await;
     };
+    // Checked before anything else, so a locked challenge says so whatever was sent.
+    if is_locked(&ctx, Method::Passkey).await? {
+        return Ok(locked_page(&ctx, shown));
+    }
     let raw = form.credential.unwrap_or_default();
     if raw.trim().is_empty() {
         return challenge_page(&ctx, shown, Some(NEEDS_JAVASCRIPT)).await;
@@ -101,11 +110,23 @@ pub(crate) async fn submit(
     };
     let authentication: PasskeyAuthentication = serde_json::from_str(&ceremony.state)
         .map_err(internal("stored passkey authentication is unreadable"))?;
+    // Spent before the check, so parallel answers get no more than the allowed checks.
+    let Some(spent) = state
+        .store
+        .spend_challenge_attempt(&ctx.key(), Method::Passkey.as_str(), MAX_FAILED_ATTEMPTS)
+        .await?
+    else {
+        return Ok(locked_page(&ctx, shown));
+    };
+    let not_verified = format!(
+        "{NOT_VERIFIED} {}",
+        attempts_left(MAX_FAILED_ATTEMPTS - spent)
+    );
     let result = match webauthn.finish_passkey_authentication(&credential, &authentication) {
         Ok(result) => result,
         Err(e) => {
             tracing::info!(error = %e, "passkey authentication refused");
-            return challenge_page(&ctx, shown, Some(NOT_VERIFIED)).await;
+            return challenge_page(&ctx, shown, Some(&not_verified)).await;
         }
     };
     // The ceremony only accepts the user's own credentials, so this finds one.
@@ -116,7 +137,7 @@ pub(crate) async fn submit(
         .filter(|a| a.credential_id.as_deref() == Some(used_id.as_str()))
         .find_map(|a| stored_passkey(a).map(|passkey| (a, passkey)));
     let Some((used, mut passkey)) = used else {
-        return challenge_page(&ctx, shown, Some(NOT_VERIFIED)).await;
+        return challenge_page(&ctx, shown, Some(&not_verified)).await;
     };
     // Keeps the signature counter and backup state the authenticator just reported.
     passkey.update_credential(&result);
@@ -124,6 +145,10 @@ pub(crate) async fn submit(
     state
         .store
         .record_passkey_use(used, &passkey, ctx.now_ms())
+        .await?;
+    state
+        .store
+        .clear_challenge_attempts(&ctx.key(), Method::Passkey.as_str())
         .await?;
     state
         .store
