@@ -26,11 +26,14 @@ test("the server log of every journey holds no secret, token, password or code",
     expect(hit, `${what} leaked into ${logFile}`).toBeUndefined();
   }
 
-  // Every code the sandbox "sent" during the run: none may appear in the log.
-  const messages: { code: string }[] = await (await request.get("/sandbox/outbox/messages")).json();
+  // Every code the sandbox "sent" during the run, and every address it sent one to (the
+  // customers' emails and phone numbers): none may appear in the log.
+  const messages: { code: string; to: string }[] = await (await request.get("/sandbox/outbox/messages")).json();
   expect(messages.length).toBeGreaterThan(0);
-  for (const { code } of messages) {
+  for (const { code, to } of messages) {
     const hit = log.split("\n").find((line) => new RegExp(`(?<![.\\d])${code}(?!\\d)`).test(line));
     expect(hit, `OTP code ${code} leaked into the log`).toBeUndefined();
+    const address = log.split("\n").find((line) => line.includes(to));
+    expect(address, `the address ${to} leaked into the log`).toBeUndefined();
   }
 });

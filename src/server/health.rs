@@ -25,7 +25,10 @@ const PROBE_EVERY: Duration = Duration::from_secs(5);
 /// The last answer about Authsignal's reachability, shared by concurrent `/readyz` calls
 /// (the lock is held across the one upstream call, so a burst makes one call).
 #[derive(Clone, Default)]
-pub struct AuthsignalProbe(Arc<tokio::sync::Mutex<Option<(Instant, Result<(), String>)>>>);
+pub struct AuthsignalProbe(Arc<tokio::sync::Mutex<Option<LastProbe>>>);
+
+/// When Authsignal was last asked, and what came of it.
+type LastProbe = (Instant, Result<(), String>);
 
 impl AuthsignalProbe {
     async fn check(&self, client: &authsignal::Client) -> Result<(), String> {

@@ -343,3 +343,16 @@ async fn a_successful_return_remembers_the_enrollment_for_outages() {
     assert!(location(&response).starts_with("/signin"), "a password alone does not get in during an outage");
     assert!(app.get_html(&location(&response)).await.contains("Two-step sign-in is temporarily unavailable"));
 }
+
+#[tokio::test]
+async fn garbage_returns_cannot_flood_the_security_activity() {
+    let app = spawn_app_with(&[]).await;
+    app.sign_up(&unique_email(), "Ada", PASSWORD).await;
+    support::launch(&app.client, &app).await;
+    for _ in 0..12 {
+        assert_eq!(location(&app.get("/account?token=garbage").await), "/account");
+    }
+    let html = app.get_html("/account").await;
+    assert!(html.contains("Started enrolling an authenticator"), "the real event is still listed");
+    assert!(html.matches("was refused").count() <= 1, "one refused line for the one pending launch at most");
+}

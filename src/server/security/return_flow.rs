@@ -50,8 +50,9 @@ fn token_from_query(query: Option<&str>) -> Option<String> {
 async fn complete(state: &AppState, session: &TypedSession, user_id: &str, token: String) -> Result<String, AppError> {
     // Taken, not read: a token completes a launch once; a replay finds nothing pending.
     let Some(pending) = session.take_pending_launch().await? else {
+        // Not an activity line: any link can send the customer here, as often as it likes,
+        // and must not push real events out of their list.
         tracing::info!("return from Authsignal refused: nothing pending");
-        state.events.record(user_id, EventKind::Return, "A return from the security provider was refused").await;
         session.set_notice(NoticeTone::Error, REFUSED).await?;
         return Ok("/account".into());
     };
