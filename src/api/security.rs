@@ -15,6 +15,8 @@ pub struct SecurityOverview {
     pub activity: Vec<ActivityEntry>,
     /// A challenge was completed in the last 10 minutes, so removal needs no new one.
     pub recently_verified: bool,
+    /// The pre-built UI opens in a dialog over the page (with JavaScript) instead of a redirect.
+    pub popup: bool,
 }
 
 /// What Authsignal said, or that it could not be asked.
@@ -97,4 +99,11 @@ pub async fn launch_authenticator_settings(intent: LaunchIntent) -> Result<Strin
 #[server(endpoint = "remove_authenticator")]
 pub async fn remove_authenticator(authenticator_id: String) -> Result<String, AppError> {
     crate::server::security::flows::remove(authenticator_id).await
+}
+
+/// Popup mode: completes the pre-built UI's return with the token it posted to the page,
+/// exactly as the redirect return would. Answers where the page goes next.
+#[server(endpoint = "complete_prebuilt_ui")]
+pub async fn complete_prebuilt_ui(token: String) -> Result<String, AppError> {
+    crate::server::security::round_trip::returns::complete_in_popup(token).await
 }

@@ -31,9 +31,26 @@ fn follow(target: Option<Result<String, crate::api::AppError>>) {
     let _ = target;
 }
 
+/// Popup mode: opens the pre-built UI at `target` in a dialog over the page. The dialog's
+/// script is fetched only now, so it costs the page's first load nothing; it reads the URL
+/// from its own element.
+fn open_in_popup(target: Option<Result<String, crate::api::AppError>>) {
+    #[cfg(feature = "hydrate")]
+    if let Some(Ok(url)) = target {
+        let document = document();
+        if let (Ok(script), Some(body)) = (document.create_element("script"), document.body()) {
+            let _ = script.set_attribute("src", crate::routes::POPUP_SCRIPT);
+            let _ = script.set_attribute("data-url", &url);
+            let _ = body.append_child(&script);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = target;
+}
+
 #[component]
 pub fn SecurityPanel(overview: SecurityOverview, #[prop(into)] remove_requested: Option<String>) -> impl IntoView {
-    let SecurityOverview { status, notice, activity, recently_verified } = overview;
+    let SecurityOverview { status, notice, activity, recently_verified, popup } = overview;
     view! {
         <section class="card" id="security" aria-labelledby="security-heading">
             <h2 id="security-heading">"Sign-in security"</h2>
@@ -48,7 +65,7 @@ pub fn SecurityPanel(overview: SecurityOverview, #[prop(into)] remove_requested:
                         <EnrollmentStatus enrolled=enrolled/>
                         {confirming.map(|a| view! { <ConfirmRemoval authenticator=a only_one=only_one recently_verified=recently_verified/> })}
                         <AuthenticatorList authenticators=authenticators/>
-                        <LaunchButton enrolled=enrolled/>
+                        <LaunchButton enrolled=enrolled popup=popup/>
                     }.into_any()
                 }
             }}
@@ -85,19 +102,21 @@ fn Unavailable() -> impl IntoView {
 }
 
 /// The primary button: a real form, so it works without JavaScript. An island: with
-/// JavaScript it disables itself on the first click and shows upstream errors in place.
+/// JavaScript it disables itself on the first click, shows upstream errors in place and, in
+/// popup mode, opens the pre-built UI in a dialog instead of leaving the page.
 #[island]
-fn LaunchButton(enrolled: bool) -> impl IntoView {
+fn LaunchButton(enrolled: bool, popup: bool) -> impl IntoView {
     let launch = ServerAction::<LaunchAuthenticatorSettings>::new();
-    Effect::new(move |_| follow(launch.value().get()));
+    Effect::new(move |_| if popup { open_in_popup(launch.value().get()) } else { follow(launch.value().get()) });
     let (intent, label) = if enrolled { ("Manage", "Manage authenticators") } else { ("Enroll", "Enroll authenticator") };
     // Disabled from the first click until the browser leaves: a double click launches once.
     let busy = move || launch.pending().get() || launch.value().with(|v| matches!(v, Some(Ok(_))));
     view! {
         <ActionForm action=launch attr:class="inline">
             <input type="hidden" name="intent" value=intent/>
-            <button type="submit" class="button" disabled=busy aria-busy=move || busy().to_string()>{label}</button>
+            <button type="submit" class="button" id="launch-prebuilt-ui" disabled=busy aria-busy=move || busy().to_string()>{label}</button>
         </ActionForm>
+        {popup.then(|| view! { <p class="hint" id="prebuilt-ui-status" role="status" aria-live="polite"></p> })}
         {move || launch.value().get().and_then(|r| r.err()).map(|e| view! { <Notice tone=Tone::Error message=e.to_string()/> })}
     }
 }

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -54,13 +54,13 @@ pub fn safe_next(next: &str) -> &str {
     if local { next } else { "/account" }
 }
 
-fn internal(e: impl std::fmt::Display) -> Response {
+pub(crate) fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "account form failed");
     (axum::http::StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal.to_string()).into_response()
 }
 
 /// Back to the form with what was typed and why it was refused (in a cookie, not the session).
-fn refuse(state: &AppState, form: FormName, kept: FormState, back_to: String) -> Response {
+pub(crate) fn refuse(state: &AppState, form: FormName, kept: FormState, back_to: String) -> Response {
     let mut response = Redirect::to(&back_to).into_response();
     response.headers_mut().append(header::SET_COOKIE, state.form_cookies.keep(form, &kept));
     response
@@ -155,41 +155,14 @@ pub async fn sign_in(
             tracing::info!(user_id = %user.id, "password ok; two-step challenge required");
             Redirect::to(&url).into_response()
         }
-        Ok(Outcome::Refused(message)) => {
-            tracing::info!(user_id = %user.id, "sign-in refused at the second step");
-            let (kept, back) = back_to_form(message);
+        Ok(Outcome::Refused(why)) => {
+            tracing::info!(user_id = %user.id, ?why, "sign-in refused at the second step");
+            let (kept, back) = back_to_form(why.at_sign_in());
             refuse(&state, FormName::SignIn, kept, back)
         }
         Err(e) => internal(e),
     };
     with_device_cookie(response, device_cookie)
-}
-
-/// `GET /signin/complete?token=…`: the pre-built UI's return after a sign-in challenge.
-#[tracing::instrument(name = "sign_in_complete", skip_all)]
-pub async fn complete_sign_in(State(state): State<AppState>, session: Session, Query(query): Query<CompleteQuery>) -> Response {
-    let session = TypedSession(session);
-    match two_step::complete(&state, &session, query.token).await {
-        Ok(Ok((user_id, next))) => match session.sign_in(&user_id).await {
-            Ok(()) => {
-                tracing::info!(user_id = %user_id, "customer signed in after a two-step challenge");
-                Redirect::to(safe_next(&next)).into_response()
-            }
-            Err(e) => internal(e),
-        },
-        Ok(Err(message)) => {
-            let kept = FormState { error: message.to_string(), email: String::new(), name: String::new() };
-            refuse(&state, FormName::SignIn, kept, "/signin".into())
-        }
-        Err(e) => internal(e),
-    }
-}
-
-/// The query of the sign-in callback; a missing or repeated token is a refused sign-in, not a 400.
-#[derive(Deserialize)]
-pub struct CompleteQuery {
-    #[serde(default)]
-    token: Option<String>,
 }
 
 fn with_device_cookie(mut response: Response, cookie: Option<String>) -> Response {

@@ -18,6 +18,15 @@ pub enum AuthsignalMode {
     Tenant { secret_key: SecretString, api_url: Url },
 }
 
+/// How the pre-built UI opens: a full-page redirect, or (with JavaScript) a dialog over the
+/// account page. Redirect is the default: Authsignal warns that passkeys in an iframe vary by
+/// browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrebuiltUi {
+    Redirect,
+    Popup,
+}
+
 /// Everything the server needs to know, validated.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -35,6 +44,7 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Sign-in attempts allowed per account and per client address, and sign-ups per address, in each window.
     pub sign_in_limits: crate::server::sign_in_limits::Limits,
+    pub prebuilt_ui: PrebuiltUi,
 }
 
 /// A configuration problem, naming the variable so one log line says what to fix.
@@ -145,7 +155,14 @@ impl Settings {
             window: defaults.window,
         };
 
+        let prebuilt_ui = match lookup("STOREFRONT_PREBUILT_UI").as_deref().map(str::trim) {
+            None | Some("redirect") => PrebuiltUi::Redirect,
+            Some("popup") => PrebuiltUi::Popup,
+            Some(_) => return Err(invalid("STOREFRONT_PREBUILT_UI", "must be redirect or popup")),
+        };
+
         Ok(Settings {
+            prebuilt_ui,
             sign_in_limits,
             base_url,
             authsignal_timeout,
@@ -274,6 +291,7 @@ mod tests {
             ("AUTHSIGNAL_SANDBOX_FAULTS", "maybe"),
             ("AUTHSIGNAL_TIMEOUT_MS", "0"),
             ("STOREFRONT_TRUSTED_PROXIES", "10.0.0.1, nope"),
+            ("STOREFRONT_PREBUILT_UI", "iframe"),
         ] {
             let err = settings(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var);

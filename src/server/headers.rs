@@ -9,11 +9,13 @@ use leptos_axum::ResponseOptions;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The policy for a rendered page: scripts only from this origin or carrying this response's
-/// nonce (the hydration bootstrap), wasm compilation allowed, nothing may frame the page.
-pub fn page_policy(nonce: &str) -> String {
+/// nonce (the hydration bootstrap), wasm compilation allowed, nothing may frame the page. In
+/// popup mode the page may frame the pre-built UI (this origin, or Authsignal's over https).
+pub fn page_policy(nonce: &str, frames_prebuilt_ui: bool) -> String {
+    let frames = if frames_prebuilt_ui { "frame-src 'self' https:; " } else { "" };
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+         img-src 'self' data:; connect-src 'self'; {frames}object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
     )
 }
 
@@ -21,11 +23,11 @@ pub fn page_policy(nonce: &str) -> String {
 const FALLBACK_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Called while a page renders: puts this render's nonce into its policy.
-pub fn provide_page_policy() {
+pub fn provide_page_policy(frames_prebuilt_ui: bool) {
     let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>()) else {
         return;
     };
-    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
+    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce, frames_prebuilt_ui)) {
         response.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
 }
@@ -55,7 +57,9 @@ mod tests {
 
     #[test]
     fn the_page_policy_allows_only_its_own_nonce_and_no_framing() {
-        let policy = page_policy("abc123");
+        let policy = page_policy("abc123", false);
+        assert!(!policy.contains("frame-src"));
+        assert!(page_policy("abc123", true).contains("frame-src 'self' https:;"));
         assert!(policy.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval'"));
         assert!(policy.contains("frame-ancestors 'none'"));
         assert!(!policy.contains("unsafe-inline"));

@@ -7,13 +7,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 use super::session::TypedSession;
-
-/// Paths rendered by Leptos that need a signed-in customer.
-const PROTECTED: &[&str] = &["/account"];
+use crate::routes::{self, SIGNED_IN_ONLY};
 
 pub async fn require_sign_in(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
-    if request.method() == axum::http::Method::GET && PROTECTED.contains(&path.as_str()) {
+    if request.method() == axum::http::Method::GET && SIGNED_IN_ONLY.contains(&path.as_str()) {
         let signed_in = match request.extensions().get::<Session>() {
             Some(session) => match TypedSession(session.clone()).user_id().await {
                 Ok(user) => user.is_some(),
@@ -24,8 +22,7 @@ pub async fn require_sign_in(request: Request, next: Next) -> Response {
         };
         if !signed_in {
             // The query (which may hold a token) is dropped: it must not travel further.
-            let next = url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>();
-            return Redirect::to(&format!("/signin?next={next}")).into_response();
+            return Redirect::to(&routes::sign_in_then(&path)).into_response();
         }
     }
     next.run(request).await

@@ -6,16 +6,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::security::{NoticeTone, SecurityNotice};
 use crate::api::AppError;
+use crate::server::security::round_trip::{Pending, Verified};
 
 /// A wrapper over the tower-sessions session with one method per thing we keep in it.
 #[derive(Clone)]
 pub struct TypedSession(pub Session);
 
 const SIGNED_IN: &str = "signed_in";
-const PENDING_LAUNCH: &str = "security.pending_launch";
-const VERIFIED_AT: &str = "security.verified_at";
+const PENDING_ROUND_TRIP: &str = "security.pending";
+const VERIFIED: &str = "security.verified";
 const SECURITY_NOTICE: &str = "security.notice";
-const PENDING_SIGN_IN: &str = "sign_in.pending";
 
 /// A signed-in session ends this long after sign-in, however active it stays.
 pub const ABSOLUTE_LIFETIME_SECS: i64 = 30 * 24 * 60 * 60;
@@ -31,36 +31,6 @@ struct SignedIn {
     since: i64,
     /// Unix seconds.
     touched: i64,
-}
-
-/// A password check that passed, waiting for the Authsignal challenge. The customer is not
-/// signed in while this exists; it lives in the session, never in a URL.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PendingSignIn {
-    pub user_id: String,
-    pub idempotency_key: String,
-    /// Where to go once signed in (already checked to be on this site).
-    pub next: String,
-    /// Unix seconds.
-    pub started_at: i64,
-}
-
-/// What the customer went to the pre-built UI for; the return is checked against it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum LaunchPurpose {
-    Settings,
-    Remove { authenticator_id: String },
-}
-
-/// A launch of the pre-built UI that has not come back yet (one per session).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PendingLaunch {
-    pub action: String,
-    pub purpose: LaunchPurpose,
-    pub idempotency_key: String,
-    pub url: String,
-    /// Unix seconds.
-    pub launched_at: i64,
 }
 
 fn store_failed(e: tower_sessions::session::Error) -> AppError {
@@ -132,26 +102,27 @@ fn now_unix() -> i64 {
 }
 
 impl TypedSession {
-    pub async fn pending_launch(&self) -> Result<Option<PendingLaunch>, AppError> {
-        self.0.get(PENDING_LAUNCH).await.map_err(store_failed)
+    /// The Authsignal round trip this session is waiting on (one at a time).
+    pub async fn pending_round_trip(&self) -> Result<Option<Pending>, AppError> {
+        self.0.get(PENDING_ROUND_TRIP).await.map_err(store_failed)
     }
 
-    pub async fn set_pending_launch(&self, launch: &PendingLaunch) -> Result<(), AppError> {
-        self.0.insert(PENDING_LAUNCH, launch).await.map_err(store_failed)
+    pub async fn set_pending_round_trip(&self, pending: &Pending) -> Result<(), AppError> {
+        self.0.insert(PENDING_ROUND_TRIP, pending).await.map_err(store_failed)
     }
 
-    /// Takes the pending launch: a token can complete it once.
-    pub async fn take_pending_launch(&self) -> Result<Option<PendingLaunch>, AppError> {
-        self.take(PENDING_LAUNCH).await
+    /// Takes the pending round trip: a token can complete it once.
+    pub async fn take_pending_round_trip(&self) -> Result<Option<Pending>, AppError> {
+        self.take(PENDING_ROUND_TRIP).await
     }
 
-    /// When the customer last completed an Authsignal challenge (unix seconds).
-    pub async fn verified_at(&self) -> Result<Option<i64>, AppError> {
-        self.0.get(VERIFIED_AT).await.map_err(store_failed)
+    /// Who last completed an Authsignal challenge in this session, and when.
+    pub async fn verified(&self) -> Result<Option<Verified>, AppError> {
+        self.0.get(VERIFIED).await.map_err(store_failed)
     }
 
-    pub async fn set_verified_at(&self, at: i64) -> Result<(), AppError> {
-        self.0.insert(VERIFIED_AT, at).await.map_err(store_failed)
+    pub async fn set_verified(&self, verified: &Verified) -> Result<(), AppError> {
+        self.0.insert(VERIFIED, verified).await.map_err(store_failed)
     }
 
     pub async fn set_notice(&self, tone: NoticeTone, message: impl Into<String>) -> Result<(), AppError> {
@@ -161,16 +132,5 @@ impl TypedSession {
 
     pub async fn take_notice(&self) -> Result<Option<SecurityNotice>, AppError> {
         self.take(SECURITY_NOTICE).await
-    }
-}
-
-impl TypedSession {
-    pub async fn set_pending_sign_in(&self, pending: &PendingSignIn) -> Result<(), AppError> {
-        self.0.insert(PENDING_SIGN_IN, pending).await.map_err(store_failed)
-    }
-
-    /// Takes the pending sign-in: one token can complete it once.
-    pub async fn take_pending_sign_in(&self) -> Result<Option<PendingSignIn>, AppError> {
-        self.take(PENDING_SIGN_IN).await
     }
 }

@@ -18,8 +18,9 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use super::config::{AuthsignalMode, Settings};
+use super::config::{AuthsignalMode, PrebuiltUi, Settings};
 use super::request_limits::{self, MAX_BODY_BYTES};
+use super::security::round_trip::{self, clock::AuthsignalClock};
 use super::security::{self, events::SecurityEvents};
 use super::session_store::{SessionBackend, SessionStoreError};
 use super::sign_in_limits::SignInLimits;
@@ -27,6 +28,7 @@ use super::state::AppState;
 use super::users::UserStore;
 use super::{auth_routes, cross_site, db, error_pages, headers, health, protect};
 use crate::app::{shell, App};
+use crate::routes;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "storefront_session";
@@ -57,9 +59,9 @@ pub struct Application {
     sessions: SessionBackend,
 }
 
-/// The sandbox's router when it runs embedded (no secret key configured). Only ever on a
-/// loopback listener: the settings already refused a public base URL.
-async fn embedded_sandbox(settings: &Settings, listening_on: SocketAddr) -> Result<Option<Router>, StartupError> {
+/// The sandbox when it runs embedded (no secret key configured). Only ever on a loopback
+/// listener: the settings already refused a public base URL.
+async fn embedded_sandbox(settings: &Settings, listening_on: SocketAddr) -> Result<Option<Arc<authsignal_sandbox::Sandbox>>, StartupError> {
     let AuthsignalMode::EmbeddedSandbox { secret_key, database_url, test_hooks } = &settings.authsignal else {
         return Ok(None);
     };
@@ -73,7 +75,7 @@ async fn embedded_sandbox(settings: &Settings, listening_on: SocketAddr) -> Resu
         test_hooks: *test_hooks,
     })
     .await?;
-    Ok(Some(sandbox.router()))
+    Ok(Some(Arc::new(sandbox)))
 }
 
 impl Application {
@@ -96,6 +98,10 @@ impl Application {
         let state = AppState {
             form_cookies: super::form_cookie::FormCookies::new(&settings),
             authsignal_probe: Default::default(),
+            authsignal_clock: match &sandbox {
+                Some(sandbox) => AuthsignalClock::Sandbox(sandbox.clone()),
+                None => AuthsignalClock::System,
+            },
             leptos_options: leptos_options.clone(),
             settings: Arc::new(settings),
             users: UserStore::new(pool.clone()),
@@ -105,7 +111,7 @@ impl Application {
             sessions: sessions.clone(),
             sign_in_limits,
         };
-        let router = build_router(state, sessions.clone(), sandbox);
+        let router = build_router(state, sessions.clone(), sandbox.map(|s| s.router()));
         Ok(Application { listener, router, sessions })
     }
 
@@ -165,21 +171,21 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
         let state = state.clone();
         move || {
             provide_context(state.clone());
-            headers::provide_page_policy();
+            headers::provide_page_policy(state.settings.prebuilt_ui == PrebuiltUi::Popup);
         }
     };
 
     let router = Router::new()
-        .route("/signup", post(auth_routes::sign_up))
-        .route("/signin", post(auth_routes::sign_in))
-        .route("/signin/complete", get(auth_routes::complete_sign_in))
-        .route("/signout", post(auth_routes::sign_out))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+        .route(routes::SIGN_UP, post(auth_routes::sign_up))
+        .route(routes::SIGN_IN, post(auth_routes::sign_in))
+        .route(routes::SIGN_IN_RETURN, get(round_trip::returns::sign_in_return))
+        .route(routes::ACCOUNT_RETURN, get(round_trip::returns::account_return))
+        .route(routes::SIGN_OUT, post(auth_routes::sign_out))
+        .route(routes::HEALTHZ, get(health::healthz))
+        .route(routes::READYZ, get(health::readyz))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn(request_limits::server_fn_bad_input_is_400))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::return_flow::complete_return))
         .layer(axum::middleware::from_fn(protect::require_sign_in))
         .layer(axum::middleware::from_fn_with_state(state.clone(), cross_site::refuse_cross_site_writes))
         .layer(sessions)

@@ -25,6 +25,8 @@ pub struct AppState {
     pub form_cookies: super::form_cookie::FormCookies,
     /// `/readyz`'s remembered answer about Authsignal (asked at most every few seconds).
     pub authsignal_probe: super::health::AuthsignalProbe,
+    /// Authsignal's "now", which the verification window is measured on.
+    pub authsignal_clock: super::security::round_trip::clock::AuthsignalClock,
     pub users: UserStore,
     pub events: SecurityEvents,
     /// The one Authsignal client (pooled connections), pointed at the sandbox or the tenant.

@@ -84,7 +84,7 @@ async fn a_garbage_token_is_refused_with_a_message_and_leaves_the_address_bar() 
     let (app, _) = signed_in_app().await;
     server_fn(&app, "launch_authenticator_settings", &[("intent", "Enroll")]).await;
 
-    let response = app.get("/account?token=garbage").await;
+    let response = app.get("/account/return?token=garbage").await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/account");
     let html = app.get_html("/account").await;
@@ -92,7 +92,7 @@ async fn a_garbage_token_is_refused_with_a_message_and_leaves_the_address_bar() 
     assert!(html.contains("Two-step sign-in is off"), "nothing changed");
 
     // A token with nothing pending (a replay) is refused too.
-    let response = app.get("/account?token=garbage").await;
+    let response = app.get("/account/return?token=garbage").await;
     assert_eq!(location(&response), "/account");
     assert!(app.get_html("/account").await.contains("confirm that change"));
 }

@@ -27,9 +27,11 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_come_back_to_the_account() 
     app.sign_up(&email, "Grace", PASSWORD).await;
     app.post_form("/signout", &[]).await;
 
-    let response = app.get("/account?token=secret-token").await;
-    assert_eq!(response.status(), 303);
-    assert_eq!(location(&response), "/signin?next=%2Faccount", "the token is dropped");
+    for path in ["/account?token=secret-token", "/account/return?token=secret-token"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 303);
+        assert_eq!(location(&response), "/signin?next=%2Faccount", "{path}: the token is dropped");
+    }
 
     let html = app.get_html("/signin?next=%2Faccount").await;
     assert!(html.contains(r#"name="next" value="/account""#));

@@ -350,7 +350,7 @@ async fn garbage_returns_cannot_flood_the_security_activity() {
     app.sign_up(&unique_email(), "Ada", PASSWORD).await;
     support::launch(&app.client, &app).await;
     for _ in 0..12 {
-        assert_eq!(location(&app.get("/account?token=garbage").await), "/account");
+        assert_eq!(location(&app.get("/account/return?token=garbage").await), "/account");
     }
     let html = app.get_html("/account").await;
     assert!(html.contains("Started enrolling an authenticator"), "the real event is still listed");

@@ -57,7 +57,7 @@ async fn an_enrolled_customer_is_not_signed_in_until_the_challenge_is_passed() {
     assert!(!is_signed_in(&app).await, "a password alone is not enough");
 
     let back = pass_email_challenge(&app, &url, &email).await;
-    assert!(back.starts_with(&format!("{}/signin/complete?token=", app.address)), "{back}");
+    assert!(back.starts_with(&format!("{}/signin/return?token=", app.address)), "{back}");
     let response = app.client.get(&back).send().await.unwrap();
     assert_eq!(location(&response), "/account?tab=security", "lands where they asked to go");
     let cookie = response.headers().get("set-cookie").expect("a new session id").to_str().unwrap().to_string();
@@ -79,13 +79,13 @@ async fn a_garbage_or_missing_token_is_refused_and_uses_up_the_pending_sign_in()
     app.enroll_email(&email).await;
 
     start_challenge(&app, &email).await;
-    let response = app.get("/signin/complete?token=garbage").await;
+    let response = app.get("/signin/return?token=garbage").await;
     assert_eq!(location(&response), "/signin");
     let message = sign_in_message(&app).await;
     assert!(message.contains("We couldn&#39;t verify it&#39;s you") || message.contains("We couldn't verify it's you"), "{message}");
     assert!(!is_signed_in(&app).await);
 
-    let again = app.get("/signin/complete").await;
+    let again = app.get("/signin/return").await;
     assert_eq!(location(&again), "/signin");
     assert!(sign_in_message(&app).await.contains("expired or was already completed"));
 }

@@ -36,6 +36,10 @@ pub(crate) struct Claims {
     /// Issued at / expires at, unix seconds.
     pub iat: i64,
     pub exp: i64,
+    /// A UI session opened with `&mode=popup` (the Web SDK's popup and window modes):
+    /// it ends by posting the token to the app's window instead of redirecting.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub popup: bool,
 }
 
 impl Claims {
@@ -120,6 +124,7 @@ mod tests {
             kind: TokenKind::Action,
             iat: 1_767_225_600,
             exp: 1_767_226_200,
+            popup: false,
         }
     }
 
@@ -129,6 +134,20 @@ mod tests {
         let token = signer.sign(&claims());
         assert!(token.starts_with("eyJ"));
         assert_eq!(signer.verify(&token), Ok(claims()));
+    }
+
+    #[test]
+    fn the_popup_flag_rides_only_in_popup_sessions() {
+        let signer = TokenSigner::new("secret");
+        let popup = Claims {
+            popup: true,
+            ..claims()
+        };
+        assert_eq!(signer.verify(&signer.sign(&popup)), Ok(popup));
+        let plain = signer.sign(&claims());
+        let payload = plain.split('.').nth(1).unwrap_or_default();
+        let json = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        assert!(!json.contains("popup"), "{json}");
     }
 
     #[test]

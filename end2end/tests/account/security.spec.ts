@@ -102,7 +102,7 @@ test("removing without a recent challenge asks to verify first, then comes back 
 test("a garbage token is refused with a message and leaves the address bar", async ({ page }) => {
   const customer = newCustomer("garbage");
   await signUp(page, customer);
-  await page.goto("/account?token=garbage");
+  await page.goto("/account/return?token=garbage");
   await expectOnCleanAccountPage(page);
   await expect(page.getByRole("alert").filter({ hasText: "We couldn't confirm that change" })).toBeVisible();
   await expect(page.getByText("Two-step sign-in is off")).toBeVisible();
@@ -117,12 +117,12 @@ test("another customer's token, and a replayed one, are refused", async ({ brows
   const otherPage = await (await browser.newContext()).newPage();
 
   await signUp(otherPage, other);
-  const returned = otherPage.waitForRequest(/\/account\?token=/);
+  const returned = otherPage.waitForRequest(/\/account\/return\?token=/);
   await enrollEmail(otherPage, sandbox, other);
   const stolen = new URL((await returned).url()).searchParams.get("token")!;
 
   // Replayed by its own customer: refused, nothing changes.
-  await otherPage.goto(`/account?token=${encodeURIComponent(stolen)}`);
+  await otherPage.goto(`/account/return?token=${encodeURIComponent(stolen)}`);
   await expectOnCleanAccountPage(otherPage);
   await expect(otherPage.getByText("We couldn't confirm that change")).toBeVisible();
 
@@ -130,7 +130,7 @@ test("another customer's token, and a replayed one, are refused", async ({ brows
   await signUp(victimPage, victim);
   await victimPage.getByRole("button", { name: "Enroll authenticator" }).click();
   await expect(victimPage).toHaveURL(/\/sandbox\/ui/);
-  await victimPage.goto(`/account?token=${encodeURIComponent(stolen)}`);
+  await victimPage.goto(`/account/return?token=${encodeURIComponent(stolen)}`);
   await expectOnCleanAccountPage(victimPage);
   await expect(victimPage.getByText("We couldn't confirm that change")).toBeVisible();
   await expect(victimPage.getByText("Two-step sign-in is off")).toBeVisible();

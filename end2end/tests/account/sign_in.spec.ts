@@ -70,7 +70,7 @@ test("a replayed sign-in token is refused", async ({ page }, testInfo) => {
   const customer = await enrolledCustomer(page, sandbox, "2fa-replay");
   const sent = await sandbox.messageCount(customer.email);
   await passwordStep(page, customer);
-  const returned = page.waitForRequest(/\/signin\/complete\?token=/);
+  const returned = page.waitForRequest(/\/signin\/return\?token=/);
   await enterCode(page, await sandbox.latestCode(customer.email, sent));
   const callback = (await returned).url();
   await expect(page).toHaveURL(/\/account$/);

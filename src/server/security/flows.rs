@@ -1,28 +1,22 @@
 //! The flows behind the security section's buttons. Each server function in
-//! `crate::api::security` is a thin wrapper around one of these.
+//! `crate::api::security` is a thin wrapper around one of these; the trip to the pre-built UI
+//! and back is `round_trip`'s.
 
 use std::net::SocketAddr;
 
-use authsignal::TrackRequest;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, HeaderValue};
 
 use super::change_lease;
 use super::events::EventKind;
 use super::request_context::RequestContext;
-use super::{now_unix, views, VERIFICATION_WINDOW_SECS};
+use super::round_trip::{self, words, Purpose, Started};
+use super::views;
 use crate::api::security::{LaunchIntent, NoticeTone, SecurityOverview, SecurityStatus};
 use crate::api::AppError;
-use crate::server::session::{LaunchPurpose, PendingLaunch, TypedSession};
+use crate::routes;
+use crate::server::session::TypedSession;
 use crate::server::state::AppState;
-
-pub const UNAVAILABLE_TO_CHANGE: &str =
-    "We couldn't reach our security provider, so nothing was changed. Please try again in a moment.";
-pub const LAST_ONE: &str = "You can't remove your only authenticator: without one you couldn't complete \
-     two-step sign-in and could be locked out of your account. Add another authenticator first.";
-pub const CHANGE_IN_PROGRESS: &str = "Another change to your authenticators is in progress. Please try again in a moment.";
-/// A second press of the button within this many seconds reuses the first launch.
-const RELAUNCH_WINDOW_SECS: i64 = 30;
 
 /// The section's data: Authsignal's two reads run concurrently, alongside the local ones.
 pub async fn load_overview() -> Result<SecurityOverview, AppError> {
@@ -32,10 +26,10 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
     let upstream = async {
         tokio::try_join!(state.authsignal.get_user(&user_id), state.authsignal.get_authenticators(&user_id))
     };
-    let (upstream, notice, verified_at, activity, known) = tokio::join!(
+    let (upstream, notice, recently_verified, activity, known) = tokio::join!(
         upstream,
         session.take_notice(),
-        session.verified_at(),
+        round_trip::verified_recently(&state, &session, &user_id),
         state.events.latest(&user_id),
         state.users.two_step_enrolled(&user_id)
     );
@@ -56,11 +50,8 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
         tracing::error!(error = %e, "loading security activity failed");
         Vec::new()
     });
-    Ok(SecurityOverview { status, notice: notice?, activity, recently_verified: is_recent(verified_at?) })
-}
-
-fn is_recent(verified_at: Option<i64>) -> bool {
-    verified_at.is_some_and(|at| now_unix() - at < VERIFICATION_WINDOW_SECS)
+    let popup = state.settings.prebuilt_ui == crate::server::config::PrebuiltUi::Popup;
+    Ok(SecurityOverview { status, notice: notice?, activity, recently_verified: recently_verified?, popup })
 }
 
 /// The request as the flows need it.
@@ -99,19 +90,15 @@ impl Caller {
     }
 
     /// Shows `message` on the account page and sends the customer back there.
-    async fn back_with(&self, tone: NoticeTone, message: &str, target: &str) -> Result<String, AppError> {
+    async fn back_with(&self, tone: NoticeTone, message: &str) -> Result<String, AppError> {
         self.session.set_notice(tone, message).await?;
-        self.go(target.to_string())
+        self.go(routes::ACCOUNT.to_string())
     }
 
-    /// Tracks `action` and remembers it as pending; `None` when this is a repeat of a launch
-    /// made seconds ago (a double click), whose URL is returned instead of tracking again.
-    async fn track(&self, action: &str, purpose: LaunchPurpose, redirect_to_settings: bool) -> Result<Launch, AppError> {
-        if let Some(previous) = self.session.pending_launch().await? {
-            if previous.purpose == purpose && now_unix() - previous.launched_at < RELAUNCH_WINDOW_SECS {
-                return Ok(Launch { url: previous.url, repeated: true });
-            }
-        }
+    /// Starts the round trip for `purpose`, records `words` in the activity (once, not for a
+    /// double click) and sends the browser to the pre-built UI; during an outage, back to
+    /// the page with a message.
+    async fn open_pre_built_ui(&self, purpose: Purpose, words: impl Fn(bool) -> String) -> Result<String, AppError> {
         let settings = &self.state.settings;
         let context = RequestContext::from_parts(&self.headers, self.peer, &settings.trusted_proxies, settings.cookies_secure());
         if let Some(cookie) = &context.new_device_cookie {
@@ -119,82 +106,44 @@ impl Caller {
                 options.append_header(header::SET_COOKIE, value);
             }
         }
-        let idempotency_key = super::random_hex();
-        let request = TrackRequest {
-            redirect_url: Some(format!("{}/account", settings.origin())),
-            redirect_to_settings: redirect_to_settings.then_some(true),
-            device_id: Some(context.device_id),
-            user_agent: context.user_agent,
-            ip_address: context.ip_address,
-            idempotency_key: Some(idempotency_key.clone()),
-            ..TrackRequest::default()
-        };
-        let response = self.state.authsignal.track(&self.user_id, action, &request).await.map_err(|e| {
-            tracing::warn!(error = %e, action, "tracking an Authsignal action failed");
-            AppError::SecurityUnavailable
-        })?;
-        // Only ever send the browser to a web URL.
-        if !(response.url.starts_with("https://") || response.url.starts_with("http://")) {
-            tracing::error!(action, "Authsignal's track response had no usable url");
-            return Err(AppError::SecurityUnavailable);
-        }
-        let launch = PendingLaunch {
-            action: action.to_string(),
-            purpose,
-            idempotency_key: if response.idempotency_key.is_empty() { idempotency_key } else { response.idempotency_key },
-            url: response.url.clone(),
-            launched_at: now_unix(),
-        };
-        self.session.set_pending_launch(&launch).await?;
-        Ok(Launch { url: response.url, repeated: false })
-    }
-}
-
-impl Caller {
-    /// Tracks `action`, records `words` in the activity (once, not for a double click) and sends
-    /// the browser to the pre-built UI; during an outage, back to the page with a message.
-    async fn open_pre_built_ui(&self, action: &str, purpose: LaunchPurpose, redirect_to_settings: bool, words: &str) -> Result<String, AppError> {
-        match self.track(action, purpose, redirect_to_settings).await {
-            Ok(launch) => {
-                if !launch.repeated {
-                    self.state.events.record(&self.user_id, EventKind::Launch, words).await;
+        match round_trip::start(&self.state, &self.session, &self.user_id, purpose, &context).await? {
+            Started::Go { url, repeated, scoped, .. } => {
+                if !repeated {
+                    self.state.events.record(&self.user_id, EventKind::Launch, &words(scoped)).await;
                 }
-                self.go(launch.url)
+                self.go(url)
             }
-            Err(AppError::SecurityUnavailable) => self.back_with(NoticeTone::Error, UNAVAILABLE_TO_CHANGE, "/account").await,
-            Err(e) => Err(e),
+            Started::Decided { .. } | Started::ProviderDown => self.back_with(NoticeTone::Error, words::UNAVAILABLE_TO_CHANGE).await,
         }
     }
 }
 
-/// Where to send the browser, and whether this repeated a launch made a moment ago.
-struct Launch {
-    url: String,
-    repeated: bool,
-}
-
-/// Tracks `enroll` or `manage` and sends the customer to the pre-built UI.
-/// The intent only names the action; what the UI offers follows the customer's real enrollment.
+/// Tracks `enroll` or `manage` and sends the customer to the pre-built UI. Managing within ten
+/// minutes of a completed challenge opens the settings screen with no second challenge.
 pub async fn launch(intent: LaunchIntent) -> Result<String, AppError> {
     let caller = Caller::extract().await?;
-    let (action, words) = match intent {
-        LaunchIntent::Enroll => ("enroll", "Started enrolling an authenticator"),
-        LaunchIntent::Manage => ("manage", "Opened authenticator settings"),
-    };
-    caller.open_pre_built_ui(action, LaunchPurpose::Settings, true, words).await
+    let manage = intent == LaunchIntent::Manage;
+    caller
+        .open_pre_built_ui(Purpose::Settings { manage }, |scoped| match (manage, scoped) {
+            (false, _) => "Started enrolling an authenticator".into(),
+            (true, true) => "Opened authenticator settings (verified in the last 10 minutes: no second challenge)".into(),
+            (true, false) => "Opened authenticator settings (challenge first)".into(),
+        })
+        .await
 }
 
 /// Removes an authenticator: only after a recent challenge (otherwise the customer is sent
 /// through one first and comes back to confirm), never the last one.
 pub async fn remove(authenticator_id: String) -> Result<String, AppError> {
     let caller = Caller::extract().await?;
-    if !is_recent(caller.session.verified_at().await?) {
-        return verify_first(&caller, authenticator_id).await;
+    if !round_trip::verified_recently(&caller.state, &caller.session, &caller.user_id).await? {
+        let purpose = Purpose::VerifyToRemove { authenticator_id };
+        return caller.open_pre_built_ui(purpose, |_| "Started verifying to remove an authenticator".into()).await;
     }
     let pool = &caller.state.pool;
     let lease = match change_lease::acquire(pool, &caller.user_id).await {
         Ok(Some(lease)) => lease,
-        Ok(None) => return caller.back_with(NoticeTone::Error, CHANGE_IN_PROGRESS, "/account").await,
+        Ok(None) => return caller.back_with(NoticeTone::Error, words::CHANGE_IN_PROGRESS).await,
         Err(e) => {
             tracing::error!(error = %e, "taking the authenticator change lease failed");
             return Err(AppError::Internal);
@@ -213,27 +162,21 @@ async fn remove_while_leased(caller: &Caller, authenticator_id: String) -> Resul
         Ok(list) => list,
         Err(e) => {
             tracing::warn!(error = %e, "listing authenticators before removal failed");
-            return caller.back_with(NoticeTone::Error, UNAVAILABLE_TO_CHANGE, "/account").await;
+            return caller.back_with(NoticeTone::Error, words::UNAVAILABLE_TO_CHANGE).await;
         }
     };
     let Some(target) = authenticators.iter().find(|a| a.user_authenticator_id == authenticator_id) else {
-        return caller.back_with(NoticeTone::Error, "That authenticator is no longer on your account.", "/account").await;
+        return caller.back_with(NoticeTone::Error, words::NO_LONGER_THERE).await;
     };
     if authenticators.len() <= 1 {
-        return caller.back_with(NoticeTone::Error, LAST_ONE, "/account").await;
+        return caller.back_with(NoticeTone::Error, words::LAST_ONE).await;
     }
     let described = views::describe(target);
     if let Err(e) = client.delete_authenticator(&caller.user_id, &authenticator_id).await {
         tracing::warn!(error = %e, "removing an authenticator failed");
-        return caller.back_with(NoticeTone::Error, UNAVAILABLE_TO_CHANGE, "/account").await;
+        return caller.back_with(NoticeTone::Error, words::UNAVAILABLE_TO_CHANGE).await;
     }
     tracing::info!(user_id = %caller.user_id, "authenticator removed");
     caller.state.events.record(&caller.user_id, EventKind::Removal, &format!("Removed {described}")).await;
-    caller.back_with(NoticeTone::Success, &format!("{described} was removed."), "/account").await
-}
-
-/// Tracks a challenge whose success brings the customer back to confirm the removal.
-async fn verify_first(caller: &Caller, authenticator_id: String) -> Result<String, AppError> {
-    let purpose = LaunchPurpose::Remove { authenticator_id };
-    caller.open_pre_built_ui("removeAuthenticator", purpose, false, "Started verifying to remove an authenticator").await
+    caller.back_with(NoticeTone::Success, &format!("{described} was removed.")).await
 }

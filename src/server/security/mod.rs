@@ -6,7 +6,7 @@ pub mod client;
 pub mod events;
 pub mod flows;
 pub mod request_context;
-pub mod return_flow;
+pub mod round_trip;
 pub mod two_step;
 pub mod views;
 

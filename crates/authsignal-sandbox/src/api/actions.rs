@@ -77,6 +77,7 @@ pub(crate) async fn track(
         kind: TokenKind::Action,
         iat: now.unix_timestamp(),
         exp: (now + ACTION_TOKEN_LIFETIME).unix_timestamp(),
+        popup: false,
     };
     let row = ActionRow {
         user_id: key.user_id.clone(),

@@ -10,7 +10,7 @@ use super::codes::{
     standing_problem, CodeScreen,
 };
 use super::context::{UiContext, UiError};
-use super::html::{alert, escape, page};
+use super::html::{alert, escape, page, return_link};
 use super::{after_verification, passkey, UiParams};
 use crate::domain::Method;
 use crate::otp::{CodeCheck, MAX_FAILED_ATTEMPTS};
@@ -282,12 +282,7 @@ pub(crate) fn locked_page(ctx: &UiContext, shown: &AuthenticatorRow) -> Response
         .action
         .redirect_url
         .as_deref()
-        .map(|url| {
-            format!(
-                r#"<p><a class="button" href="{}">Return to the app</a></p>"#,
-                escape(url)
-            )
-        })
+        .map(return_link)
         .unwrap_or_default();
     page(
         StatusCode::TOO_MANY_REQUESTS,

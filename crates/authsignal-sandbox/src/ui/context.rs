@@ -5,7 +5,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use time::{Duration, OffsetDateTime};
 
-use super::html::{escape, page};
+use super::html::{escape, page, return_link};
+use super::popup::{done_page, frame_pages, PopupFrame};
 use crate::api::ACTION_TOKEN_LIFETIME;
 use crate::clock::to_millis;
 use crate::domain::{scope_bypasses_challenge, scope_grants, Permission};
@@ -27,6 +28,8 @@ pub(crate) struct UiContext {
     pub user: Option<UserRow>,
     pub authenticators: Vec<AuthenticatorRow>,
     pub now: OffsetDateTime,
+    /// Set when the visit runs in the app's popup (`&mode=popup`).
+    pub popup: Option<PopupFrame>,
 }
 
 /// Where the UI goes next, from what the user has and has done.
@@ -79,6 +82,11 @@ impl UiContext {
             .find_action(&key)
             .await?
             .ok_or(UiError::InvalidLink)?;
+        let popup = frame_pages(
+            claims.popup,
+            &state.config.public_url,
+            action.redirect_url.as_deref(),
+        );
         if claims.is_expired(now) {
             return Err(UiError::Expired {
                 return_url: action.redirect_url,
@@ -94,6 +102,7 @@ impl UiContext {
             user,
             authenticators,
             now,
+            popup,
         })
     }
 
@@ -194,18 +203,29 @@ impl UiContext {
         see_other(&self.url(path, extra))
     }
 
-    /// Ends the UI: back to the app's `redirectUrl` with a fresh token, and nowhere else.
+    /// Ends the UI: back to the app's `redirectUrl` with a fresh token, and nowhere else
+    /// (in popup mode, posted to the app's window by the done page).
     pub(crate) fn finish(&self) -> Response {
         let token = self.state.signer.sign(&Claims {
             kind: TokenKind::Action,
             iat: self.now.unix_timestamp(),
             exp: (self.now + ACTION_TOKEN_LIFETIME).unix_timestamp(),
+            popup: false,
             ..self.claims.clone()
         });
-        match self.action.redirect_url.as_deref().and_then(|raw| url::Url::parse(raw).ok()) {
+        let return_url = self
+            .action
+            .redirect_url
+            .as_deref()
+            .and_then(|raw| url::Url::parse(raw).ok());
+        match return_url {
             Some(mut url) => {
                 url.query_pairs_mut().append_pair("token", &token);
-                see_other(url.as_str())
+                if self.popup.is_some() {
+                    done_page(&token, url.as_str())
+                } else {
+                    see_other(url.as_str())
+                }
             }
             None => page(
                 StatusCode::OK,
@@ -255,9 +275,7 @@ impl IntoResponse for UiError {
                 "<h1>This link isn't valid</h1><p>It may have been copied incompletely, or it belongs to a different sandbox. Go back to the app and start again.</p>",
             ),
             UiError::Expired { return_url } => {
-                let back = return_url
-                    .map(|url| format!(r#"<p><a class="button" href="{}">Return to the app</a></p>"#, escape(&url)))
-                    .unwrap_or_default();
+                let back = return_url.as_deref().map(return_link).unwrap_or_default();
                 page(
                     StatusCode::UNAUTHORIZED,
                     "Link expired",

@@ -4,12 +4,14 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 
 use super::context::{see_other, Screen, UiContext, UiError, UI_SESSION_LIFETIME};
+use super::popup::{frame_pages, POPUP_MODE};
 use super::UiParams;
 use crate::state::AppState;
 use crate::store::ActionKey;
 use crate::token::{Claims, TokenKind};
 
-/// `GET /ui?token=…`: swaps the app-facing track token for a UI session token.
+/// `GET /ui?token=…[&mode=popup]`: swaps the app-facing track token for a UI session
+/// token, which keeps the mode for the rest of the visit.
 pub(crate) async fn open(
     State(state): State<AppState>,
     Query(params): Query<UiParams>,
@@ -32,6 +34,12 @@ pub(crate) async fn open(
         .find_action(&key)
         .await?
         .ok_or(UiError::InvalidLink)?;
+    let popup = params.mode.as_deref() == Some(POPUP_MODE);
+    frame_pages(
+        popup,
+        &state.config.public_url,
+        action.redirect_url.as_deref(),
+    );
     let now = state.clock.now_for(&claims.sub);
     if claims.is_expired(now) {
         return Err(UiError::Expired {
@@ -42,6 +50,7 @@ pub(crate) async fn open(
         kind: TokenKind::Ui,
         iat: now.unix_timestamp(),
         exp: (now + UI_SESSION_LIFETIME).unix_timestamp(),
+        popup,
         ..claims
     });
     Ok(see_other(&format!(

@@ -2,14 +2,15 @@
 //! its stylesheet and its security headers. Plain server-rendered HTML that works without
 //! JavaScript, and nothing inline a Content-Security-Policy would have to allow.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use time::macros::format_description;
 
+use super::popup::{self, PopupFrame};
 use crate::clock::from_millis;
 use crate::state::AppState;
 
@@ -18,28 +19,66 @@ pub(crate) const STYLESHEET_PATH: &str = "/ui/style.css";
 
 /// Every page's own policy: scripts and styles only from files the sandbox serves.
 /// No `form-action`: forms end in a redirect back to the app, on another origin.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// `frame-ancestors` follows: `'none'`, or the app's origin in popup mode.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'";
+
+/// What pages rendered for one request need beyond their own content.
+struct PageScope {
+    /// The public URL of the sandbox answering the request.
+    public_url: Arc<str>,
+    /// Set once the request turns out to belong to a popup-mode UI session.
+    popup: OnceLock<PopupFrame>,
+}
 
 tokio::task_local! {
-    /// The public URL of the sandbox answering the current request.
-    static PUBLIC_URL: Arc<str>;
+    static PAGE: PageScope;
 }
 
 /// Middleware: pages rendered for this request link the stylesheet under the sandbox's
-/// public URL, error pages too (they are rendered without the config at hand).
+/// public URL and are framed as their UI session allows, error pages too (they are
+/// rendered without the config or the session at hand).
 pub(crate) async fn with_public_url(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    let public_url = Arc::from(state.config.public_url.as_str());
-    PUBLIC_URL.scope(public_url, next.run(request)).await
+    let scope = PageScope {
+        public_url: Arc::from(state.config.public_url.as_str()),
+        popup: OnceLock::new(),
+    };
+    PAGE.scope(scope, next.run(request)).await
 }
 
-fn stylesheet_url() -> String {
-    PUBLIC_URL
-        .try_with(|public_url| format!("{public_url}{STYLESHEET_PATH}"))
-        .unwrap_or_else(|_| STYLESHEET_PATH.to_owned())
+/// Marks the current request's pages as popup pages framed by (and talking to) `frame`.
+pub(crate) fn frame_for_popup(frame: PopupFrame) {
+    // A request belongs to one UI session, so a second call sets the same frame.
+    let _ = PAGE.try_with(|page| page.popup.set(frame));
+}
+
+fn popup_frame() -> Option<PopupFrame> {
+    PAGE.try_with(|page| page.popup.get().cloned())
+        .ok()
+        .flatten()
+}
+
+/// Whether pages of the current request run inside the app's popup.
+pub(crate) fn in_popup() -> bool {
+    popup_frame().is_some()
+}
+
+/// `{public_url}{path}`, or `path` alone outside a request.
+fn public(path: &str) -> String {
+    PAGE.try_with(|page| format!("{}{path}", page.public_url))
+        .unwrap_or_else(|_| path.to_owned())
+}
+
+/// "Return to the app" (without a token); in a popup it closes the popup instead.
+pub(crate) fn return_link(url: &str) -> String {
+    let close = if in_popup() { " data-popup-close" } else { "" };
+    format!(
+        r#"<p><a class="button" href="{}"{close}>Return to the app</a></p>"#,
+        escape(url)
+    )
 }
 
 /// `GET /ui/style.css`.
@@ -88,6 +127,19 @@ pub(crate) fn wide_page(status: StatusCode, title: &str, body: &str) -> Response
 }
 
 fn shell(status: StatusCode, title: &str, body: &str, card_class: &str) -> Response {
+    let popup = popup_frame();
+    let (body_class, script) = match &popup {
+        Some(frame) => (
+            r#" class="popup""#,
+            format!(
+                r#"
+<script src="{}" data-target-origin="{}" defer></script>"#,
+                escape(&public(popup::SCRIPT_PATH)),
+                escape(&frame.app_origin)
+            ),
+        ),
+        None => ("", String::new()),
+    };
     let html = format!(
         r#"<!doctype html>
 <html lang="en">
@@ -96,9 +148,9 @@ fn shell(status: StatusCode, title: &str, body: &str, card_class: &str) -> Respo
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>{title} · Authsignal sandbox</title>
-<link rel="stylesheet" href="{stylesheet}">
+<link rel="stylesheet" href="{stylesheet}">{script}
 </head>
-<body>
+<body{body_class}>
 <main class="{card_class}">
 <p class="brand" aria-hidden="true">Authsignal <span>sandbox</span></p>
 {body}
@@ -107,7 +159,7 @@ fn shell(status: StatusCode, title: &str, body: &str, card_class: &str) -> Respo
 </html>
 "#,
         title = escape(title),
-        stylesheet = escape(&stylesheet_url()),
+        stylesheet = escape(&public(STYLESHEET_PATH)),
     );
     let mut response = (status, html).into_response();
     let headers = response.headers_mut();
@@ -116,12 +168,31 @@ fn shell(status: StatusCode, title: &str, body: &str, card_class: &str) -> Respo
         // Tokens ride in the URL; keep these pages out of caches and Referer headers.
         (header::CACHE_CONTROL, "no-store"),
         (header::REFERRER_POLICY, "no-referrer"),
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     ] {
         headers.insert(name, HeaderValue::from_static(value));
     }
+    for (name, value) in framing_headers(popup.as_ref()) {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
     response
+}
+
+/// Nobody may frame a page, except the app's origin in popup mode. An app on the
+/// sandbox's own origin also gets `X-Frame-Options: SAMEORIGIN`, which keeps the
+/// storefront from adding `DENY`; a cross-origin app gets none (it can't name an origin).
+fn framing_headers(popup: Option<&PopupFrame>) -> Vec<(HeaderName, String)> {
+    let ancestors = popup.map_or("'none'", |frame| frame.app_origin.as_str());
+    let mut headers = vec![(
+        header::CONTENT_SECURITY_POLICY,
+        format!("{CONTENT_SECURITY_POLICY}; frame-ancestors {ancestors}"),
+    )];
+    if popup.is_some_and(|frame| frame.same_origin) {
+        headers.push((header::X_FRAME_OPTIONS, "SAMEORIGIN".to_owned()));
+    }
+    headers
 }
 
 /// An error / warning box that screen readers announce.
@@ -158,6 +229,36 @@ mod tests {
         assert_eq!(
             escape(r#"<a href="x">'&'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn only_popup_pages_may_be_framed_and_only_by_the_app() {
+        let policy = |popup: Option<&PopupFrame>| framing_headers(popup);
+        assert_eq!(
+            policy(None),
+            vec![(
+                header::CONTENT_SECURITY_POLICY,
+                format!("{CONTENT_SECURITY_POLICY}; frame-ancestors 'none'")
+            )]
+        );
+        let cross = PopupFrame {
+            app_origin: "https://app.example".into(),
+            same_origin: false,
+        };
+        assert_eq!(
+            policy(Some(&cross)),
+            vec![(
+                header::CONTENT_SECURITY_POLICY,
+                format!("{CONTENT_SECURITY_POLICY}; frame-ancestors https://app.example")
+            )]
+        );
+        let embedded = PopupFrame {
+            same_origin: true,
+            ..cross
+        };
+        assert!(
+            policy(Some(&embedded)).contains(&(header::X_FRAME_OPTIONS, "SAMEORIGIN".to_owned()))
         );
     }
 

@@ -9,6 +9,7 @@ mod enroll;
 mod entry;
 pub(crate) mod html;
 mod passkey;
+mod popup;
 mod qr;
 mod settings;
 
@@ -28,6 +29,8 @@ pub(crate) struct UiParams {
     pub s: Option<String>,
     /// The app-facing token from track, only on the entry URL.
     pub token: Option<String>,
+    /// `popup` when the Web SDK opens the entry URL in its iframe or window.
+    pub mode: Option<String>,
     pub notice: Option<String>,
     pub authenticator_id: Option<String>,
     pub email: Option<String>,
@@ -63,6 +66,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/ui/challenge/passkey", post(passkey::challenge::submit))
         .route("/ui/passkey.js", get(passkey::script))
+        .route(popup::SCRIPT_PATH, get(popup::script))
         .route(html::STYLESHEET_PATH, get(html::stylesheet))
         .route(
             "/ui/enroll/app",

@@ -6,4 +6,5 @@ mod common;
 mod api;
 mod hardening;
 mod passkeys;
+mod popup;
 mod ui_flows;

@@ -35,6 +35,7 @@ pub struct Page {
     pub status: StatusCode,
     pub url: String,
     pub html: String,
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl Page {
@@ -55,6 +56,10 @@ impl Page {
 
     pub fn has(&self, text: &str) -> bool {
         self.html.contains(text)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// The authenticatorId of the settings row whose method label is `label`.
@@ -264,13 +269,20 @@ impl TestApp {
                         status,
                         url: location,
                         html: String::new(),
+                        headers: response.headers().clone(),
                     };
                 }
                 response = self.client.get(&location).send().await.expect("follow");
                 continue;
             }
+            let headers = response.headers().clone();
             let html = response.text().await.unwrap_or_default();
-            return Page { status, url, html };
+            return Page {
+                status,
+                url,
+                html,
+                headers,
+            };
         }
     }
 

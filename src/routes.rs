@@ -1,0 +1,25 @@
+//! Every path the storefront serves, declared once, and which of them need a signed-in
+//! customer. The Leptos route table (`app.rs`) and the axum one (`server/startup.rs`) use these.
+
+pub const HOME: &str = "/";
+pub const SIGN_UP: &str = "/signup";
+pub const SIGN_IN: &str = "/signin";
+pub const SIGN_OUT: &str = "/signout";
+pub const ACCOUNT: &str = "/account";
+/// Where the pre-built UI sends the browser back after a settings visit or a removal check.
+pub const ACCOUNT_RETURN: &str = "/account/return";
+/// Where the pre-built UI sends the browser back after a two-step sign-in challenge.
+pub const SIGN_IN_RETURN: &str = "/signin/return";
+pub const HEALTHZ: &str = "/healthz";
+pub const READYZ: &str = "/readyz";
+/// The pre-built UI's popup helper (loaded only when the button is pressed in popup mode).
+pub const POPUP_SCRIPT: &str = "/prebuilt-ui-popup.js";
+
+/// Pages only a signed-in customer may see: a signed-out visitor is sent to sign in first.
+pub const SIGNED_IN_ONLY: &[&str] = &[ACCOUNT];
+
+/// `/signin?next=…` for a page that needs sign-in.
+pub fn sign_in_then(next: &str) -> String {
+    let next: String = next.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    format!("{SIGN_IN}?next={next}")
+}

@@ -1,0 +1,58 @@
+//! What the customer reads about each outcome of the round trip: every message in one place.
+
+/// Why a launch or a return was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Authsignal could not be reached to start: nothing was tracked.
+    ProviderDown,
+    /// Authsignal could not be reached to confirm a return.
+    CannotConfirm,
+    /// Authsignal blocked the action (sign-in).
+    Blocked,
+    /// Authsignal wants a person to review the action first (sign-in).
+    UnderReview,
+    /// The challenge was not completed.
+    NotVerified,
+    /// Nothing was waiting for this return: replayed, expired, or never launched here.
+    NothingPending,
+    /// The token was garbage, for someone else, or for another launch.
+    Invalid,
+}
+
+impl Refusal {
+    /// The message on the sign-in form.
+    pub fn at_sign_in(self) -> &'static str {
+        match self {
+            Refusal::ProviderDown | Refusal::CannotConfirm => SIGN_IN_UNAVAILABLE,
+            Refusal::Blocked => "For your security, this sign-in was blocked. If this keeps happening, please contact support.",
+            Refusal::UnderReview => {
+                "For your security, this sign-in needs a check by our support team before it can go ahead. We'll look at it shortly — please try again later or contact support."
+            }
+            Refusal::NotVerified | Refusal::Invalid => "We couldn't verify it's you, so you're not signed in. Please sign in again.",
+            Refusal::NothingPending => "Your sign-in expired or was already completed. Please sign in again.",
+        }
+    }
+
+    /// The notice on the account page.
+    pub fn on_account(self) -> &'static str {
+        match self {
+            Refusal::ProviderDown => UNAVAILABLE_TO_CHANGE,
+            Refusal::CannotConfirm => {
+                "We couldn't confirm that change because our security provider isn't responding. Nothing was changed — please try again."
+            }
+            _ => {
+                "We couldn't confirm that change: the link was invalid, expired, already used or not meant for this account. Nothing was changed."
+            }
+        }
+    }
+}
+
+pub const SIGN_IN_UNAVAILABLE: &str = "Two-step sign-in is temporarily unavailable. Please try again in a few minutes.";
+pub const UNAVAILABLE_TO_CHANGE: &str = "We couldn't reach our security provider, so nothing was changed. Please try again in a moment.";
+pub const SETTINGS_UPDATED: &str = "Your authenticators were updated.";
+pub const VERIFIED_TO_REMOVE: &str = "You're verified. Confirm the removal below.";
+pub const POPUP_CLOSED: &str = "You closed the security window. Nothing was changed.";
+pub const LAST_ONE: &str = "You can't remove your only authenticator: without one you couldn't complete \
+     two-step sign-in and could be locked out of your account. Add another authenticator first.";
+pub const CHANGE_IN_PROGRESS: &str = "Another change to your authenticators is in progress. Please try again in a moment.";
+pub const NO_LONGER_THERE: &str = "That authenticator is no longer on your account.";
