@@ -109,7 +109,7 @@ async fn run(fault: Fault) {
     assert!(html.contains(&email), "{fault:?}: the rest of the page renders");
 
     // Return: the launch made before the fault cannot be confirmed; the message says why.
-    let html = account(&broken, browser, "?token=eyJhbGciOiJIUzI1NiJ9.e30.sig").await;
+    let html = account(&broken, browser, "/return?token=eyJhbGciOiJIUzI1NiJ9.e30.sig").await;
     assert!(html.contains(CANNOT_CONFIRM), "{fault:?} return: {html}");
 
     // Launch: comes back to the account page with a message.

@@ -12,5 +12,6 @@ mod fault_matrix;
 mod graceful_shutdown;
 mod hardening;
 mod hostile_edges;
+mod round_trip;
 mod scale_out;
 mod two_step_sign_in;

@@ -29,7 +29,12 @@ fn attributes(page: &Page, name: &str) -> Vec<String> {
     page.html
         .split(&marker)
         .skip(1)
-        .map(|rest| rest.split('"').next().unwrap_or_default().replace("&amp;", "&"))
+        .map(|rest| {
+            rest.split('"')
+                .next()
+                .unwrap_or_default()
+                .replace("&amp;", "&")
+        })
         .collect()
 }
 
@@ -49,9 +54,16 @@ fn assert_popup_page(page: &Page, origin: &str) {
 /// A page of an ordinary (redirect-mode) visit: nobody may frame it, nothing is posted.
 fn assert_unframed_page(page: &Page) {
     let context = format!("{}: {}", page.url, page.html);
-    assert_eq!(frame_ancestors(page).as_deref(), Some("'none'"), "{context}");
+    assert_eq!(
+        frame_ancestors(page).as_deref(),
+        Some("'none'"),
+        "{context}"
+    );
     assert_eq!(page.header("x-frame-options"), None, "{context}");
-    assert!(!page.has("popup.js") && !page.has("data-target-origin"), "{context}");
+    assert!(
+        !page.has("popup.js") && !page.has("data-target-origin"),
+        "{context}"
+    );
 }
 
 /// The end of a popup visit: a page (no 303) carrying a token that validates for this
@@ -114,7 +126,9 @@ async fn popup_mode_survives_a_challenge_and_the_settings_screen() {
     assert_popup_page(&challenge, APP_ORIGIN);
     let s = challenge.s();
     let code = app.latest_code("jane@example.com").await;
-    let settings = app.submit("/challenge", &[("s", &s), ("code", &code)]).await;
+    let settings = app
+        .submit("/challenge", &[("s", &s), ("code", &code)])
+        .await;
     assert!(settings.has("<h1>Your authenticators</h1>"));
     assert_popup_page(&settings, APP_ORIGIN);
 
@@ -156,7 +170,9 @@ async fn redirect_mode_pages_refuse_every_frame_and_end_in_a_303() {
     assert_unframed_page(&challenge);
     let s = challenge.s();
     let code = app.latest_code("jane@example.com").await;
-    let settings = app.submit("/challenge", &[("s", &s), ("code", &code)]).await;
+    let settings = app
+        .submit("/challenge", &[("s", &s), ("code", &code)])
+        .await;
     assert_unframed_page(&settings);
     let back = app.submit("/done", &[("s", &s)]).await;
     assert_eq!(back.status, StatusCode::SEE_OTHER);
@@ -179,7 +195,9 @@ async fn a_popup_visit_names_no_origin_but_the_redirect_urls() {
     assert_popup_page(&challenge, origin);
     let s = challenge.s();
     let code = app.latest_code("jane@example.com").await;
-    let done = app.submit("/challenge", &[("s", &s), ("code", &code)]).await;
+    let done = app
+        .submit("/challenge", &[("s", &s), ("code", &code)])
+        .await;
     assert_eq!(done.status, StatusCode::OK);
     assert_popup_page(&done, origin);
     let csp = done.header("content-security-policy").unwrap_or_default();
@@ -193,7 +211,11 @@ async fn a_popup_visit_names_no_origin_but_the_redirect_urls() {
     let done = app
         .submit("/challenge", &[("s", &challenge.s()), ("code", &code)])
         .await;
-    assert!(done.has("All done") && !done.has("data-token"), "{}", done.html);
+    assert!(
+        done.has("All done") && !done.has("data-token"),
+        "{}",
+        done.html
+    );
     assert_unframed_page(&done);
 }
 

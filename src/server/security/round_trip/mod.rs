@@ -104,13 +104,15 @@ pub enum Started {
 /// Tracks the purpose's action for `user_id` and remembers it as pending when the browser
 /// is to go to the pre-built UI.
 pub async fn start(state: &AppState, session: &TypedSession, user_id: &str, purpose: Purpose, context: &RequestContext) -> Result<Started, AppError> {
+    let scoped = purpose == (Purpose::Settings { manage: true }) && verified_recently(state, session, user_id).await?;
     if let Some(previous) = session.pending_round_trip().await? {
         let fresh = now_unix() - previous.started_at < RELAUNCH_WINDOW_SECS;
-        if previous.purpose == purpose && previous.user_id == user_id && fresh && !purpose.is_sign_in() {
-            return Ok(Started::Go { url: previous.url, repeated: true, scoped: previous.scoped, is_enrolled: None });
+        // Reused only as it was launched: a launch never keeps scopes its customer no longer merits.
+        let same = previous.purpose == purpose && previous.user_id == user_id && previous.scoped == scoped;
+        if same && fresh && !purpose.is_sign_in() {
+            return Ok(Started::Go { url: previous.url, repeated: true, scoped, is_enrolled: None });
         }
     }
-    let scoped = purpose == (Purpose::Settings { manage: true }) && verified_recently(state, session, user_id).await?;
     let idempotency_key = random_hex();
     let request = TrackRequest {
         redirect_url: Some(format!("{}{}", state.settings.origin(), purpose.return_path())),

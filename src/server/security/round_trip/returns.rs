@@ -45,21 +45,22 @@ pub async fn account_return(State(state): State<AppState>, session: Session, Que
 /// Completes a return for the account page (redirect or popup): records it once, leaves the
 /// notice for the page, and says where to go.
 pub async fn finish_account_return(state: &AppState, session: &TypedSession, user_id: &str, token: Option<String>) -> Result<String, AppError> {
-    match complete(state, session, token, Some(user_id), routes::ACCOUNT_RETURN).await? {
+    let completion = complete(state, session, token, Some(user_id), routes::ACCOUNT_RETURN).await?;
+    if let Completion::Done { verified: true, .. } = &completion {
+        // A challenge passed or an authenticator added: enrolled, so an outage from now on
+        // must not let a password alone through.
+        if state.users.two_step_enrolled(user_id).await != Some(true) {
+            state.users.set_two_step_enrolled(user_id, true).await;
+        }
+    }
+    match completion {
         Completion::Done { purpose: Purpose::VerifyToRemove { authenticator_id }, .. } => {
             state.events.record(user_id, EventKind::Return, "Verified to remove an authenticator").await;
             session.set_notice(NoticeTone::Info, words::VERIFIED_TO_REMOVE).await?;
             let id: String = url::form_urlencoded::byte_serialize(authenticator_id.as_bytes()).collect();
             Ok(format!("{}?remove={id}", routes::ACCOUNT))
         }
-        Completion::Done { verified, .. } => {
-            if verified {
-                // A challenge passed or an authenticator added: enrolled, so an outage from
-                // now on must not let a password alone through.
-                if state.users.two_step_enrolled(user_id).await != Some(true) {
-                    state.users.set_two_step_enrolled(user_id, true).await;
-                }
-            }
+        Completion::Done { .. } => {
             state.events.record(user_id, EventKind::Return, "Authenticator settings updated").await;
             session.set_notice(NoticeTone::Success, words::SETTINGS_UPDATED).await?;
             Ok(routes::ACCOUNT.to_string())
