@@ -8,6 +8,9 @@ process.env.STOREFRONT_E2E_DIR ??= path.join(os.tmpdir(), `storefront-e2e-${proc
 const dataDir = process.env.STOREFRONT_E2E_DIR;
 const port = Number(process.env.STOREFRONT_PORT ?? 3000);
 const baseURL = process.env.STOREFRONT_BASE_URL ?? `http://localhost:${port}`;
+// A second storefront with STOREFRONT_PREBUILT_UI=popup, for the popup journeys.
+const popupPort = port + 10;
+const popupURL = `http://localhost:${popupPort}`;
 
 // Headless Debian Chromium with no background traffic (the network is closed here).
 const chromiumArgs = [
@@ -38,7 +41,7 @@ export default defineConfig({
   projects: [
     {
       name: "chromium",
-      testIgnore: [/faults\.spec\.ts/, /log_hygiene\.spec\.ts/],
+      testIgnore: [/faults\.spec\.ts/, /log_hygiene\.spec\.ts/, /popup\.spec\.ts/],
       use: {
         ...devices["Desktop Chrome"],
         launchOptions: {
@@ -58,37 +61,54 @@ export default defineConfig({
       },
     },
     {
+      // The pre-built UI in a dialog over the account page, against the popup-mode storefront.
+      name: "popup",
+      testMatch: /popup\.spec\.ts/,
+      use: {
+        ...devices["Desktop Chrome"],
+        baseURL: popupURL,
+        launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs },
+      },
+    },
+    {
       // Reads the server log of every journey above: it must hold no secret or token.
       name: "log-hygiene",
       testMatch: /log_hygiene\.spec\.ts/,
       dependencies: ["faults"],
     },
   ],
-  // The built storefront binary, embedded sandbox with fault injection on, fresh SQLite files.
+  // The built storefront binary, embedded sandbox with fault injection on, fresh SQLite files;
+  // and a second one in popup mode with its own files.
   webServer: process.env.PW_NO_WEBSERVER
     ? undefined
-    : {
-        // The log goes to a file that log_hygiene.spec.ts greps after every other journey.
-        command: `mkdir -p ${dataDir} && exec target/debug/storefront >> ${dataDir}/server.log 2>&1`,
-        cwd: path.join(__dirname, ".."),
-        url: `${baseURL}/healthz`,
-        reuseExistingServer: !process.env.CI,
-        timeout: 120_000,
-        stdout: "pipe",
-        stderr: "pipe",
-        env: {
-          LEPTOS_SITE_ROOT: "target/site",
-          LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-          STOREFRONT_BASE_URL: baseURL,
-          DATABASE_URL: `sqlite://${dataDir}/storefront.db`,
-          STOREFRONT_DATA_DIR: dataDir,
-          AUTHSIGNAL_SANDBOX_FAULTS: "1",
-          // Every journey signs up from 127.0.0.1; the default (10 per 15 min) is for the public.
-          STOREFRONT_SIGN_UPS_PER_IP: "10000",
-          // A debug build under two parallel browsers: 3 s, still under the 4 s latency fault.
-          AUTHSIGNAL_TIMEOUT_MS: "3000",
-          // Debug for our own crates, so the hygiene check sees everything they could leak.
-          RUST_LOG: "info,storefront=debug,authsignal=debug,authsignal_sandbox=debug",
-        },
-      },
+    : [storefront(port, baseURL, dataDir, "server.log", {}), storefront(popupPort, popupURL, path.join(dataDir, "popup"), "server.log", { STOREFRONT_PREBUILT_UI: "popup" })],
 });
+
+/** A storefront server for Playwright to start: its log goes to a file in `dir`. */
+function storefront(port: number, url: string, dir: string, log: string, extra: Record<string, string>) {
+  return {
+    // The log goes to a file that log_hygiene.spec.ts greps after every other journey.
+    command: `mkdir -p ${dir} && exec target/debug/storefront >> ${dir}/${log} 2>&1`,
+    cwd: path.join(__dirname, ".."),
+    url: `${url}/healthz`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 120_000,
+    stdout: "pipe" as const,
+    stderr: "pipe" as const,
+    env: {
+      LEPTOS_SITE_ROOT: "target/site",
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      STOREFRONT_BASE_URL: url,
+      DATABASE_URL: `sqlite://${dir}/storefront.db`,
+      STOREFRONT_DATA_DIR: dir,
+      AUTHSIGNAL_SANDBOX_FAULTS: "1",
+      // Every journey signs up from 127.0.0.1; the default (10 per 15 min) is for the public.
+      STOREFRONT_SIGN_UPS_PER_IP: "10000",
+      // A debug build under two parallel browsers: 3 s, still under the 4 s latency fault.
+      AUTHSIGNAL_TIMEOUT_MS: "3000",
+      // Debug for our own crates, so the hygiene check sees everything they could leak.
+      RUST_LOG: "info,storefront=debug,authsignal=debug,authsignal_sandbox=debug",
+      ...extra,
+    },
+  };
+}

@@ -10,9 +10,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The policy for a rendered page: scripts only from this origin or carrying this response's
 /// nonce (the hydration bootstrap), wasm compilation allowed, nothing may frame the page. In
-/// popup mode the page may frame the pre-built UI (this origin, or Authsignal's over https).
-pub fn page_policy(nonce: &str, frames_prebuilt_ui: bool) -> String {
-    let frames = if frames_prebuilt_ui { "frame-src 'self' https:; " } else { "" };
+/// popup mode the page may frame the pre-built UI: `frame_src` says from where.
+pub fn page_policy(nonce: &str, frame_src: Option<&str>) -> String {
+    let frames = frame_src.map(|sources| format!("frame-src {sources}; ")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
          img-src 'self' data:; connect-src 'self'; {frames}object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
@@ -23,12 +23,23 @@ pub fn page_policy(nonce: &str, frames_prebuilt_ui: bool) -> String {
 const FALLBACK_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Called while a page renders: puts this render's nonce into its policy.
-pub fn provide_page_policy(frames_prebuilt_ui: bool) {
+pub fn provide_page_policy(frame_src: Option<&str>) {
     let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>()) else {
         return;
     };
-    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce, frames_prebuilt_ui)) {
+    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce, frame_src)) {
         response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// Where a popup-mode page may load the pre-built UI from: this origin (embedded sandbox),
+/// any https origin (Authsignal's, or a custom domain), and the configured API's own origin
+/// (a standalone sandbox on plain http).
+pub fn prebuilt_ui_frame_src(api_base_url: &str) -> String {
+    let api_origin = url::Url::parse(api_base_url).ok().filter(|u| u.scheme() == "http").map(|u| u.origin().ascii_serialization());
+    match api_origin {
+        Some(origin) => format!("'self' https: {origin}"),
+        None => "'self' https:".to_string(),
     }
 }
 
@@ -57,9 +68,9 @@ mod tests {
 
     #[test]
     fn the_page_policy_allows_only_its_own_nonce_and_no_framing() {
-        let policy = page_policy("abc123", false);
+        let policy = page_policy("abc123", None);
         assert!(!policy.contains("frame-src"));
-        assert!(page_policy("abc123", true).contains("frame-src 'self' https:;"));
+        assert!(page_policy("abc123", Some("'self' https:")).contains("frame-src 'self' https:;"));
         assert!(policy.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval'"));
         assert!(policy.contains("frame-ancestors 'none'"));
         assert!(!policy.contains("unsafe-inline"));

@@ -73,6 +73,7 @@ async fn embedded_sandbox(settings: &Settings, listening_on: SocketAddr) -> Resu
         public_url: format!("{}/sandbox", settings.origin()),
         database_url: database_url.clone(),
         test_hooks: *test_hooks,
+        actions: Default::default(),
     })
     .await?;
     Ok(Some(Arc::new(sandbox)))
@@ -167,11 +168,13 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
     let sessions = session_layer(&state.settings, session_store);
     let https = state.settings.cookies_secure();
     // Every render and server function gets the state, and every page its own CSP nonce.
+    let frame_src = (state.settings.prebuilt_ui == PrebuiltUi::Popup)
+        .then(|| headers::prebuilt_ui_frame_src(&security::client::api_base_url(&state.settings)));
     let context = {
         let state = state.clone();
         move || {
             provide_context(state.clone());
-            headers::provide_page_policy(state.settings.prebuilt_ui == PrebuiltUi::Popup);
+            headers::provide_page_policy(frame_src.as_deref());
         }
     };
 

@@ -30,6 +30,7 @@ async fn world() -> World {
         public_url: format!("http://127.0.0.1:{port}"),
         database_url: sandbox_url.clone(),
         test_hooks: false,
+        actions: Default::default(),
     })
     .await
     .expect("sandbox");

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
 use time::{Duration, OffsetDateTime};
 
 /// Where the sandbox reads the current time from.
@@ -177,7 +177,12 @@ pub(crate) fn from_millis(millis: i64) -> OffsetDateTime {
 
 /// ISO-8601 as the API returns it, e.g. `2026-01-01T10:00:00.123Z`.
 pub(crate) fn iso8601(millis: i64) -> String {
-    from_millis(millis).format(&Rfc3339).unwrap_or_default()
+    // Always three fraction digits (`…02.640Z`, `…00.000Z`), as Authsignal writes them.
+    from_millis(millis)
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        ))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -227,5 +232,12 @@ mod tests {
     #[test]
     fn millis_round_trip_as_iso8601() {
         assert_eq!(iso8601(1_767_225_600_123), "2026-01-01T00:00:00.123Z");
+    }
+
+    #[test]
+    fn timestamps_always_have_three_fraction_digits() {
+        assert_eq!(iso8601(1_767_225_602_640), "2026-01-01T00:00:02.640Z");
+        assert_eq!(iso8601(1_767_225_600_000), "2026-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(1_767_225_600_007), "2026-01-01T00:00:00.007Z");
     }
 }

@@ -157,6 +157,17 @@ pub(crate) const ACTION_STATES: [&str; 8] = [
 pub(crate) const CHALLENGE_SUCCEEDED: &str = "CHALLENGE_SUCCEEDED";
 pub(crate) const CHALLENGE_REQUIRED: &str = "CHALLENGE_REQUIRED";
 pub(crate) const ALLOW: &str = "ALLOW";
+pub(crate) const BLOCK: &str = "BLOCK";
+pub(crate) const REVIEW_REQUIRED: &str = "REVIEW_REQUIRED";
+
+/// Whether the pre-built UI may take an action further: never once it is blocked or is
+/// (or was) up for review, or the user could turn it into `CHALLENGE_SUCCEEDED`.
+pub(crate) fn ui_may_continue(state: &str) -> bool {
+    matches!(
+        state,
+        "ALLOW" | "CHALLENGE_REQUIRED" | "CHALLENGE_SUCCEEDED" | "CHALLENGE_FAILED"
+    )
+}
 
 /// What a token lets the pre-built UI do without a fresh challenge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,11 @@ use rand::RngCore;
 pub(crate) fn new_uuid() -> String {
     let mut bytes = [0u8; 16];
     OsRng.fill_bytes(&mut bytes);
+    uuid_shaped(bytes)
+}
+
+/// Formats 16 bytes as a UUID v4 (version and variant bits set).
+pub(crate) fn uuid_shaped(mut bytes: [u8; 16]) -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();

@@ -10,6 +10,7 @@
 //!     public_url: "http://localhost:3000/sandbox".into(),
 //!     database_url: "sqlite://data/sandbox.db?mode=rwc".into(),
 //!     test_hooks: false,
+//!     actions: Default::default(),
 //! })
 //! .await?;
 //! let app: axum::Router = axum::Router::new().nest("/sandbox", sandbox.router());
@@ -23,6 +24,7 @@ mod faults;
 mod ids;
 mod otp;
 mod outbox;
+mod outcomes;
 mod passkeys;
 mod state;
 mod store;
@@ -34,9 +36,11 @@ mod ui;
 use std::sync::Arc;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use outcomes::{ActionRule, ActionsConfig, Outcome};
 
 use crate::clock::SandboxClock;
 use crate::faults::Faults;
+use crate::outcomes::Outcomes;
 use crate::passkeys::RelyingParty;
 use crate::state::{AppState, Shared};
 use crate::store::Store;
@@ -54,9 +58,12 @@ pub struct SandboxConfig {
     pub public_url: String,
     /// The sandbox's own SQLite database, e.g. `sqlite://data/sandbox.db?mode=rwc`.
     pub database_url: String,
-    /// Enables fault injection (`/_faults`), the clock hook (`/_test/clock`) and the
-    /// per-route call counter (`/_test/stats`).
+    /// Enables fault injection (`/_faults`), the clock hook (`/_test/clock`), the
+    /// per-route call counter (`/_test/stats`) and per-action outcomes (`/_test/actions`).
     pub test_hooks: bool,
+    /// What track answers per action code; the default challenges enrolled users of every
+    /// action code and allows the rest.
+    pub actions: ActionsConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +102,7 @@ impl Sandbox {
             )));
         }
         config.public_url = config.public_url.trim_end_matches('/').to_owned();
+        config.actions.check().map_err(SandboxError::Config)?;
         let store = Store::open(&config.database_url).await?;
         Ok(Sandbox {
             state: shared_state(config, store, Arc::new(SystemClock)),
@@ -143,6 +151,7 @@ fn shared_state(config: SandboxConfig, store: Store, clock: Arc<dyn Clock>) -> A
         faults: Faults::default(),
         stats: Stats::default(),
         relying_party: RelyingParty::for_public_url(&config.public_url),
+        outcomes: Outcomes::new(config.actions.clone()),
         store,
         config,
     })

@@ -1,9 +1,10 @@
 //! `authsignal-sandbox`: the sandbox as a standalone server.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use authsignal_sandbox::{Sandbox, SandboxConfig};
+use authsignal_sandbox::{ActionsConfig, Sandbox, SandboxConfig};
 use clap::Parser;
 use tokio::net::TcpListener;
 
@@ -31,7 +32,12 @@ struct Cli {
     /// Where browsers reach the sandbox (default: http://{addr}).
     #[arg(long, env = "AUTHSIGNAL_SANDBOX_PUBLIC_URL")]
     public_url: Option<String>,
-    /// Turn on fault injection (/_faults) and the test clock hook (/_test/clock).
+    /// A JSON file of per-action outcomes: {"default": {"defaultOutcome": "ALLOW",
+    /// "challengeWhenEnrolled": true}, "actions": {"signIn": {"defaultOutcome": "CHALLENGE"}}}.
+    #[arg(long, env = "AUTHSIGNAL_SANDBOX_ACTIONS_CONFIG")]
+    actions_config: Option<PathBuf>,
+    /// Turn on the test hooks: fault injection (/_faults), the clock (/_test/clock), call
+    /// counts (/_test/stats) and per-action outcomes (/_test/actions).
     #[arg(long, env = "AUTHSIGNAL_SANDBOX_FAULTS", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     enable_faults: bool,
     /// Listen on an address other than loopback (127.0.0.0/8, ::1). Anyone who can reach it
@@ -92,6 +98,11 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     check_exposure(&cli)?;
+    // Before listening or touching the database: a bad file is a typo to fix, not a default.
+    let actions = match &cli.actions_config {
+        Some(path) => ActionsConfig::from_file(path)?,
+        None => ActionsConfig::default(),
+    };
     let listener = TcpListener::bind(cli.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
@@ -103,6 +114,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         public_url: public_url.clone(),
         database_url: cli.database_url.clone(),
         test_hooks: cli.enable_faults,
+        actions,
     })
     .await
     .map_err(|e| e.to_string())?;

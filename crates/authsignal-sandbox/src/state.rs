@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::clock::SandboxClock;
 use crate::faults::Faults;
+use crate::outcomes::Outcomes;
 use crate::passkeys::RelyingParty;
 use crate::store::Store;
 use crate::test_hooks::Stats;
@@ -19,6 +20,8 @@ pub(crate) struct Shared {
     pub stats: Stats,
     /// Passkey registration and authentication for the sandbox's public origin.
     pub relying_party: RelyingParty,
+    /// What track answers per action code.
+    pub outcomes: Outcomes,
 }
 
 pub(crate) type AppState = Arc<Shared>;

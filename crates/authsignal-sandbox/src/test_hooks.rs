@@ -1,5 +1,6 @@
-//! Test-only hooks (routed only when test hooks are on): move the sandbox clock, and count
-//! API calls per route (what the benchmark divides by page views).
+//! Test-only hooks (routed only when test hooks are on): move the sandbox clock, count
+//! API calls per route (what the benchmark divides by page views), and set what track
+//! answers for an action code.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -12,10 +13,11 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
 
-use crate::api::response::{json, ApiError, ApiJson, ApiResult};
-use crate::clock::{AdvanceRefused, MAX_ADVANCE_SECS};
+use crate::api::response::{json, ApiError, ApiJson, ApiPath, ApiResult};
+use crate::clock::{iso8601, to_millis, AdvanceRefused, MAX_ADVANCE_SECS};
+use crate::domain::is_valid_action_code;
+use crate::outcomes::ActionRule;
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -38,6 +40,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/_test/clock", get(read_clock))
         .route("/_test/clock/advance", post(advance_clock))
         .route("/_test/stats", get(read_stats).delete(reset_stats))
+        .route(
+            "/_test/actions/{action_code}",
+            get(read_action_rule)
+                .put(set_action_rule)
+                .delete(reset_action_rule),
+        )
 }
 
 /// API calls answered (or faulted) per route since start-up or the last reset.
@@ -111,6 +119,47 @@ fn clock_json(state: &AppState, user_id: Option<&str>) -> Response {
     };
     json(
         StatusCode::OK,
-        &json!({ "now": now.format(&Rfc3339).unwrap_or_default(), "unixSeconds": now.unix_timestamp() }),
+        &json!({ "now": iso8601(to_millis(now)), "unixSeconds": now.unix_timestamp() }),
     )
+}
+
+/// The action code from the path, if track would accept it.
+fn action_code(raw: String) -> Result<String, ApiError> {
+    if is_valid_action_code(&raw) {
+        Ok(raw)
+    } else {
+        Err(ApiError::invalid_request(
+            "The action code must match ^[a-zA-Z0-9_-]{1,64}$.",
+        ))
+    }
+}
+
+/// `GET /_test/actions/{actionCode}`: the rule track applies now.
+async fn read_action_rule(
+    State(state): State<AppState>,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult {
+    let code = action_code(code)?;
+    Ok(json(StatusCode::OK, &state.outcomes.rule_for(&code)))
+}
+
+/// `PUT /_test/actions/{actionCode}` with `{"defaultOutcome", "challengeWhenEnrolled"?}`.
+async fn set_action_rule(
+    State(state): State<AppState>,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(rule): ApiJson<ActionRule>,
+) -> ApiResult {
+    let code = action_code(code)?;
+    state.outcomes.set(&code, rule);
+    Ok(json(StatusCode::OK, &rule))
+}
+
+/// `DELETE /_test/actions/{actionCode}`: back to the configured rule.
+async fn reset_action_rule(
+    State(state): State<AppState>,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult {
+    let code = action_code(code)?;
+    state.outcomes.reset(&code);
+    Ok(json(StatusCode::OK, &state.outcomes.rule_for(&code)))
 }

@@ -90,6 +90,40 @@ pub(crate) fn otpauth_uri(secret_base32: &str, issuer: &str, account: &str) -> S
     )
 }
 
+/// The secret of an `otpauth://totp/…` URI (enroll verified), uppercase without padding.
+/// The sandbox checks codes with SHA1, 6 digits and 30 s steps, so it refuses other settings.
+pub(crate) fn secret_from_uri(raw: &str) -> Result<String, String> {
+    let uri = url::Url::parse(raw.trim())
+        .ok()
+        .filter(|uri| uri.scheme() == "otpauth" && uri.host_str() == Some("totp"))
+        .ok_or("otpUri must be an otpauth://totp/… URI.")?;
+    let mut secret = None;
+    for (name, value) in uri.query_pairs() {
+        match (name.as_ref(), value.as_ref()) {
+            ("secret", value) => secret = Some(value.replace(' ', "").to_ascii_uppercase()),
+            ("algorithm", value) if !value.eq_ignore_ascii_case("SHA1") => {
+                return Err(unsupported("algorithm", value))
+            }
+            ("digits", value) if value != DIGITS.to_string() => {
+                return Err(unsupported("digits", value))
+            }
+            ("period", value) if value != STEP_SECONDS.to_string() => {
+                return Err(unsupported("period", value))
+            }
+            _ => {}
+        }
+    }
+    let secret = secret.map(|s| s.trim_end_matches('=').to_owned());
+    match secret {
+        Some(secret) if !secret.is_empty() && code_at_step(&secret, 0).is_some() => Ok(secret),
+        _ => Err("otpUri needs a base32 secret parameter.".to_owned()),
+    }
+}
+
+fn unsupported(name: &str, value: &str) -> String {
+    format!("The sandbox's authenticator app codes use SHA1, 6 digits and 30-second periods; {name}={value} is not supported.")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +180,27 @@ mod tests {
             otpauth_uri("ABC", "Authsignal Sandbox", "jane@example.com"),
             "otpauth://totp/Authsignal%20Sandbox:jane@example.com?secret=ABC&issuer=Authsignal%20Sandbox&algorithm=SHA1&digits=6&period=30"
         );
+    }
+
+    #[test]
+    fn reads_the_secret_of_an_otpauth_uri() {
+        let uri = otpauth_uri(&rfc_secret(), "Shop", "jane@example.com");
+        assert_eq!(secret_from_uri(&uri), Ok(rfc_secret()));
+        assert_eq!(
+            secret_from_uri("otpauth://totp/Shop:jane?secret=gezd%20gnbv&issuer=Shop"),
+            Ok("GEZDGNBV".to_owned())
+        );
+        for bad in [
+            "https://example.com/?secret=GEZDGNBV",
+            "otpauth://hotp/Shop?secret=GEZDGNBV&counter=1",
+            "otpauth://totp/Shop?issuer=Shop",
+            "otpauth://totp/Shop?secret=not-base32!",
+            "otpauth://totp/Shop?secret=GEZDGNBV&algorithm=SHA256",
+            "otpauth://totp/Shop?secret=GEZDGNBV&digits=8",
+            "otpauth://totp/Shop?secret=GEZDGNBV&period=60",
+        ] {
+            assert!(secret_from_uri(bad).is_err(), "{bad}");
+        }
     }
 
     proptest! {

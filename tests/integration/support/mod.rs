@@ -77,6 +77,7 @@ pub async fn standalone_sandbox(secret: &str) -> StandaloneSandbox {
         public_url: format!("http://127.0.0.1:{port}"),
         database_url: format!("sqlite://{}/sandbox.db?mode=rwc", data.path().display()),
         test_hooks: true,
+        actions: Default::default(),
     })
     .await
     .expect("sandbox");

@@ -2,15 +2,12 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::json;
 use time::Duration;
 
 use super::response::{json, ApiError, ApiJson, ApiPath, ApiResult};
 use super::wire::{ActionJson, Enrollment, TrackBody, TrackResponse, UpdateActionBody};
 use crate::clock::{iso8601, to_millis};
-use crate::domain::{
-    is_valid_action_code, ACTION_STATES, ALLOW, CHALLENGE_REQUIRED, DEFAULT_SCOPE,
-};
+use crate::domain::{is_valid_action_code, ACTION_STATES, DEFAULT_SCOPE};
 use crate::ids::new_uuid;
 use crate::state::AppState;
 use crate::store::{ActionKey, ActionRow, UserPatch};
@@ -83,12 +80,11 @@ pub(crate) async fn track(
         user_id: key.user_id.clone(),
         action_code: key.action_code.clone(),
         idempotency_key: key.idempotency_key.clone(),
-        state: if is_enrolled {
-            CHALLENGE_REQUIRED
-        } else {
-            ALLOW
-        }
-        .to_owned(),
+        state: state
+            .outcomes
+            .rule_for(&action_code)
+            .state(is_enrolled)
+            .to_owned(),
         verification_method: None,
         redirect_url: body.redirect_url,
         redirect_to_settings: body.redirect_to_settings.unwrap_or(false),
@@ -192,5 +188,6 @@ pub(crate) async fn update_action(
         .set_action_state(&key, &new_state, now)
         .await?
         .ok_or_else(|| ApiError::not_found("Action not found."))?;
-    Ok(json(StatusCode::OK, &json!({ "state": action.state })))
+    // The whole action, as Authsignal's docs show it; the SDKs read `state`.
+    Ok(json(StatusCode::OK, &action_json(&action)))
 }

@@ -10,6 +10,7 @@ use crate::clock::to_millis;
 use crate::domain::{Email, Method, PhoneNumber};
 use crate::state::AppState;
 use crate::store::NewAuthenticator;
+use crate::totp;
 
 pub(crate) async fn list(
     State(state): State<AppState>,
@@ -20,7 +21,7 @@ pub(crate) async fn list(
     Ok(json(StatusCode::OK, &body))
 }
 
-/// Enrolls an email or phone number the app has already verified itself.
+/// Enrolls an email, phone number or authenticator app the app has already verified itself.
 pub(crate) async fn enroll(
     State(state): State<AppState>,
     ApiPath(user_id): ApiPath<String>,
@@ -68,9 +69,15 @@ fn verified_authenticator(user_id: &str, body: EnrollBody) -> Result<NewAuthenti
                     .to_owned(),
             );
         }
-        Some(Method::AuthenticatorApp | Method::Passkey) | None => {
+        Some(Method::AuthenticatorApp) => {
+            let uri = body.otp_uri.ok_or_else(|| {
+                ApiError::invalid_request("otpUri is required for AUTHENTICATOR_APP.")
+            })?;
+            new.totp_secret = Some(totp::secret_from_uri(&uri).map_err(ApiError::invalid_request)?);
+        }
+        Some(Method::Passkey) | None => {
             return Err(ApiError::invalid_request(format!(
-                "{raw_method} cannot be enrolled as a verified authenticator; use EMAIL_OTP, EMAIL_MAGIC_LINK or SMS."
+                "{raw_method} cannot be enrolled as a verified authenticator; use EMAIL_OTP, EMAIL_MAGIC_LINK, SMS or AUTHENTICATOR_APP."
             )));
         }
     }

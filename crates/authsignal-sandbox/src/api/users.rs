@@ -7,7 +7,7 @@ use serde_json::json;
 use super::response::{json, ApiError, ApiJson, ApiPath, ApiResult};
 use super::wire::{parse_custom, Enrollment, UpdateUserBody, UserJson};
 use crate::clock::to_millis;
-use crate::domain::{Email, Method, PhoneNumber};
+use crate::domain::{Email, Method};
 use crate::state::AppState;
 use crate::store::UserPatch;
 
@@ -24,9 +24,10 @@ pub(crate) async fn get_user(
     let mut body = serde_json::to_value(&enrollment).unwrap_or_else(|_| json!({}));
     let extra = json!({
         "email": user.email,
-        "emailVerified": user.email_verified,
+        // Booleans, false until set (the Node SDK types them as required).
+        "emailVerified": user.email_verified.unwrap_or(false),
         "phoneNumber": user.phone_number,
-        "phoneNumberVerified": user.phone_number_verified,
+        "phoneNumberVerified": user.phone_number_verified.unwrap_or(false),
         "username": user.username,
         "displayName": user.display_name,
         "locale": user.locale,
@@ -60,11 +61,6 @@ fn user_patch(body: UpdateUserBody) -> Result<UserPatch, ApiError> {
         .map(|e| Email::parse(&e).map(|e| e.as_str().to_owned()))
         .transpose()
         .map_err(ApiError::invalid_request)?;
-    let phone_number = body
-        .phone_number
-        .map(|p| PhoneNumber::parse(&p).map(|p| p.as_str().to_owned()))
-        .transpose()
-        .map_err(ApiError::invalid_request)?;
     let custom = match body.custom {
         None => None,
         Some(value) if value.is_object() => Some(value.to_string()),
@@ -80,7 +76,9 @@ fn user_patch(body: UpdateUserBody) -> Result<UserPatch, ApiError> {
     Ok(UserPatch {
         email,
         email_verified: body.email_verified,
-        phone_number,
+        // Stored as given (the Python SDK's live test reads "9876543210" back); only
+        // enrolling SMS needs E.164.
+        phone_number: body.phone_number,
         phone_number_verified: body.phone_number_verified,
         username: body.username,
         display_name: body.display_name,

@@ -59,6 +59,8 @@ pub(crate) async fn validate(
         // The user (and so the action) was deleted after the token was issued.
         return invalid("Action not found.");
     };
+    // "True if the challenge was completed successfully" (Authsignal's docs): a reviewed
+    // (REVIEW_SUCCEEDED) or allowed action says so in `state`, with isValid false.
     let is_valid = action.state == CHALLENGE_SUCCEEDED;
     Ok(json(
         StatusCode::OK,

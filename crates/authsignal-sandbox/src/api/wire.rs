@@ -97,14 +97,18 @@ pub(crate) fn default_method(
         })
 }
 
+/// Update user's answer.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct UserJson {
     pub user_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Always present (false until set), as the Node SDK's live tests read it back.
+    pub email_verified: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
+    pub phone_number_verified: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -118,7 +122,9 @@ impl From<&UserRow> for UserJson {
         Self {
             user_id: user.user_id.clone(),
             email: user.email.clone(),
+            email_verified: user.email_verified.unwrap_or(false),
             phone_number: user.phone_number.clone(),
+            phone_number_verified: user.phone_number_verified.unwrap_or(false),
             username: user.username.clone(),
             display_name: user.display_name.clone(),
             custom: parse_custom(user.custom.as_deref()),
@@ -150,6 +156,8 @@ pub(crate) struct EnrollBody {
     pub verification_method: Option<String>,
     pub email: Option<String>,
     pub phone_number: Option<String>,
+    /// `AUTHENTICATOR_APP`: the `otpauth://totp/…` URI the user's app already holds.
+    pub otp_uri: Option<String>,
     #[serde(default)]
     pub is_default: bool,
 }

@@ -2,10 +2,12 @@
 //! `webauthnCredential` object the API reports (AUTHSIGNAL_API.md §4).
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use webauthn_rs::prelude::{Credential, Passkey};
 
 use super::aaguid::{mapping, AaguidMapping};
 use super::user_agent::ParsedUserAgent;
+use crate::ids::uuid_shaped;
 use crate::store::AuthenticatorRow;
 
 /// Stored as JSON in `authenticators.passkey_details` when a passkey is registered.
@@ -19,7 +21,7 @@ pub(crate) struct PasskeyDetails {
     /// `platform` or `cross-platform`, as the browser reported it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authenticator_attachment: Option<String>,
-    /// The app's device id from track (`__as_aid`).
+    /// The app's device id from track (`__as_aid`), else one made up at registration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,8 +37,8 @@ pub(crate) struct PasskeyDetails {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WebauthnCredentialJson {
     pub credential_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub device_id: Option<String>,
+    /// Always present (the Node SDK types it as required), even when track had none.
+    pub device_id: String,
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aaguid: Option<String>,
@@ -58,15 +60,27 @@ impl PasskeyDetails {
     }
 }
 
+/// A stable device id for passkeys registered before one was always kept: a UUID-shaped
+/// digest of the credential id, so every read gives the same one.
+fn derived_device_id(credential_id: &str) -> String {
+    let digest = Sha256::digest(format!("authsignal-sandbox/device/{credential_id}"));
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid_shaped(bytes)
+}
+
 /// The `webauthnCredential` of a passkey authenticator; the backup flags come from the
 /// key itself because every authentication may update them.
 pub(crate) fn webauthn_credential(row: &AuthenticatorRow) -> Option<WebauthnCredentialJson> {
     let passkey: Passkey = serde_json::from_str(row.passkey.as_deref()?).ok()?;
     let credential = Credential::from(passkey);
     let details = PasskeyDetails::of(row).unwrap_or_default();
+    let credential_id = row.credential_id.clone().unwrap_or_default();
     Some(WebauthnCredentialJson {
-        credential_id: row.credential_id.clone().unwrap_or_default(),
-        device_id: details.device_id,
+        device_id: details
+            .device_id
+            .unwrap_or_else(|| derived_device_id(&credential_id)),
+        credential_id,
         name: details.name,
         aaguid_mapping: details.aaguid.as_deref().and_then(mapping),
         aaguid: details.aaguid,

@@ -109,7 +109,8 @@ impl Store {
         .await
     }
 
-    /// Records that the user completed a challenge or an enrollment in the pre-built UI.
+    /// Records that the user completed a challenge or an enrollment in the pre-built UI;
+    /// a blocked or reviewed action keeps its state.
     pub(crate) async fn mark_verified_in_ui(
         &self,
         key: &ActionKey,
@@ -118,7 +119,8 @@ impl Store {
     ) -> sqlx::Result<()> {
         sqlx::query(
             "UPDATE actions SET state = ?, verification_method = ?, state_updated_at = ?, ui_verified_at = ?
-             WHERE user_id = ? AND action_code = ? AND idempotency_key = ?",
+             WHERE user_id = ? AND action_code = ? AND idempotency_key = ?
+               AND state IN ('ALLOW', 'CHALLENGE_REQUIRED', 'CHALLENGE_SUCCEEDED', 'CHALLENGE_FAILED')",
         )
         .bind(CHALLENGE_SUCCEEDED)
         .bind(method)

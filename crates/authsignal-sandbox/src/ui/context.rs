@@ -9,7 +9,7 @@ use super::html::{escape, page, return_link};
 use super::popup::{done_page, frame_pages, PopupFrame};
 use crate::api::ACTION_TOKEN_LIFETIME;
 use crate::clock::to_millis;
-use crate::domain::{scope_bypasses_challenge, scope_grants, Permission};
+use crate::domain::{scope_bypasses_challenge, scope_grants, ui_may_continue, Permission};
 use crate::state::AppState;
 use crate::store::{ActionKey, ActionRow, AuthenticatorRow, UserRow};
 use crate::token::{Claims, TokenKind};
@@ -89,6 +89,12 @@ impl UiContext {
         );
         if claims.is_expired(now) {
             return Err(UiError::Expired {
+                return_url: action.redirect_url,
+            });
+        }
+        if !ui_may_continue(&action.state) {
+            return Err(UiError::NotAllowed {
+                state: action.state,
                 return_url: action.redirect_url,
             });
         }
@@ -236,6 +242,15 @@ impl UiContext {
     }
 }
 
+/// Why an action the UI refuses can't go on, in the user's words.
+fn not_allowed_reason(state: &str) -> &'static str {
+    match state {
+        "BLOCK" => "For your security, this action has been blocked.",
+        "REVIEW_REQUIRED" => "This action is waiting to be reviewed.",
+        _ => "This action has already been decided.",
+    }
+}
+
 pub(crate) fn see_other(location: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(value) = HeaderValue::from_str(location) {
@@ -250,6 +265,11 @@ pub(crate) enum UiError {
     /// Missing, forged or unknown token.
     InvalidLink,
     Expired {
+        return_url: Option<String>,
+    },
+    /// The action is blocked or up for review: nothing the user does here may pass it.
+    NotAllowed {
+        state: String,
         return_url: Option<String>,
     },
     NeedsReverification {
@@ -280,6 +300,14 @@ impl IntoResponse for UiError {
                     StatusCode::UNAUTHORIZED,
                     "Link expired",
                     &format!("<h1>This link has expired</h1><p>For your security, links to manage your authenticators only work for a short time. Go back to the app and start again.</p>{back}"),
+                )
+            }
+            UiError::NotAllowed { state, return_url } => {
+                let back = return_url.as_deref().map(return_link).unwrap_or_default();
+                page(
+                    StatusCode::FORBIDDEN,
+                    "Can't continue",
+                    &format!("<h1>This can't continue here</h1><p>{} Go back to the app.</p>{back}", not_allowed_reason(&state)),
                 )
             }
             UiError::NeedsReverification { challenge_url, settings_url } => {

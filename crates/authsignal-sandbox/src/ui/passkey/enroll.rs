@@ -10,6 +10,7 @@ use super::{
     CeremonyScreen, NEEDS_JAVASCRIPT, STALE_REQUEST,
 };
 use crate::domain::{Method, Permission};
+use crate::ids::new_uuid;
 use crate::passkeys::{aaguid_mapping, aaguid_of, parse_user_agent, user_handle, PasskeyDetails};
 use crate::state::AppState;
 use crate::store::{NewAuthenticator, CEREMONY_REGISTER};
@@ -159,7 +160,8 @@ pub(crate) async fn submit(
         authenticator_attachment: form
             .authenticator_attachment
             .filter(|a| matches!(a.as_str(), "platform" | "cross-platform")),
-        device_id: ctx.action.device_id.clone(),
+        // Authsignal always reports one; without track's, the sandbox makes one up.
+        device_id: Some(ctx.action.device_id.clone().unwrap_or_else(new_uuid)),
         username: Some(username),
         display_name: Some(display_name),
         parsed_user_agent: user_agent,
