@@ -116,14 +116,15 @@ impl Sandbox {
         }
     }
 
-    /// The API (`/v1`), pre-built UI (`/ui`), outbox (`/outbox`) and, with test hooks,
-    /// `/_faults`, `/_test/clock` and `/_test/stats`. Nest it wherever `public_url` points.
     /// The time as this sandbox sees it for `user_id` (test-clock offsets included): what an
     /// app embedding it compares Authsignal's timestamps against.
     pub fn now_for(&self, user_id: &str) -> time::OffsetDateTime {
         self.state.clock.now_for(user_id)
     }
 
+    /// The API (`/v1`), pre-built UI (`/ui`), outbox (`/outbox`) and, with test hooks,
+    /// `/_faults`, `/_test/clock`, `/_test/stats` and `/_test/actions`. Nest it wherever
+    /// `public_url` points.
     pub fn router(&self) -> axum::Router {
         let state = self.state.clone();
         let pages =

@@ -199,9 +199,18 @@ mod tests {
     #[test]
     fn bad_configuration_is_refused_with_a_reason() {
         for (text, said) in [
-            (r#"{"actions": {"sign in": {"defaultOutcome": "ALLOW"}}}"#, "\"sign in\" is not an action code"),
-            (r#"{"actions": {"signIn": {"defaultOutcome": "MAYBE"}}}"#, "unknown variant `MAYBE`"),
-            (r#"{"actions": {"signIn": {"outcome": "ALLOW"}}}"#, "unknown field `outcome`"),
+            (
+                r#"{"actions": {"sign in": {"defaultOutcome": "ALLOW"}}}"#,
+                "\"sign in\" is not an action code",
+            ),
+            (
+                r#"{"actions": {"signIn": {"defaultOutcome": "MAYBE"}}}"#,
+                "unknown variant `MAYBE`",
+            ),
+            (
+                r#"{"actions": {"signIn": {"outcome": "ALLOW"}}}"#,
+                "unknown field `outcome`",
+            ),
             ("{", "EOF"),
         ] {
             let error = ActionsConfig::from_json(text).expect_err(text);

@@ -121,7 +121,7 @@ pub(crate) fn secret_from_uri(raw: &str) -> Result<String, String> {
 }
 
 fn unsupported(name: &str, value: &str) -> String {
-    format!("The sandbox's authenticator app codes use SHA1, 6 digits and 30-second periods; {name}={value} is not supported.")
+    format!("otpUri asks for {name}={value}, but the sandbox's authenticator app codes use SHA1, 6 digits and 30-second periods.")
 }
 
 #[cfg(test)]

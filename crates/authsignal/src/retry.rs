@@ -12,7 +12,10 @@ use reqwest::Method;
 ///   request never left this machine;
 /// - a 5xx response, or a connection that broke mid-request, is retried only for `GET` and
 ///   `HEAD`. A `POST`/`PATCH`/`DELETE` that may have reached Authsignal is never replayed;
-/// - timeouts are not retried: the caller's time budget is already spent.
+/// - timeouts are not retried: the caller's time budget is already spent, and a `POST` that
+///   timed out may have reached Authsignal. **Unlike the Node SDK**, which retries any
+///   request that got no response (a timed-out `POST` such as track included), this client
+///   never sends a `POST` again after a timeout.
 ///
 /// The wait before retry `n` (0-based) is `base_delay * 2^n` plus up to 20 % jitter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,9 +13,24 @@ export async function expectOnCleanAccountPage(page: Page) {
   expect(new URL(page.url()).search).toBe("");
 }
 
+/** The Authsignal user id inside a pre-built UI launch URL's token (a JWT's `sub`). */
+export function userIdOfLaunch(url: string): string {
+  const token = new URL(url).searchParams.get("token") ?? "";
+  return JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString("utf8")).sub;
+}
+
+/** Ten minutes pass by Authsignal's clock (the sandbox's, for this customer only): the last
+ *  challenge no longer counts, so Manage and removal challenge first again. */
+export async function afterTheVerificationWindow(sandbox: Sandbox, customer: Customer) {
+  expect(customer.userId, "learnt at enrollEmail").not.toBe("");
+  await sandbox.advanceClock(customer.userId, 11 * 60);
+}
+
 /** From "Enroll authenticator" on /account to back on /account with email OTP enrolled. */
 export async function enrollEmail(page: Page, sandbox: Sandbox, customer: Customer) {
+  const launched = page.waitForRequest(/\/sandbox\/ui\?token=/);
   await page.getByRole("button", { name: "Enroll authenticator" }).click();
+  customer.userId = userIdOfLaunch((await launched).url());
   await expect(page).toHaveURL(/\/sandbox\/ui/);
   await page.getByRole("button", { name: "Email", exact: true }).click();
   await page.getByLabel("Email address").fill(customer.email);
@@ -31,8 +46,10 @@ export async function finishInSettings(page: Page) {
   await expectOnCleanAccountPage(page);
 }
 
-/** "Manage authenticators" → the email challenge → the settings screen. */
+/** "Manage authenticators" → the email challenge → the settings screen (after the window of
+ *  the last challenge, which would otherwise skip it). */
 export async function manageWithEmailChallenge(page: Page, sandbox: Sandbox, customer: Customer) {
+  await afterTheVerificationWindow(sandbox, customer);
   const sent = await sandbox.messageCount(customer.email);
   await page.getByRole("button", { name: "Manage authenticators" }).click();
   await expect(page.getByRole("heading", { name: "Verify it's you" })).toBeVisible();
@@ -40,14 +57,15 @@ export async function manageWithEmailChallenge(page: Page, sandbox: Sandbox, cus
   await expect(page.getByRole("heading", { name: "Your authenticators" })).toBeVisible();
 }
 
-/** On the settings screen: adds an authenticator app with a computed TOTP code. */
-export async function addAuthenticatorApp(page: Page) {
+/** On the settings screen: adds an authenticator app with a TOTP code computed for the
+ *  sandbox's time (which tests may have moved for this customer). */
+export async function addAuthenticatorApp(page: Page, sandbox: Sandbox, customer: Customer) {
   await page.getByRole("button", { name: "Add authenticator" }).click();
   await page.getByRole("button", { name: "Authenticator app", exact: true }).click();
   const secret = (await page.getByLabel("Secret key").textContent())?.replace(/\s+/g, "") ?? "";
   expect(secret).toMatch(/^[A-Z2-7]+$/);
   await expect(page.getByText(/otpauth:\/\/totp\//)).toBeVisible();
-  await enterCode(page, totp(secret, Date.now() / 1000));
+  await enterCode(page, totp(secret, await sandbox.nowFor(customer.userId)));
   await expect(page.getByRole("status")).toHaveText("Authenticator added.");
 }
 

@@ -4,7 +4,7 @@ import { expect, Page, test } from "@playwright/test";
 import { Customer, newCustomer, signIn, signUp } from "../support/customer";
 import { VirtualAuthenticator } from "../support/virtual_authenticator";
 import { Sandbox } from "../sandbox/sandbox";
-import { authenticatorList, enrollEmail, expectOnCleanAccountPage, manageWithEmailChallenge, sandboxFor } from "./journey";
+import { afterTheVerificationWindow, authenticatorList, enrollEmail, expectOnCleanAccountPage, manageWithEmailChallenge, sandboxFor } from "./journey";
 
 const CREATE_CANCELLED = "Passkey setup was cancelled or timed out, so nothing was saved.";
 const NOT_USED = "Your passkey wasn't used";
@@ -58,7 +58,8 @@ test("add a passkey after an email challenge, verify with it, and keep it as the
   await expect(passkeyRow.locator("img.method-icon")).toHaveAttribute("src", /^data:image\/svg\+xml;base64,/);
   await page.screenshot({ path: "screenshots/account-passkey.png", fullPage: true });
 
-  // Manage again: the passkey answers the challenge; no code is typed.
+  // Manage again, later: the passkey answers the challenge; no code is typed.
+  await afterTheVerificationWindow(sandbox, customer);
   await page.getByRole("button", { name: "Manage authenticators" }).click();
   await expect(page.getByRole("heading", { name: "Verify it's you" })).toBeVisible();
   await page.getByRole("button", { name: "Passkey", exact: true }).click();
@@ -118,6 +119,7 @@ test("a passkey challenge on a device without the passkey says so and another wa
   await original.remove();
   const other = await VirtualAuthenticator.attach(page);
   // The challenge opens on email (the default) and sends its code then.
+  await afterTheVerificationWindow(sandbox, customer);
   const sent = await sandbox.messageCount(customer.email);
   await page.getByRole("button", { name: "Manage authenticators" }).click();
   await page.getByRole("button", { name: "Passkey", exact: true }).click();

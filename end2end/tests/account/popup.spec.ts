@@ -7,6 +7,12 @@ import { newCustomer, signUp } from "../support/customer";
 import { Sandbox } from "../sandbox/sandbox";
 import { sandboxFor } from "./journey";
 
+/** Presses the launch button once the page is interactive (before that, it redirects). */
+async function press(page: Page, name: string) {
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  await page.getByRole("button", { name }).click();
+}
+
 function dialog(page: Page) {
   return page.getByRole("dialog", { name: "Sign-in security" });
 }
@@ -22,7 +28,7 @@ async function enterCodeIn(frame: FrameLocator, code: string) {
 
 /** Enrolls email OTP inside the dialog and comes back to the updated account page. */
 async function enrollEmailInPopup(page: Page, sandbox: Sandbox, email: string) {
-  await page.getByRole("button", { name: "Enroll authenticator" }).click();
+  await press(page, "Enroll authenticator");
   await expect(dialog(page)).toBeVisible();
   await expect(page).toHaveURL(/\/account$/);
   const frame = ui(page);
@@ -45,7 +51,7 @@ test("enroll and then manage in the dialog, never leaving the account page", asy
   await enrollEmailInPopup(page, sandbox, customer.email);
 
   // Just verified by the enrollment: Manage opens the settings screen directly.
-  await page.getByRole("button", { name: "Manage authenticators" }).click();
+  await press(page, "Manage authenticators");
   await expect(ui(page).getByRole("heading", { name: "Your authenticators" })).toBeVisible();
   await ui(page).getByRole("button", { name: "Done" }).click();
   await expect(dialog(page)).toHaveCount(0);
@@ -55,7 +61,7 @@ test("enroll and then manage in the dialog, never leaving the account page", asy
 test("closing the dialog changes nothing and says so", async ({ page }) => {
   const customer = newCustomer("popup-close");
   await signUp(page, customer);
-  await page.getByRole("button", { name: "Enroll authenticator" }).click();
+  await press(page, "Enroll authenticator");
   await expect(dialog(page)).toBeVisible();
   await expect(ui(page).getByRole("button", { name: "Email", exact: true })).toBeVisible();
   await page.screenshot({ path: "screenshots/popup-open.png" });
@@ -65,7 +71,7 @@ test("closing the dialog changes nothing and says so", async ({ page }) => {
   await expect(page.getByText("Two-step sign-in is off")).toBeVisible();
 
   // The button works again, and Escape closes too.
-  await page.getByRole("button", { name: "Enroll authenticator" }).click();
+  await press(page, "Enroll authenticator");
   await expect(dialog(page)).toBeVisible();
   await page.keyboard.press("Escape");
   await expect(dialog(page)).toHaveCount(0);
@@ -76,7 +82,7 @@ test.describe("on a narrow screen", () => {
   test("the dialog fits", async ({ page }) => {
     const customer = newCustomer("popup-narrow");
     await signUp(page, customer);
-    await page.getByRole("button", { name: "Enroll authenticator" }).click();
+    await press(page, "Enroll authenticator");
     await expect(ui(page).getByRole("button", { name: "Email", exact: true })).toBeVisible();
     const box = await dialog(page).boundingBox();
     expect(box && box.width <= 375 && box.x >= 0).toBeTruthy();

@@ -4,14 +4,7 @@
 import { expect, Page, test } from "@playwright/test";
 import { newCustomer, signIn, signOut, signUp } from "../support/customer";
 import { enterCode } from "../sandbox/sandbox";
-import { enrollEmail, finishInSettings, sandboxFor } from "./journey";
-
-/** The Authsignal user id inside the pre-built UI's launch token (a JWT's `sub`). */
-function userIdOfLaunch(url: string): string {
-  const token = new URL(url).searchParams.get("token") ?? "";
-  const payload = JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString("utf8"));
-  return payload.sub;
-}
+import { enrollEmail, finishInSettings, sandboxFor, userIdOfLaunch } from "./journey";
 
 async function pressManage(page: Page) {
   const launched = page.waitForRequest(/\/sandbox\/ui\?token=/);

@@ -8,6 +8,7 @@ import {
   enrollEmail,
   expectOnCleanAccountPage,
   manageWithEmailChallenge,
+  afterTheVerificationWindow,
   sandboxFor,
 } from "./journey";
 
@@ -39,7 +40,7 @@ test("enroll email, manage, add an authenticator app, remove one; the last one s
   await expectNoSeriousA11yViolations(page, "enrolled");
 
   await manageWithEmailChallenge(page, sandbox, customer);
-  await addAuthenticatorApp(page);
+  await addAuthenticatorApp(page, sandbox, customer);
   await page.getByRole("button", { name: "Done" }).click();
   await expectOnCleanAccountPage(page);
   await expect(authenticatorList(page).getByRole("listitem")).toHaveCount(2);
@@ -70,11 +71,11 @@ test("removing without a recent challenge asks to verify first, then comes back 
   await signUp(page, customer);
   await enrollEmail(page, sandbox, customer);
   await manageWithEmailChallenge(page, sandbox, customer);
-  await addAuthenticatorApp(page);
+  await addAuthenticatorApp(page, sandbox, customer);
   await page.getByRole("button", { name: "Done" }).click();
   await expectOnCleanAccountPage(page);
 
-  // A new browser session (two-step sign-in included) has no recent settings challenge.
+  // A new browser session: two-step sign-in is a challenge too, so ten minutes later.
   await page.context().clearCookies();
   const beforeSignIn = await sandbox.messageCount(customer.email);
   await page.goto("/signin");
@@ -84,6 +85,7 @@ test("removing without a recent challenge asks to verify first, then comes back 
   await page.getByLabel("Verification code").fill(await sandbox.latestCode(customer.email, beforeSignIn));
   await page.getByRole("button", { name: "Verify", exact: true }).click();
   await expectOnCleanAccountPage(page);
+  await afterTheVerificationWindow(sandbox, customer);
 
   await page.getByRole("link", { name: "Remove Authenticator app" }).click();
   await expect(page.getByText("verify it's you before removing")).toBeVisible();

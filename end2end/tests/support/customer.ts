@@ -5,7 +5,8 @@ export const PASSWORD = "correct horse battery";
 /** A unique customer per test, so tests run in any order and in parallel. */
 export function newCustomer(prefix = "customer") {
   const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-  return { email: `${prefix}-${id}@example.com`, name: `Test ${prefix} ${id.slice(-4)}`, password: PASSWORD };
+  // `userId`: Authsignal's id for the customer, learnt from their first launch (journey.ts).
+  return { email: `${prefix}-${id}@example.com`, name: `Test ${prefix} ${id.slice(-4)}`, password: PASSWORD, userId: "" };
 }
 
 export type Customer = ReturnType<typeof newCustomer>;

@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use serde_json::json;
 use time::Duration;
 
 use super::response::{json, ApiError, ApiJson, ApiPath, ApiResult};
@@ -188,6 +189,6 @@ pub(crate) async fn update_action(
         .set_action_state(&key, &new_state, now)
         .await?
         .ok_or_else(|| ApiError::not_found("Action not found."))?;
-    // The whole action, as Authsignal's docs show it; the SDKs read `state`.
-    Ok(json(StatusCode::OK, &action_json(&action)))
+    // `{state}`, as the SDKs read it (AUTHSIGNAL_API.md §8).
+    Ok(json(StatusCode::OK, &json!({ "state": action.state })))
 }

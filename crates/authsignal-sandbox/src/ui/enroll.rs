@@ -59,8 +59,10 @@ pub(crate) async fn choose_method(
                 _ => ("/enroll/email", "Get a code by email"),
             };
             let hint_id = format!("hint-{}", method.as_str().to_lowercase());
+            // An address from track skips its step: the choice itself sends the code.
+            let form_method = if prefilled(&ctx, *method).is_some() { "post" } else { "get" };
             format!(
-                r#"<form method="get" action="{action}">{token}<button type="submit" class="choice" aria-describedby="{hint_id}">{label}</button><span class="hint" id="{hint_id}">{hint}</span></form>"#,
+                r#"<form method="{form_method}" action="{action}">{token}<button type="submit" class="choice" aria-describedby="{hint_id}">{label}</button><span class="hint" id="{hint_id}">{hint}</span></form>"#,
                 action = escape(&ctx.action_url(path)),
                 token = ctx.hidden_token(),
                 label = method.label(),
@@ -97,6 +99,20 @@ pub(crate) fn back_link(ctx: &UiContext) -> String {
             r#"<p class="links"><a href="{}">Choose a different method</a></p>"#,
             escape(&ctx.url("/enroll", &[]))
         )
+    }
+}
+
+/// The address track gave for `method` (`email` / `phoneNumber`), if it is usable: the
+/// UI then skips the address step for that method.
+fn prefilled(ctx: &UiContext, method: Method) -> Option<String> {
+    match method {
+        Method::EmailOtp => Email::parse(ctx.action.email.as_deref()?)
+            .ok()
+            .map(|e| e.as_str().to_owned()),
+        Method::Sms => PhoneNumber::parse(ctx.action.phone_number.as_deref()?)
+            .ok()
+            .map(|p| p.as_str().to_owned()),
+        _ => None,
     }
 }
 
@@ -152,6 +168,9 @@ pub(crate) async fn email_form(
 ) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, params.s.as_deref()).await?;
     ctx.require(Permission::Add)?;
+    if prefilled(&ctx, Method::EmailOtp).is_some() {
+        return Ok(ctx.go("/enroll", &[]));
+    }
     let prefill = ctx
         .action
         .email
@@ -167,6 +186,9 @@ pub(crate) async fn sms_form(
 ) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, params.s.as_deref()).await?;
     ctx.require(Permission::Add)?;
+    if prefilled(&ctx, Method::Sms).is_some() {
+        return Ok(ctx.go("/enroll", &[]));
+    }
     let prefill = ctx
         .action
         .phone_number
@@ -182,7 +204,9 @@ pub(crate) async fn submit_email(
 ) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, form.s.as_deref()).await?;
     ctx.require(Permission::Add)?;
-    let raw = form.email.unwrap_or_default();
+    let raw = prefilled(&ctx, Method::EmailOtp)
+        .or(form.email)
+        .unwrap_or_default();
     match Email::parse(&raw) {
         Ok(email) => {
             send_code(&ctx, PURPOSE_ENROLL, Method::EmailOtp, email.as_str(), None).await?;
@@ -198,7 +222,9 @@ pub(crate) async fn submit_phone(
 ) -> Result<Response, UiError> {
     let ctx = UiContext::load(&state, form.s.as_deref()).await?;
     ctx.require(Permission::Add)?;
-    let raw = form.phone_number.unwrap_or_default();
+    let raw = prefilled(&ctx, Method::Sms)
+        .or(form.phone_number)
+        .unwrap_or_default();
     match PhoneNumber::parse(&raw) {
         Ok(phone) => {
             send_code(&ctx, PURPOSE_ENROLL, Method::Sms, phone.as_str(), None).await?;
@@ -247,14 +273,16 @@ fn enroll_code_page(
             info,
         },
     );
-    page(
-        status,
-        title,
-        &format!(
-            r#"<h1>{title}</h1>{form}<p class="links"><a href="{}">{change_label}</a></p>"#,
+    // The address track gave can't be changed here, only another method chosen.
+    let change = if prefilled(ctx, method).is_some() {
+        back_link(ctx)
+    } else {
+        format!(
+            r#"<p class="links"><a href="{}">{change_label}</a></p>"#,
             escape(&ctx.url(change_path, &[]))
-        ),
-    )
+        )
+    };
+    page(status, title, &format!("<h1>{title}</h1>{form}{change}"))
 }
 
 pub(crate) async fn code_form(
@@ -349,7 +377,10 @@ pub(crate) async fn resend_code(
 }
 
 /// Stores the new authenticator and counts the enrollment as this action's verification.
-pub(crate) async fn complete_enrollment(ctx: &UiContext, new: &NewAuthenticator) -> Result<Response, UiError> {
+pub(crate) async fn complete_enrollment(
+    ctx: &UiContext,
+    new: &NewAuthenticator,
+) -> Result<Response, UiError> {
     let store = &ctx.state.store;
     store.enroll_authenticator(new, ctx.now_ms()).await?;
     store

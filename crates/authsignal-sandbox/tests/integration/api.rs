@@ -57,7 +57,7 @@ async fn update_user_creates_patches_and_validates() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         body,
-        json!({ "userId": "u1", "email": "jane@example.com", "displayName": "Jane", "custom": { "tier": "gold" } })
+        json!({ "userId": "u1", "email": "jane@example.com", "emailVerified": false, "phoneNumberVerified": false, "displayName": "Jane", "custom": { "tier": "gold" } })
     );
 
     let (_, body) = app
@@ -78,11 +78,7 @@ async fn update_user_creates_patches_and_validates() {
     assert_eq!(user["email"], "jane@example.com");
     assert_eq!(user["displayName"], "Jane");
 
-    for bad in [
-        json!({ "email": "not-an-email" }),
-        json!({ "phoneNumber": "555-0123" }),
-        json!({ "custom": [1] }),
-    ] {
+    for bad in [json!({ "email": "not-an-email" }), json!({ "custom": [1] })] {
         let (status, body) = app.call(Method::PATCH, "/users/u1", Some(bad)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["errorCode"], "invalid_request");
@@ -104,7 +100,7 @@ async fn delete_user_forgets_everything() {
 }
 
 #[tokio::test]
-async fn enroll_verified_accepts_email_and_e164_phone_only() {
+async fn enroll_verified_checks_email_and_e164_phone() {
     let app = TestApp::spawn().await;
     let body = app.enroll_email("u1", "jane@example.com").await;
     let authenticator = &body["authenticator"];
@@ -679,6 +675,14 @@ async fn test_hooks_are_404_unless_enabled() {
         .await
         .expect("stats");
     assert_eq!(stats.status(), StatusCode::NOT_FOUND);
+    let outcome = app
+        .client
+        .put(format!("{}/_test/actions/signIn", app.base))
+        .json(&json!({ "defaultOutcome": "BLOCK" }))
+        .send()
+        .await
+        .expect("hook");
+    assert_eq!(outcome.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.get("/users/u1").await.0, StatusCode::OK);
 }
 

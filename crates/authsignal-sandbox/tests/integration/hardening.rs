@@ -22,7 +22,7 @@ const APP_RETURN: &str = "https://app.example/back";
 // ---- 1. The binary refuses to listen beyond loopback unless told to ----
 
 /// The standalone binary with a throwaway database and none of the caller's settings.
-fn sandbox_binary(db_dir: &TempDir, args: &[&str]) -> Command {
+pub(crate) fn sandbox_binary(db_dir: &TempDir, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_authsignal-sandbox"));
     command
         .args(args)
@@ -40,6 +40,7 @@ fn sandbox_binary(db_dir: &TempDir, args: &[&str]) -> Command {
         "AUTHSIGNAL_SANDBOX_PUBLIC_URL",
         "AUTHSIGNAL_SANDBOX_FAULTS",
         "AUTHSIGNAL_SANDBOX_ALLOW_NON_LOOPBACK",
+        "AUTHSIGNAL_SANDBOX_ACTIONS_CONFIG",
     ] {
         command.env_remove(var);
     }
@@ -63,7 +64,7 @@ fn exit_within(child: &mut Child, limit: Duration) -> ExitStatus {
 }
 
 /// Runs the binary expecting a refusal; returns its stderr.
-fn refusal(args: &[&str]) -> String {
+pub(crate) fn refusal(args: &[&str]) -> String {
     let db_dir = TempDir::new().expect("temp dir");
     let mut child = sandbox_binary(&db_dir, args)
         .stdout(Stdio::null())
@@ -103,7 +104,7 @@ fn the_binary_refuses_a_non_loopback_address_and_says_what_it_would_expose() {
 }
 
 /// Starts the binary and reads its log until it listens; returns the port and the log.
-fn start_and_wait_until_listening(command: &mut Command) -> (Child, u16, String) {
+pub(crate) fn start_and_wait_until_listening(command: &mut Command) -> (Child, u16, String) {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -5,6 +5,8 @@ mod common;
 
 mod api;
 mod hardening;
+mod outcomes;
 mod passkeys;
 mod popup;
 mod ui_flows;
+mod wire_fidelity;

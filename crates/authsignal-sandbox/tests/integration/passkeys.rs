@@ -143,6 +143,31 @@ async fn register_a_passkey_and_the_api_reports_its_webauthn_credential() {
 }
 
 #[tokio::test]
+async fn without_a_device_id_from_track_the_credential_still_reports_one() {
+    let app = spawn().await;
+    let mut key = authenticator(&app);
+    let tracked = app
+        .track(
+            "u1",
+            "manage",
+            json!({ "redirectUrl": "https://app.example/account", "redirectToSettings": true }),
+        )
+        .await;
+    let choice = app.open(tracked["url"].as_str().expect("url")).await;
+    register(&app, &mut key, &choice.s()).await;
+    let device_id = authenticators(&app, "u1").await[0]["webauthnCredential"]["deviceId"].clone();
+    assert!(
+        device_id.as_str().is_some_and(|id| id.len() == 36),
+        "{device_id}"
+    );
+    assert_eq!(
+        authenticators(&app, "u1").await[0]["webauthnCredential"]["deviceId"],
+        device_id,
+        "the same on every read"
+    );
+}
+
+#[tokio::test]
 async fn a_single_device_key_is_reported_as_not_backed_up() {
     let app = spawn().await;
     let mut key =

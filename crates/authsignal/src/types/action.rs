@@ -159,4 +159,13 @@ pub struct UpdateActionRequest {
 pub struct UpdateActionResponse {
     /// The action's state after the update.
     pub state: ActionState,
+    /// When the action was tracked (ISO-8601); the docs list it, the Node SDK reads only `state`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When the state last changed (ISO-8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_updated_at: Option<String>,
+    /// The method used to complete the challenge, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification_method: Option<VerificationMethod>,
 }

@@ -42,8 +42,11 @@ impl ValidateChallengeRequest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", from = "ValidateChallengeWire")]
 pub struct ValidateChallengeResponse {
-    /// Whether the token is genuine, unexpired and matches the given user and action.
-    /// A response without `isValid` decodes as `false`, so a malformed answer fails closed.
+    /// "True if the challenge was completed successfully" (Authsignal's docs): the token is
+    /// genuine, unexpired, matches the given user and action, and the action is
+    /// `CHALLENGE_SUCCEEDED`. Any other state, `REVIEW_SUCCEEDED` and `ALLOW` included, is
+    /// `false` with that `state`; read `state` to act on a review. A response without
+    /// `isValid` decodes as `false`, so a malformed answer fails closed.
     pub is_valid: bool,
     /// The action's state; accept only `CHALLENGE_SUCCEEDED`.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -92,9 +92,15 @@ pub struct UpdateUserResponse {
     /// The user's email.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The user's phone number.
+    /// Whether the email is marked verified (the Node SDK's live tests read it back).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+    /// The user's phone number, as given (update user doesn't insist on E.164).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
+    /// Whether the phone number is marked verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number_verified: Option<bool>,
     /// The user's username.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,

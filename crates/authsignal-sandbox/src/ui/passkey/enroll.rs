@@ -6,7 +6,7 @@ use axum::response::Response;
 use webauthn_rs::prelude::{CredentialID, PasskeyRegistration, RegisterPublicKeyCredential};
 
 use super::{
-    start_ceremony, credential_id_text, internal, still_fresh, stored_passkey, Ceremony,
+    credential_id_text, internal, start_ceremony, still_fresh, stored_passkey, Ceremony,
     CeremonyScreen, NEEDS_JAVASCRIPT, STALE_REQUEST,
 };
 use crate::domain::{Method, Permission};

@@ -5,7 +5,7 @@ pub mod soft_authenticator;
 
 use std::sync::Arc;
 
-use authsignal_sandbox::{ManualClock, Sandbox, SandboxConfig};
+use authsignal_sandbox::{ActionsConfig, ManualClock, Sandbox, SandboxConfig};
 use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
@@ -97,15 +97,26 @@ impl TestApp {
     }
 
     pub async fn spawn_with(test_hooks: bool, db_dir: Arc<TempDir>) -> TestApp {
-        Self::spawn_at(test_hooks, db_dir, "127.0.0.1").await
+        Self::spawn_at(test_hooks, db_dir, "127.0.0.1", ActionsConfig::default()).await
     }
 
     /// Public URL `http://localhost:PORT/sandbox`: passkeys need a host name, not an IP.
     pub async fn spawn_on_localhost(db_dir: Arc<TempDir>) -> TestApp {
-        Self::spawn_at(true, db_dir, "localhost").await
+        Self::spawn_at(true, db_dir, "localhost", ActionsConfig::default()).await
     }
 
-    async fn spawn_at(test_hooks: bool, db_dir: Arc<TempDir>, host: &str) -> TestApp {
+    /// With `actions` as `SandboxConfig::actions` (test hooks on).
+    pub async fn spawn_with_actions(actions: ActionsConfig) -> TestApp {
+        let db_dir = Arc::new(TempDir::new().expect("temp dir"));
+        Self::spawn_at(true, db_dir, "127.0.0.1", actions).await
+    }
+
+    async fn spawn_at(
+        test_hooks: bool,
+        db_dir: Arc<TempDir>,
+        host: &str,
+        actions: ActionsConfig,
+    ) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -118,6 +129,7 @@ impl TestApp {
             public_url: base.clone(),
             database_url,
             test_hooks,
+            actions,
         })
         .await
         .expect("sandbox starts")
