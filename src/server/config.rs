@@ -27,6 +27,17 @@ pub enum PrebuiltUi {
     Popup,
 }
 
+/// What sign-in does when Authsignal answers `ALLOW` for a customer it reports as enrolled:
+/// the tenant's `signIn` action then lets a password alone through, which is almost always a
+/// configuration mistake (its default outcome left at ALLOW).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnrolledAllowPolicy {
+    /// Refuse the sign-in (fail closed) and log the misconfiguration. The default.
+    Refuse,
+    /// Honour the tenant's rules: sign in with the password alone.
+    Honour,
+}
+
 /// Everything the server needs to know, validated.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -45,6 +56,7 @@ pub struct Settings {
     /// Sign-in attempts allowed per account and per client address, and sign-ups per address, in each window.
     pub sign_in_limits: crate::server::sign_in_limits::Limits,
     pub prebuilt_ui: PrebuiltUi,
+    pub enrolled_allow: EnrolledAllowPolicy,
 }
 
 /// A configuration problem, naming the variable so one log line says what to fix.
@@ -161,7 +173,14 @@ impl Settings {
             Some(_) => return Err(invalid("STOREFRONT_PREBUILT_UI", "must be redirect or popup")),
         };
 
+        let enrolled_allow = match lookup("STOREFRONT_ENROLLED_ALLOW").as_deref().map(str::trim) {
+            None | Some("refuse") => EnrolledAllowPolicy::Refuse,
+            Some("honour") => EnrolledAllowPolicy::Honour,
+            Some(_) => return Err(invalid("STOREFRONT_ENROLLED_ALLOW", "must be refuse or honour")),
+        };
+
         Ok(Settings {
+            enrolled_allow,
             prebuilt_ui,
             sign_in_limits,
             base_url,
@@ -292,6 +311,7 @@ mod tests {
             ("AUTHSIGNAL_TIMEOUT_MS", "0"),
             ("STOREFRONT_TRUSTED_PROXIES", "10.0.0.1, nope"),
             ("STOREFRONT_PREBUILT_UI", "iframe"),
+            ("STOREFRONT_ENROLLED_ALLOW", "maybe"),
         ] {
             let err = settings(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var);

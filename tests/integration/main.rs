@@ -5,6 +5,7 @@
 mod support;
 
 mod account_security;
+mod action_outcomes;
 mod accounts;
 mod admin;
 mod database_backends;

@@ -10,7 +10,8 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use super::change_lease;
 use super::events::EventKind;
 use super::request_context::RequestContext;
-use super::round_trip::{self, words, Purpose, Started};
+use super::round_trip::{self, words, Purpose, Refusal, Started};
+use authsignal::ActionState;
 use super::views;
 use crate::api::security::{LaunchIntent, NoticeTone, SecurityOverview, SecurityStatus};
 use crate::api::AppError;
@@ -113,8 +114,19 @@ impl Caller {
                 }
                 self.go(url)
             }
+            Started::Decided { state: ActionState::Block, .. } => self.refused_by_rules(Refusal::Blocked, "blocked").await,
+            Started::Decided { state: ActionState::ReviewRequired, .. } => self.refused_by_rules(Refusal::UnderReview, "held for review").await,
             Started::Decided { .. } | Started::ProviderDown => self.back_with(NoticeTone::Error, words::UNAVAILABLE_TO_CHANGE).await,
         }
+    }
+}
+
+impl Caller {
+    /// Authsignal's rules stopped the change before any UI: say so, and record it.
+    async fn refused_by_rules(&self, why: Refusal, how: &str) -> Result<String, AppError> {
+        tracing::info!(how, "a change to authenticators was stopped by Authsignal's rules");
+        self.state.events.record(&self.user_id, EventKind::Launch, &format!("A change to your authenticators was {how} by our security checks")).await;
+        self.back_with(NoticeTone::Error, why.on_account()).await
     }
 }
 

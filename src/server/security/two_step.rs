@@ -3,7 +3,9 @@
 //! `round_trip`'s; this file holds only the sign-in's decisions.
 //!
 //! ```text
-//! password ok ──track signIn──▶ ALLOW ─────────────▶ signed in
+//! password ok ──track signIn──▶ ALLOW, not enrolled ▶ signed in
+//!                          ├──▶ ALLOW, enrolled ────▶ refused (STOREFRONT_ENROLLED_ALLOW=refuse, default)
+//!                          │                          or signed in (=honour)
 //!                          ├──▶ CHALLENGE_REQUIRED ─▶ pre-built UI ─▶ /signin/return (round_trip)
 //!                          ├──▶ BLOCK ──────────────▶ refused: blocked
 //!                          ├──▶ REVIEW_REQUIRED ────▶ refused: support will look at it
@@ -17,6 +19,7 @@ use super::events::EventKind;
 use super::request_context::RequestContext;
 use super::round_trip::{self, Purpose, Refusal, Started};
 use crate::api::AppError;
+use crate::server::config::EnrolledAllowPolicy;
 use crate::server::session::TypedSession;
 use crate::server::state::AppState;
 use crate::server::users::User;
@@ -51,6 +54,18 @@ pub async fn begin(state: &AppState, session: &TypedSession, user: &User, contex
     };
     remember_enrollment(state, user, Some(is_enrolled)).await;
     Ok(match decided {
+        ActionState::Allow if is_enrolled && state.settings.enrolled_allow == EnrolledAllowPolicy::Refuse => {
+            tracing::error!(
+                "Authsignal allowed an enrolled customer to sign in without a challenge: set the signIn action's default \
+                 outcome to CHALLENGE (or add a rule that challenges enrolled users); sign-in refused (STOREFRONT_ENROLLED_ALLOW=refuse)"
+            );
+            record(state, &user.id, "A sign-in was refused: the second step was skipped by the security settings").await;
+            Outcome::Refused(Refusal::ChallengeSkipped)
+        }
+        ActionState::Allow if is_enrolled => {
+            record(state, &user.id, "Signed in with password (the security settings asked for no second step)").await;
+            Outcome::SignedIn
+        }
         ActionState::Allow => {
             record(state, &user.id, "Signed in with password").await;
             Outcome::SignedIn

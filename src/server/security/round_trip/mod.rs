@@ -131,7 +131,9 @@ pub async fn start(state: &AppState, session: &TypedSession, user_id: &str, purp
             return Ok(Started::ProviderDown);
         }
     };
-    let goes_to_ui = !purpose.is_sign_in() || response.state == ActionState::ChallengeRequired;
+    // Blocked or held for review: never to the UI, whatever the purpose.
+    let decided_here = matches!(response.state, ActionState::Block | ActionState::ReviewRequired);
+    let goes_to_ui = !decided_here && (!purpose.is_sign_in() || response.state == ActionState::ChallengeRequired);
     if !goes_to_ui {
         return Ok(Started::Decided { state: response.state, is_enrolled: response.is_enrolled });
     }

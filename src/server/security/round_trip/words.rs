@@ -13,6 +13,9 @@ pub enum Refusal {
     UnderReview,
     /// The challenge was not completed.
     NotVerified,
+    /// Sign-in: Authsignal let an enrolled customer through without a challenge, which this
+    /// shop refuses (`STOREFRONT_ENROLLED_ALLOW=refuse`).
+    ChallengeSkipped,
     /// Nothing was waiting for this return: replayed, expired, or never launched here.
     NothingPending,
     /// The token was garbage, for someone else, or for another launch.
@@ -29,6 +32,9 @@ impl Refusal {
                 "For your security, this sign-in needs a check by our support team before it can go ahead. We'll look at it shortly — please try again later or contact support."
             }
             Refusal::NotVerified | Refusal::Invalid => "We couldn't verify it's you, so you're not signed in. Please sign in again.",
+            Refusal::ChallengeSkipped => {
+                "Two-step sign-in can't be completed right now, so you're not signed in. Please try again later or contact support."
+            }
             Refusal::NothingPending => "Your sign-in expired or was already completed. Please sign in again.",
         }
     }
@@ -39,6 +45,10 @@ impl Refusal {
             Refusal::ProviderDown => UNAVAILABLE_TO_CHANGE,
             Refusal::CannotConfirm => {
                 "We couldn't confirm that change because our security provider isn't responding. Nothing was changed — please try again."
+            }
+            Refusal::Blocked => "For your security, this change was blocked. Nothing was changed. If you need help, please contact support.",
+            Refusal::UnderReview => {
+                "This change needs a check by our support team before it can go ahead. Nothing was changed yet — we'll look at it shortly."
             }
             _ => {
                 "We couldn't confirm that change: the link was invalid, expired, already used or not meant for this account. Nothing was changed."
