@@ -9,6 +9,7 @@ use leptos_router::{
 
 use crate::components::{header::SiteHeader, signed_in::SignedIn};
 use crate::pages::{account::AccountPage, home::HomePage, not_found::NotFound, sign_in::SignInPage, sign_up::SignUpPage};
+use crate::routes;
 
 /// The document every page renders into.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -32,7 +33,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The storefront application: header plus routed pages.
+/// A route table segment for one of `crate::routes`' paths.
+fn segment(path: &'static str) -> StaticSegment<&'static str> {
+    StaticSegment(path.trim_start_matches('/'))
+}
+
+/// The storefront application: header plus routed pages. Their paths, and which need a
+/// signed-in customer (`routes::SIGNED_IN_ONLY`), are declared in `crate::routes`.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -46,10 +53,10 @@ pub fn App() -> impl IntoView {
             <SiteHeader/>
             <main class="page">
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("signup") view=SignUpPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("signin") view=SignInPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=segment(routes::HOME) view=HomePage ssr=SsrMode::Async/>
+                    <Route path=segment(routes::SIGN_UP) view=SignUpPage ssr=SsrMode::Async/>
+                    <Route path=segment(routes::SIGN_IN) view=SignInPage ssr=SsrMode::Async/>
+                    <Route path=segment(routes::ACCOUNT) view=AccountPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod domain;
+pub mod model;
 pub mod pages;
 pub mod routes;
 #[cfg(feature = "ssr")]

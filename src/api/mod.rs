@@ -1,8 +1,5 @@
-//! Server functions (under `/api/`) and the view types they return to the browser.
-//! The view types carry nothing secret; the server-only halves live in `crate::server`.
+//! Server functions (under `/api/`). The types they return live in `crate::model`; their
+//! server-only halves in `crate::server`.
 
-pub mod errors;
 pub mod security;
 pub mod session;
-
-pub use errors::AppError;

@@ -1,31 +1,9 @@
-//! Who is signed in, and what a form left behind after a failed post.
+//! Who is signed in, and what a form left behind after a failed post: server functions.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use super::AppError;
-
-/// The signed-in customer as the pages show them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Customer {
-    pub name: String,
-    pub email: String,
-}
-
-/// Which form a failed post came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum FormName {
-    SignUp,
-    SignIn,
-}
-
-/// What the customer typed (never the password) and why it was refused, kept for one render.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FormState {
-    pub error: String,
-    pub email: String,
-    pub name: String,
-}
+use crate::model::session::{Customer, FormName, FormState};
+use crate::model::AppError;
 
 /// The signed-in customer, if any.
 #[server(endpoint = "current_user")]

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::api::security::ActivityEntry;
+use crate::model::security::ActivityEntry;
 
 /// The last security events, newest first.
 #[component]

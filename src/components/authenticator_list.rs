@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
-use crate::api::security::AuthenticatorView;
+use crate::model::security::AuthenticatorView;
+use crate::routes;
 
 /// The customer's authenticators: method in words, what it is for, added, last used, default.
 #[component]
@@ -13,7 +14,7 @@ pub fn AuthenticatorList(authenticators: Vec<AuthenticatorView>) -> impl IntoVie
         <ul class="authenticators" aria-label="Your authenticators">
             {authenticators.into_iter().map(|a| {
                 let label = format!("Remove {}", a.describe());
-                let href = format!("/account?remove={}#security", urlencode(&a.id));
+                let href = format!("{}?remove={}#security", routes::ACCOUNT, urlencode(&a.id));
                 view! {
                     <li class="authenticator">
                         <div>

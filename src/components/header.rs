@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::signed_in::SignedIn;
+use crate::routes;
 
 /// Brand and the account links: Sign in when signed out; Account and Sign out when signed in.
 #[component]
@@ -15,14 +16,14 @@ pub fn SiteHeader() -> impl IntoView {
                         match user.await {
                             Ok(Some(customer)) => view! {
                                 <span class="greeting">"Hi, " {customer.name}</span>
-                                <a href="/account">"Account"</a>
-                                <form method="post" action="/signout" class="inline">
+                                <a href=routes::ACCOUNT>"Account"</a>
+                                <form method="post" action=routes::SIGN_OUT class="inline">
                                     <button type="submit" class="link-button">"Sign out"</button>
                                 </form>
                             }.into_any(),
                             _ => view! {
-                                <a href="/signin">"Sign in"</a>
-                                <a class="button button-small" href="/signup">"Create account"</a>
+                                <a href=routes::SIGN_IN>"Sign in"</a>
+                                <a class="button button-small" href=routes::SIGN_UP>"Create account"</a>
                             }.into_any(),
                         }
                     })}

@@ -7,10 +7,9 @@ use leptos::form::ActionForm;
 use super::activity_list::ActivityList;
 use super::authenticator_list::AuthenticatorList;
 use super::notice::{Notice, Tone};
-use crate::api::security::{
-    AuthenticatorView, LaunchAuthenticatorSettings, NoticeTone, RemoveAuthenticator,
-    SecurityOverview, SecurityStatus,
-};
+use crate::api::security::{LaunchAuthenticatorSettings, RemoveAuthenticator};
+use crate::model::security::{AuthenticatorView, NoticeTone, SecurityOverview, SecurityStatus};
+use crate::routes;
 
 fn tone(t: NoticeTone) -> Tone {
     match t {
@@ -22,7 +21,7 @@ fn tone(t: NoticeTone) -> Tone {
 
 /// Sends the browser to `target` once a server function answered with it (hydrated page only;
 /// without JavaScript the server answered the form post with a 303 itself).
-fn follow(target: Option<Result<String, crate::api::AppError>>) {
+fn follow(target: Option<Result<String, crate::model::AppError>>) {
     #[cfg(feature = "hydrate")]
     if let Some(Ok(url)) = target {
         let _ = window().location().assign(&url);
@@ -34,7 +33,7 @@ fn follow(target: Option<Result<String, crate::api::AppError>>) {
 /// Popup mode: opens the pre-built UI at `target` in a dialog over the page. The dialog's
 /// script is fetched only now, so it costs the page's first load nothing; it reads the URL
 /// from its own element.
-fn open_in_popup(target: Option<Result<String, crate::api::AppError>>) {
+fn open_in_popup(target: Option<Result<String, crate::model::AppError>>) {
     #[cfg(feature = "hydrate")]
     if let Some(Ok(url)) = target {
         let document = document();
@@ -96,7 +95,7 @@ fn Unavailable() -> impl IntoView {
         <div class="notice notice-error" role="alert">
             <p>"Security settings are temporarily unavailable."</p>
             <p>"Your account is safe and nothing was changed. "
-                <a href="/account" rel="external">"Try again"</a></p>
+                <a href=routes::ACCOUNT rel="external">"Try again"</a></p>
         </div>
     }
 }
@@ -130,7 +129,7 @@ fn ConfirmRemoval(authenticator: AuthenticatorView, only_one: bool, recently_ver
             <div class="notice notice-info confirm" role="status">
                 <p><strong>{format!("{what} is your only authenticator.")}</strong></p>
                 <p>"You can't remove your only authenticator: without one you couldn't complete two-step sign-in and could be locked out of your account. Add another authenticator first."</p>
-                <a href="/account" rel="external">"Back"</a>
+                <a href=routes::ACCOUNT rel="external">"Back"</a>
             </div>
         }.into_any();
     }
@@ -146,7 +145,7 @@ fn ConfirmRemoval(authenticator: AuthenticatorView, only_one: bool, recently_ver
             <p>{explain}</p>
             <RemoveButton authenticator_id=authenticator.id label=label.to_string() class=class.to_string()/>
             " "
-            <a href="/account" class="button button-secondary" rel="external">"Cancel"</a>
+            <a href=routes::ACCOUNT class="button button-secondary" rel="external">"Cancel"</a>
         </div>
     }.into_any()
 }

@@ -2,8 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::api::session::{current_user, Customer};
-use crate::api::AppError;
+use crate::api::session::current_user;
+use crate::model::session::Customer;
+use crate::model::AppError;
 
 /// The signed-in customer (`None` when signed out), loaded once per page render.
 #[derive(Clone, Copy)]

@@ -4,10 +4,11 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::security::load_security;
-use crate::api::AppError;
+use crate::model::AppError;
 use crate::components::notice::{Notice, Tone};
 use crate::components::security_panel::SecurityPanel;
 use crate::components::signed_in::SignedIn;
+use crate::routes;
 
 /// `/account`: the customer's details and sign-in security. Signed-out visitors are sent to
 /// sign in (by the server on a full load, by this page on client-side navigation).
@@ -36,13 +37,13 @@ pub fn AccountPage() -> impl IntoView {
                                 let remove_requested = query.read().get("remove");
                                 match security.await {
                                     Ok(overview) => view! { <SecurityPanel overview=overview remove_requested=remove_requested/> }.into_any(),
-                                    Err(AppError::NotSignedIn) => view! { <Redirect path="/signin?next=%2Faccount"/> }.into_any(),
+                                    Err(AppError::NotSignedIn) => view! { <Redirect path=routes::sign_in_then(routes::ACCOUNT)/> }.into_any(),
                                     Err(e) => view! { <Notice tone=Tone::Error message=e.to_string()/> }.into_any(),
                                 }
                             })}
                         </Suspense>
                     }.into_any(),
-                    Ok(None) => view! { <Redirect path="/signin?next=%2Faccount"/> }.into_any(),
+                    Ok(None) => view! { <Redirect path=routes::sign_in_then(routes::ACCOUNT)/> }.into_any(),
                     Err(e) => view! { <Notice tone=Tone::Error message=e.to_string()/> }.into_any(),
                 }
             })}

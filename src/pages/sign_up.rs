@@ -1,10 +1,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::session::{take_form_state, FormName};
+use crate::api::session::take_form_state;
+use crate::model::session::FormName;
 use crate::components::form_field::FormField;
 use crate::components::notice::{Notice, Tone};
 use crate::domain::password::MIN_CHARS;
+use crate::routes;
 
 /// `/signup`: posts to the server, which comes back here with a message if it refuses.
 #[component]
@@ -19,7 +21,7 @@ pub fn SignUpPage() -> impl IntoView {
                     let kept = kept.await.ok().flatten().unwrap_or_default();
                     view! {
                         {(!kept.error.is_empty()).then(|| view! { <Notice tone=Tone::Error message=kept.error.clone()/> })}
-                        <form method="post" action="/signup" class="stack">
+                        <form method="post" action=routes::SIGN_UP class="stack">
                             <FormField label="Email" name="email" kind="email" value=kept.email autocomplete="email" autofocus=true/>
                             <FormField label="Name" name="name" value=kept.name autocomplete="name"/>
                             <FormField label="Password" name="password" kind="password" autocomplete="new-password"
@@ -29,7 +31,7 @@ pub fn SignUpPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <p class="aside">"Already have an account? " <a href="/signin">"Sign in"</a></p>
+            <p class="aside">"Already have an account? " <a href=routes::SIGN_IN>"Sign in"</a></p>
         </section>
     }
 }

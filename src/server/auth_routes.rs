@@ -16,9 +16,10 @@ use super::security::two_step::{self, Outcome};
 use super::session::TypedSession;
 use super::state::AppState;
 use super::users::UserStoreError;
-use crate::api::session::{FormName, FormState};
-use crate::api::AppError;
+use crate::model::session::{FormName, FormState};
+use crate::model::AppError;
 use crate::domain::{DisplayName, Email, Password};
+use crate::routes;
 
 /// Fields default to empty so a missing field is a form error, not a rejection.
 #[derive(Deserialize)]
@@ -51,7 +52,7 @@ pub fn safe_next(next: &str) -> &str {
         && !next.starts_with("//")
         && !next.starts_with("/\\")
         && !next.chars().any(|c| c.is_control() || c == '\\');
-    if local { next } else { "/account" }
+    if local { next } else { routes::ACCOUNT }
 }
 
 pub(crate) fn internal(e: impl std::fmt::Display) -> Response {
@@ -83,22 +84,22 @@ pub async fn sign_up(
     });
     let (email, name, password) = match parsed {
         Ok(values) => values,
-        Err(message) => return refuse(&state, FormName::SignUp, kept(message), "/signup".into()),
+        Err(message) => return refuse(&state, FormName::SignUp, kept(message), routes::SIGN_UP.into()),
     };
     // Counted once the form is valid: each of these costs a password hash and a new row.
     if let Err(blocked) = state.sign_in_limits.sign_up(client_ip(&headers, Some(peer), &state.settings.trusted_proxies)).await {
         tracing::warn!("sign-up refused: too many from this address");
-        return refuse(&state, FormName::SignUp, kept(blocked.sign_up_message()), "/signup".into());
+        return refuse(&state, FormName::SignUp, kept(blocked.sign_up_message()), routes::SIGN_UP.into());
     }
     match state.users.create(&email, &name, password).await {
         Ok(user) => {
             tracing::info!(user_id = %user.id, "customer signed up");
             match session.sign_in(&user.id).await {
-                Ok(()) => Redirect::to("/account").into_response(),
+                Ok(()) => Redirect::to(routes::ACCOUNT).into_response(),
                 Err(e) => internal(e),
             }
         }
-        Err(UserStoreError::EmailTaken) => refuse(&state, FormName::SignUp, kept(EMAIL_TAKEN.into()), "/signup".into()),
+        Err(UserStoreError::EmailTaken) => refuse(&state, FormName::SignUp, kept(EMAIL_TAKEN.into()), routes::SIGN_UP.into()),
         Err(e) => internal(e),
     }
 }
@@ -116,7 +117,7 @@ pub async fn sign_in(
     let email = form.email.trim().to_string();
     let back_to_form = |error: &str| {
         let kept = FormState { error: error.to_string(), email: email.clone(), name: String::new() };
-        let back = format!("/signin?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+        let back = routes::sign_in_then(&next);
         (kept, back)
     };
     let settings = &state.settings;

@@ -13,7 +13,7 @@ use secrecy::ExposeSecret;
 use sha2::Sha256;
 
 use super::config::{AuthsignalMode, Settings};
-use crate::api::session::{FormName, FormState};
+use crate::model::session::{FormName, FormState};
 
 /// Long enough for the redirect and the render that follows it.
 const MAX_AGE_SECS: u32 = 120;

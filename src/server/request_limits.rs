@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::de::DeserializeOwned;
 
-use crate::api::AppError;
+use crate::model::AppError;
 
 /// The largest body any route accepts: the biggest real form is a few hundred bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

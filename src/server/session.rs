@@ -4,8 +4,8 @@ use tower_sessions::Session;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::security::{NoticeTone, SecurityNotice};
-use crate::api::AppError;
+use crate::model::security::{NoticeTone, SecurityNotice};
+use crate::model::AppError;
 use crate::server::security::round_trip::{Pending, Verified};
 
 /// A wrapper over the tower-sessions session with one method per thing we keep in it.

@@ -11,7 +11,7 @@ use super::session_store::SessionBackend;
 use super::sign_in_limits::SignInLimits;
 use super::security::events::SecurityEvents;
 use super::users::UserStore;
-use crate::api::AppError;
+use crate::model::AppError;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {

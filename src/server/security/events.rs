@@ -2,7 +2,7 @@
 
 use sqlx::AnyPool;
 
-use crate::api::security::ActivityEntry;
+use crate::model::security::ActivityEntry;
 
 /// What kind of thing happened (stored as text).
 #[derive(Clone, Copy, Debug)]

@@ -18,7 +18,7 @@ use authsignal::ActionState;
 use super::events::EventKind;
 use super::request_context::RequestContext;
 use super::round_trip::{self, Purpose, Refusal, Started};
-use crate::api::AppError;
+use crate::model::AppError;
 use crate::server::config::EnrolledAllowPolicy;
 use crate::server::session::TypedSession;
 use crate::server::state::AppState;

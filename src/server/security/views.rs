@@ -6,7 +6,7 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::OffsetDateTime;
 
-use crate::api::security::{AuthenticatorView, SecurityStatus};
+use crate::model::security::{AuthenticatorView, SecurityStatus};
 
 /// A verification method in words a customer understands.
 pub fn method_words(method: &VerificationMethod) -> String {

@@ -21,7 +21,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::request_context::RequestContext;
 use super::{now_unix, random_hex, VERIFICATION_WINDOW_SECS};
-use crate::api::AppError;
+use crate::model::AppError;
 use crate::routes;
 use crate::server::session::TypedSession;
 use crate::server::state::AppState;

@@ -9,9 +9,9 @@ use tower_sessions::Session;
 
 use super::words::{self, Refusal};
 use super::{complete, Completion, Purpose, Verified};
-use crate::api::security::NoticeTone;
-use crate::api::session::{FormName, FormState};
-use crate::api::AppError;
+use crate::model::security::NoticeTone;
+use crate::model::session::{FormName, FormState};
+use crate::model::AppError;
 use crate::routes;
 use crate::server::auth_routes::{internal, refuse, safe_next};
 use crate::server::security::events::EventKind;

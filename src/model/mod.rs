@@ -1,0 +1,10 @@
+//! The types both halves share: what server functions return to the browser and the error
+//! every one of them can report. Nothing secret lives here; `crate::api` (server functions)
+//! and `crate::server` (server-only code) both depend on this module, never on each other's
+//! types.
+
+mod error;
+pub mod security;
+pub mod session;
+
+pub use error::AppError;
