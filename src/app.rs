@@ -8,7 +8,10 @@ use leptos_router::{
 };
 
 use crate::components::{header::SiteHeader, signed_in::SignedIn};
-use crate::pages::{account::AccountPage, home::HomePage, not_found::NotFound, sign_in::SignInPage, sign_up::SignUpPage};
+use crate::pages::{
+    account::AccountPage, home::HomePage, not_found::NotFound, sign_in::SignInPage,
+    sign_up::SignUpPage,
+};
 use crate::routes;
 
 /// The document every page renders into.

@@ -19,7 +19,10 @@ pub fn hydrate() {
     // the loader script does right after this returns, in the same task.
     leptos::mount::hydrate_islands();
     // Marks the page interactive: end-to-end tests wait for it before clicking.
-    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
         let _ = body.set_attribute("data-hydrated", "");
     }
 }

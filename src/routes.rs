@@ -20,6 +20,15 @@ pub const SIGNED_IN_ONLY: &[&str] = &[ACCOUNT];
 
 /// `/signin?next=…` for a page that needs sign-in.
 pub fn sign_in_then(next: &str) -> String {
-    let next: String = next.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    let next: String = next
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
     format!("{SIGN_IN}?next={next}")
 }

@@ -18,14 +18,19 @@ pub async fn current_user() -> Result<Option<Customer>, AppError> {
         tracing::error!(error = %e, "loading the signed-in customer failed");
         AppError::Internal
     })?;
-    Ok(user.map(|u| Customer { name: u.display_name, email: u.email }))
+    Ok(user.map(|u| Customer {
+        name: u.display_name,
+        email: u.email,
+    }))
 }
 
 /// Takes (and clears) what the last failed post of `form` left in its cookie.
 #[server(endpoint = "take_form_state")]
 pub async fn take_form_state(form: FormName) -> Result<Option<FormState>, AppError> {
     use crate::server::state::AppState;
-    let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.map_err(|_| AppError::Internal)?;
+    let headers = leptos_axum::extract::<axum::http::HeaderMap>()
+        .await
+        .map_err(|_| AppError::Internal)?;
     let Some((kept, clearing)) = AppState::from_context()?.form_cookies.take(form, &headers) else {
         return Ok(None);
     };

@@ -14,5 +14,6 @@ pub fn ActivityList(entries: Vec<ActivityEntry>) -> impl IntoView {
                 <li><span>{e.what}</span><span class="when">{e.when}</span></li>
             }).collect_view()}
         </ul>
-    }.into_any()
+    }
+    .into_any()
 }

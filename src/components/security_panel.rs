@@ -1,8 +1,8 @@
 //! The account page's security section: status in words, the authenticators, one primary
 //! button (Enroll / Manage), removal with a confirmation step, and recent activity.
 
-use leptos::prelude::*;
 use leptos::form::ActionForm;
+use leptos::prelude::*;
 
 use super::activity_list::ActivityList;
 use super::authenticator_list::AuthenticatorList;
@@ -48,8 +48,17 @@ fn open_in_popup(target: Option<Result<String, crate::model::AppError>>) {
 }
 
 #[component]
-pub fn SecurityPanel(overview: SecurityOverview, #[prop(into)] remove_requested: Option<String>) -> impl IntoView {
-    let SecurityOverview { status, notice, activity, recently_verified, popup } = overview;
+pub fn SecurityPanel(
+    overview: SecurityOverview,
+    #[prop(into)] remove_requested: Option<String>,
+) -> impl IntoView {
+    let SecurityOverview {
+        status,
+        notice,
+        activity,
+        recently_verified,
+        popup,
+    } = overview;
     view! {
         <section class="card" id="security" aria-labelledby="security-heading">
             <h2 id="security-heading">"Sign-in security"</h2>
@@ -79,9 +88,17 @@ pub fn SecurityPanel(overview: SecurityOverview, #[prop(into)] remove_requested:
 #[component]
 fn EnrollmentStatus(enrolled: bool) -> impl IntoView {
     let (class, words, help) = if enrolled {
-        ("status status-on", "Two-step sign-in is on", "You confirm it's you with one of your authenticators when you sign in.")
+        (
+            "status status-on",
+            "Two-step sign-in is on",
+            "You confirm it's you with one of your authenticators when you sign in.",
+        )
     } else {
-        ("status", "Two-step sign-in is off", "Add an authenticator — email, SMS or an authenticator app — to protect your account.")
+        (
+            "status",
+            "Two-step sign-in is off",
+            "Add an authenticator — email, SMS or an authenticator app — to protect your account.",
+        )
     };
     view! {
         <p class=class><span class="status-dot" aria-hidden="true"></span>{words}</p>
@@ -106,8 +123,18 @@ fn Unavailable() -> impl IntoView {
 #[island]
 fn LaunchButton(enrolled: bool, popup: bool) -> impl IntoView {
     let launch = ServerAction::<LaunchAuthenticatorSettings>::new();
-    Effect::new(move |_| if popup { open_in_popup(launch.value().get()) } else { follow(launch.value().get()) });
-    let (intent, label) = if enrolled { ("Manage", "Manage authenticators") } else { ("Enroll", "Enroll authenticator") };
+    Effect::new(move |_| {
+        if popup {
+            open_in_popup(launch.value().get())
+        } else {
+            follow(launch.value().get())
+        }
+    });
+    let (intent, label) = if enrolled {
+        ("Manage", "Manage authenticators")
+    } else {
+        ("Enroll", "Enroll authenticator")
+    };
     // Disabled from the first click until the browser leaves: a double click launches once.
     let busy = move || launch.pending().get() || launch.value().with(|v| matches!(v, Some(Ok(_))));
     view! {
@@ -122,7 +149,11 @@ fn LaunchButton(enrolled: bool, popup: bool) -> impl IntoView {
 
 /// Shown for `/account?remove=ID`: explains, asks to verify first, or confirms.
 #[component]
-fn ConfirmRemoval(authenticator: AuthenticatorView, only_one: bool, recently_verified: bool) -> impl IntoView {
+fn ConfirmRemoval(
+    authenticator: AuthenticatorView,
+    only_one: bool,
+    recently_verified: bool,
+) -> impl IntoView {
     let what = authenticator.describe();
     if only_one {
         return view! {
@@ -135,7 +166,11 @@ fn ConfirmRemoval(authenticator: AuthenticatorView, only_one: bool, recently_ver
     }
     // Without a recent challenge the same button first sends the customer through one.
     let (explain, label, class) = if recently_verified {
-        ("You won't be able to use it to confirm it's you any more.", "Remove authenticator", "button button-danger")
+        (
+            "You won't be able to use it to confirm it's you any more.",
+            "Remove authenticator",
+            "button button-danger",
+        )
     } else {
         ("For your security, verify it's you before removing an authenticator. You'll come back here to confirm.", "Verify it's you", "button")
     };

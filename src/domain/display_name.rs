@@ -41,7 +41,10 @@ mod tests {
 
     #[test]
     fn trims_and_keeps_unicode() {
-        assert_eq!(DisplayName::parse("  Zoë Ångström ").unwrap().as_str(), "Zoë Ångström");
+        assert_eq!(
+            DisplayName::parse("  Zoë Ångström ").unwrap().as_str(),
+            "Zoë Ångström"
+        );
     }
 
     #[test]

@@ -13,10 +13,14 @@ impl Password {
     pub fn parse(raw: String) -> Result<Password, String> {
         let chars = raw.chars().count();
         if chars < MIN_CHARS {
-            return Err(format!("Use at least {MIN_CHARS} characters for your password."));
+            return Err(format!(
+                "Use at least {MIN_CHARS} characters for your password."
+            ));
         }
         if chars > MAX_CHARS {
-            return Err(format!("Use at most {MAX_CHARS} characters for your password."));
+            return Err(format!(
+                "Use at most {MAX_CHARS} characters for your password."
+            ));
         }
         if raw.trim().is_empty() {
             return Err("Your password can't be only spaces.".into());

@@ -19,7 +19,10 @@ pub struct SecurityOverview {
 /// What Authsignal said, or that it could not be asked.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SecurityStatus {
-    Ready { enrolled: bool, authenticators: Vec<AuthenticatorView> },
+    Ready {
+        enrolled: bool,
+        authenticators: Vec<AuthenticatorView>,
+    },
     Unavailable,
 }
 

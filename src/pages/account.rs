@@ -4,10 +4,10 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::security::load_security;
-use crate::model::AppError;
 use crate::components::notice::{Notice, Tone};
 use crate::components::security_panel::SecurityPanel;
 use crate::components::signed_in::SignedIn;
+use crate::model::AppError;
 use crate::routes;
 
 /// `/account`: the customer's details and sign-in security. Signed-out visitors are sent to

@@ -10,10 +10,30 @@ struct Product {
 }
 
 const PRODUCTS: &[Product] = &[
-    Product { name: "Field Notebook", blurb: "Dot-grid, 120 pages, lies flat.", price: "$14", swatch: "swatch-sand" },
-    Product { name: "Brass Pen", blurb: "Weighty, refillable, lasts decades.", price: "$42", swatch: "swatch-brass" },
-    Product { name: "Canvas Tote", blurb: "Heavy cotton duck, reinforced straps.", price: "$28", swatch: "swatch-olive" },
-    Product { name: "Desk Lamp", blurb: "Warm 2700K light, dimmable.", price: "$89", swatch: "swatch-slate" },
+    Product {
+        name: "Field Notebook",
+        blurb: "Dot-grid, 120 pages, lies flat.",
+        price: "$14",
+        swatch: "swatch-sand",
+    },
+    Product {
+        name: "Brass Pen",
+        blurb: "Weighty, refillable, lasts decades.",
+        price: "$42",
+        swatch: "swatch-brass",
+    },
+    Product {
+        name: "Canvas Tote",
+        blurb: "Heavy cotton duck, reinforced straps.",
+        price: "$28",
+        swatch: "swatch-olive",
+    },
+    Product {
+        name: "Desk Lamp",
+        blurb: "Warm 2700K light, dimmable.",
+        price: "$89",
+        swatch: "swatch-slate",
+    },
 ];
 
 #[component]

@@ -3,16 +3,21 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::session::take_form_state;
-use crate::model::session::FormName;
 use crate::components::form_field::FormField;
 use crate::components::notice::{Notice, Tone};
+use crate::model::session::FormName;
 use crate::routes;
 
 /// `/signin?next=/path`: posts to the server, which sends the customer on to `next`.
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
-    let next = move || query.read().get("next").unwrap_or_else(|| routes::ACCOUNT.to_string());
+    let next = move || {
+        query
+            .read()
+            .get("next")
+            .unwrap_or_else(|| routes::ACCOUNT.to_string())
+    };
     let kept = Resource::new(|| (), |_| take_form_state(FormName::SignIn));
     view! {
         <Title text="Sign in"/>

@@ -2,10 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::session::take_form_state;
-use crate::model::session::FormName;
 use crate::components::form_field::FormField;
 use crate::components::notice::{Notice, Tone};
 use crate::domain::password::MIN_CHARS;
+use crate::model::session::FormName;
 use crate::routes;
 
 /// `/signup`: posts to the server, which comes back here with a message if it refuses.

@@ -16,9 +16,9 @@ use super::security::two_step::{self, Outcome};
 use super::session::TypedSession;
 use super::state::AppState;
 use super::users::UserStoreError;
+use crate::domain::{DisplayName, Email, Password};
 use crate::model::session::{FormName, FormState};
 use crate::model::AppError;
-use crate::domain::{DisplayName, Email, Password};
 use crate::routes;
 
 /// Fields default to empty so a missing field is a form error, not a rejection.
@@ -52,18 +52,33 @@ pub fn safe_next(next: &str) -> &str {
         && !next.starts_with("//")
         && !next.starts_with("/\\")
         && !next.chars().any(|c| c.is_control() || c == '\\');
-    if local { next } else { routes::ACCOUNT }
+    if local {
+        next
+    } else {
+        routes::ACCOUNT
+    }
 }
 
 pub(crate) fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "account form failed");
-    (axum::http::StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal.to_string()).into_response()
+    (
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        AppError::Internal.to_string(),
+    )
+        .into_response()
 }
 
 /// Back to the form with what was typed and why it was refused (in a cookie, not the session).
-pub(crate) fn refuse(state: &AppState, form: FormName, kept: FormState, back_to: String) -> Response {
+pub(crate) fn refuse(
+    state: &AppState,
+    form: FormName,
+    kept: FormState,
+    back_to: String,
+) -> Response {
     let mut response = Redirect::to(&back_to).into_response();
-    response.headers_mut().append(header::SET_COOKIE, state.form_cookies.keep(form, &kept));
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, state.form_cookies.keep(form, &kept));
     response
 }
 
@@ -76,7 +91,11 @@ pub async fn sign_up(
     PostedForm(form): PostedForm<SignUpForm>,
 ) -> Response {
     let session = TypedSession(session);
-    let kept = |error: String| FormState { error, email: form.email.trim().to_string(), name: form.name.trim().to_string() };
+    let kept = |error: String| FormState {
+        error,
+        email: form.email.trim().to_string(),
+        name: form.name.trim().to_string(),
+    };
     let parsed = Email::parse(&form.email).and_then(|email| {
         let name = DisplayName::parse(&form.name)?;
         let password = Password::parse(form.password.clone())?;
@@ -84,12 +103,32 @@ pub async fn sign_up(
     });
     let (email, name, password) = match parsed {
         Ok(values) => values,
-        Err(message) => return refuse(&state, FormName::SignUp, kept(message), routes::SIGN_UP.into()),
+        Err(message) => {
+            return refuse(
+                &state,
+                FormName::SignUp,
+                kept(message),
+                routes::SIGN_UP.into(),
+            )
+        }
     };
     // Counted once the form is valid: each of these costs a password hash and a new row.
-    if let Err(blocked) = state.sign_in_limits.sign_up(client_ip(&headers, Some(peer), &state.settings.trusted_proxies)).await {
+    if let Err(blocked) = state
+        .sign_in_limits
+        .sign_up(client_ip(
+            &headers,
+            Some(peer),
+            &state.settings.trusted_proxies,
+        ))
+        .await
+    {
         tracing::warn!("sign-up refused: too many from this address");
-        return refuse(&state, FormName::SignUp, kept(blocked.sign_up_message()), routes::SIGN_UP.into());
+        return refuse(
+            &state,
+            FormName::SignUp,
+            kept(blocked.sign_up_message()),
+            routes::SIGN_UP.into(),
+        );
     }
     match state.users.create(&email, &name, password).await {
         Ok(user) => {
@@ -99,7 +138,12 @@ pub async fn sign_up(
                 Err(e) => internal(e),
             }
         }
-        Err(UserStoreError::EmailTaken) => refuse(&state, FormName::SignUp, kept(EMAIL_TAKEN.into()), routes::SIGN_UP.into()),
+        Err(UserStoreError::EmailTaken) => refuse(
+            &state,
+            FormName::SignUp,
+            kept(EMAIL_TAKEN.into()),
+            routes::SIGN_UP.into(),
+        ),
         Err(e) => internal(e),
     }
 }
@@ -116,7 +160,11 @@ pub async fn sign_in(
     let next = safe_next(&form.next).to_string();
     let email = form.email.trim().to_string();
     let back_to_form = |error: &str| {
-        let kept = FormState { error: error.to_string(), email: email.clone(), name: String::new() };
+        let kept = FormState {
+            error: error.to_string(),
+            email: email.clone(),
+            name: String::new(),
+        };
         let back = routes::sign_in_then(&next);
         (kept, back)
     };
@@ -142,7 +190,12 @@ pub async fn sign_in(
         Err(e) => return internal(e),
     };
     state.sign_in_limits.succeeded(attempt).await;
-    let context = RequestContext::from_parts(&headers, Some(peer), &settings.trusted_proxies, settings.cookies_secure());
+    let context = RequestContext::from_parts(
+        &headers,
+        Some(peer),
+        &settings.trusted_proxies,
+        settings.cookies_secure(),
+    );
     let device_cookie = context.new_device_cookie.clone();
     let response = match two_step::begin(&state, &session, &user, context, &next).await {
         Ok(Outcome::SignedIn) => match session.sign_in(&user.id).await {
@@ -189,7 +242,14 @@ mod tests {
     fn next_stays_on_this_site() {
         assert_eq!(safe_next("/account"), "/account");
         assert_eq!(safe_next("/account?tab=security"), "/account?tab=security");
-        for bad in ["", "https://evil.example", "//evil.example", "/\\evil.example", "account", "/a\nb"] {
+        for bad in [
+            "",
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "account",
+            "/a\nb",
+        ] {
             assert_eq!(safe_next(bad), "/account", "{bad:?}");
         }
     }

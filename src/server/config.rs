@@ -15,7 +15,10 @@ pub enum AuthsignalMode {
         test_hooks: bool,
     },
     /// A real tenant.
-    Tenant { secret_key: SecretString, api_url: Url },
+    Tenant {
+        secret_key: SecretString,
+        api_url: Url,
+    },
 }
 
 /// How the pre-built UI opens: a full-page redirect, or (with JavaScript) a dialog over the
@@ -68,7 +71,10 @@ pub struct ConfigError {
 }
 
 fn invalid(variable: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError { variable, reason: reason.into() }
+    ConfigError {
+        variable,
+        reason: reason.into(),
+    }
 }
 
 const DEFAULT_API_URL: &str = "https://api.authsignal.com/v1";
@@ -82,7 +88,9 @@ impl Settings {
 
     /// Reads settings through `lookup`, so tests need not touch the process environment.
     /// A blank variable counts as unset, except the secret key, where blank is a mistake.
-    pub fn from_lookup(raw_lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+    pub fn from_lookup(
+        raw_lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
         let lookup = |name: &str| raw_lookup(name).filter(|v| !v.trim().is_empty());
         let base_url = parse_origin(
             "STOREFRONT_BASE_URL",
@@ -109,8 +117,16 @@ impl Settings {
                 let api_url = Url::parse(&raw)
                     .ok()
                     .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some())
-                    .ok_or_else(|| invalid("AUTHSIGNAL_API_URL", "must be an http(s) URL such as https://api.authsignal.com/v1"))?;
-                AuthsignalMode::Tenant { secret_key: SecretString::from(secret), api_url }
+                    .ok_or_else(|| {
+                        invalid(
+                            "AUTHSIGNAL_API_URL",
+                            "must be an http(s) URL such as https://api.authsignal.com/v1",
+                        )
+                    })?;
+                AuthsignalMode::Tenant {
+                    secret_key: SecretString::from(secret),
+                    api_url,
+                }
             }
             None if !is_loopback_host(&base_url) => {
                 return Err(invalid(
@@ -121,11 +137,15 @@ impl Settings {
             }
             None => AuthsignalMode::EmbeddedSandbox {
                 secret_key: SecretString::from(
-                    lookup("AUTHSIGNAL_SANDBOX_SECRET_KEY").unwrap_or_else(|| DEFAULT_SANDBOX_SECRET.into()),
+                    lookup("AUTHSIGNAL_SANDBOX_SECRET_KEY")
+                        .unwrap_or_else(|| DEFAULT_SANDBOX_SECRET.into()),
                 ),
                 database_url: lookup("AUTHSIGNAL_SANDBOX_DATABASE_URL")
                     .unwrap_or_else(|| format!("sqlite://{data_dir}/sandbox.db?mode=rwc")),
-                test_hooks: parse_flag("AUTHSIGNAL_SANDBOX_FAULTS", lookup("AUTHSIGNAL_SANDBOX_FAULTS"))?,
+                test_hooks: parse_flag(
+                    "AUTHSIGNAL_SANDBOX_FAULTS",
+                    lookup("AUTHSIGNAL_SANDBOX_FAULTS"),
+                )?,
             },
         };
 
@@ -137,7 +157,12 @@ impl Settings {
                 .ok()
                 .filter(|m| (1..=60 * 24 * 30).contains(m))
                 .map(|m| Duration::from_secs(m * 60))
-                .ok_or_else(|| invalid("STOREFRONT_SESSION_INACTIVITY_MINUTES", "must be a whole number of minutes between 1 and 43200"))?,
+                .ok_or_else(|| {
+                    invalid(
+                        "STOREFRONT_SESSION_INACTIVITY_MINUTES",
+                        "must be a whole number of minutes between 1 and 43200",
+                    )
+                })?,
         };
 
         let authsignal_timeout = match lookup("AUTHSIGNAL_TIMEOUT_MS") {
@@ -148,7 +173,12 @@ impl Settings {
                 .ok()
                 .filter(|ms| (50..=60_000).contains(ms))
                 .map(Duration::from_millis)
-                .ok_or_else(|| invalid("AUTHSIGNAL_TIMEOUT_MS", "must be a whole number of milliseconds between 50 and 60000"))?,
+                .ok_or_else(|| {
+                    invalid(
+                        "AUTHSIGNAL_TIMEOUT_MS",
+                        "must be a whole number of milliseconds between 50 and 60000",
+                    )
+                })?,
         };
         let trusted_proxies = match lookup("STOREFRONT_TRUSTED_PROXIES") {
             None => Vec::new(),
@@ -156,27 +186,57 @@ impl Settings {
                 .split(',')
                 .map(|ip| ip.trim().parse())
                 .collect::<Result<Vec<std::net::IpAddr>, _>>()
-                .map_err(|_| invalid("STOREFRONT_TRUSTED_PROXIES", "must be a comma-separated list of IP addresses"))?,
+                .map_err(|_| {
+                    invalid(
+                        "STOREFRONT_TRUSTED_PROXIES",
+                        "must be a comma-separated list of IP addresses",
+                    )
+                })?,
         };
 
         let defaults = crate::server::sign_in_limits::Limits::default();
         let sign_in_limits = crate::server::sign_in_limits::Limits {
-            per_account: parse_count("STOREFRONT_SIGN_IN_FAILURES_PER_ACCOUNT", lookup("STOREFRONT_SIGN_IN_FAILURES_PER_ACCOUNT"), defaults.per_account)?,
-            per_ip: parse_count("STOREFRONT_SIGN_IN_FAILURES_PER_IP", lookup("STOREFRONT_SIGN_IN_FAILURES_PER_IP"), defaults.per_ip)?,
-            sign_ups_per_ip: parse_count("STOREFRONT_SIGN_UPS_PER_IP", lookup("STOREFRONT_SIGN_UPS_PER_IP"), defaults.sign_ups_per_ip)?,
+            per_account: parse_count(
+                "STOREFRONT_SIGN_IN_FAILURES_PER_ACCOUNT",
+                lookup("STOREFRONT_SIGN_IN_FAILURES_PER_ACCOUNT"),
+                defaults.per_account,
+            )?,
+            per_ip: parse_count(
+                "STOREFRONT_SIGN_IN_FAILURES_PER_IP",
+                lookup("STOREFRONT_SIGN_IN_FAILURES_PER_IP"),
+                defaults.per_ip,
+            )?,
+            sign_ups_per_ip: parse_count(
+                "STOREFRONT_SIGN_UPS_PER_IP",
+                lookup("STOREFRONT_SIGN_UPS_PER_IP"),
+                defaults.sign_ups_per_ip,
+            )?,
             window: defaults.window,
         };
 
         let prebuilt_ui = match lookup("STOREFRONT_PREBUILT_UI").as_deref().map(str::trim) {
             None | Some("redirect") => PrebuiltUi::Redirect,
             Some("popup") => PrebuiltUi::Popup,
-            Some(_) => return Err(invalid("STOREFRONT_PREBUILT_UI", "must be redirect or popup")),
+            Some(_) => {
+                return Err(invalid(
+                    "STOREFRONT_PREBUILT_UI",
+                    "must be redirect or popup",
+                ))
+            }
         };
 
-        let enrolled_allow = match lookup("STOREFRONT_ENROLLED_ALLOW").as_deref().map(str::trim) {
+        let enrolled_allow = match lookup("STOREFRONT_ENROLLED_ALLOW")
+            .as_deref()
+            .map(str::trim)
+        {
             None | Some("refuse") => EnrolledAllowPolicy::Refuse,
             Some("honour") => EnrolledAllowPolicy::Honour,
-            Some(_) => return Err(invalid("STOREFRONT_ENROLLED_ALLOW", "must be refuse or honour")),
+            Some(_) => {
+                return Err(invalid(
+                    "STOREFRONT_ENROLLED_ALLOW",
+                    "must be refuse or honour",
+                ))
+            }
         };
 
         Ok(Settings {
@@ -217,16 +277,26 @@ fn is_loopback_host(url: &Url) -> bool {
 fn parse_origin(variable: &'static str, raw: &str) -> Result<Url, ConfigError> {
     let url = Url::parse(raw.trim()).map_err(|e| invalid(variable, format!("not a URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(invalid(variable, "must be an http(s) origin such as https://shop.example.com"));
+        return Err(invalid(
+            variable,
+            "must be an http(s) origin such as https://shop.example.com",
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() || url.path() != "/" {
-        return Err(invalid(variable, "must be an origin without path, query or fragment"));
+        return Err(invalid(
+            variable,
+            "must be an origin without path, query or fragment",
+        ));
     }
     Ok(url)
 }
 
 /// A limit between 1 and 10,000 (default when unset).
-fn parse_count(variable: &'static str, raw: Option<String>, default: u64) -> Result<u64, ConfigError> {
+fn parse_count(
+    variable: &'static str,
+    raw: Option<String>,
+    default: u64,
+) -> Result<u64, ConfigError> {
     match raw {
         None => Ok(default),
         Some(raw) => raw
@@ -253,7 +323,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -262,15 +335,28 @@ mod tests {
         let s = settings(&[]).unwrap();
         assert_eq!(s.origin(), "http://localhost:3000");
         assert!(!s.cookies_secure());
-        assert!(matches!(s.authsignal, AuthsignalMode::EmbeddedSandbox { .. }));
-        assert_eq!(secrecy::ExposeSecret::expose_secret(&s.database_url), "sqlite://data/storefront.db?mode=rwc");
+        assert!(matches!(
+            s.authsignal,
+            AuthsignalMode::EmbeddedSandbox { .. }
+        ));
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(&s.database_url),
+            "sqlite://data/storefront.db?mode=rwc"
+        );
     }
 
     #[test]
     fn a_secret_key_selects_the_real_tenant() {
-        let s = settings(&[("AUTHSIGNAL_SECRET_KEY", "sk_live"), ("STOREFRONT_BASE_URL", "https://shop.example.com")]).unwrap();
+        let s = settings(&[
+            ("AUTHSIGNAL_SECRET_KEY", "sk_live"),
+            ("STOREFRONT_BASE_URL", "https://shop.example.com"),
+        ])
+        .unwrap();
         match &s.authsignal {
-            AuthsignalMode::Tenant { secret_key, api_url } => {
+            AuthsignalMode::Tenant {
+                secret_key,
+                api_url,
+            } => {
                 assert_eq!(secret_key.expose_secret(), "sk_live");
                 assert_eq!(api_url.as_str(), "https://api.authsignal.com/v1");
             }
@@ -281,11 +367,24 @@ mod tests {
 
     #[test]
     fn the_sandbox_is_embedded_only_for_a_loopback_origin() {
-        for origin in ["http://localhost:3000", "http://127.0.0.1:3000", "http://127.8.9.1", "http://[::1]:3000"] {
+        for origin in [
+            "http://localhost:3000",
+            "http://127.0.0.1:3000",
+            "http://127.8.9.1",
+            "http://[::1]:3000",
+        ] {
             let s = settings(&[("STOREFRONT_BASE_URL", origin)]).unwrap();
-            assert!(matches!(s.authsignal, AuthsignalMode::EmbeddedSandbox { .. }), "{origin}");
+            assert!(
+                matches!(s.authsignal, AuthsignalMode::EmbeddedSandbox { .. }),
+                "{origin}"
+            );
         }
-        for origin in ["https://shop.example.com", "http://10.0.0.5:3000", "http://localhost.example.com", "http://[2001:db8::1]"] {
+        for origin in [
+            "https://shop.example.com",
+            "http://10.0.0.5:3000",
+            "http://localhost.example.com",
+            "http://[2001:db8::1]",
+        ] {
             let err = settings(&[("STOREFRONT_BASE_URL", origin)]).unwrap_err();
             assert_eq!(err.variable, "AUTHSIGNAL_SECRET_KEY", "{origin}");
         }
@@ -317,9 +416,16 @@ mod tests {
             assert_eq!(err.variable, var);
             assert!(err.to_string().contains(var));
         }
-        let err = settings(&[("AUTHSIGNAL_SECRET_KEY", "sk_distinctive_value"), ("AUTHSIGNAL_API_URL", "nope")]).unwrap_err();
+        let err = settings(&[
+            ("AUTHSIGNAL_SECRET_KEY", "sk_distinctive_value"),
+            ("AUTHSIGNAL_API_URL", "nope"),
+        ])
+        .unwrap_err();
         assert_eq!(err.variable, "AUTHSIGNAL_API_URL");
-        assert!(!err.to_string().contains("sk_distinctive_value"), "the secret must not appear in the error");
+        assert!(
+            !err.to_string().contains("sk_distinctive_value"),
+            "the secret must not appear in the error"
+        );
     }
 
     #[test]

@@ -10,8 +10,15 @@ use super::state::AppState;
 
 pub const REFUSED: &str = "This request came from another site and was refused.";
 
-pub async fn refuse_cross_site_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+pub async fn refuse_cross_site_writes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let writes = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if writes && is_cross_site(&request, &state.settings.origin()) {
         tracing::warn!(path = %request.uri().path(), "cross-site write refused");
         return (StatusCode::FORBIDDEN, REFUSED).into_response();

@@ -38,7 +38,9 @@ impl Backend {
 /// Opens (creating if needed) the database at `url` and brings its schema up to date.
 pub async fn connect_and_migrate(url: &str) -> Result<AnyPool, sqlx::Error> {
     sqlx::any::install_default_drivers();
-    let backend = Backend::of(url).ok_or_else(|| sqlx::Error::Configuration("DATABASE_URL must start with sqlite: or postgres://".into()))?;
+    let backend = Backend::of(url).ok_or_else(|| {
+        sqlx::Error::Configuration("DATABASE_URL must start with sqlite: or postgres://".into())
+    })?;
     if backend == Backend::Sqlite {
         create_parent_dir(url)?;
     }

@@ -37,18 +37,26 @@ impl FormCookies {
     pub fn new(settings: &Settings) -> FormCookies {
         let key = match &settings.authsignal {
             AuthsignalMode::Tenant { secret_key, .. } => {
-                let mut mac = Hmac::<Sha256>::new_from_slice(secret_key.expose_secret().as_bytes()).expect("HMAC takes any key length");
+                let mut mac = Hmac::<Sha256>::new_from_slice(secret_key.expose_secret().as_bytes())
+                    .expect("HMAC takes any key length");
                 mac.update(b"storefront form cookie v1");
                 mac.finalize().into_bytes().into()
             }
             AuthsignalMode::EmbeddedSandbox { .. } => rand::random(),
         };
-        FormCookies { key: Arc::new(key), secure: settings.cookies_secure() }
+        FormCookies {
+            key: Arc::new(key),
+            secure: settings.cookies_secure(),
+        }
     }
 
     /// The `Set-Cookie` value that keeps `state` for the next render of `form`.
     pub fn keep(&self, form: FormName, state: &FormState) -> HeaderValue {
-        let state = FormState { error: clip(&state.error, 300), email: clip(&state.email, 254), name: clip(&state.name, 100) };
+        let state = FormState {
+            error: clip(&state.error, 300),
+            email: clip(&state.email, 254),
+            name: clip(&state.name, 100),
+        };
         let json = serde_json::to_vec(&state).unwrap_or_default();
         let payload = URL_SAFE_NO_PAD.encode(json);
         let signature = URL_SAFE_NO_PAD.encode(self.sign(form, &payload));
@@ -76,7 +84,8 @@ impl FormCookies {
 
     /// Bound to the form, so a sign-up cookie can't be shown on the sign-in form.
     fn mac(&self, form: FormName) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.key.as_slice()).expect("HMAC takes any key length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(self.key.as_slice()).expect("HMAC takes any key length");
         mac.update(cookie_name(form).as_bytes());
         mac.update(b"\0");
         mac
@@ -84,7 +93,10 @@ impl FormCookies {
 
     fn cookie(&self, form: FormName, value: &str, max_age: u32) -> HeaderValue {
         let secure = if self.secure { "; Secure" } else { "" };
-        let cookie = format!("{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}", cookie_name(form));
+        let cookie = format!(
+            "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+            cookie_name(form)
+        );
         HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
     }
 }
@@ -117,20 +129,36 @@ mod tests {
     use super::*;
 
     fn cookies() -> FormCookies {
-        FormCookies { key: Arc::new([7; 32]), secure: false }
+        FormCookies {
+            key: Arc::new([7; 32]),
+            secure: false,
+        }
     }
 
     fn request_with(set_cookie: &HeaderValue) -> HeaderMap {
-        let pair = set_cookie.to_str().unwrap().split(';').next().unwrap().to_string();
+        let pair = set_cookie
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_str(&format!("other=1; {pair}")).unwrap());
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("other=1; {pair}")).unwrap(),
+        );
         headers
     }
 
     #[test]
     fn a_kept_form_comes_back_once_and_only_for_its_form() {
         let c = cookies();
-        let state = FormState { error: "Nope.".into(), email: "a@x.com".into(), name: String::new() };
+        let state = FormState {
+            error: "Nope.".into(),
+            email: "a@x.com".into(),
+            name: String::new(),
+        };
         let headers = request_with(&c.keep(FormName::SignIn, &state));
         let (back, clearing) = c.take(FormName::SignIn, &headers).unwrap();
         assert_eq!(back, state);
@@ -141,17 +169,31 @@ mod tests {
     #[test]
     fn a_forged_or_foreign_cookie_is_ignored() {
         let c = cookies();
-        let state = FormState { error: "Call 0800 SCAM".into(), ..FormState::default() };
-        let forged = FormCookies { key: Arc::new([8; 32]), secure: false }.keep(FormName::SignIn, &state);
+        let state = FormState {
+            error: "Call 0800 SCAM".into(),
+            ..FormState::default()
+        };
+        let forged = FormCookies {
+            key: Arc::new([8; 32]),
+            secure: false,
+        }
+        .keep(FormName::SignIn, &state);
         assert!(c.take(FormName::SignIn, &request_with(&forged)).is_none());
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("storefront_form_sign_in=e30.AAAA"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("storefront_form_sign_in=e30.AAAA"),
+        );
         assert!(c.take(FormName::SignIn, &headers).is_none());
     }
 
     #[test]
     fn huge_input_makes_a_small_cookie() {
-        let state = FormState { error: String::new(), email: "é".repeat(60_000), name: "n".repeat(60_000) };
+        let state = FormState {
+            error: String::new(),
+            email: "é".repeat(60_000),
+            name: "n".repeat(60_000),
+        };
         assert!(cookies().keep(FormName::SignUp, &state).len() < 2_000);
     }
 }

@@ -38,7 +38,14 @@ impl AuthsignalProbe {
                 return result.clone();
             }
         }
-        let result = within(async { client.get_user(PROBE_USER).await.map(|_| ()).map_err(|e| in_our_words(&e)) }).await;
+        let result = within(async {
+            client
+                .get_user(PROBE_USER)
+                .await
+                .map(|_| ())
+                .map_err(|e| in_our_words(&e))
+        })
+        .await;
         *last = Some((Instant::now(), result.clone()));
         result
     }
@@ -85,30 +92,55 @@ struct Check {
 impl Check {
     fn from(backend: Option<&'static str>, result: Result<(), String>) -> Check {
         match result {
-            Ok(()) => Check { ok: true, backend, error: None },
-            Err(error) => Check { ok: false, backend, error: Some(error) },
+            Ok(()) => Check {
+                ok: true,
+                backend,
+                error: None,
+            },
+            Err(error) => Check {
+                ok: false,
+                backend,
+                error: Some(error),
+            },
         }
     }
 }
 
-async fn within(check: impl std::future::Future<Output = Result<(), String>>) -> Result<(), String> {
-    tokio::time::timeout(CHECK_TIMEOUT, check).await.unwrap_or_else(|_| Err("no answer within 2 s".into()))
+async fn within(
+    check: impl std::future::Future<Output = Result<(), String>>,
+) -> Result<(), String> {
+    tokio::time::timeout(CHECK_TIMEOUT, check)
+        .await
+        .unwrap_or_else(|_| Err("no answer within 2 s".into()))
 }
 
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let (database, sessions, authsignal) = tokio::join!(
-        within(async { super::db::ping(&state.pool).await.map_err(|_| "unreachable".to_string()) }),
+        within(async {
+            super::db::ping(&state.pool)
+                .await
+                .map_err(|_| "unreachable".to_string())
+        }),
         within(state.sessions.ping()),
         // A read of a user that never exists: proves the network path and the secret key.
         state.authsignal_probe.check(&state.authsignal),
     );
-    let backend = super::db::Backend::of(secrecy::ExposeSecret::expose_secret(&state.settings.database_url));
+    let backend = super::db::Backend::of(secrecy::ExposeSecret::expose_secret(
+        &state.settings.database_url,
+    ));
     let report = Readiness {
         ready: database.is_ok() && sessions.is_ok(),
         database: Check::from(backend.map(super::db::Backend::name), database),
-        sessions: Check::from(Some(state.sessions.describe()), sessions.map_err(|_| "unreachable".to_string())),
+        sessions: Check::from(
+            Some(state.sessions.describe()),
+            sessions.map_err(|_| "unreachable".to_string()),
+        ),
         authsignal: Check::from(None, authsignal),
     };
-    let status = if report.ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if report.ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(report)).into_response()
 }

@@ -33,7 +33,11 @@ where
             }
             Err(rejection) => {
                 tracing::info!(reason = %rejection.body_text(), "unreadable form refused");
-                Err((StatusCode::BAD_REQUEST, "That form could not be read. Please go back and try again.").into_response())
+                Err((
+                    StatusCode::BAD_REQUEST,
+                    "That form could not be read. Please go back and try again.",
+                )
+                    .into_response())
             }
         }
     }
@@ -42,16 +46,24 @@ where
 /// server_fn answers every error with 500; an unreadable request is the caller's fault.
 pub async fn server_fn_bad_input_is_400(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
-    if response.status() != StatusCode::INTERNAL_SERVER_ERROR || !response.headers().contains_key("serverfnerror") {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
         return response;
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal.to_string()).into_response();
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Internal.to_string(),
+        )
+            .into_response();
     };
     if serde_json::from_slice::<AppError>(&bytes).ok() == Some(AppError::BadRequest) {
         parts.status = StatusCode::BAD_REQUEST;
-        parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -50,7 +50,12 @@ impl TypedSession {
     /// The signed-in customer's id; `None` when signed out or past the absolute lifetime
     /// (then the session is ended here). Touches the session at most every few minutes.
     pub async fn user_id(&self) -> Result<Option<String>, AppError> {
-        let Some(mut signed_in) = self.0.get::<SignedIn>(SIGNED_IN).await.map_err(store_failed)? else {
+        let Some(mut signed_in) = self
+            .0
+            .get::<SignedIn>(SIGNED_IN)
+            .await
+            .map_err(store_failed)?
+        else {
             return Ok(None);
         };
         let now = now_unix();
@@ -61,7 +66,10 @@ impl TypedSession {
         }
         if now - signed_in.touched >= TOUCH_EVERY_SECS {
             signed_in.touched = now;
-            self.0.insert(SIGNED_IN, &signed_in).await.map_err(store_failed)?;
+            self.0
+                .insert(SIGNED_IN, &signed_in)
+                .await
+                .map_err(store_failed)?;
         }
         Ok(Some(signed_in.user_id))
     }
@@ -77,8 +85,15 @@ impl TypedSession {
         self.0.clear().await;
         self.0.cycle_id().await.map_err(store_failed)?;
         let now = now_unix();
-        let signed_in = SignedIn { user_id: user_id.to_string(), since: now, touched: now };
-        self.0.insert(SIGNED_IN, signed_in).await.map_err(store_failed)
+        let signed_in = SignedIn {
+            user_id: user_id.to_string(),
+            since: now,
+            touched: now,
+        };
+        self.0
+            .insert(SIGNED_IN, signed_in)
+            .await
+            .map_err(store_failed)
     }
 
     /// Destroys the session, server side and cookie.
@@ -89,7 +104,11 @@ impl TypedSession {
     /// Removes `key` only when it is there: tower-sessions counts any removal as a change,
     /// and a page view that changes nothing must write nothing.
     async fn take<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, AppError> {
-        let value = self.0.get::<serde_json::Value>(key).await.map_err(store_failed)?;
+        let value = self
+            .0
+            .get::<serde_json::Value>(key)
+            .await
+            .map_err(store_failed)?;
         if value.is_none() {
             return Ok(None);
         }
@@ -108,7 +127,10 @@ impl TypedSession {
     }
 
     pub async fn set_pending_round_trip(&self, pending: &Pending) -> Result<(), AppError> {
-        self.0.insert(PENDING_ROUND_TRIP, pending).await.map_err(store_failed)
+        self.0
+            .insert(PENDING_ROUND_TRIP, pending)
+            .await
+            .map_err(store_failed)
     }
 
     /// Takes the pending round trip: a token can complete it once.
@@ -122,12 +144,25 @@ impl TypedSession {
     }
 
     pub async fn set_verified(&self, verified: &Verified) -> Result<(), AppError> {
-        self.0.insert(VERIFIED, verified).await.map_err(store_failed)
+        self.0
+            .insert(VERIFIED, verified)
+            .await
+            .map_err(store_failed)
     }
 
-    pub async fn set_notice(&self, tone: NoticeTone, message: impl Into<String>) -> Result<(), AppError> {
-        let notice = SecurityNotice { tone, message: message.into() };
-        self.0.insert(SECURITY_NOTICE, notice).await.map_err(store_failed)
+    pub async fn set_notice(
+        &self,
+        tone: NoticeTone,
+        message: impl Into<String>,
+    ) -> Result<(), AppError> {
+        let notice = SecurityNotice {
+            tone,
+            message: message.into(),
+        };
+        self.0
+            .insert(SECURITY_NOTICE, notice)
+            .await
+            .map_err(store_failed)
     }
 
     pub async fn take_notice(&self) -> Result<Option<SecurityNotice>, AppError> {

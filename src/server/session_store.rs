@@ -10,7 +10,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion};
 use tower_sessions::SessionStore;
-use tower_sessions_redis_store::fred::prelude::{ClientLike, Config, Pool as RedisPool, ReconnectPolicy};
+use tower_sessions_redis_store::fred::prelude::{
+    ClientLike, Config, Pool as RedisPool, ReconnectPolicy,
+};
 use tower_sessions_redis_store::fred::types::config::{ConnectionConfig, PerformanceConfig};
 use tower_sessions_redis_store::RedisStore;
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
@@ -38,7 +40,10 @@ pub enum SessionBackend {
 
 impl SessionBackend {
     /// Connects the store the settings call for and creates its table if needed.
-    pub async fn connect(database_url: &str, redis_url: Option<&str>) -> Result<SessionBackend, SessionStoreError> {
+    pub async fn connect(
+        database_url: &str,
+        redis_url: Option<&str>,
+    ) -> Result<SessionBackend, SessionStoreError> {
         if let Some(url) = redis_url {
             let pool = connect_redis(url).await?;
             return Ok(SessionBackend::Redis(RedisStore::new(pool.clone()), pool));
@@ -58,7 +63,10 @@ impl SessionBackend {
                 let options = SqliteConnectOptions::from_str(database_url)?
                     .create_if_missing(true)
                     .busy_timeout(Duration::from_secs(5));
-                let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .connect_with(options)
+                    .await?;
                 let store = SqliteStore::new(pool.clone());
                 store.migrate().await?;
                 Ok(SessionBackend::Sqlite(store, pool))
@@ -77,9 +85,21 @@ impl SessionBackend {
     /// Can the store be reached right now (for `/readyz`)?
     pub async fn ping(&self) -> Result<(), String> {
         match self {
-            SessionBackend::Sqlite(_, pool) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()).map_err(|e| e.to_string()),
-            SessionBackend::Postgres(_, pool) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()).map_err(|e| e.to_string()),
-            SessionBackend::Redis(_, pool) => pool.ping::<String>(None).await.map(|_| ()).map_err(|e| e.to_string()),
+            SessionBackend::Sqlite(_, pool) => sqlx::query("SELECT 1")
+                .execute(pool)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            SessionBackend::Postgres(_, pool) => sqlx::query("SELECT 1")
+                .execute(pool)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            SessionBackend::Redis(_, pool) => pool
+                .ping::<String>(None)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
         }
     }
 
@@ -100,8 +120,12 @@ impl SessionBackend {
             }
         };
         match self.clone() {
-            SessionBackend::Sqlite(store, _) => Some(tokio::spawn(async move { sweep(store.continuously_delete_expired(every).await) })),
-            SessionBackend::Postgres(store, _) => Some(tokio::spawn(async move { sweep(store.continuously_delete_expired(every).await) })),
+            SessionBackend::Sqlite(store, _) => Some(tokio::spawn(async move {
+                sweep(store.continuously_delete_expired(every).await)
+            })),
+            SessionBackend::Postgres(store, _) => Some(tokio::spawn(async move {
+                sweep(store.continuously_delete_expired(every).await)
+            })),
             SessionBackend::Redis(..) => None,
         }
     }
@@ -110,13 +134,27 @@ impl SessionBackend {
 /// A pool of Redis connections that reconnects by itself and bounds every command.
 async fn connect_redis(url: &str) -> Result<RedisPool, SessionStoreError> {
     // The message never repeats the URL: it can carry a password.
-    let config = Config::from_url(url).map_err(|_| SessionStoreError::Redis("not a valid redis:// URL".into()))?;
-    let performance = PerformanceConfig { default_command_timeout: REDIS_TIMEOUT, ..Default::default() };
-    let connection = ConnectionConfig { connection_timeout: REDIS_TIMEOUT, max_command_attempts: 2, ..Default::default() };
+    let config = Config::from_url(url)
+        .map_err(|_| SessionStoreError::Redis("not a valid redis:// URL".into()))?;
+    let performance = PerformanceConfig {
+        default_command_timeout: REDIS_TIMEOUT,
+        ..Default::default()
+    };
+    let connection = ConnectionConfig {
+        connection_timeout: REDIS_TIMEOUT,
+        max_command_attempts: 2,
+        ..Default::default()
+    };
     // Unlimited attempts, 100 ms doubling to 2 s: a Redis restart heals without a storefront restart.
     let reconnect = ReconnectPolicy::new_exponential(0, 100, 2_000, 2);
-    let pool = RedisPool::new(config, Some(performance), Some(connection), Some(reconnect), 4)
-        .map_err(|e| SessionStoreError::Redis(e.to_string()))?;
+    let pool = RedisPool::new(
+        config,
+        Some(performance),
+        Some(connection),
+        Some(reconnect),
+        4,
+    )
+    .map_err(|e| SessionStoreError::Redis(e.to_string()))?;
     match tokio::time::timeout(Duration::from_secs(5), pool.init()).await {
         Ok(Ok(_connection_task)) => Ok(pool),
         Ok(Err(e)) => Err(SessionStoreError::Redis(e.to_string())),
@@ -156,13 +194,26 @@ impl SessionStore for SessionBackend {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         match self {
             SessionBackend::Sqlite(_, pool) => {
-                let query = sqlx::query("UPDATE tower_sessions SET data = ?, expiry_date = ? WHERE id = ?");
-                let updated = query.bind(encode(record)?).bind(record.expiry_date).bind(record.id.to_string()).execute(pool).await;
+                let query =
+                    sqlx::query("UPDATE tower_sessions SET data = ?, expiry_date = ? WHERE id = ?");
+                let updated = query
+                    .bind(encode(record)?)
+                    .bind(record.expiry_date)
+                    .bind(record.id.to_string())
+                    .execute(pool)
+                    .await;
                 saved(updated.map(|r| r.rows_affected()))
             }
             SessionBackend::Postgres(_, pool) => {
-                let query = sqlx::query(r#"UPDATE "tower_sessions"."session" SET data = $1, expiry_date = $2 WHERE id = $3"#);
-                let updated = query.bind(encode(record)?).bind(record.expiry_date).bind(record.id.to_string()).execute(pool).await;
+                let query = sqlx::query(
+                    r#"UPDATE "tower_sessions"."session" SET data = $1, expiry_date = $2 WHERE id = $3"#,
+                );
+                let updated = query
+                    .bind(encode(record)?)
+                    .bind(record.expiry_date)
+                    .bind(record.id.to_string())
+                    .execute(pool)
+                    .await;
                 saved(updated.map(|r| r.rows_affected()))
             }
             SessionBackend::Redis(s, _) => s.save(record).await,

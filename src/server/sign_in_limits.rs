@@ -25,7 +25,12 @@ impl Default for Limits {
     /// Five wrong passwords for one account, twenty failed sign-ins or ten sign-ups from one
     /// address, per 15 minutes.
     fn default() -> Self {
-        Limits { per_account: 5, per_ip: 20, sign_ups_per_ip: 10, window: Duration::from_secs(15 * 60) }
+        Limits {
+            per_account: 5,
+            per_ip: 20,
+            sign_ups_per_ip: 10,
+            window: Duration::from_secs(15 * 60),
+        }
     }
 }
 
@@ -42,17 +47,26 @@ pub struct Blocked {
 impl Blocked {
     /// What the sign-in form says.
     pub fn message(&self) -> String {
-        format!("Too many failed sign-in attempts. Try again in {}.", self.minutes())
+        format!(
+            "Too many failed sign-in attempts. Try again in {}.",
+            self.minutes()
+        )
     }
 
     /// What the sign-up form says.
     pub fn sign_up_message(&self) -> String {
-        format!("Too many accounts were created from your network. Try again in {}.", self.minutes())
+        format!(
+            "Too many accounts were created from your network. Try again in {}.",
+            self.minutes()
+        )
     }
 
     fn minutes(&self) -> String {
         let minutes = self.retry_after.as_secs().div_ceil(60).max(1);
-        format!("{minutes} {}", if minutes == 1 { "minute" } else { "minutes" })
+        format!(
+            "{minutes} {}",
+            if minutes == 1 { "minute" } else { "minutes" }
+        )
     }
 }
 
@@ -87,10 +101,21 @@ impl SignInLimits {
     /// Counts one sign-in attempt against the account and the address; refused when either
     /// is over its limit (the attempt stays counted: guessing on keeps the window full).
     pub async fn attempt(&self, email: &str, ip: Option<IpAddr>) -> Result<Attempt, Blocked> {
-        let attempt = Attempt { account: account_key(email), ip: ip.map(|ip| format!("signin:ip:{ip}")) };
-        self.counters.count(&attempt.account, self.limits.per_account, self.limits.window).await?;
+        let attempt = Attempt {
+            account: account_key(email),
+            ip: ip.map(|ip| format!("signin:ip:{ip}")),
+        };
+        self.counters
+            .count(
+                &attempt.account,
+                self.limits.per_account,
+                self.limits.window,
+            )
+            .await?;
         if let Some(ip) = &attempt.ip {
-            self.counters.count(ip, self.limits.per_ip, self.limits.window).await?;
+            self.counters
+                .count(ip, self.limits.per_ip, self.limits.window)
+                .await?;
         }
         Ok(attempt)
     }
@@ -106,7 +131,15 @@ impl SignInLimits {
     /// Counts one sign-up from `ip`; refused past the limit.
     pub async fn sign_up(&self, ip: Option<IpAddr>) -> Result<(), Blocked> {
         match ip {
-            Some(ip) => self.counters.count(&format!("signup:ip:{ip}"), self.limits.sign_ups_per_ip, self.limits.window).await,
+            Some(ip) => {
+                self.counters
+                    .count(
+                        &format!("signup:ip:{ip}"),
+                        self.limits.sign_ups_per_ip,
+                        self.limits.window,
+                    )
+                    .await
+            }
             None => Ok(()),
         }
     }
@@ -130,8 +163,12 @@ impl Counters {
                 if map.len() >= MAX_LOCAL_KEYS && !map.contains_key(key) {
                     map.retain(|_, (_, ends)| *ends > now);
                     if map.len() >= MAX_LOCAL_KEYS {
-                        tracing::warn!("sign-in limit table full; refusing new keys until windows end");
-                        return Err(Blocked { retry_after: window });
+                        tracing::warn!(
+                            "sign-in limit table full; refusing new keys until windows end"
+                        );
+                        return Err(Blocked {
+                            retry_after: window,
+                        });
                     }
                 }
                 let entry = map.entry(key.to_string()).or_insert((0, now + window));
@@ -140,7 +177,9 @@ impl Counters {
                 }
                 entry.0 += 1;
                 if entry.0 > limit {
-                    return Err(Blocked { retry_after: entry.1 - now });
+                    return Err(Blocked {
+                        retry_after: entry.1 - now,
+                    });
                 }
                 Ok(())
             }
@@ -155,7 +194,8 @@ impl Counters {
                 };
                 // The first attempt opens the window.
                 if counted == 1 {
-                    let _: Result<bool, _> = pool.pexpire(key, window.as_millis() as i64, None).await;
+                    let _: Result<bool, _> =
+                        pool.pexpire(key, window.as_millis() as i64, None).await;
                 }
                 if counted <= limit {
                     return Ok(());
@@ -163,9 +203,14 @@ impl Counters {
                 let ttl: i64 = pool.pttl(key).await.unwrap_or(-1);
                 if ttl < 0 {
                     // A window without an end (its expiry was lost): give it one again.
-                    let _: Result<bool, _> = pool.pexpire(key, window.as_millis() as i64, None).await;
+                    let _: Result<bool, _> =
+                        pool.pexpire(key, window.as_millis() as i64, None).await;
                 }
-                let retry_after = if ttl > 0 { Duration::from_millis(ttl as u64) } else { window };
+                let retry_after = if ttl > 0 {
+                    Duration::from_millis(ttl as u64)
+                } else {
+                    window
+                };
                 Err(Blocked { retry_after })
             }
         }
@@ -175,7 +220,8 @@ impl Counters {
     async fn give_back(&self, key: &str) {
         match self {
             Counters::Local(map) => {
-                if let Some((count, _)) = map.lock().unwrap_or_else(|p| p.into_inner()).get_mut(key) {
+                if let Some((count, _)) = map.lock().unwrap_or_else(|p| p.into_inner()).get_mut(key)
+                {
                     *count = count.saturating_sub(1);
                 }
             }
@@ -205,7 +251,15 @@ mod tests {
     use super::*;
 
     fn limits() -> SignInLimits {
-        SignInLimits::new(Limits { per_account: 3, per_ip: 5, sign_ups_per_ip: 2, window: Duration::from_millis(300) }, None)
+        SignInLimits::new(
+            Limits {
+                per_account: 3,
+                per_ip: 5,
+                sign_ups_per_ip: 2,
+                window: Duration::from_millis(300),
+            },
+            None,
+        )
     }
 
     #[tokio::test]
@@ -214,9 +268,16 @@ mod tests {
         for _ in 0..3 {
             assert!(l.attempt("a@x.com", None).await.is_ok());
         }
-        let blocked = l.attempt(" A@X.com", None).await.err().expect("the fourth attempt is refused");
+        let blocked = l
+            .attempt(" A@X.com", None)
+            .await
+            .err()
+            .expect("the fourth attempt is refused");
         assert!(blocked.retry_after <= Duration::from_millis(300));
-        assert!(l.attempt("b@x.com", None).await.is_ok(), "other accounts are unaffected");
+        assert!(
+            l.attempt("b@x.com", None).await.is_ok(),
+            "other accounts are unaffected"
+        );
         tokio::time::sleep(Duration::from_millis(350)).await;
         assert!(l.attempt("a@x.com", None).await.is_ok());
     }
@@ -229,7 +290,10 @@ mod tests {
             assert!(l.attempt(&format!("user{n}@x.com"), Some(ip)).await.is_ok());
         }
         assert!(l.attempt("fresh@x.com", Some(ip)).await.is_err());
-        assert!(l.attempt("fresh@x.com", Some("203.0.113.10".parse().unwrap())).await.is_ok());
+        assert!(l
+            .attempt("fresh@x.com", Some("203.0.113.10".parse().unwrap()))
+            .await
+            .is_ok());
     }
 
     #[tokio::test]
@@ -241,13 +305,19 @@ mod tests {
         let right = l.attempt("a@x.com", Some(ip)).await.unwrap();
         l.succeeded(right).await;
         for _ in 0..3 {
-            assert!(l.attempt("a@x.com", Some(ip)).await.is_ok(), "the account starts afresh");
+            assert!(
+                l.attempt("a@x.com", Some(ip)).await.is_ok(),
+                "the account starts afresh"
+            );
         }
     }
 
     #[tokio::test]
     async fn huge_emails_make_short_keys() {
-        assert_eq!(account_key(&"a".repeat(65_536)).len(), account_key("a@x.com").len());
+        assert_eq!(
+            account_key(&"a".repeat(65_536)).len(),
+            account_key("a@x.com").len()
+        );
         assert_eq!(account_key(" A@X.com "), account_key("a@x.com"));
     }
 
@@ -262,7 +332,15 @@ mod tests {
 
     #[test]
     fn the_message_rounds_up_to_whole_minutes() {
-        assert!(Blocked { retry_after: Duration::from_secs(61) }.message().contains("2 minutes"));
-        assert!(Blocked { retry_after: Duration::from_millis(10) }.message().contains("1 minute."));
+        assert!(Blocked {
+            retry_after: Duration::from_secs(61)
+        }
+        .message()
+        .contains("2 minutes"));
+        assert!(Blocked {
+            retry_after: Duration::from_millis(10)
+        }
+        .message()
+        .contains("1 minute."));
     }
 }

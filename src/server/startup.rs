@@ -4,14 +4,14 @@ use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tokio::net::TcpListener;
-use axum::extract::DefaultBodyLimit;
 use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -61,8 +61,16 @@ pub struct Application {
 
 /// The sandbox when it runs embedded (no secret key configured). Only ever on a loopback
 /// listener: the settings already refused a public base URL.
-async fn embedded_sandbox(settings: &Settings, listening_on: SocketAddr) -> Result<Option<Arc<authsignal_sandbox::Sandbox>>, StartupError> {
-    let AuthsignalMode::EmbeddedSandbox { secret_key, database_url, test_hooks } = &settings.authsignal else {
+async fn embedded_sandbox(
+    settings: &Settings,
+    listening_on: SocketAddr,
+) -> Result<Option<Arc<authsignal_sandbox::Sandbox>>, StartupError> {
+    let AuthsignalMode::EmbeddedSandbox {
+        secret_key,
+        database_url,
+        test_hooks,
+    } = &settings.authsignal
+    else {
         return Ok(None);
     };
     if !listening_on.ip().is_loopback() {
@@ -81,19 +89,29 @@ async fn embedded_sandbox(settings: &Settings, listening_on: SocketAddr) -> Resu
 
 impl Application {
     /// Connects storage, migrates, and assembles every route.
-    pub async fn build(settings: Settings, leptos_options: LeptosOptions, listener: TcpListener) -> Result<Application, StartupError> {
+    pub async fn build(
+        settings: Settings,
+        leptos_options: LeptosOptions,
+        listener: TcpListener,
+    ) -> Result<Application, StartupError> {
         let database_url = settings.database_url.expose_secret().to_string();
         let pool = db::connect_and_migrate(&database_url)
             .await
             .map_err(|e| StartupError::Database("DATABASE_URL", e))?;
-        let sessions = SessionBackend::connect(&database_url, settings.redis_url.as_ref().map(|u| u.expose_secret())).await?;
+        let sessions = SessionBackend::connect(
+            &database_url,
+            settings.redis_url.as_ref().map(|u| u.expose_secret()),
+        )
+        .await?;
         let sign_in_limits = SignInLimits::new(settings.sign_in_limits, sessions.redis());
         tracing::info!(database = ?db::Backend::of(&database_url), sessions = sessions.describe(), "storage connected");
 
         let authsignal = security::client::build(&settings)?;
         let sandbox = embedded_sandbox(&settings, listener.local_addr()?).await?;
         match &sandbox {
-            Some(_) => tracing::info!(api = %authsignal.base_url(), "mode: embedded Authsignal sandbox at /sandbox (no AUTHSIGNAL_SECRET_KEY set)"),
+            Some(_) => {
+                tracing::info!(api = %authsignal.base_url(), "mode: embedded Authsignal sandbox at /sandbox (no AUTHSIGNAL_SECRET_KEY set)")
+            }
             None => tracing::info!(api = %authsignal.base_url(), "mode: real Authsignal tenant"),
         }
         let state = AppState {
@@ -113,7 +131,11 @@ impl Application {
             sign_in_limits,
         };
         let router = build_router(state, sessions.clone(), sandbox.map(|s| s.router()));
-        Ok(Application { listener, router, sessions })
+        Ok(Application {
+            listener,
+            router,
+            sessions,
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -122,15 +144,22 @@ impl Application {
 
     /// Serves until `shutdown` completes, then stops accepting, drains in-flight requests
     /// (for at most `DRAIN_LIMIT`) and stops the sweeper.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let sweeper = self.sessions.spawn_sweeper();
         let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
         let shutdown = async move {
             shutdown.await;
             let _ = stopping.send(true);
         };
-        let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown);
+        let serve = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown);
         let served = tokio::select! {
             served = serve.into_future() => served,
             _ = async {
@@ -149,8 +178,12 @@ impl Application {
     }
 }
 
-fn session_layer(settings: &Settings, store: SessionBackend) -> SessionManagerLayer<SessionBackend> {
-    let inactivity = time::Duration::try_from(settings.session_inactivity).unwrap_or(time::Duration::hours(12));
+fn session_layer(
+    settings: &Settings,
+    store: SessionBackend,
+) -> SessionManagerLayer<SessionBackend> {
+    let inactivity =
+        time::Duration::try_from(settings.session_inactivity).unwrap_or(time::Duration::hours(12));
     SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
@@ -181,25 +214,45 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
     let router = Router::new()
         .route(routes::SIGN_UP, post(auth_routes::sign_up))
         .route(routes::SIGN_IN, post(auth_routes::sign_in))
-        .route(routes::SIGN_IN_RETURN, get(round_trip::returns::sign_in_return))
-        .route(routes::ACCOUNT_RETURN, get(round_trip::returns::account_return))
+        .route(
+            routes::SIGN_IN_RETURN,
+            get(round_trip::returns::sign_in_return),
+        )
+        .route(
+            routes::ACCOUNT_RETURN,
+            get(round_trip::returns::account_return),
+        )
         .route(routes::SIGN_OUT, post(auth_routes::sign_out))
         .route(routes::HEALTHZ, get(health::healthz))
         .route(routes::READYZ, get(health::readyz))
-        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(leptos_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
-        .layer(axum::middleware::from_fn(request_limits::server_fn_bad_input_is_400))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            shell(leptos_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
+        .layer(axum::middleware::from_fn(
+            request_limits::server_fn_bad_input_is_400,
+        ))
         .layer(axum::middleware::from_fn(protect::require_sign_in))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), cross_site::refuse_cross_site_writes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cross_site::refuse_cross_site_writes,
+        ))
         .layer(sessions)
         // Outside the session layer: a session store outage becomes a readable page.
-        .layer(axum::middleware::from_fn(error_pages::friendly_server_errors))
+        .layer(axum::middleware::from_fn(
+            error_pages::friendly_server_errors,
+        ))
         .with_state(state);
     let router = match sandbox {
         Some(sandbox) => router.nest("/sandbox", sandbox),
         None => router,
     };
-    let router = router.layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    let router = router
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     headers::apply(router, https)
         // Brotli or gzip for pages, CSS, JS and wasm, as the browser accepts.
         .layer(CompressionLayer::new().br(true).gzip(true))

@@ -7,9 +7,9 @@ use leptos::prelude::*;
 use sqlx::AnyPool;
 
 use super::config::Settings;
+use super::security::events::SecurityEvents;
 use super::session_store::SessionBackend;
 use super::sign_in_limits::SignInLimits;
-use super::security::events::SecurityEvents;
 use super::users::UserStore;
 use crate::model::AppError;
 

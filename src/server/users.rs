@@ -1,6 +1,8 @@
 //! Customer accounts: storage and password checks.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use sqlx::AnyPool;
 
@@ -64,7 +66,12 @@ impl UserStore {
 
     /// Creates a customer; the password is hashed on a blocking thread.
     #[tracing::instrument(skip_all)]
-    pub async fn create(&self, email: &Email, name: &DisplayName, password: Password) -> Result<User, UserStoreError> {
+    pub async fn create(
+        &self,
+        email: &Email,
+        name: &DisplayName,
+        password: Password,
+    ) -> Result<User, UserStoreError> {
         let hash = hash_password(password).await?;
         let id = new_user_id();
         let now = time::OffsetDateTime::now_utc()
@@ -81,8 +88,16 @@ impl UserStore {
         .execute(&self.pool)
         .await;
         match inserted {
-            Ok(_) => Ok(User { id, email: email.to_string(), display_name: name.to_string(), password_hash: hash, two_step_flag: None }),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(UserStoreError::EmailTaken),
+            Ok(_) => Ok(User {
+                id,
+                email: email.to_string(),
+                display_name: name.to_string(),
+                password_hash: hash,
+                two_step_flag: None,
+            }),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(UserStoreError::EmailTaken)
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -127,7 +142,11 @@ impl UserStore {
 
     /// The customer whose email and password these are, or `None` — the same work either way.
     #[tracing::instrument(skip_all)]
-    pub async fn authenticate(&self, email: &str, password: String) -> Result<Option<User>, UserStoreError> {
+    pub async fn authenticate(
+        &self,
+        email: &str,
+        password: String,
+    ) -> Result<Option<User>, UserStoreError> {
         let user = match Email::parse(email) {
             Ok(email) => sqlx::query_as::<_, User>("SELECT id, email, display_name, password_hash, two_step_enrolled FROM users WHERE email = $1")
                 .bind(email.as_str())
@@ -156,11 +175,16 @@ fn new_user_id() -> String {
 /// (a burst of 40 sign-ups peaked at 800 MiB), so they queue here.
 fn hashing_permits() -> &'static tokio::sync::Semaphore {
     static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
+    PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
 }
 
 async fn hash_password(password: Password) -> Result<String, UserStoreError> {
-    let _permit = hashing_permits().acquire().await.map_err(|e| UserStoreError::Hashing(e.to_string()))?;
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .map_err(|e| UserStoreError::Hashing(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -173,10 +197,16 @@ async fn hash_password(password: Password) -> Result<String, UserStoreError> {
 }
 
 async fn verify_password(password: String, hash: String) -> Result<bool, UserStoreError> {
-    let _permit = hashing_permits().acquire().await.map_err(|e| UserStoreError::Hashing(e.to_string()))?;
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .map_err(|e| UserStoreError::Hashing(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&hash).map_err(|e| UserStoreError::Hashing(e.to_string()))?;
-        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        let parsed =
+            PasswordHash::new(&hash).map_err(|e| UserStoreError::Hashing(e.to_string()))?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
     })
     .await
     .map_err(|e| UserStoreError::Hashing(e.to_string()))?
@@ -189,7 +219,9 @@ mod tests {
     #[tokio::test]
     async fn dummy_hash_is_a_valid_argon2_hash_that_matches_nothing_typed() {
         let hash = dummy_hash().await.unwrap();
-        assert!(!verify_password("anything at all".into(), hash).await.unwrap());
+        assert!(!verify_password("anything at all".into(), hash)
+            .await
+            .unwrap());
     }
 
     #[test]

@@ -29,9 +29,21 @@ async fn server_fn(app: &TestApp, name: &str, form: &[(&str, &str)]) -> reqwest:
 #[tokio::test]
 async fn signed_out_callers_get_not_signed_in() {
     let app = spawn_app().await;
-    for name in ["load_security", "launch_authenticator_settings", "remove_authenticator"] {
-        let response = server_fn(&app, name, &[("intent", "Enroll"), ("authenticator_id", "x")]).await;
-        assert!(!response.status().is_success(), "{name} must refuse a signed-out caller");
+    for name in [
+        "load_security",
+        "launch_authenticator_settings",
+        "remove_authenticator",
+    ] {
+        let response = server_fn(
+            &app,
+            name,
+            &[("intent", "Enroll"), ("authenticator_id", "x")],
+        )
+        .await;
+        assert!(
+            !response.status().is_success(),
+            "{name} must refuse a signed-out caller"
+        );
         let body = response.text().await.unwrap();
         assert!(body.contains("NotSignedIn"), "{name}: {body}");
     }
@@ -40,7 +52,11 @@ async fn signed_out_callers_get_not_signed_in() {
 #[tokio::test]
 async fn a_new_customer_sees_two_step_sign_in_off_and_the_enroll_button() {
     let (app, _) = signed_in_app().await;
-    let overview: Value = server_fn(&app, "load_security", &[]).await.json().await.unwrap();
+    let overview: Value = server_fn(&app, "load_security", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(overview["status"]["Ready"]["enrolled"], json!(false));
     assert_eq!(overview["status"]["Ready"]["authenticators"], json!([]));
 
@@ -53,14 +69,38 @@ async fn a_new_customer_sees_two_step_sign_in_off_and_the_enroll_button() {
 #[tokio::test]
 async fn launching_returns_the_pre_built_ui_url_and_a_double_click_launches_once() {
     let (app, _) = signed_in_app().await;
-    let first = server_fn(&app, "launch_authenticator_settings", &[("intent", "Enroll")]).await;
+    let first = server_fn(
+        &app,
+        "launch_authenticator_settings",
+        &[("intent", "Enroll")],
+    )
+    .await;
     assert_eq!(first.status(), 200);
-    let cookies: Vec<String> = first.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
-    assert!(cookies.iter().any(|c| c.starts_with("__as_aid=")), "device id cookie set: {cookies:?}");
+    let cookies: Vec<String> = first
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    assert!(
+        cookies.iter().any(|c| c.starts_with("__as_aid=")),
+        "device id cookie set: {cookies:?}"
+    );
     let first: String = first.json().await.unwrap();
-    assert!(first.starts_with(&format!("{}/sandbox/ui", app.address)), "{first}");
+    assert!(
+        first.starts_with(&format!("{}/sandbox/ui", app.address)),
+        "{first}"
+    );
 
-    let second: String = server_fn(&app, "launch_authenticator_settings", &[("intent", "Enroll")]).await.json().await.unwrap();
+    let second: String = server_fn(
+        &app,
+        "launch_authenticator_settings",
+        &[("intent", "Enroll")],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     assert_eq!(first, second, "a second click reuses the first launch");
 }
 
@@ -75,33 +115,59 @@ async fn without_javascript_the_launch_form_answers_with_a_303_to_the_pre_built_
         .send()
         .await
         .unwrap();
-    assert!(matches!(response.status().as_u16(), 302 | 303), "status {}", response.status());
+    assert!(
+        matches!(response.status().as_u16(), 302 | 303),
+        "status {}",
+        response.status()
+    );
     assert!(location(&response).starts_with(&format!("{}/sandbox/ui", app.address)));
 }
 
 #[tokio::test]
 async fn a_garbage_token_is_refused_with_a_message_and_leaves_the_address_bar() {
     let (app, _) = signed_in_app().await;
-    server_fn(&app, "launch_authenticator_settings", &[("intent", "Enroll")]).await;
+    server_fn(
+        &app,
+        "launch_authenticator_settings",
+        &[("intent", "Enroll")],
+    )
+    .await;
 
     let response = app.get("/account/return?token=garbage").await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/account");
     let html = app.get_html("/account").await;
-    assert!(html.contains("We couldn&#39;t confirm that change") || html.contains("We couldn't confirm that change"));
+    assert!(
+        html.contains("We couldn&#39;t confirm that change")
+            || html.contains("We couldn't confirm that change")
+    );
     assert!(html.contains("Two-step sign-in is off"), "nothing changed");
 
     // A token with nothing pending (a replay) is refused too.
     let response = app.get("/account/return?token=garbage").await;
     assert_eq!(location(&response), "/account");
-    assert!(app.get_html("/account").await.contains("confirm that change"));
+    assert!(app
+        .get_html("/account")
+        .await
+        .contains("confirm that change"));
 }
 
 #[tokio::test]
 async fn removal_without_a_recent_challenge_sends_the_customer_through_one_first() {
     let (app, _) = signed_in_app().await;
-    let target: String = server_fn(&app, "remove_authenticator", &[("authenticator_id", "auth_123")]).await.json().await.unwrap();
-    assert!(target.starts_with(&format!("{}/sandbox/ui", app.address)), "{target}");
+    let target: String = server_fn(
+        &app,
+        "remove_authenticator",
+        &[("authenticator_id", "auth_123")],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(
+        target.starts_with(&format!("{}/sandbox/ui", app.address)),
+        "{target}"
+    );
     let html = app.get_html("/account").await;
     assert!(html.contains("Started verifying to remove an authenticator"));
 }
@@ -109,27 +175,71 @@ async fn removal_without_a_recent_challenge_sends_the_customer_through_one_first
 #[tokio::test]
 async fn when_authsignal_fails_the_section_says_so_and_the_page_still_renders() {
     let (app, email) = signed_in_app().await;
-    for fault in [json!({"route": "getUser", "status": 503}), json!({"route": "getAuthenticators", "malformedBody": true}), json!({"route": "*", "status": 429})] {
-        let set = app.client.put(app.url("/sandbox/_faults")).json(&fault).send().await.unwrap();
+    for fault in [
+        json!({"route": "getUser", "status": 503}),
+        json!({"route": "getAuthenticators", "malformedBody": true}),
+        json!({"route": "*", "status": 429}),
+    ] {
+        let set = app
+            .client
+            .put(app.url("/sandbox/_faults"))
+            .json(&fault)
+            .send()
+            .await
+            .unwrap();
         assert!(set.status().is_success(), "fault accepted: {fault}");
         let response = app.get("/account").await;
         assert_eq!(response.status(), 200, "{fault}");
         let html = response.text().await.unwrap();
-        assert!(html.contains("Security settings are temporarily unavailable"), "{fault}");
-        assert!(html.contains(&email), "the rest of the page renders ({fault})");
-        assert!(!html.contains("503") && !html.contains("too_many_requests"), "no raw upstream error");
-        app.client.delete(app.url("/sandbox/_faults")).send().await.unwrap();
+        assert!(
+            html.contains("Security settings are temporarily unavailable"),
+            "{fault}"
+        );
+        assert!(
+            html.contains(&email),
+            "the rest of the page renders ({fault})"
+        );
+        assert!(
+            !html.contains("503") && !html.contains("too_many_requests"),
+            "no raw upstream error"
+        );
+        app.client
+            .delete(app.url("/sandbox/_faults"))
+            .send()
+            .await
+            .unwrap();
     }
-    assert!(app.get_html("/account").await.contains("Two-step sign-in is off"), "recovers once the fault is gone");
+    assert!(
+        app.get_html("/account")
+            .await
+            .contains("Two-step sign-in is off"),
+        "recovers once the fault is gone"
+    );
 }
 
 #[tokio::test]
 async fn a_launch_during_an_outage_comes_back_with_a_message() {
     let (app, _) = signed_in_app().await;
-    app.client.put(app.url("/sandbox/_faults")).json(&json!({"route": "track", "status": 500})).send().await.unwrap();
-    let target: String = server_fn(&app, "launch_authenticator_settings", &[("intent", "Enroll")]).await.json().await.unwrap();
+    app.client
+        .put(app.url("/sandbox/_faults"))
+        .json(&json!({"route": "track", "status": 500}))
+        .send()
+        .await
+        .unwrap();
+    let target: String = server_fn(
+        &app,
+        "launch_authenticator_settings",
+        &[("intent", "Enroll")],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     assert_eq!(target, "/account");
-    assert!(app.get_html("/account").await.contains("nothing was changed"));
+    assert!(app
+        .get_html("/account")
+        .await
+        .contains("nothing was changed"));
 }
 
 /// One page view = `getUser` + `getAuthenticators`, in parallel: one round trip of latency.
@@ -142,18 +252,30 @@ async fn one_page_view_makes_two_concurrent_upstream_calls() {
     let delay = std::time::Duration::from_millis(400);
     Mock::given(method("GET"))
         .and(path_regex(r"^/v1/users/[^/]+$"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"isEnrolled": false})).set_delay(delay))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"isEnrolled": false}))
+                .set_delay(delay),
+        )
         .expect(1)
         .mount(&upstream)
         .await;
     Mock::given(method("GET"))
         .and(path_regex(r"^/v1/users/[^/]+/authenticators$"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])).set_delay(delay))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([]))
+                .set_delay(delay),
+        )
         .expect(1)
         .mount(&upstream)
         .await;
     let api_url = format!("{}/v1", upstream.uri());
-    let app = spawn_app_with(&[("AUTHSIGNAL_SECRET_KEY", "sk_test_tenant"), ("AUTHSIGNAL_API_URL", &api_url)]).await;
+    let app = spawn_app_with(&[
+        ("AUTHSIGNAL_SECRET_KEY", "sk_test_tenant"),
+        ("AUTHSIGNAL_API_URL", &api_url),
+    ])
+    .await;
     app.sign_up(&unique_email(), "Ada", PASSWORD).await;
 
     let started = std::time::Instant::now();
@@ -161,6 +283,9 @@ async fn one_page_view_makes_two_concurrent_upstream_calls() {
     let took = started.elapsed();
     assert!(html.contains("Two-step sign-in is off"));
     // Sequential calls would take at least 800 ms.
-    assert!(took < std::time::Duration::from_millis(750), "page took {took:?}: calls were not concurrent");
+    assert!(
+        took < std::time::Duration::from_millis(750),
+        "page took {took:?}: calls were not concurrent"
+    );
     upstream.verify().await;
 }

@@ -27,15 +27,31 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_come_back_to_the_account() 
     app.sign_up(&email, "Grace", PASSWORD).await;
     app.post_form("/signout", &[]).await;
 
-    for path in ["/account?token=secret-token", "/account/return?token=secret-token"] {
+    for path in [
+        "/account?token=secret-token",
+        "/account/return?token=secret-token",
+    ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 303);
-        assert_eq!(location(&response), "/signin?next=%2Faccount", "{path}: the token is dropped");
+        assert_eq!(
+            location(&response),
+            "/signin?next=%2Faccount",
+            "{path}: the token is dropped"
+        );
     }
 
     let html = app.get_html("/signin?next=%2Faccount").await;
     assert!(html.contains(r#"name="next" value="/account""#));
-    let response = app.post_form("/signin", &[("email", &email), ("password", PASSWORD), ("next", "/account")]).await;
+    let response = app
+        .post_form(
+            "/signin",
+            &[
+                ("email", &email),
+                ("password", PASSWORD),
+                ("next", "/account"),
+            ],
+        )
+        .await;
     assert_eq!(location(&response), "/account");
     assert!(app.get_html("/account").await.contains("Grace"));
 }
@@ -59,11 +75,16 @@ async fn a_duplicate_email_is_refused_with_a_message_and_keeps_what_was_typed() 
     app.sign_up(&email, "First", PASSWORD).await;
     app.post_form("/signout", &[]).await;
 
-    let response = app.sign_up(&email.to_uppercase(), "Second Person", PASSWORD).await;
+    let response = app
+        .sign_up(&email.to_uppercase(), "Second Person", PASSWORD)
+        .await;
     assert_eq!(location(&response), "/signup");
     let html = app.get_html("/signup").await;
     assert!(html.contains("An account with this email already exists"));
-    assert!(html.contains(&format!(r#"value="{}""#, email.to_uppercase())), "email kept");
+    assert!(
+        html.contains(&format!(r#"value="{}""#, email.to_uppercase())),
+        "email kept"
+    );
     assert!(html.contains(r#"value="Second Person""#), "name kept");
     assert!(!html.contains(PASSWORD), "password never echoed");
 
@@ -75,9 +96,19 @@ async fn a_duplicate_email_is_refused_with_a_message_and_keeps_what_was_typed() 
 async fn invalid_sign_up_input_gets_a_clear_message() {
     let app = spawn_app().await;
     for (email, name, password, message) in [
-        ("not-an-email", "Ada", PASSWORD, "Enter an email address like"),
+        (
+            "not-an-email",
+            "Ada",
+            PASSWORD,
+            "Enter an email address like",
+        ),
         (&unique_email() as &str, "   ", PASSWORD, "Enter your name."),
-        (&unique_email() as &str, "Ada", "short", "Use at least 10 characters"),
+        (
+            &unique_email() as &str,
+            "Ada",
+            "short",
+            "Use at least 10 characters",
+        ),
     ] {
         let response = app.sign_up(email, name, password).await;
         assert_eq!(location(&response), "/signup");
@@ -85,7 +116,9 @@ async fn invalid_sign_up_input_gets_a_clear_message() {
         assert!(html.contains(message), "expected {message:?}");
     }
     // A post with fields missing is a form error too, not a crash.
-    let response = app.post_form("/signup", &[("email", "x@example.com")]).await;
+    let response = app
+        .post_form("/signup", &[("email", "x@example.com")])
+        .await;
     assert_eq!(response.status(), 303);
 }
 
@@ -97,12 +130,18 @@ async fn wrong_password_and_unknown_email_get_the_same_message() {
     app.post_form("/signout", &[]).await;
 
     let mut messages = Vec::new();
-    for (email, password) in [(email.as_str(), "wrong password!"), ("nobody@example.com", PASSWORD)] {
+    for (email, password) in [
+        (email.as_str(), "wrong password!"),
+        ("nobody@example.com", PASSWORD),
+    ] {
         let response = app.sign_in(email, password).await;
         assert_eq!(response.status(), 303);
         assert!(location(&response).starts_with("/signin"));
         let html = app.get_html("/signin").await;
-        assert!(html.contains("That email and password don&#39;t match an account.") || html.contains("That email and password don't match an account."));
+        assert!(
+            html.contains("That email and password don&#39;t match an account.")
+                || html.contains("That email and password don't match an account.")
+        );
         assert!(html.contains(&format!(r#"value="{email}""#)), "email kept");
         messages.push(html.contains("match an account"));
     }
@@ -113,7 +152,13 @@ async fn wrong_password_and_unknown_email_get_the_same_message() {
 async fn the_session_cookie_is_http_only_and_lax() {
     let app = spawn_app().await;
     let response = app.sign_up(&unique_email(), "Ada", PASSWORD).await;
-    let cookie = response.headers().get("set-cookie").expect("session cookie").to_str().unwrap().to_string();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .expect("session cookie")
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(cookie.starts_with("storefront_session="));
     assert!(cookie.contains("HttpOnly"));
     assert!(cookie.contains("SameSite=Lax"));
@@ -124,7 +169,12 @@ async fn the_session_cookie_is_http_only_and_lax() {
 async fn the_session_cookie_is_secure_when_the_site_is_https() {
     let app = support::spawn_public_app("https://shop.example.com").await;
     let response = app.sign_up(&unique_email(), "Ada", PASSWORD).await;
-    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(cookie.contains("Secure"));
 }
 
@@ -137,8 +187,16 @@ async fn signing_in_gives_a_new_session_id() {
 
     // Signed in once, then again on the same browser: the id changes each time.
     let session_cookie = |response: &reqwest::Response| {
-        let cookies = response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok());
-        cookies.filter(|c| c.starts_with("storefront_session=")).map(|c| c.split(';').next().unwrap().to_string()).next().expect("a session cookie")
+        let cookies = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        cookies
+            .filter(|c| c.starts_with("storefront_session="))
+            .map(|c| c.split(';').next().unwrap().to_string())
+            .next()
+            .expect("a session cookie")
     };
     let before = session_cookie(&app.sign_in(&email, PASSWORD).await);
     let after = session_cookie(&app.sign_in(&email, PASSWORD).await);
@@ -146,7 +204,12 @@ async fn signing_in_gives_a_new_session_id() {
 
     // The earlier id is not signed in any more.
     let stale = new_client();
-    let response = stale.get(app.url("/account")).header("cookie", before).send().await.unwrap();
+    let response = stale
+        .get(app.url("/account"))
+        .header("cookie", before)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 303);
 }
 
@@ -156,14 +219,24 @@ async fn sign_in_never_redirects_off_site() {
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     app.post_form("/signout", &[]).await;
-    let response = app.post_form("/signin", &[("email", &email), ("password", PASSWORD), ("next", "https://evil.example/")]).await;
+    let response = app
+        .post_form(
+            "/signin",
+            &[
+                ("email", &email),
+                ("password", PASSWORD),
+                ("next", "https://evil.example/"),
+            ],
+        )
+        .await;
     assert_eq!(location(&response), "/account");
 }
 
 #[tokio::test]
 async fn names_are_escaped_in_pages() {
     let app = spawn_app().await;
-    app.sign_up(&unique_email(), "<script>alert(1)</script>", PASSWORD).await;
+    app.sign_up(&unique_email(), "<script>alert(1)</script>", PASSWORD)
+        .await;
     let html = app.get_html("/account").await;
     assert!(!html.contains("<script>alert(1)</script>"));
     assert!(html.contains("&lt;script&gt;"));
@@ -187,8 +260,16 @@ async fn the_shop_and_forms_render() {
 async fn pages_carry_protective_headers() {
     let app = spawn_app().await;
     let response = app.get("/").await;
-    let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_string());
-    assert_eq!(header("referrer-policy").as_deref(), Some("strict-origin-when-cross-origin"));
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    assert_eq!(
+        header("referrer-policy").as_deref(),
+        Some("strict-origin-when-cross-origin")
+    );
     assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
     assert_eq!(header("x-frame-options").as_deref(), Some("DENY"));
 }
@@ -197,10 +278,28 @@ async fn pages_carry_protective_headers() {
 async fn writes_from_another_site_are_refused() {
     let app = spawn_app().await;
     let email = unique_email();
-    let form = [("email", email.as_str()), ("name", "Ada"), ("password", PASSWORD)];
-    let cross = app.client.post(app.url("/signup")).header("sec-fetch-site", "cross-site").form(&form).send().await.unwrap();
+    let form = [
+        ("email", email.as_str()),
+        ("name", "Ada"),
+        ("password", PASSWORD),
+    ];
+    let cross = app
+        .client
+        .post(app.url("/signup"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(cross.status(), 403);
-    let foreign = app.client.post(app.url("/signup")).header("origin", "https://evil.example").form(&form).send().await.unwrap();
+    let foreign = app
+        .client
+        .post(app.url("/signup"))
+        .header("origin", "https://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(foreign.status(), 403);
     let launch = app
         .client
@@ -213,7 +312,15 @@ async fn writes_from_another_site_are_refused() {
     assert_eq!(launch.status(), 403, "server functions are covered too");
 
     // The same form from our own pages goes through.
-    let own = app.client.post(app.url("/signup")).header("sec-fetch-site", "same-origin").header("origin", &app.address).form(&form).send().await.unwrap();
+    let own = app
+        .client
+        .post(app.url("/signup"))
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", &app.address)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(own.status(), 303);
     assert_eq!(location(&own), "/account");
 }
@@ -221,8 +328,23 @@ async fn writes_from_another_site_are_refused() {
 #[tokio::test]
 async fn pages_are_compressed_for_browsers_that_accept_it() {
     let app = spawn_app().await;
-    let response = app.client.get(app.url("/")).header("accept-encoding", "br, gzip").send().await.unwrap();
-    assert_eq!(response.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some("br"));
+    let response = app
+        .client
+        .get(app.url("/"))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response
+            .headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok()),
+        Some("br")
+    );
     let plain = app.get("/").await;
-    assert!(plain.headers().get("content-encoding").is_none(), "identity when not asked");
+    assert!(
+        plain.headers().get("content-encoding").is_none(),
+        "identity when not asked"
+    );
 }

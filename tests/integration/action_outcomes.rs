@@ -11,8 +11,18 @@ const PASSWORD: &str = "correct horse battery";
 /// Sets what track answers for `action` on this app's embedded sandbox.
 async fn configure(app: &TestApp, action: &str, outcome: &str, challenge_when_enrolled: bool) {
     let body = json!({"defaultOutcome": outcome, "challengeWhenEnrolled": challenge_when_enrolled});
-    let response = app.client.put(app.url(&format!("/sandbox/_test/actions/{action}"))).json(&body).send().await.unwrap();
-    assert!(response.status().is_success(), "configured {action}: {}", response.status());
+    let response = app
+        .client
+        .put(app.url(&format!("/sandbox/_test/actions/{action}")))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "configured {action}: {}",
+        response.status()
+    );
 }
 
 /// An enrolled customer, signed out, on an app with test hooks (and `extra` settings).
@@ -29,7 +39,11 @@ async fn enrolled_customer(extra: &[(&str, &str)]) -> (TestApp, String) {
 
 async fn sign_in_form_after(app: &TestApp, email: &str) -> String {
     let response = app.sign_in(email, PASSWORD).await;
-    assert!(location(&response).starts_with("/signin"), "refused: {}", location(&response));
+    assert!(
+        location(&response).starts_with("/signin"),
+        "refused: {}",
+        location(&response)
+    );
     app.get_html(&location(&response)).await
 }
 
@@ -43,7 +57,10 @@ async fn allow_for_an_enrolled_customer_is_refused_by_default() {
     configure(&app, "signIn", "ALLOW", false).await;
     let form = sign_in_form_after(&app, &email).await;
     assert!(form.contains("Two-step sign-in can"), "{form}");
-    assert!(!is_signed_in(&app).await, "a password alone never gets an enrolled customer in");
+    assert!(
+        !is_signed_in(&app).await,
+        "a password alone never gets an enrolled customer in"
+    );
 }
 
 #[tokio::test]
@@ -51,7 +68,10 @@ async fn allow_for_an_enrolled_customer_is_honoured_when_the_shop_says_so() {
     let (app, email) = enrolled_customer(&[("STOREFRONT_ENROLLED_ALLOW", "honour")]).await;
     configure(&app, "signIn", "ALLOW", false).await;
     assert_eq!(location(&app.sign_in(&email, PASSWORD).await), "/account");
-    assert!(app.get_html("/account").await.contains("the security settings asked for no second step"));
+    assert!(app
+        .get_html("/account")
+        .await
+        .contains("the security settings asked for no second step"));
 }
 
 #[tokio::test]
@@ -69,7 +89,11 @@ async fn challenge_sends_the_customer_to_the_challenge() {
     let (app, email) = enrolled_customer(&[]).await;
     configure(&app, "signIn", "CHALLENGE", false).await;
     let response = app.sign_in(&email, PASSWORD).await;
-    assert!(location(&response).contains("/sandbox/ui"), "{}", location(&response));
+    assert!(
+        location(&response).contains("/sandbox/ui"),
+        "{}",
+        location(&response)
+    );
     assert!(!is_signed_in(&app).await);
 }
 
@@ -98,11 +122,21 @@ async fn review_refuses_and_says_support_will_look_at_it() {
 async fn a_blocked_or_reviewed_change_never_reaches_the_pre_built_ui() {
     let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await;
     app.sign_up(&unique_email(), "Ada", PASSWORD).await;
-    for (outcome, words) in [("BLOCK", "this change was blocked"), ("REVIEW", "needs a check by our support team")] {
+    for (outcome, words) in [
+        ("BLOCK", "this change was blocked"),
+        ("REVIEW", "needs a check by our support team"),
+    ] {
         configure(&app, "enroll", outcome, false).await;
-        assert_eq!(launch(&app.client, &app).await, "/account", "{outcome}: back to the page");
+        assert_eq!(
+            launch(&app.client, &app).await,
+            "/account",
+            "{outcome}: back to the page"
+        );
         let html = app.get_html("/account").await;
         assert!(html.contains(words), "{outcome}: {html}");
-        assert!(html.contains("by our security checks"), "{outcome}: recorded in the activity");
+        assert!(
+            html.contains("by our security checks"),
+            "{outcome}: recorded in the activity"
+        );
     }
 }

@@ -23,15 +23,28 @@ async fn columns(pool: &AnyPool, backend: Backend) -> BTreeSet<(String, String)>
              WHERE table_schema = 'public' AND table_name NOT LIKE '\\_%'"
         }
     };
-    sqlx::query_as::<_, (String, String)>(query).fetch_all(pool).await.expect("columns").into_iter().collect()
+    sqlx::query_as::<_, (String, String)>(query)
+        .fetch_all(pool)
+        .await
+        .expect("columns")
+        .into_iter()
+        .collect()
 }
 
 async fn versions(pool: &AnyPool) -> Vec<i64> {
-    sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version").fetch_all(pool).await.expect("versions")
+    sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+        .fetch_all(pool)
+        .await
+        .expect("versions")
 }
 
 async fn sqlite_pool(dir: &tempfile::TempDir) -> AnyPool {
-    db::connect_and_migrate(&format!("sqlite://{}/storefront.db?mode=rwc", dir.path().display())).await.expect("sqlite")
+    db::connect_and_migrate(&format!(
+        "sqlite://{}/storefront.db?mode=rwc",
+        dir.path().display()
+    ))
+    .await
+    .expect("sqlite")
 }
 
 #[tokio::test]
@@ -39,15 +52,26 @@ async fn both_migration_sets_build_the_same_tables_and_columns() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = sqlite_pool(&dir).await;
     let database = support::postgres_database().await;
-    let postgres = db::connect_and_migrate(&database.url).await.expect("postgres");
+    let postgres = db::connect_and_migrate(&database.url)
+        .await
+        .expect("postgres");
 
     let on_sqlite = columns(&sqlite, Backend::Sqlite).await;
-    assert!(on_sqlite.contains(&("users".into(), "two_step_enrolled".into())), "{on_sqlite:?}");
+    assert!(
+        on_sqlite.contains(&("users".into(), "two_step_enrolled".into())),
+        "{on_sqlite:?}"
+    );
     assert_eq!(on_sqlite, columns(&postgres, Backend::Postgres).await);
-    assert_eq!(versions(&sqlite).await, versions(&postgres).await, "same migration versions");
+    assert_eq!(
+        versions(&sqlite).await,
+        versions(&postgres).await,
+        "same migration versions"
+    );
 
     // Migrating again is a no-op on both.
-    db::connect_and_migrate(&database.url).await.expect("second migrate");
+    db::connect_and_migrate(&database.url)
+        .await
+        .expect("second migrate");
 }
 
 /// Exercises every storefront query on one backend.
@@ -56,32 +80,78 @@ async fn storage_behaves(pool: AnyPool) {
     let events = SecurityEvents::new(pool);
     let email = Email::parse(&support::unique_email()).unwrap();
     let name = DisplayName::parse("Ada").unwrap();
-    let created = users.create(&email, &name, Password::parse("correct horse battery".into()).unwrap()).await.unwrap();
+    let created = users
+        .create(
+            &email,
+            &name,
+            Password::parse("correct horse battery".into()).unwrap(),
+        )
+        .await
+        .unwrap();
 
-    let again = users.create(&email, &name, Password::parse("another long password".into()).unwrap()).await;
-    assert!(matches!(again, Err(UserStoreError::EmailTaken)), "duplicate email refused");
+    let again = users
+        .create(
+            &email,
+            &name,
+            Password::parse("another long password".into()).unwrap(),
+        )
+        .await;
+    assert!(
+        matches!(again, Err(UserStoreError::EmailTaken)),
+        "duplicate email refused"
+    );
 
-    let found = users.find_by_email(&email).await.unwrap().expect("found by email");
+    let found = users
+        .find_by_email(&email)
+        .await
+        .unwrap()
+        .expect("found by email");
     assert_eq!(found.id, created.id);
-    assert_eq!(found.two_step_enrolled(), None, "never asked Authsignal yet");
+    assert_eq!(
+        found.two_step_enrolled(),
+        None,
+        "never asked Authsignal yet"
+    );
     assert!(users.find_by_id(&created.id).await.unwrap().is_some());
     assert!(users.find_by_id("usr_nobody").await.unwrap().is_none());
 
     users.set_two_step_enrolled(&created.id, true).await;
     assert_eq!(users.two_step_enrolled(&created.id).await, Some(true));
-    assert_eq!(users.find_by_id(&created.id).await.unwrap().unwrap().two_step_enrolled(), Some(true));
+    assert_eq!(
+        users
+            .find_by_id(&created.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .two_step_enrolled(),
+        Some(true)
+    );
     users.set_two_step_enrolled(&created.id, false).await;
     assert_eq!(users.two_step_enrolled(&created.id).await, Some(false));
 
-    assert!(users.authenticate(email.as_str(), "correct horse battery".into()).await.unwrap().is_some());
-    assert!(users.authenticate(email.as_str(), "wrong".into()).await.unwrap().is_none());
+    assert!(users
+        .authenticate(email.as_str(), "correct horse battery".into())
+        .await
+        .unwrap()
+        .is_some());
+    assert!(users
+        .authenticate(email.as_str(), "wrong".into())
+        .await
+        .unwrap()
+        .is_none());
 
     for n in 0..(SHOWN + 2) {
-        events.record(&created.id, EventKind::Launch, &format!("event {n}")).await;
+        events
+            .record(&created.id, EventKind::Launch, &format!("event {n}"))
+            .await;
     }
     let latest = events.latest(&created.id).await.unwrap();
     assert_eq!(latest.len() as i64, SHOWN, "only the newest are shown");
-    assert_eq!(latest[0].what, format!("event {}", SHOWN + 1), "newest first");
+    assert_eq!(
+        latest[0].what,
+        format!("event {}", SHOWN + 1),
+        "newest first"
+    );
 }
 
 #[tokio::test]
@@ -93,5 +163,10 @@ async fn every_query_works_on_sqlite() {
 #[tokio::test]
 async fn every_query_works_on_postgres() {
     let database = support::postgres_database().await;
-    storage_behaves(db::connect_and_migrate(&database.url).await.expect("postgres")).await;
+    storage_behaves(
+        db::connect_and_migrate(&database.url)
+            .await
+            .expect("postgres"),
+    )
+    .await;
 }

@@ -13,7 +13,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use serde_json::json;
-use support::{launch, location, spawn_app_sharing, standalone_sandbox, unique_email, StandaloneSandbox, TestApp};
+use support::{
+    launch, location, spawn_app_sharing, standalone_sandbox, unique_email, StandaloneSandbox,
+    TestApp,
+};
 
 const SECRET: &str = "fault-matrix-secret";
 const PASSWORD: &str = "correct horse battery";
@@ -47,11 +50,22 @@ enum Fault {
 }
 
 async fn healthy_instance(data: Arc<tempfile::TempDir>, sandbox: &StandaloneSandbox) -> TestApp {
-    spawn_app_sharing(data, &[("AUTHSIGNAL_SECRET_KEY", SECRET), ("AUTHSIGNAL_API_URL", &sandbox.api_url)]).await
+    spawn_app_sharing(
+        data,
+        &[
+            ("AUTHSIGNAL_SECRET_KEY", SECRET),
+            ("AUTHSIGNAL_API_URL", &sandbox.api_url),
+        ],
+    )
+    .await
 }
 
 /// A storefront whose upstream fails in the way `fault` says.
-async fn broken_instance(fault: Fault, data: Arc<tempfile::TempDir>, sandbox: &StandaloneSandbox) -> TestApp {
+async fn broken_instance(
+    fault: Fault,
+    data: Arc<tempfile::TempDir>,
+    sandbox: &StandaloneSandbox,
+) -> TestApp {
     let dead_port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -62,7 +76,15 @@ async fn broken_instance(fault: Fault, data: Arc<tempfile::TempDir>, sandbox: &S
         Fault::WrongSecretKey => ("sk_not_the_right_key", sandbox.api_url.as_str()),
         _ => (SECRET, sandbox.api_url.as_str()),
     };
-    let app = spawn_app_sharing(data, &[("AUTHSIGNAL_SECRET_KEY", secret), ("AUTHSIGNAL_API_URL", api), ("AUTHSIGNAL_TIMEOUT_MS", "300")]).await;
+    let app = spawn_app_sharing(
+        data,
+        &[
+            ("AUTHSIGNAL_SECRET_KEY", secret),
+            ("AUTHSIGNAL_API_URL", api),
+            ("AUTHSIGNAL_TIMEOUT_MS", "300"),
+        ],
+    )
+    .await;
     let injected = match fault {
         Fault::Timeout => Some(json!({"route": "*", "latencyMs": 1500})),
         Fault::TooManyRequests => Some(json!({"route": "*", "status": 429})),
@@ -79,14 +101,26 @@ async fn broken_instance(fault: Fault, data: Arc<tempfile::TempDir>, sandbox: &S
 
 /// The account page through `client`, following the 303 that clears a token.
 async fn account(app: &TestApp, client: &reqwest::Client, query: &str) -> String {
-    let response = client.get(app.url(&format!("/account{query}"))).send().await.unwrap();
+    let response = client
+        .get(app.url(&format!("/account{query}")))
+        .send()
+        .await
+        .unwrap();
     let response = if response.status() == 303 {
-        assert_eq!(location(&response), "/account", "a return lands on a clean /account");
+        assert_eq!(
+            location(&response),
+            "/account",
+            "a return lands on a clean /account"
+        );
         client.get(app.url("/account")).send().await.unwrap()
     } else {
         response
     };
-    assert_eq!(response.status(), 200, "the account page renders (still signed in)");
+    assert_eq!(
+        response.status(),
+        200,
+        "the account page renders (still signed in)"
+    );
     response.text().await.unwrap()
 }
 
@@ -98,7 +132,10 @@ async fn run(fault: Fault) {
     let email = unique_email();
     healthy.sign_up(&email, "Ada", PASSWORD).await;
     let launched = launch(&healthy.client, &healthy).await;
-    assert!(launched.starts_with(&sandbox.base()), "healthy launch: {launched}");
+    assert!(
+        launched.starts_with(&sandbox.base()),
+        "healthy launch: {launched}"
+    );
 
     let broken = broken_instance(fault, data.clone(), &sandbox).await;
     let browser = &healthy.client; // the same cookie jar: the customer's browser
@@ -106,22 +143,40 @@ async fn run(fault: Fault) {
     // Page load: the section says it is unavailable; the rest of the page renders.
     let html = account(&broken, browser, "").await;
     assert!(html.contains(UNAVAILABLE), "{fault:?} page load: {html}");
-    assert!(html.contains(&email), "{fault:?}: the rest of the page renders");
+    assert!(
+        html.contains(&email),
+        "{fault:?}: the rest of the page renders"
+    );
 
     // Return: the launch made before the fault cannot be confirmed; the message says why.
-    let html = account(&broken, browser, "/return?token=eyJhbGciOiJIUzI1NiJ9.e30.sig").await;
+    let html = account(
+        &broken,
+        browser,
+        "/return?token=eyJhbGciOiJIUzI1NiJ9.e30.sig",
+    )
+    .await;
     assert!(html.contains(CANNOT_CONFIRM), "{fault:?} return: {html}");
 
     // Launch: comes back to the account page with a message.
-    assert_eq!(launch(browser, &broken).await, "/account", "{fault:?} launch");
+    assert_eq!(
+        launch(browser, &broken).await,
+        "/account",
+        "{fault:?} launch"
+    );
     let html = account(&broken, browser, "").await;
-    assert!(html.contains(LAUNCH_FAILED), "{fault:?} launch message: {html}");
+    assert!(
+        html.contains(LAUNCH_FAILED),
+        "{fault:?} launch message: {html}"
+    );
 
     // The broken instance still serves, and once the fault is gone the same session works fully.
     assert_eq!(broken.get("/healthz").await.status(), 200);
     sandbox.clear_faults().await;
     let html = account(&healthy, browser, "").await;
-    assert!(html.contains("Two-step sign-in is off"), "{fault:?}: recovered with the same session");
+    assert!(
+        html.contains("Two-step sign-in is off"),
+        "{fault:?}: recovered with the same session"
+    );
     assert_eq!(PANICS.load(Ordering::SeqCst), 0, "no panic anywhere");
 }
 

@@ -24,20 +24,36 @@ async fn pages_carry_a_nonce_csp_that_matches_every_inline_script() {
     app.sign_up(&unique_email(), "Ada", PASSWORD).await;
     for path in ["/", "/account", "/no-such-page"] {
         let response = app.get(path).await;
-        let policy = response.headers()["content-security-policy"].to_str().unwrap().to_string();
+        let policy = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
         let html = response.text().await.unwrap();
         let nonce = policy
             .split("'nonce-")
             .nth(1)
             .and_then(|rest| rest.split('\'').next())
             .unwrap_or_else(|| panic!("{path}: no nonce in {policy}"));
-        assert!(policy.contains("frame-ancestors 'none'") && !policy.contains("unsafe-inline"), "{policy}");
+        assert!(
+            policy.contains("frame-ancestors 'none'") && !policy.contains("unsafe-inline"),
+            "{policy}"
+        );
         let inline_scripts = html.matches("<script").count();
         assert!(inline_scripts > 0, "{path}: the hydration script is there");
-        assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), inline_scripts, "{path}: every script carries this nonce");
+        assert_eq!(
+            html.matches(&format!("nonce=\"{nonce}\"")).count(),
+            inline_scripts,
+            "{path}: every script carries this nonce"
+        );
     }
-    let first = app.get("/").await.headers()["content-security-policy"].to_str().unwrap().to_string();
-    let second = app.get("/").await.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let first = app.get("/").await.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let second = app.get("/").await.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_ne!(first, second, "a fresh nonce per response");
 }
 
@@ -45,24 +61,40 @@ async fn pages_carry_a_nonce_csp_that_matches_every_inline_script() {
 async fn non_page_responses_get_a_locked_down_policy() {
     let app = spawn_app().await;
     let response = app.get("/healthz").await;
-    assert_eq!(response.headers()["content-security-policy"], "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
+    assert_eq!(
+        response.headers()["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+    );
     assert_eq!(response.headers()["x-frame-options"], "DENY");
 }
 
 #[tokio::test]
 async fn hsts_is_sent_only_when_the_site_is_https() {
     let plain = spawn_app().await;
-    assert!(plain.get("/").await.headers().get("strict-transport-security").is_none());
+    assert!(plain
+        .get("/")
+        .await
+        .headers()
+        .get("strict-transport-security")
+        .is_none());
     let https = support::spawn_public_app("https://shop.example").await;
     let response = https.get("/").await;
-    assert_eq!(response.headers()["strict-transport-security"], "max-age=63072000; includeSubDomains");
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=63072000; includeSubDomains"
+    );
 }
 
 #[tokio::test]
 async fn oversized_bodies_are_refused_with_413() {
     let app = spawn_app().await;
     let huge = "a".repeat(200 * 1024);
-    let response = app.post_form("/signup", &[("email", "a@b.co"), ("name", &huge), ("password", PASSWORD)]).await;
+    let response = app
+        .post_form(
+            "/signup",
+            &[("email", "a@b.co"), ("name", &huge), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(response.status(), 413);
     let response = app
         .client
@@ -80,14 +112,28 @@ async fn oversized_bodies_are_refused_with_413() {
 async fn unreadable_forms_get_400_with_a_message() {
     let app = spawn_app().await;
     for (content_type, body) in [
-        ("application/x-www-form-urlencoded", &b"email=a%40b.co&email=c%40d.co&password=x"[..]),
+        (
+            "application/x-www-form-urlencoded",
+            &b"email=a%40b.co&email=c%40d.co&password=x"[..],
+        ),
         ("application/json", &br#"{"email": "a@b.co"}"#[..]),
         ("text/plain", &b"whatever"[..]),
     ] {
         for path in ["/signin", "/signup"] {
-            let response = app.client.post(app.url(path)).header("content-type", content_type).body(body.to_vec()).send().await.unwrap();
+            let response = app
+                .client
+                .post(app.url(path))
+                .header("content-type", content_type)
+                .body(body.to_vec())
+                .send()
+                .await
+                .unwrap();
             assert_eq!(response.status(), 400, "{path} with {content_type}");
-            assert!(response.text().await.unwrap().contains("That form could not be read"));
+            assert!(response
+                .text()
+                .await
+                .unwrap()
+                .contains("That form could not be read"));
         }
     }
 }
@@ -97,7 +143,10 @@ async fn unreadable_server_function_calls_get_400_with_a_message() {
     let app = spawn_app().await;
     app.sign_up(&unique_email(), "Ada", PASSWORD).await;
     for (content_type, body) in [
-        ("application/x-www-form-urlencoded", "intent=Launch-the-missiles"),
+        (
+            "application/x-www-form-urlencoded",
+            "intent=Launch-the-missiles",
+        ),
         ("application/x-www-form-urlencoded", ""),
         ("application/json", "{not json"),
     ] {
@@ -126,12 +175,21 @@ async fn an_account_is_locked_after_five_wrong_passwords_even_for_the_right_one(
     for _ in 0..5 {
         let response = app.sign_in(&email, "not the password").await;
         assert!(location(&response).starts_with("/signin"));
-        assert!(app.get_html(&location(&response)).await.contains("match an account"));
+        assert!(app
+            .get_html(&location(&response))
+            .await
+            .contains("match an account"));
     }
     let response = app.sign_in(&email, PASSWORD).await;
-    assert!(location(&response).starts_with("/signin"), "the right password is refused while locked");
+    assert!(
+        location(&response).starts_with("/signin"),
+        "the right password is refused while locked"
+    );
     let html = app.get_html(&location(&response)).await;
-    assert!(html.contains("Too many failed sign-in attempts. Try again in 15 minutes."), "{html}");
+    assert!(
+        html.contains("Too many failed sign-in attempts. Try again in 15 minutes."),
+        "{html}"
+    );
     assert_eq!(app.get("/account").await.status(), 303, "not signed in");
 
     // Another customer on the same address is unaffected.
@@ -148,7 +206,8 @@ async fn one_address_guessing_across_accounts_is_blocked() {
     app.sign_up(&email, "Ada", PASSWORD).await;
     app.post_form("/signout", &[]).await;
     for n in 0..3 {
-        app.sign_in(&format!("nobody{n}@example.com"), "guess").await;
+        app.sign_in(&format!("nobody{n}@example.com"), "guess")
+            .await;
     }
     let response = app.sign_in(&email, PASSWORD).await;
     let html = app.get_html(&location(&response)).await;
@@ -162,8 +221,17 @@ async fn a_session_cookie_is_useless_after_sign_out() {
     let old = session_cookie(&signed_up).expect("session cookie issued at sign-up");
     app.post_form("/signout", &[]).await;
 
-    let replay = new_client().get(app.url("/account")).header("cookie", &old).send().await.unwrap();
-    assert_eq!(replay.status(), 303, "the old session id no longer signs anyone in");
+    let replay = new_client()
+        .get(app.url("/account"))
+        .header("cookie", &old)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        replay.status(),
+        303,
+        "the old session id no longer signs anyone in"
+    );
     assert!(location(&replay).starts_with("/signin"));
 }
 
@@ -176,11 +244,16 @@ async fn readiness_checks_storage_and_reports_authsignal_without_failing_on_it()
     assert_eq!(report["sessions"]["backend"], "sqlite");
     assert_eq!(report["authsignal"]["ok"], true);
 
-    app.set_fault(serde_json::json!({"route": "*", "status": 503})).await;
+    app.set_fault(serde_json::json!({"route": "*", "status": 503}))
+        .await;
     // Authsignal is asked at most every 5 s, however often the load balancer polls.
     tokio::time::sleep(std::time::Duration::from_millis(5_100)).await;
     let response = app.get("/readyz").await;
-    assert_eq!(response.status(), 200, "Authsignal down does not take the shop out of rotation");
+    assert_eq!(
+        response.status(),
+        200,
+        "Authsignal down does not take the shop out of rotation"
+    );
     let report: Value = response.json().await.unwrap();
     assert_eq!(report["authsignal"]["ok"], false);
     assert!(report["authsignal"]["error"].is_string());

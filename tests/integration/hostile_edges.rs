@@ -8,7 +8,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::{location, new_client, pass_email_challenge, session_rows, spawn_app_with, unique_email, TestApp};
+use support::{
+    location, new_client, pass_email_challenge, session_rows, spawn_app_with, unique_email, TestApp,
+};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -30,48 +32,89 @@ async fn binary_exit(vars: &[(&str, &str)]) -> (bool, String) {
         command.env(k, v);
     }
     let child = command.spawn().expect("start the storefront binary");
-    let output = tokio::time::timeout(Duration::from_secs(60), tokio::task::spawn_blocking(move || child.wait_with_output()))
-        .await
-        .expect("the storefront refused to start, rather than serving")
-        .unwrap()
-        .unwrap();
-    (output.status.success(), String::from_utf8_lossy(&output.stderr).to_string())
+    let output = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::task::spawn_blocking(move || child.wait_with_output()),
+    )
+    .await
+    .expect("the storefront refused to start, rather than serving")
+    .unwrap()
+    .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).to_string(),
+    )
 }
 
 #[tokio::test]
 async fn the_embedded_sandbox_never_faces_a_network() {
     for vars in [
         &[("STOREFRONT_BASE_URL", "https://shop.example.com")][..],
-        &[("STOREFRONT_BASE_URL", "http://localhost:3000"), ("LEPTOS_SITE_ADDR", "0.0.0.0:0")][..],
+        &[
+            ("STOREFRONT_BASE_URL", "http://localhost:3000"),
+            ("LEPTOS_SITE_ADDR", "0.0.0.0:0"),
+        ][..],
         &[("AUTHSIGNAL_SECRET_KEY", "")][..],
     ] {
         let (ok, stderr) = binary_exit(vars).await;
         assert!(!ok, "{vars:?} must not start");
         let last = stderr.lines().last().unwrap_or_default();
-        assert!(last.contains("AUTHSIGNAL_SECRET_KEY"), "{vars:?}: one line naming the variable, got {stderr}");
+        assert!(
+            last.contains("AUTHSIGNAL_SECRET_KEY"),
+            "{vars:?}: one line naming the variable, got {stderr}"
+        );
     }
 
     // A public shop with a tenant key mounts no sandbox: no outbox, no sandbox API.
     let public = support::spawn_public_app("https://shop.example.com").await;
-    assert_eq!(public.get("/sandbox/outbox/messages?to=a@example.com").await.status(), 404);
-    let api = public.client.get(public.url("/sandbox/v1/users/x")).basic_auth("sandbox-secret", Some("")).send().await.unwrap();
+    assert_eq!(
+        public
+            .get("/sandbox/outbox/messages?to=a@example.com")
+            .await
+            .status(),
+        404
+    );
+    let api = public
+        .client
+        .get(public.url("/sandbox/v1/users/x"))
+        .basic_auth("sandbox-secret", Some(""))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(api.status(), 404);
 }
 
 /// Sends `count` sign-ins with a wrong password at once, each from its own browser, and
 /// returns the message each one's form came back with.
-async fn parallel_wrong_passwords(app: &TestApp, email: &str, count: usize, forwarded_for: Option<&str>) -> Vec<String> {
+async fn parallel_wrong_passwords(
+    app: &TestApp,
+    email: &str,
+    count: usize,
+    forwarded_for: Option<&str>,
+) -> Vec<String> {
     let attempts = (0..count).map(|_| {
-        let (url, email, forwarded_for) = (app.url("/signin"), email.to_string(), forwarded_for.map(str::to_string));
+        let (url, email, forwarded_for) = (
+            app.url("/signin"),
+            email.to_string(),
+            forwarded_for.map(str::to_string),
+        );
         let base = app.address.clone();
         tokio::spawn(async move {
             let client = new_client();
-            let mut request = client.post(url).form(&[("email", email.as_str()), ("password", "not the password"), ("next", "/account")]);
+            let mut request = client.post(url).form(&[
+                ("email", email.as_str()),
+                ("password", "not the password"),
+                ("next", "/account"),
+            ]);
             if let Some(ip) = &forwarded_for {
                 request = request.header("x-forwarded-for", ip);
             }
             let response = request.send().await.unwrap();
-            let form = client.get(format!("{base}{}", location(&response))).send().await.unwrap();
+            let form = client
+                .get(format!("{base}{}", location(&response)))
+                .send()
+                .await
+                .unwrap();
             form.text().await.unwrap()
         })
     });
@@ -87,9 +130,19 @@ async fn assert_five_checks_of_thirty(app: &TestApp, forwarded_for: Option<&str>
     app.sign_up(&email, "Ada", PASSWORD).await;
     app.post_form("/signout", &[]).await;
     let messages = parallel_wrong_passwords(app, &email, 30, forwarded_for).await;
-    let checked = messages.iter().filter(|html| html.contains("match an account")).count();
-    let refused = messages.iter().filter(|html| html.contains("Too many failed sign-in attempts")).count();
-    assert_eq!((checked, refused), (5, 25), "thirty at once: five password checks, the rest refused unchecked");
+    let checked = messages
+        .iter()
+        .filter(|html| html.contains("match an account"))
+        .count();
+    let refused = messages
+        .iter()
+        .filter(|html| html.contains("Too many failed sign-in attempts"))
+        .count();
+    assert_eq!(
+        (checked, refused),
+        (5, 25),
+        "thirty at once: five password checks, the rest refused unchecked"
+    );
 }
 
 #[tokio::test]
@@ -102,12 +155,21 @@ async fn thirty_parallel_wrong_passwords_get_five_checks_with_redis() {
     let redis = support::redis_url();
     // Redis is shared by every test: this one's address is its own.
     let ip = format!("198.51.{}.{}", rand_octet(), rand_octet());
-    let app = spawn_app_with(&[("REDIS_URL", redis.as_str()), ("STOREFRONT_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let app = spawn_app_with(&[
+        ("REDIS_URL", redis.as_str()),
+        ("STOREFRONT_TRUSTED_PROXIES", "127.0.0.1"),
+    ])
+    .await;
     assert_five_checks_of_thirty(&app, Some(&ip)).await;
 }
 
 fn rand_octet() -> u8 {
-    (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() % 250) as u8 + 1
+    (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos()
+        % 250) as u8
+        + 1
 }
 
 /// The session cookie `client` holds for `app`, as a `Cookie` header value.
@@ -127,10 +189,23 @@ fn session_cookie_of(app: &TestApp, response: &reqwest::Response) -> String {
 async fn assert_sign_out_is_final(app: &TestApp) {
     let signed_up = app.sign_up(&unique_email(), "Ada", PASSWORD).await;
     let cookie = session_cookie_of(app, &signed_up);
-    app.set_fault(json!({"route": "*", "latencyMs": 1200})).await;
+    app.set_fault(json!({"route": "*", "latencyMs": 1200}))
+        .await;
     let launch = tokio::spawn({
-        let (client, url) = (app.client.clone(), app.url("/api/launch_authenticator_settings"));
-        async move { client.post(url).header("accept", "application/json").form(&[("intent", "Enroll")]).send().await.unwrap().status() }
+        let (client, url) = (
+            app.client.clone(),
+            app.url("/api/launch_authenticator_settings"),
+        );
+        async move {
+            client
+                .post(url)
+                .header("accept", "application/json")
+                .form(&[("intent", "Enroll")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
     });
     let view = tokio::spawn({
         let (client, url) = (app.client.clone(), app.url("/account"));
@@ -141,9 +216,22 @@ async fn assert_sign_out_is_final(app: &TestApp) {
     launch.await.unwrap();
     view.await.unwrap();
 
-    let replay = new_client().get(app.url("/account")).header("cookie", &cookie).send().await.unwrap();
-    assert_eq!(replay.status(), 303, "the in-flight requests did not bring the session back");
-    assert_eq!(app.get("/account").await.status(), 303, "nor did the browser's own cookie jar");
+    let replay = new_client()
+        .get(app.url("/account"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        replay.status(),
+        303,
+        "the in-flight requests did not bring the session back"
+    );
+    assert_eq!(
+        app.get("/account").await.status(),
+        303,
+        "nor did the browser's own cookie jar"
+    );
 }
 
 #[tokio::test]
@@ -154,14 +242,23 @@ async fn sign_out_is_final_on_sqlite() {
 #[tokio::test]
 async fn sign_out_is_final_on_postgres() {
     let database = support::postgres_database().await;
-    let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1"), ("DATABASE_URL", database.url.as_str())]).await;
+    let app = spawn_app_with(&[
+        ("AUTHSIGNAL_SANDBOX_FAULTS", "1"),
+        ("DATABASE_URL", database.url.as_str()),
+    ])
+    .await;
     assert_sign_out_is_final(&app).await;
 }
 
 #[tokio::test]
 async fn sign_out_is_final_on_redis() {
     let redis = support::redis_url();
-    let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1"), ("REDIS_URL", redis.as_str()), ("STOREFRONT_SIGN_UPS_PER_IP", "10000")]).await;
+    let app = spawn_app_with(&[
+        ("AUTHSIGNAL_SANDBOX_FAULTS", "1"),
+        ("REDIS_URL", redis.as_str()),
+        ("STOREFRONT_SIGN_UPS_PER_IP", "10000"),
+    ])
+    .await;
     assert_sign_out_is_final(&app).await;
 }
 
@@ -173,7 +270,12 @@ async fn a_page_view_that_changes_nothing_writes_no_session() {
     let written = || async {
         let url = format!("sqlite://{}/storefront.db", app.data.path().display());
         let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-        sqlx::query_scalar::<_, String>("SELECT CAST(expiry_date AS TEXT) || hex(data) FROM tower_sessions").fetch_one(&pool).await.unwrap()
+        sqlx::query_scalar::<_, String>(
+            "SELECT CAST(expiry_date AS TEXT) || hex(data) FROM tower_sessions",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
     };
     let before = written().await;
     for _ in 0..3 {
@@ -181,25 +283,57 @@ async fn a_page_view_that_changes_nothing_writes_no_session() {
         app.get_html("/account").await;
         app.get_html("/").await;
     }
-    assert_eq!(written().await, before, "three views of /account and the home page wrote nothing");
+    assert_eq!(
+        written().await,
+        before,
+        "three views of /account and the home page wrote nothing"
+    );
 }
 
 #[tokio::test]
 async fn anonymous_refused_forms_store_nothing_but_keep_what_was_typed() {
     let app = spawn_app_with(&[]).await;
     for n in 0..200 {
-        let response = new_client().post(app.url("/signup")).form(&[("email", format!("bad{n}")), ("name", "Eve".into()), ("password", PASSWORD.into())]).send().await.unwrap();
+        let response = new_client()
+            .post(app.url("/signup"))
+            .form(&[
+                ("email", format!("bad{n}")),
+                ("name", "Eve".into()),
+                ("password", PASSWORD.into()),
+            ])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(location(&response), "/signup");
     }
     for n in 0..10 {
-        new_client().post(app.url("/signin")).form(&[("email", format!("nobody{n}@example.com").as_str()), ("password", "guess"), ("next", "/account")]).send().await.unwrap();
+        new_client()
+            .post(app.url("/signin"))
+            .form(&[
+                ("email", format!("nobody{n}@example.com").as_str()),
+                ("password", "guess"),
+                ("next", "/account"),
+            ])
+            .send()
+            .await
+            .unwrap();
     }
-    assert_eq!(session_rows(&app).await, 0, "no session row for anonymous refused posts");
+    assert_eq!(
+        session_rows(&app).await,
+        0,
+        "no session row for anonymous refused posts"
+    );
 
     let refused = app.sign_up("typed-by-hand", "Ada <b>", PASSWORD).await;
     let html = app.get_html(&location(&refused)).await;
-    assert!(html.contains("Enter an email address like name@example.com."), "the reason is shown");
-    assert!(html.contains(r#"value="typed-by-hand""#) && html.contains("Ada &lt;b&gt;"), "what was typed comes back, escaped");
+    assert!(
+        html.contains("Enter an email address like name@example.com."),
+        "the reason is shown"
+    );
+    assert!(
+        html.contains(r#"value="typed-by-hand""#) && html.contains("Ada &lt;b&gt;"),
+        "what was typed comes back, escaped"
+    );
     let again = app.get_html("/signup").await;
     assert!(!again.contains("typed-by-hand"), "and only once");
 }
@@ -208,11 +342,28 @@ async fn anonymous_refused_forms_store_nothing_but_keep_what_was_typed() {
 async fn sign_ups_are_limited_per_address() {
     let app = spawn_app_with(&[("STOREFRONT_SIGN_UPS_PER_IP", "3")]).await;
     for _ in 0..3 {
-        assert_eq!(location(&new_client().post(app.url("/signup")).form(&[("email", unique_email().as_str()), ("name", "Ada"), ("password", PASSWORD)]).send().await.unwrap()), "/account");
+        assert_eq!(
+            location(
+                &new_client()
+                    .post(app.url("/signup"))
+                    .form(&[
+                        ("email", unique_email().as_str()),
+                        ("name", "Ada"),
+                        ("password", PASSWORD)
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            ),
+            "/account"
+        );
     }
     let refused = app.sign_up(&unique_email(), "Ada", PASSWORD).await;
     assert_eq!(location(&refused), "/signup");
-    assert!(app.get_html("/signup").await.contains("Too many accounts were created from your network"));
+    assert!(app
+        .get_html("/signup")
+        .await
+        .contains("Too many accounts were created from your network"));
 }
 
 /// A customer with an email and an SMS authenticator who has just verified (by the removal
@@ -222,23 +373,48 @@ async fn verified_customer_with_two_authenticators(app: &TestApp) -> (String, Ve
     app.sign_up(&email, "Ada", PASSWORD).await;
     let user_id = app.enroll_email(&email).await;
     let sms = json!({"verificationMethod": "SMS", "phoneNumber": "+64271234567"});
-    app.sandbox_api(reqwest::Method::POST, &format!("/users/{user_id}/authenticators"), Some(sms)).await;
+    app.sandbox_api(
+        reqwest::Method::POST,
+        &format!("/users/{user_id}/authenticators"),
+        Some(sms),
+    )
+    .await;
     let ids = authenticator_ids(app, &user_id).await;
     assert_eq!(ids.len(), 2);
     let challenge: String = remove_call(app, &ids[0]).await.json().await.unwrap();
     let back = pass_email_challenge(app, &app.client, &challenge, &email).await;
     let returned = app.client.get(&back).send().await.unwrap();
-    assert!(location(&returned).starts_with("/account?remove="), "verified: {}", location(&returned));
+    assert!(
+        location(&returned).starts_with("/account?remove="),
+        "verified: {}",
+        location(&returned)
+    );
     (user_id, ids)
 }
 
 async fn authenticator_ids(app: &TestApp, user_id: &str) -> Vec<String> {
-    let list = app.sandbox_api(reqwest::Method::GET, &format!("/users/{user_id}/authenticators"), None).await;
-    list.as_array().unwrap().iter().map(|a| a["userAuthenticatorId"].as_str().unwrap().to_string()).collect()
+    let list = app
+        .sandbox_api(
+            reqwest::Method::GET,
+            &format!("/users/{user_id}/authenticators"),
+            None,
+        )
+        .await;
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["userAuthenticatorId"].as_str().unwrap().to_string())
+        .collect()
 }
 
 async fn remove_call(app: &TestApp, id: &str) -> reqwest::Response {
-    app.client.post(app.url("/api/remove_authenticator")).header("accept", "application/json").form(&[("authenticator_id", id)]).send().await.unwrap()
+    app.client
+        .post(app.url("/api/remove_authenticator"))
+        .header("accept", "application/json")
+        .form(&[("authenticator_id", id)])
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -246,10 +422,18 @@ async fn two_parallel_removals_never_leave_zero_authenticators() {
     let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await;
     let (user_id, ids) = verified_customer_with_two_authenticators(&app).await;
     // Slow deletes widen the window in which both requests could see "two left".
-    app.set_fault(json!({"route": "getAuthenticators", "latencyMs": 300})).await;
+    app.set_fault(json!({"route": "getAuthenticators", "latencyMs": 300}))
+        .await;
     let (first, second) = tokio::join!(remove_call(&app, &ids[0]), remove_call(&app, &ids[1]));
-    assert_eq!((first.status(), second.status()), (reqwest::StatusCode::OK, reqwest::StatusCode::OK));
-    assert_eq!(authenticator_ids(&app, &user_id).await.len(), 1, "exactly one removed, one left");
+    assert_eq!(
+        (first.status(), second.status()),
+        (reqwest::StatusCode::OK, reqwest::StatusCode::OK)
+    );
+    assert_eq!(
+        authenticator_ids(&app, &user_id).await.len(),
+        1,
+        "exactly one removed, one left"
+    );
 }
 
 #[tokio::test]
@@ -259,26 +443,64 @@ async fn the_embedded_sandbox_sits_inside_the_storefronts_layers() {
     assert_eq!(outbox.status(), 200);
     assert_eq!(outbox.headers()["x-content-type-options"], "nosniff");
     assert_eq!(outbox.headers()["x-frame-options"], "DENY");
-    let policy = outbox.headers()["content-security-policy"].to_str().unwrap();
-    assert!(policy.contains("frame-ancestors 'none'") && !policy.contains("unsafe-inline"), "{policy}");
+    let policy = outbox.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(
+        policy.contains("frame-ancestors 'none'") && !policy.contains("unsafe-inline"),
+        "{policy}"
+    );
     let huge = "a".repeat(200 * 1024);
-    let response = app.client.post(app.url("/sandbox/v1/users/u/actions/signIn")).basic_auth("sandbox-secret", Some("")).body(huge).send().await.unwrap();
-    assert_eq!(response.status(), 413, "the storefront's body limit covers the sandbox too");
+    let response = app
+        .client
+        .post(app.url("/sandbox/v1/users/u/actions/signIn"))
+        .basic_auth("sandbox-secret", Some(""))
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        413,
+        "the storefront's body limit covers the sandbox too"
+    );
 }
 
 #[tokio::test]
 async fn invisible_characters_are_refused_and_idn_domains_are_one_account() {
     let app = spawn_app_with(&[]).await;
-    for sneaky in ["ada\u{200B}@example.com", "ada@exam\u{202E}ple.com", "a\u{2066}da@example.com"] {
+    for sneaky in [
+        "ada\u{200B}@example.com",
+        "ada@exam\u{202E}ple.com",
+        "a\u{2066}da@example.com",
+    ] {
         let refused = app.sign_up(sneaky, "Ada", PASSWORD).await;
         assert_eq!(location(&refused), "/signup", "{sneaky:?}");
-        assert!(app.get_html("/signup").await.contains("Enter an email address like"));
+        assert!(app
+            .get_html("/signup")
+            .await
+            .contains("Enter an email address like"));
     }
     let local = format!("ada{}", std::process::id());
-    assert_eq!(location(&app.sign_up(&format!("{local}@Bücher.example"), "Ada", PASSWORD).await), "/account");
+    assert_eq!(
+        location(
+            &app.sign_up(&format!("{local}@Bücher.example"), "Ada", PASSWORD)
+                .await
+        ),
+        "/account"
+    );
     app.post_form("/signout", &[]).await;
-    assert_eq!(location(&app.sign_in(&format!("{local}@xn--bcher-kva.example"), PASSWORD).await), "/account", "one mailbox, one account");
-    let taken = app.sign_up(&format!("{local}@xn--bcher-kva.example"), "Eve", PASSWORD).await;
+    assert_eq!(
+        location(
+            &app.sign_in(&format!("{local}@xn--bcher-kva.example"), PASSWORD)
+                .await
+        ),
+        "/account",
+        "one mailbox, one account"
+    );
+    let taken = app
+        .sign_up(&format!("{local}@xn--bcher-kva.example"), "Eve", PASSWORD)
+        .await;
     assert_eq!(location(&taken), "/signup");
 }
 
@@ -292,9 +514,17 @@ async fn a_session_ends_thirty_days_after_sign_in_however_active() {
     assert_eq!(app.get("/account").await.status(), 200);
 
     // Thirty-one days of constant activity: only the sign-in time is moved back.
-    let url = format!("sqlite://{}/storefront.db?mode=rwc", app.data.path().display());
-    let store = storefront::server::session_store::SessionBackend::connect(&url, None).await.unwrap();
-    let id: Id = cookie.trim_start_matches("storefront_session=").parse().unwrap();
+    let url = format!(
+        "sqlite://{}/storefront.db?mode=rwc",
+        app.data.path().display()
+    );
+    let store = storefront::server::session_store::SessionBackend::connect(&url, None)
+        .await
+        .unwrap();
+    let id: Id = cookie
+        .trim_start_matches("storefront_session=")
+        .parse()
+        .unwrap();
     let mut record = store.load(&id).await.unwrap().expect("the session");
     let signed_in = record.data.get_mut("signed_in").expect("signed in");
     let month_ago = time::OffsetDateTime::now_utc().unix_timestamp() - 31 * 24 * 60 * 60;
@@ -302,25 +532,41 @@ async fn a_session_ends_thirty_days_after_sign_in_however_active() {
     store.save(&record).await.unwrap();
 
     assert_eq!(app.get("/account").await.status(), 303, "signed out");
-    assert!(store.load(&id).await.unwrap().is_none(), "and the session is gone");
+    assert!(
+        store.load(&id).await.unwrap().is_none(),
+        "and the session is gone"
+    );
 }
 
 #[tokio::test]
 async fn readiness_asks_authsignal_at_most_once_per_few_seconds_and_echoes_nothing() {
     let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await;
-    app.client.delete(app.url("/sandbox/_test/stats")).send().await.unwrap();
-    let polls: Vec<_> = (0..20).map(|_| app.client.get(app.url("/readyz")).send()).collect();
+    app.client
+        .delete(app.url("/sandbox/_test/stats"))
+        .send()
+        .await
+        .unwrap();
+    let polls: Vec<_> = (0..20)
+        .map(|_| app.client.get(app.url("/readyz")).send())
+        .collect();
     for poll in polls {
         assert_eq!(poll.await.unwrap().status(), 200);
     }
     let stats: Value = app.get("/sandbox/_test/stats").await.json().await.unwrap();
-    assert_eq!(stats["total"], 1, "twenty polls, one upstream call: {stats}");
+    assert_eq!(
+        stats["total"], 1,
+        "twenty polls, one upstream call: {stats}"
+    );
 
-    app.set_fault(json!({"route": "*", "malformedBody": true})).await;
+    app.set_fault(json!({"route": "*", "malformedBody": true}))
+        .await;
     tokio::time::sleep(Duration::from_millis(5_100)).await;
     let report: Value = app.get("/readyz").await.json().await.unwrap();
     assert_eq!(report["authsignal"]["ok"], false, "{report}");
-    assert_eq!(report["authsignal"]["error"], "unexpected answer", "our words, not the upstream's");
+    assert_eq!(
+        report["authsignal"]["error"], "unexpected answer",
+        "our words, not the upstream's"
+    );
 }
 
 #[tokio::test]
@@ -329,19 +575,32 @@ async fn a_successful_return_remembers_the_enrollment_for_outages() {
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     // Seen with nothing enrolled: remembered as "not enrolled".
-    assert!(app.get_html("/account").await.contains("Enroll authenticator"));
+    assert!(app
+        .get_html("/account")
+        .await
+        .contains("Enroll authenticator"));
     let user_id = app.enroll_email(&email).await;
     // The removal's verification round trip succeeds: the storefront now knows better,
     // without another view of the account page.
-    let challenge: String = remove_call(&app, &authenticator_ids(&app, &user_id).await[0]).await.json().await.unwrap();
+    let challenge: String = remove_call(&app, &authenticator_ids(&app, &user_id).await[0])
+        .await
+        .json()
+        .await
+        .unwrap();
     let back = pass_email_challenge(&app, &app.client, &challenge, &email).await;
     app.client.get(&back).send().await.unwrap();
     app.post_form("/signout", &[]).await;
 
     app.set_fault(json!({"route": "*", "status": 503})).await;
     let response = app.sign_in(&email, PASSWORD).await;
-    assert!(location(&response).starts_with("/signin"), "a password alone does not get in during an outage");
-    assert!(app.get_html(&location(&response)).await.contains("Two-step sign-in is temporarily unavailable"));
+    assert!(
+        location(&response).starts_with("/signin"),
+        "a password alone does not get in during an outage"
+    );
+    assert!(app
+        .get_html(&location(&response))
+        .await
+        .contains("Two-step sign-in is temporarily unavailable"));
 }
 
 #[tokio::test]
@@ -350,9 +609,18 @@ async fn garbage_returns_cannot_flood_the_security_activity() {
     app.sign_up(&unique_email(), "Ada", PASSWORD).await;
     support::launch(&app.client, &app).await;
     for _ in 0..12 {
-        assert_eq!(location(&app.get("/account/return?token=garbage").await), "/account");
+        assert_eq!(
+            location(&app.get("/account/return?token=garbage").await),
+            "/account"
+        );
     }
     let html = app.get_html("/account").await;
-    assert!(html.contains("Started enrolling an authenticator"), "the real event is still listed");
-    assert!(html.matches("was refused").count() <= 1, "one refused line for the one pending launch at most");
+    assert!(
+        html.contains("Started enrolling an authenticator"),
+        "the real event is still listed"
+    );
+    assert!(
+        html.matches("was refused").count() <= 1,
+        "one refused line for the one pending launch at most"
+    );
 }

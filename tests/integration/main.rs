@@ -5,8 +5,8 @@
 mod support;
 
 mod account_security;
-mod action_outcomes;
 mod accounts;
+mod action_outcomes;
 mod admin;
 mod database_backends;
 mod fault_matrix;

@@ -20,10 +20,19 @@ async fn signed_in_with_challenge(app: &TestApp) -> (String, String) {
     let user_id = app.enroll_email(&email).await;
     app.post_form("/signout", &[]).await;
     let challenge = location(&app.sign_in(&email, PASSWORD).await);
-    assert!(challenge.contains("/sandbox/ui"), "challenged at sign-in: {challenge}");
+    assert!(
+        challenge.contains("/sandbox/ui"),
+        "challenged at sign-in: {challenge}"
+    );
     let back = pass_email_challenge(app, &app.client, &challenge, &email).await;
-    assert!(back.starts_with(&app.url("/signin/return?token=")), "{back}");
-    assert_eq!(location(&app.client.get(&back).send().await.unwrap()), "/account");
+    assert!(
+        back.starts_with(&app.url("/signin/return?token=")),
+        "{back}"
+    );
+    assert_eq!(
+        location(&app.client.get(&back).send().await.unwrap()),
+        "/account"
+    );
     (email, user_id)
 }
 
@@ -57,24 +66,57 @@ async fn manage_right_after_a_two_step_sign_in_opens_the_settings_without_a_seco
     let (_, user_id) = signed_in_with_challenge(&app).await;
 
     let page = open_ui(&app, &press_manage(&app).await).await;
-    assert!(page.contains("Your authenticators"), "straight to the settings screen");
-    assert!(!page.contains("Verify it&#39;s you") && !page.contains("Verify it's you"), "no second challenge");
+    assert!(
+        page.contains("Your authenticators"),
+        "straight to the settings screen"
+    );
+    assert!(
+        !page.contains("Verify it&#39;s you") && !page.contains("Verify it's you"),
+        "no second challenge"
+    );
     let account = app.get_html("/account").await;
-    assert!(account.contains("no second challenge"), "the activity says which happened");
+    assert!(
+        account.contains("no second challenge"),
+        "the activity says which happened"
+    );
 
     // Done: the return is accepted, though no challenge happened in this visit.
     let s = support::form_value(&page, "s");
-    let done = app.client.post(app.url("/sandbox/ui/done")).form(&[("s", s.as_str())]).send().await.unwrap();
+    let done = app
+        .client
+        .post(app.url("/sandbox/ui/done"))
+        .form(&[("s", s.as_str())])
+        .send()
+        .await
+        .unwrap();
     let back = location(&done);
-    assert!(back.starts_with(&app.url("/account/return?token=")), "{back}");
-    assert_eq!(location(&app.client.get(&back).send().await.unwrap()), "/account");
-    assert!(app.get_html("/account").await.contains("Your authenticators were updated."));
+    assert!(
+        back.starts_with(&app.url("/account/return?token=")),
+        "{back}"
+    );
+    assert_eq!(
+        location(&app.client.get(&back).send().await.unwrap()),
+        "/account"
+    );
+    assert!(app
+        .get_html("/account")
+        .await
+        .contains("Your authenticators were updated."));
 
     // Eleven minutes later by Authsignal's clock (the sandbox's test clock): challenged again.
-    let moved = app.client.post(app.url("/sandbox/_test/clock/advance")).json(&json!({"seconds": 660, "userId": user_id})).send().await.unwrap();
+    let moved = app
+        .client
+        .post(app.url("/sandbox/_test/clock/advance"))
+        .json(&json!({"seconds": 660, "userId": user_id}))
+        .send()
+        .await
+        .unwrap();
     assert!(moved.status().is_success());
     let page = open_ui(&app, &press_manage(&app).await).await;
-    assert!(!page.contains("Your authenticators"), "challenged first: {page}");
+    assert!(
+        !page.contains("Your authenticators"),
+        "challenged first: {page}"
+    );
     assert!(app.get_html("/account").await.contains("(challenge first)"));
 }
 
@@ -86,7 +128,10 @@ async fn without_a_recent_challenge_manage_sends_no_scopes() {
     app.enroll_email(&email).await;
     // Signed in at sign-up (no challenge): the settings screen needs one first.
     let page = open_ui(&app, &press_manage(&app).await).await;
-    assert!(!page.contains("Your authenticators"), "challenged before the settings screen");
+    assert!(
+        !page.contains("Your authenticators"),
+        "challenged before the settings screen"
+    );
     assert!(app.get_html("/account").await.contains("(challenge first)"));
 }
 
@@ -98,8 +143,22 @@ async fn a_second_customer_on_the_same_browser_inherits_nothing() {
     press_manage(&app).await;
     let second = unique_email();
     let other = support::new_client();
-    other.post(app.url("/signup")).form(&[("email", second.as_str()), ("name", "Bob"), ("password", PASSWORD)]).send().await.unwrap();
-    app.sandbox_api(reqwest::Method::POST, &format!("/users/{}/authenticators", app.user_id(&second).await), Some(json!({"verificationMethod": "EMAIL_OTP", "email": second}))).await;
+    other
+        .post(app.url("/signup"))
+        .form(&[
+            ("email", second.as_str()),
+            ("name", "Bob"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    app.sandbox_api(
+        reqwest::Method::POST,
+        &format!("/users/{}/authenticators", app.user_id(&second).await),
+        Some(json!({"verificationMethod": "EMAIL_OTP", "email": second})),
+    )
+    .await;
 
     // Bob signs in on Ada's browser without Ada signing out (two-step: he passes his challenge).
     let challenge = location(&app.sign_in(&second, PASSWORD).await);
@@ -109,9 +168,19 @@ async fn a_second_customer_on_the_same_browser_inherits_nothing() {
     assert!(html.contains("Bob") && !html.contains("Ada"), "Bob's page");
 
     // Ada's pending launch is gone: a return now finds nothing pending.
-    assert_eq!(location(&app.get("/account/return?token=anything").await), "/account");
-    assert!(app.get_html("/account").await.contains("confirm that change"));
-    let activity_lines = app.get_html("/account").await.matches("was refused").count();
+    assert_eq!(
+        location(&app.get("/account/return?token=anything").await),
+        "/account"
+    );
+    assert!(app
+        .get_html("/account")
+        .await
+        .contains("confirm that change"));
+    let activity_lines = app
+        .get_html("/account")
+        .await
+        .matches("was refused")
+        .count();
     assert_eq!(activity_lines, 0, "nothing pending, no activity line");
 }
 
@@ -125,36 +194,91 @@ async fn a_verification_is_only_ever_for_the_customer_who_passed_it() {
     app.sign_up(&email, "Eve", PASSWORD).await;
     let user_id = app.enroll_email(&email).await;
     let sms = json!({"verificationMethod": "SMS", "phoneNumber": "+64271234568"});
-    app.sandbox_api(reqwest::Method::POST, &format!("/users/{user_id}/authenticators"), Some(sms)).await;
-    let list: Value = app.sandbox_api(reqwest::Method::GET, &format!("/users/{user_id}/authenticators"), None).await;
+    app.sandbox_api(
+        reqwest::Method::POST,
+        &format!("/users/{user_id}/authenticators"),
+        Some(sms),
+    )
+    .await;
+    let list: Value = app
+        .sandbox_api(
+            reqwest::Method::GET,
+            &format!("/users/{user_id}/authenticators"),
+            None,
+        )
+        .await;
     let id = list[0]["userAuthenticatorId"].as_str().unwrap().to_string();
     let html = app.get_html(&format!("/account?remove={id}")).await;
-    assert!(html.contains("Verify it&#39;s you") || html.contains("Verify it's you"), "must verify first");
+    assert!(
+        html.contains("Verify it&#39;s you") || html.contains("Verify it's you"),
+        "must verify first"
+    );
 }
 
 #[tokio::test]
 async fn popup_mode_completes_the_same_round_trip_through_a_server_function() {
-    let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1"), ("STOREFRONT_PREBUILT_UI", "popup")]).await;
+    let app = spawn_app_with(&[
+        ("AUTHSIGNAL_SANDBOX_FAULTS", "1"),
+        ("STOREFRONT_PREBUILT_UI", "popup"),
+    ])
+    .await;
     let (email, _) = signed_in_with_challenge(&app).await;
     let html = app.get_html("/account").await;
-    assert!(html.contains(r#"id="prebuilt-ui-status""#), "the page has the popup's status line");
-    let policy = app.get("/account").await.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(
+        html.contains(r#"id="prebuilt-ui-status""#),
+        "the page has the popup's status line"
+    );
+    let policy = app.get("/account").await.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(policy.contains("frame-src 'self' https:"), "{policy}");
 
     // A garbage token posted by a page script: refused like a garbage redirect return.
     let complete = |token: String| {
         let (client, url) = (app.client.clone(), app.url("/api/complete_prebuilt_ui"));
-        async move { client.post(url).header("accept", "application/json").form(&[("token", token)]).send().await.unwrap().json::<String>().await.unwrap() }
+        async move {
+            client
+                .post(url)
+                .header("accept", "application/json")
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap()
+                .json::<String>()
+                .await
+                .unwrap()
+        }
     };
     press_manage(&app).await;
     assert_eq!(complete("garbage".into()).await, "/account");
-    assert!(app.get_html("/account").await.contains("confirm that change"));
+    assert!(app
+        .get_html("/account")
+        .await
+        .contains("confirm that change"));
 
     // The real token, as the sandbox's popup page would post it.
     let page = open_ui(&app, &press_manage(&app).await).await;
     let s = support::form_value(&page, "s");
-    let done = app.client.post(app.url("/sandbox/ui/done")).form(&[("s", s.as_str())]).send().await.unwrap();
-    let token = url::Url::parse(&location(&done)).unwrap().query_pairs().find(|(k, _)| k == "token").unwrap().1.to_string();
+    let done = app
+        .client
+        .post(app.url("/sandbox/ui/done"))
+        .form(&[("s", s.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let token = url::Url::parse(&location(&done))
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .unwrap()
+        .1
+        .to_string();
     assert_eq!(complete(token).await, "/account");
-    assert!(app.get_html("/account").await.contains("Your authenticators were updated."), "{email}");
+    assert!(
+        app.get_html("/account")
+            .await
+            .contains("Your authenticators were updated."),
+        "{email}"
+    );
 }

@@ -7,7 +7,10 @@ use crate::support;
 use std::sync::Arc;
 
 use serde_json::Value;
-use support::{launch, new_client, postgres_database, redis_url, spawn_app_sharing, standalone_sandbox, unique_email, TestApp};
+use support::{
+    launch, new_client, postgres_database, redis_url, spawn_app_sharing, standalone_sandbox,
+    unique_email, TestApp,
+};
 
 const SECRET: &str = "scale-out-secret";
 const PASSWORD: &str = "correct horse battery";
@@ -46,7 +49,11 @@ async fn a_customer_moves_between_instances_and_survives_a_restart_of_both() {
     let email = unique_email();
     let signed_up = browser
         .post(first.url("/signup"))
-        .form(&[("email", email.as_str()), ("name", "Grace"), ("password", PASSWORD)])
+        .form(&[
+            ("email", email.as_str()),
+            ("name", "Grace"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -54,10 +61,20 @@ async fn a_customer_moves_between_instances_and_survives_a_restart_of_both() {
     assert_eq!(support::location(&signed_up), "/account");
 
     let on_second = page(&browser, &second, "/account").await;
-    assert_eq!(on_second.status(), 200, "signed in on the second instance too");
+    assert_eq!(
+        on_second.status(),
+        200,
+        "signed in on the second instance too"
+    );
     let html = on_second.text().await.unwrap();
-    assert!(html.contains(&email) && html.contains("Grace"), "same data on the second instance");
-    assert!(html.contains("Two-step sign-in is off"), "the shared sandbox answers the second instance");
+    assert!(
+        html.contains(&email) && html.contains("Grace"),
+        "same data on the second instance"
+    );
+    assert!(
+        html.contains("Two-step sign-in is off"),
+        "the shared sandbox answers the second instance"
+    );
 
     // A launch on the second instance is pending in the shared session store.
     let launched = launch(&browser, &second).await;
@@ -88,7 +105,10 @@ async fn a_customer_moves_between_instances_and_survives_a_restart_of_both() {
 async fn failed_sign_ins_are_counted_across_instances() {
     let database = postgres_database().await;
     let sandbox = standalone_sandbox(SECRET).await;
-    let apps = [instance(&database.url, &sandbox.api_url).await, instance(&database.url, &sandbox.api_url).await];
+    let apps = [
+        instance(&database.url, &sandbox.api_url).await,
+        instance(&database.url, &sandbox.api_url).await,
+    ];
     let email = unique_email();
     apps[0].sign_up(&email, "Ada", PASSWORD).await;
 
@@ -97,7 +117,11 @@ async fn failed_sign_ins_are_counted_across_instances() {
         let attacker = new_client();
         let response = attacker
             .post(apps[n % 2].url("/signin"))
-            .form(&[("email", email.as_str()), ("password", "wrong password"), ("next", "/account")])
+            .form(&[
+                ("email", email.as_str()),
+                ("password", "wrong password"),
+                ("next", "/account"),
+            ])
             .send()
             .await
             .unwrap();
@@ -106,12 +130,23 @@ async fn failed_sign_ins_are_counted_across_instances() {
     let customer = new_client();
     let response = customer
         .post(apps[1].url("/signin"))
-        .form(&[("email", email.as_str()), ("password", PASSWORD), ("next", "/account")])
+        .form(&[
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+            ("next", "/account"),
+        ])
         .send()
         .await
         .unwrap();
-    assert!(support::location(&response).starts_with("/signin"), "blocked even with the right password");
-    let form = page(&customer, &apps[1], &support::location(&response)).await.text().await.unwrap();
+    assert!(
+        support::location(&response).starts_with("/signin"),
+        "blocked even with the right password"
+    );
+    let form = page(&customer, &apps[1], &support::location(&response))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(form.contains("Too many failed sign-in attempts"), "{form}");
 }
 
@@ -128,7 +163,10 @@ async fn readiness_reports_postgres_and_redis() {
     assert_eq!(report["sessions"]["backend"], "redis");
     assert_eq!(report["authsignal"]["ok"], true);
     let text = report.to_string();
-    assert!(!text.contains(SECRET) && !text.contains("postgres://"), "no secrets or URLs in the report: {text}");
+    assert!(
+        !text.contains(SECRET) && !text.contains("postgres://"),
+        "no secrets or URLs in the report: {text}"
+    );
 }
 
 /// A Redis of the test's own, on a free port, so it can be stopped and started again.
@@ -140,7 +178,16 @@ struct OwnRedis {
 impl OwnRedis {
     fn start(port: u16) -> OwnRedis {
         let process = std::process::Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"])
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server (scripts/services.sh installs it)");
@@ -166,39 +213,87 @@ impl Drop for OwnRedis {
 async fn wait_for(what: &str, mut check: impl AsyncFnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     while !check().await {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 
 #[tokio::test]
 async fn losing_redis_makes_the_instance_unready_and_it_heals_when_redis_returns() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut redis = OwnRedis::start(port);
-    wait_for("redis to start", async || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()).await;
+    wait_for("redis to start", async || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    })
+    .await;
     let sandbox = standalone_sandbox(SECRET).await;
     let data = Arc::new(tempfile::tempdir().unwrap());
     let url = redis.url();
-    let app = spawn_app_sharing(data, &[("REDIS_URL", url.as_str()), ("AUTHSIGNAL_SECRET_KEY", SECRET), ("AUTHSIGNAL_API_URL", &sandbox.api_url)]).await;
+    let app = spawn_app_sharing(
+        data,
+        &[
+            ("REDIS_URL", url.as_str()),
+            ("AUTHSIGNAL_SECRET_KEY", SECRET),
+            ("AUTHSIGNAL_API_URL", &sandbox.api_url),
+        ],
+    )
+    .await;
     assert_eq!(app.get("/readyz").await.status(), 200);
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
 
     redis.stop();
-    wait_for("/readyz to say 503", async || app.get("/readyz").await.status() == 503).await;
+    wait_for("/readyz to say 503", async || {
+        app.get("/readyz").await.status() == 503
+    })
+    .await;
     let report: Value = app.get("/readyz").await.json().await.unwrap();
     assert_eq!(report["sessions"]["ok"], false);
     assert_eq!(report["database"]["ok"], true);
-    assert_eq!(app.get("/healthz").await.status(), 200, "alive, just not ready");
-    let page = app.client.get(app.url("/account")).header("accept", "text/html").send().await.unwrap();
-    assert_eq!(page.status(), 503, "not sent to sign in: the session can't be read");
-    assert!(page.text().await.unwrap().contains("having trouble right now"), "a readable page, not a blank one");
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        200,
+        "alive, just not ready"
+    );
+    let page = app
+        .client
+        .get(app.url("/account"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.status(),
+        503,
+        "not sent to sign in: the session can't be read"
+    );
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("having trouble right now"),
+        "a readable page, not a blank one"
+    );
 
     // This Redis keeps nothing on disk, so the session is gone; signing in works again at once.
     let _redis = OwnRedis::start(port);
-    wait_for("/readyz to recover", async || app.get("/readyz").await.status() == 200).await;
+    wait_for("/readyz to recover", async || {
+        app.get("/readyz").await.status() == 200
+    })
+    .await;
     let signed_in = app.sign_in(&email, PASSWORD).await;
-    assert_eq!(support::location(&signed_in), "/account", "sessions work again without a restart");
+    assert_eq!(
+        support::location(&signed_in),
+        "/account",
+        "sessions work again without a restart"
+    );
     assert!(app.get_html("/account").await.contains(&email));
 }
 
@@ -206,7 +301,11 @@ async fn losing_redis_makes_the_instance_unready_and_it_heals_when_redis_returns
 async fn without_redis_sessions_live_in_postgres_and_survive_a_restart() {
     let database = postgres_database().await;
     let sandbox = standalone_sandbox(SECRET).await;
-    let env = [("DATABASE_URL", database.url.as_str()), ("AUTHSIGNAL_SECRET_KEY", SECRET), ("AUTHSIGNAL_API_URL", sandbox.api_url.as_str())];
+    let env = [
+        ("DATABASE_URL", database.url.as_str()),
+        ("AUTHSIGNAL_SECRET_KEY", SECRET),
+        ("AUTHSIGNAL_API_URL", sandbox.api_url.as_str()),
+    ];
     let first = spawn_app_sharing(Arc::new(tempfile::tempdir().unwrap()), &env).await;
     let report: Value = first.get("/readyz").await.json().await.unwrap();
     assert_eq!(report["sessions"]["backend"], "postgres");

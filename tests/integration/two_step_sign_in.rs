@@ -23,10 +23,22 @@ async fn is_signed_in(app: &TestApp) -> bool {
 
 /// Password accepted, challenge required: returns the pre-built UI's challenge URL.
 async fn start_challenge(app: &TestApp, email: &str) -> String {
-    let response = app.post_form("/signin", &[("email", email), ("password", PASSWORD), ("next", "/account?tab=security")]).await;
+    let response = app
+        .post_form(
+            "/signin",
+            &[
+                ("email", email),
+                ("password", PASSWORD),
+                ("next", "/account?tab=security"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), 303);
     let url = location(&response);
-    assert!(url.starts_with(&format!("{}/sandbox/ui", app.address)), "sent to the challenge: {url}");
+    assert!(
+        url.starts_with(&format!("{}/sandbox/ui", app.address)),
+        "sent to the challenge: {url}"
+    );
     url
 }
 
@@ -45,7 +57,10 @@ async fn a_customer_with_nothing_enrolled_signs_in_with_the_password_alone() {
     let response = app.sign_in(&email, PASSWORD).await;
     assert_eq!(location(&response), "/account");
     let html = app.get_html("/account").await;
-    assert!(html.contains("Signed in with password"), "the sign-in is in the security activity");
+    assert!(
+        html.contains("Signed in with password"),
+        "the sign-in is in the security activity"
+    );
 }
 
 #[tokio::test]
@@ -57,10 +72,23 @@ async fn an_enrolled_customer_is_not_signed_in_until_the_challenge_is_passed() {
     assert!(!is_signed_in(&app).await, "a password alone is not enough");
 
     let back = pass_email_challenge(&app, &url, &email).await;
-    assert!(back.starts_with(&format!("{}/signin/return?token=", app.address)), "{back}");
+    assert!(
+        back.starts_with(&format!("{}/signin/return?token=", app.address)),
+        "{back}"
+    );
     let response = app.client.get(&back).send().await.unwrap();
-    assert_eq!(location(&response), "/account?tab=security", "lands where they asked to go");
-    let cookie = response.headers().get("set-cookie").expect("a new session id").to_str().unwrap().to_string();
+    assert_eq!(
+        location(&response),
+        "/account?tab=security",
+        "lands where they asked to go"
+    );
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .expect("a new session id")
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(cookie.starts_with("storefront_session="));
     let html = app.get_html("/account").await;
     assert!(html.contains("Signed in with password and Email"));
@@ -69,7 +97,9 @@ async fn an_enrolled_customer_is_not_signed_in_until_the_challenge_is_passed() {
     app.post_form("/signout", &[]).await;
     let replay = app.client.get(&back).send().await.unwrap();
     assert_eq!(location(&replay), "/signin");
-    assert!(sign_in_message(&app).await.contains("expired or was already completed"));
+    assert!(sign_in_message(&app)
+        .await
+        .contains("expired or was already completed"));
     assert!(!is_signed_in(&app).await);
 }
 
@@ -82,12 +112,18 @@ async fn a_garbage_or_missing_token_is_refused_and_uses_up_the_pending_sign_in()
     let response = app.get("/signin/return?token=garbage").await;
     assert_eq!(location(&response), "/signin");
     let message = sign_in_message(&app).await;
-    assert!(message.contains("We couldn&#39;t verify it&#39;s you") || message.contains("We couldn't verify it's you"), "{message}");
+    assert!(
+        message.contains("We couldn&#39;t verify it&#39;s you")
+            || message.contains("We couldn't verify it's you"),
+        "{message}"
+    );
     assert!(!is_signed_in(&app).await);
 
     let again = app.get("/signin/return").await;
     assert_eq!(location(&again), "/signin");
-    assert!(sign_in_message(&app).await.contains("expired or was already completed"));
+    assert!(sign_in_message(&app)
+        .await
+        .contains("expired or was already completed"));
 }
 
 #[tokio::test]
@@ -120,14 +156,21 @@ async fn when_authsignal_is_down_enrolled_customers_are_refused_and_others_are_n
     app.enroll_email(&enrolled).await;
     start_challenge(&app, &enrolled).await; // the storefront now knows she is enrolled
 
-    app.set_fault(json!({"route": "track", "status": 503})).await;
+    app.set_fault(json!({"route": "track", "status": 503}))
+        .await;
     let response = app.sign_in(&enrolled, PASSWORD).await;
     assert!(location(&response).starts_with("/signin"));
-    assert!(sign_in_message(&app).await.contains("Two-step sign-in is temporarily unavailable"));
+    assert!(sign_in_message(&app)
+        .await
+        .contains("Two-step sign-in is temporarily unavailable"));
     assert!(!is_signed_in(&app).await, "fails closed: no session");
 
     let response = app.sign_in(&unenrolled, PASSWORD).await;
-    assert_eq!(location(&response), "/account", "nothing enrolled: not affected");
+    assert_eq!(
+        location(&response),
+        "/account",
+        "nothing enrolled: not affected"
+    );
 }
 
 #[tokio::test]

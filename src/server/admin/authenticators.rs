@@ -26,10 +26,14 @@ pub(crate) async fn run(admin: &Admin, args: Args) -> Result<u8, Failure> {
             "email": customer.email,
             "authenticators": authenticators,
         });
-        let text = serde_json::to_string_pretty(&body).map_err(|e| Failure::Refused(format!("cannot write JSON: {e}")))?;
+        let text = serde_json::to_string_pretty(&body)
+            .map_err(|e| Failure::Refused(format!("cannot write JSON: {e}")))?;
         println!("{text}");
     } else if authenticators.is_empty() {
-        println!("{} ({}) has no authenticators.", customer.email, customer.id);
+        println!(
+            "{} ({}) has no authenticators.",
+            customer.email, customer.id
+        );
     } else {
         print!("{}", table(&authenticators));
     }
@@ -38,14 +42,27 @@ pub(crate) async fn run(admin: &Admin, args: Args) -> Result<u8, Failure> {
 
 /// Aligned columns: the id to pass to `remove-authenticator`, then what it is and its dates.
 fn table(authenticators: &[UserAuthenticator]) -> String {
-    let mut rows = vec![["ID".to_string(), "METHOD".into(), "FOR".into(), "ADDED".into(), "LAST USED".into()]];
+    let mut rows = vec![[
+        "ID".to_string(),
+        "METHOD".into(),
+        "FOR".into(),
+        "ADDED".into(),
+        "LAST USED".into(),
+    ]];
     for a in authenticators {
         rows.push([
             a.user_authenticator_id.clone(),
             views::method_words(&a.verification_method),
-            a.email.clone().or_else(|| a.phone_number.clone()).or_else(|| a.display_name.clone()).unwrap_or_else(|| "-".into()),
+            a.email
+                .clone()
+                .or_else(|| a.phone_number.clone())
+                .or_else(|| a.display_name.clone())
+                .unwrap_or_else(|| "-".into()),
             views::date_words(&a.created_at),
-            a.last_verified_at.as_deref().map(views::date_words).unwrap_or_else(|| "never".into()),
+            a.last_verified_at
+                .as_deref()
+                .map(views::date_words)
+                .unwrap_or_else(|| "never".into()),
         ]);
     }
     let mut widths = [0usize; 5];
@@ -56,7 +73,11 @@ fn table(authenticators: &[UserAuthenticator]) -> String {
     }
     let mut out = String::new();
     for row in &rows {
-        let cells: Vec<String> = row.iter().zip(widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
@@ -76,7 +97,10 @@ mod tests {
         .unwrap();
         let text = table(&[a]);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "ID      METHOD  FOR           ADDED        LAST USED");
+        assert_eq!(
+            lines[0],
+            "ID      METHOD  FOR           ADDED        LAST USED"
+        );
         assert_eq!(lines[1], "auth_1  SMS     +14155550123  23 Nov 2026  never");
     }
 }

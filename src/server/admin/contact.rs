@@ -9,7 +9,12 @@ use crate::server::security::views;
 /// "SMS +14155550123" for an enrolled authenticator, worded like [`Contact::words`].
 pub(crate) fn authenticator_words(a: &UserAuthenticator) -> String {
     let method = views::method_words(&a.verification_method);
-    match a.email.as_deref().or(a.phone_number.as_deref()).or(a.display_name.as_deref()) {
+    match a
+        .email
+        .as_deref()
+        .or(a.phone_number.as_deref())
+        .or(a.display_name.as_deref())
+    {
         Some(address) => format!("{method} {address}"),
         None => method,
     }
@@ -33,13 +38,22 @@ pub(crate) struct PhoneNumber(String);
 impl PhoneNumber {
     pub fn parse(raw: &str) -> Result<PhoneNumber, String> {
         // Spreadsheets and people add spaces, dashes and brackets; E.164 has none.
-        let compact: String = raw.trim().chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect();
+        let compact: String = raw
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+            .collect();
         let digits = compact.strip_prefix('+').unwrap_or("");
-        let valid = (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0');
+        let valid = (8..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0');
         if valid {
             Ok(PhoneNumber(compact))
         } else {
-            Err(format!("{:?} is not a phone number in E.164 form (e.g. +14155550123)", raw.trim()))
+            Err(format!(
+                "{:?} is not a phone number in E.164 form (e.g. +14155550123)",
+                raw.trim()
+            ))
         }
     }
 
@@ -57,8 +71,12 @@ pub(crate) enum Contact {
 impl Contact {
     pub fn method(&self) -> VerificationMethod {
         match self {
-            Contact::Email { magic_link: false, .. } => VerificationMethod::EmailOtp,
-            Contact::Email { magic_link: true, .. } => VerificationMethod::EmailMagicLink,
+            Contact::Email {
+                magic_link: false, ..
+            } => VerificationMethod::EmailOtp,
+            Contact::Email {
+                magic_link: true, ..
+            } => VerificationMethod::EmailMagicLink,
             Contact::Sms(_) => VerificationMethod::Sms,
         }
     }
@@ -78,7 +96,10 @@ impl Contact {
         authenticators.iter().any(|a| {
             a.verification_method == self.method()
                 && match self {
-                    Contact::Email { email, .. } => a.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email.as_str())),
+                    Contact::Email { email, .. } => a
+                        .email
+                        .as_deref()
+                        .is_some_and(|e| e.eq_ignore_ascii_case(email.as_str())),
                     Contact::Sms(phone) => a.phone_number.as_deref() == Some(phone.as_str()),
                 }
         })
@@ -97,12 +118,18 @@ impl Contact {
     pub fn masked(&self) -> String {
         match self {
             Contact::Email { email, .. } => match email.as_str().split_once('@') {
-                Some((local, domain)) => format!("{}…@{domain}", local.chars().next().unwrap_or('?')),
+                Some((local, domain)) => {
+                    format!("{}…@{domain}", local.chars().next().unwrap_or('?'))
+                }
                 None => "…".into(),
             },
             Contact::Sms(phone) => {
                 let p = phone.as_str();
-                format!("{}…{}", &p[..4.min(p.len())], &p[p.len().saturating_sub(2)..])
+                format!(
+                    "{}…{}",
+                    &p[..4.min(p.len())],
+                    &p[p.len().saturating_sub(2)..]
+                )
             }
         }
     }
@@ -112,7 +139,11 @@ impl Contact {
 mod tests {
     use super::*;
 
-    fn authenticator(method: VerificationMethod, email: Option<&str>, phone: Option<&str>) -> UserAuthenticator {
+    fn authenticator(
+        method: VerificationMethod,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> UserAuthenticator {
         serde_json::from_value(serde_json::json!({
             "userAuthenticatorId": "a1", "verificationMethod": method.as_str(),
             "email": email, "phoneNumber": phone,
@@ -122,18 +153,35 @@ mod tests {
 
     #[test]
     fn phone_numbers_are_compacted_to_e164_and_bad_ones_refused() {
-        assert_eq!(PhoneNumber::parse(" +1 (415) 555-0123 ").unwrap().as_str(), "+14155550123");
-        for bad in ["14155550123", "+0123456789", "+12", "+1415555012a", "", "+1234567890123456"] {
+        assert_eq!(
+            PhoneNumber::parse(" +1 (415) 555-0123 ").unwrap().as_str(),
+            "+14155550123"
+        );
+        for bad in [
+            "14155550123",
+            "+0123456789",
+            "+12",
+            "+1415555012a",
+            "",
+            "+1234567890123456",
+        ] {
             assert!(PhoneNumber::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn a_contact_is_enrolled_only_for_the_same_method_and_address() {
-        let email = Contact::Email { email: Email::parse("ada@example.com").unwrap(), magic_link: false };
+        let email = Contact::Email {
+            email: Email::parse("ada@example.com").unwrap(),
+            magic_link: false,
+        };
         let sms = Contact::Sms(PhoneNumber::parse("+14155550123").unwrap());
         let list = vec![
-            authenticator(VerificationMethod::EmailMagicLink, Some("ada@example.com"), None),
+            authenticator(
+                VerificationMethod::EmailMagicLink,
+                Some("ada@example.com"),
+                None,
+            ),
             authenticator(VerificationMethod::Sms, None, Some("+14155550199")),
         ];
         assert!(!email.is_enrolled_in(&list));
@@ -150,7 +198,10 @@ mod tests {
     fn masked_contacts_hide_the_address() {
         let sms = Contact::Sms(PhoneNumber::parse("+14155550123").unwrap());
         assert_eq!(sms.masked(), "+141…23");
-        let email = Contact::Email { email: Email::parse("ada@example.com").unwrap(), magic_link: true };
+        let email = Contact::Email {
+            email: Email::parse("ada@example.com").unwrap(),
+            magic_link: true,
+        };
         assert_eq!(email.masked(), "a…@example.com");
         assert_eq!(email.words(), "Email link ada@example.com");
     }

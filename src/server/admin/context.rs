@@ -8,8 +8,8 @@ use super::{EXIT_FAILED, EXIT_USAGE};
 use crate::domain::Email;
 use crate::server::config::{AuthsignalMode, Settings};
 use crate::server::db;
-use crate::server::security::events::{EventKind, SecurityEvents};
 use crate::server::security::client;
+use crate::server::security::events::{EventKind, SecurityEvents};
 use crate::server::users::{User, UserStore};
 
 /// Why a command stopped; `Display` is the one line printed after `error: `.
@@ -45,9 +45,14 @@ pub(crate) struct Admin {
 impl Admin {
     pub async fn from_env() -> Result<Admin, Failure> {
         let settings = Settings::from_env().map_err(|e| Failure::Usage(e.to_string()))?;
-        let pool = db::connect_and_migrate(secrecy::ExposeSecret::expose_secret(&settings.database_url))
-            .await
-            .map_err(|e| Failure::Usage(format!("cannot open the storefront database (DATABASE_URL): {e}")))?;
+        let pool =
+            db::connect_and_migrate(secrecy::ExposeSecret::expose_secret(&settings.database_url))
+                .await
+                .map_err(|e| {
+                    Failure::Usage(format!(
+                        "cannot open the storefront database (DATABASE_URL): {e}"
+                    ))
+                })?;
         let authsignal = client::build(&settings).map_err(|e| Failure::Usage(e.to_string()))?;
         Ok(Admin {
             users: UserStore::new(pool.clone()),
@@ -68,12 +73,17 @@ impl Admin {
         match self.users.find_by_email(&email).await {
             Ok(Some(user)) => Ok(user),
             Ok(None) => Err(Failure::Refused(format!("no customer with email {email}"))),
-            Err(e) => Err(Failure::Refused(format!("looking up the customer failed: {e}"))),
+            Err(e) => Err(Failure::Refused(format!(
+                "looking up the customer failed: {e}"
+            ))),
         }
     }
 
     pub async fn authenticators_of(&self, user: &User) -> Result<Vec<UserAuthenticator>, Failure> {
-        self.authsignal.get_authenticators(&user.id).await.map_err(|e| self.unreachable(e))
+        self.authsignal
+            .get_authenticators(&user.id)
+            .await
+            .map_err(|e| self.unreachable(e))
     }
 
     /// An Authsignal error as one line, with the likely fix when the embedded sandbox is down.
@@ -88,26 +98,51 @@ impl Admin {
     }
 
     /// Enrolls a verified contact, then logs it and adds it to the customer's activity.
-    pub async fn enroll(&self, user: &User, contact: &Contact, reason: Option<&str>) -> Result<UserAuthenticator, authsignal::Error> {
-        let enrolled = self.authsignal.enroll_verified_authenticator(&user.id, &contact.request()).await?;
+    pub async fn enroll(
+        &self,
+        user: &User,
+        contact: &Contact,
+        reason: Option<&str>,
+    ) -> Result<UserAuthenticator, authsignal::Error> {
+        let enrolled = self
+            .authsignal
+            .enroll_verified_authenticator(&user.id, &contact.request())
+            .await?;
         // Sign-in must fail closed for this customer if Authsignal is down from now on.
         self.users.set_two_step_enrolled(&user.id, true).await;
         tracing::info!(
             operator = %self.operator, user_id = %user.id, method = contact.method().as_str(),
             contact = %contact.masked(), reason = reason.unwrap_or(""), "admin: enrolled a verified authenticator"
         );
-        self.record(user, &format!("Support enrolled {}", contact.words()), reason).await;
+        self.record(
+            user,
+            &format!("Support enrolled {}", contact.words()),
+            reason,
+        )
+        .await;
         Ok(enrolled.authenticator)
     }
 
     /// Removes one authenticator, then logs it and adds it to the customer's activity.
-    pub async fn remove(&self, user: &User, target: &UserAuthenticator, reason: Option<&str>) -> Result<(), authsignal::Error> {
-        self.authsignal.delete_authenticator(&user.id, &target.user_authenticator_id).await?;
+    pub async fn remove(
+        &self,
+        user: &User,
+        target: &UserAuthenticator,
+        reason: Option<&str>,
+    ) -> Result<(), authsignal::Error> {
+        self.authsignal
+            .delete_authenticator(&user.id, &target.user_authenticator_id)
+            .await?;
         tracing::info!(
             operator = %self.operator, user_id = %user.id, authenticator_id = %target.user_authenticator_id,
             method = target.verification_method.as_str(), reason = reason.unwrap_or(""), "admin: removed an authenticator"
         );
-        self.record(user, &format!("Support removed {}", authenticator_words(target)), reason).await;
+        self.record(
+            user,
+            &format!("Support removed {}", authenticator_words(target)),
+            reason,
+        )
+        .await;
         Ok(())
     }
 
@@ -116,7 +151,9 @@ impl Admin {
             Some(reason) => format!("{what} (reason: {reason})"),
             None => what.to_string(),
         };
-        self.events.record(&user.id, EventKind::Admin, &detail).await;
+        self.events
+            .record(&user.id, EventKind::Admin, &detail)
+            .await;
     }
 }
 
@@ -132,8 +169,14 @@ mod tests {
 
     #[test]
     fn reasons_become_one_short_line() {
-        assert_eq!(one_line_reason(Some(" lost\nphone  ".into())).as_deref(), Some("lost phone"));
+        assert_eq!(
+            one_line_reason(Some(" lost\nphone  ".into())).as_deref(),
+            Some("lost phone")
+        );
         assert_eq!(one_line_reason(Some("   ".into())), None);
-        assert_eq!(one_line_reason(Some("x".repeat(500))).map(|r| r.len()), Some(200));
+        assert_eq!(
+            one_line_reason(Some("x".repeat(500))).map(|r| r.len()),
+            Some(200)
+        );
     }
 }

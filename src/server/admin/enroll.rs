@@ -21,10 +21,16 @@ pub struct Args {
 }
 
 pub(crate) async fn run(admin: &Admin, args: Args) -> Result<u8, Failure> {
-    let method = args.method.unwrap_or(if args.sms.is_some() { EnrollMethod::Sms } else { EnrollMethod::Email });
+    let method = args.method.unwrap_or(if args.sms.is_some() {
+        EnrollMethod::Sms
+    } else {
+        EnrollMethod::Email
+    });
     let phone = match (method, args.sms.as_deref()) {
         (EnrollMethod::Sms, Some(raw)) => Some(PhoneNumber::parse(raw).map_err(Failure::Refused)?),
-        (EnrollMethod::Sms, None) => return Err(Failure::Usage("--method sms needs --sms +E164".into())),
+        (EnrollMethod::Sms, None) => {
+            return Err(Failure::Usage("--method sms needs --sms +E164".into()))
+        }
         (_, Some(_)) => return Err(Failure::Usage("--sms goes with --method sms only".into())),
         (_, None) => None,
     };
@@ -39,11 +45,23 @@ pub(crate) async fn run(admin: &Admin, args: Args) -> Result<u8, Failure> {
     };
     let existing = admin.authenticators_of(&customer).await?;
     if contact.is_enrolled_in(&existing) {
-        println!("{} already has {}; nothing to do.", customer.email, contact.words());
+        println!(
+            "{} already has {}; nothing to do.",
+            customer.email,
+            contact.words()
+        );
         return Ok(EXIT_OK);
     }
     let reason = one_line_reason(args.reason);
-    let enrolled = admin.enroll(&customer, &contact, reason.as_deref()).await.map_err(|e| admin.unreachable(e))?;
-    println!("Enrolled {} for {} (id {}).", contact.words(), customer.email, enrolled.user_authenticator_id);
+    let enrolled = admin
+        .enroll(&customer, &contact, reason.as_deref())
+        .await
+        .map_err(|e| admin.unreachable(e))?;
+    println!(
+        "Enrolled {} for {} (id {}).",
+        contact.words(),
+        customer.email,
+        enrolled.user_authenticator_id
+    );
     Ok(EXIT_OK)
 }

@@ -59,7 +59,8 @@ struct Summary {
 
 pub(crate) async fn run(admin: &Admin, args: Args) -> Result<u8, Failure> {
     let rows = read_rows(&args.file)?;
-    let reason = one_line_reason(args.reason.clone()).unwrap_or_else(|| format!("import of {}", file_name(&args.file)));
+    let reason = one_line_reason(args.reason.clone())
+        .unwrap_or_else(|| format!("import of {}", file_name(&args.file)));
     tracing::info!(operator = %admin.operator, file = %args.file.display(), rows = rows.len(), dry_run = args.dry_run, "admin: import started");
 
     let bar = progress_bar(rows.len() as u64);
@@ -97,7 +98,10 @@ pub(crate) async fn run(admin: &Admin, args: Args) -> Result<u8, Failure> {
     for (line, reason) in &summary.failed {
         eprintln!("line {line}: {reason}");
     }
-    println!("{}", summary_line(&args, &summary, total, elapsed, was_interrupted));
+    println!(
+        "{}",
+        summary_line(&args, &summary, total, elapsed, was_interrupted)
+    );
     tracing::info!(
         operator = %admin.operator, file = %args.file.display(), enrolled = summary.enrolled, skipped = summary.skipped,
         failed = summary.failed.len(), interrupted = was_interrupted, dry_run = args.dry_run, "admin: import finished"
@@ -114,24 +118,55 @@ pub(crate) async fn run(admin: &Admin, args: Args) -> Result<u8, Failure> {
 /// Reads the whole file first, so the progress bar knows the total and a missing column is
 /// reported before anything changes.
 fn read_rows(file: &Path) -> Result<Vec<Row>, Failure> {
-    let bytes = std::fs::read(file).map_err(|e| Failure::Usage(format!("cannot read {}: {e}", file.display())))?;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes.as_slice());
-    let headers = reader.headers().map_err(|e| Failure::Usage(format!("cannot read the header row of {}: {e}", file.display())))?;
-    let column = |name: &str| headers.iter().position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(name));
-    let email_at = column("email").ok_or_else(|| Failure::Usage(format!("{} has no `email` column in its header row", file.display())))?;
+    let bytes = std::fs::read(file)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", file.display())))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes.as_slice());
+    let headers = reader.headers().map_err(|e| {
+        Failure::Usage(format!(
+            "cannot read the header row of {}: {e}",
+            file.display()
+        ))
+    })?;
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
+    };
+    let email_at = column("email").ok_or_else(|| {
+        Failure::Usage(format!(
+            "{} has no `email` column in its header row",
+            file.display()
+        ))
+    })?;
     let phone_at = column("phone");
 
-    let mut lines = LineNumbers { text: &bytes, counted_to: 0, line: 1 };
+    let mut lines = LineNumbers {
+        text: &bytes,
+        counted_to: 0,
+        line: 1,
+    };
     let mut rows = Vec::new();
     for record in reader.records() {
         let row = match record {
             Ok(record) => {
                 let line = lines.at(record.position().map(|p| p.byte()));
                 let email = record.get(email_at).unwrap_or("").to_string();
-                let phone = phone_at.and_then(|i| record.get(i)).filter(|p| !p.is_empty()).map(str::to_string);
-                Row { line, fields: Ok((email, phone)) }
+                let phone = phone_at
+                    .and_then(|i| record.get(i))
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string);
+                Row {
+                    line,
+                    fields: Ok((email, phone)),
+                }
             }
-            Err(e) => Row { line: lines.at(e.position().map(|p| p.byte())), fields: Err(format!("unreadable row ({e})")) },
+            Err(e) => Row {
+                line: lines.at(e.position().map(|p| p.byte())),
+                fields: Err(format!("unreadable row ({e})")),
+            },
         };
         rows.push(row);
     }
@@ -148,12 +183,18 @@ struct LineNumbers<'a> {
 impl LineNumbers<'_> {
     /// The line a record starting at `byte` (or just after the previous one) is on.
     fn at(&mut self, byte: Option<u64>) -> u64 {
-        let mut start = byte.and_then(|b| usize::try_from(b).ok()).unwrap_or(self.counted_to).clamp(self.counted_to, self.text.len());
+        let mut start = byte
+            .and_then(|b| usize::try_from(b).ok())
+            .unwrap_or(self.counted_to)
+            .clamp(self.counted_to, self.text.len());
         // A record's position may point at the blank lines skipped before it.
         while start < self.text.len() && matches!(self.text[start], b'\n' | b'\r') {
             start += 1;
         }
-        self.line += self.text[self.counted_to..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.line += self.text[self.counted_to..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
         self.counted_to = start;
         self.line
     }
@@ -165,12 +206,21 @@ struct CustomerLocks(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
 
 impl CustomerLocks {
     fn for_customer(&self, user_id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut map = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         map.entry(user_id.to_string()).or_default().clone()
     }
 }
 
-async fn import_row(admin: &Admin, locks: &CustomerLocks, row: Row, dry_run: bool, reason: &str) -> RowOutcome {
+async fn import_row(
+    admin: &Admin,
+    locks: &CustomerLocks,
+    row: Row,
+    dry_run: bool,
+    reason: &str,
+) -> RowOutcome {
     let (raw_email, raw_phone) = match row.fields {
         Ok(fields) => fields,
         Err(reason) => return RowOutcome::Failed(reason),
@@ -195,9 +245,18 @@ async fn import_row(admin: &Admin, locks: &CustomerLocks, row: Row, dry_run: boo
     let _one_at_a_time = lock.lock().await;
     let existing = match admin.authsignal.get_authenticators(&customer.id).await {
         Ok(list) => list,
-        Err(e) => return RowOutcome::Failed(format!("listing {email}'s authenticators failed: {}", admin.unreachable(e))),
+        Err(e) => {
+            return RowOutcome::Failed(format!(
+                "listing {email}'s authenticators failed: {}",
+                admin.unreachable(e)
+            ))
+        }
     };
-    let wanted = std::iter::once(Contact::Email { email: email.clone(), magic_link: false }).chain(phone.map(Contact::Sms));
+    let wanted = std::iter::once(Contact::Email {
+        email: email.clone(),
+        magic_link: false,
+    })
+    .chain(phone.map(Contact::Sms));
     let missing: Vec<Contact> = wanted.filter(|c| !c.is_enrolled_in(&existing)).collect();
     if missing.is_empty() {
         return RowOutcome::Skipped;
@@ -208,7 +267,11 @@ async fn import_row(admin: &Admin, locks: &CustomerLocks, row: Row, dry_run: boo
     for contact in &missing {
         if let Err(e) = admin.enroll(&customer, contact, Some(reason)).await {
             // Whatever did enroll stays; the next run skips it and retries the rest.
-            return RowOutcome::Failed(format!("enrolling {} failed: {}", contact.words(), admin.unreachable(e)));
+            return RowOutcome::Failed(format!(
+                "enrolling {} failed: {}",
+                contact.words(),
+                admin.unreachable(e)
+            ));
         }
     }
     RowOutcome::Enrolled(missing.len())
@@ -230,11 +293,21 @@ fn summarise(outcomes: Vec<(u64, RowOutcome)>) -> Summary {
     summary
 }
 
-fn summary_line(args: &Args, s: &Summary, total: usize, elapsed: Duration, interrupted: bool) -> String {
+fn summary_line(
+    args: &Args,
+    s: &Summary,
+    total: usize,
+    elapsed: Duration,
+    interrupted: bool,
+) -> String {
     let done = s.enrolled + s.skipped + s.failed.len();
     let secs = elapsed.as_secs_f64();
     let rate = if secs > 0.0 { done as f64 / secs } else { 0.0 };
-    let (enrolled, skipped, added) = if args.dry_run { ("would enroll", "would skip", "would add") } else { ("enrolled", "skipped", "added") };
+    let (enrolled, skipped, added) = if args.dry_run {
+        ("would enroll", "would skip", "would add")
+    } else {
+        ("enrolled", "skipped", "added")
+    };
     let counts = format!(
         "{enrolled} {}, {skipped} {}, failed {} ({added} {} authenticators) in {secs:.1}s, {rate:.0} rows/s",
         s.enrolled,
@@ -251,16 +324,23 @@ fn summary_line(args: &Args, s: &Summary, total: usize, elapsed: Duration, inter
 }
 
 fn file_name(file: &Path) -> String {
-    file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| file.display().to_string())
+    file.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.display().to_string())
 }
 
 /// Hidden when stderr is not a terminal (CI, pipes), so logs stay clean.
 fn progress_bar(total: u64) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{bar:40.cyan/blue} {pos}/{len} rows  {rate}  ETA {eta}") {
-        bar.set_style(style.with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-            let _ = write!(w, "{:.0} rows/s", state.per_sec());
-        }));
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40.cyan/blue} {pos}/{len} rows  {rate}  ETA {eta}")
+    {
+        bar.set_style(style.with_key(
+            "rate",
+            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0} rows/s", state.per_sec());
+            },
+        ));
     }
     bar
 }
@@ -274,7 +354,9 @@ fn watch_for_interrupt(interrupted: Arc<AtomicBool>) -> tokio::task::JoinHandle<
             return;
         }
         interrupted.store(true, Ordering::SeqCst);
-        logging::eprintln_above("interrupted: finishing the rows in flight (interrupt again to stop now)");
+        logging::eprintln_above(
+            "interrupted: finishing the rows in flight (interrupt again to stop now)",
+        );
         if signals.next().await {
             std::process::exit(i32::from(EXIT_INTERRUPTED));
         }
@@ -292,10 +374,15 @@ impl Interrupts {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
-            let streams = match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+            let streams = match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) {
                 (Ok(int), Ok(term)) => Some((int, term)),
                 _ => {
-                    tracing::warn!("cannot listen for interrupts; an interrupted import stops at once");
+                    tracing::warn!(
+                        "cannot listen for interrupts; an interrupted import stops at once"
+                    );
                     None
                 }
             };
@@ -338,9 +425,18 @@ mod tests {
         assert_eq!(rows[2].line, 5, "a quoted field spans lines 5-6");
         assert_eq!(rows[3].line, 7);
         assert_eq!(rows[0].line, 2);
-        assert_eq!(rows[0].fields.as_ref().unwrap(), &("a@example.com".to_string(), Some("+14155550123".to_string())));
+        assert_eq!(
+            rows[0].fields.as_ref().unwrap(),
+            &(
+                "a@example.com".to_string(),
+                Some("+14155550123".to_string())
+            )
+        );
         assert_eq!(rows[1].line, 4);
-        assert_eq!(rows[1].fields.as_ref().unwrap(), &("b@example.com".to_string(), None));
+        assert_eq!(
+            rows[1].fields.as_ref().unwrap(),
+            &("b@example.com".to_string(), None)
+        );
 
         std::fs::write(&path, "name,phone\nAda,+14155550123\n").unwrap();
         assert!(matches!(read_rows(&path), Err(Failure::Usage(_))));
@@ -354,7 +450,13 @@ mod tests {
             (3, RowOutcome::Skipped),
             (4, RowOutcome::Failed("a".into())),
         ]);
-        assert_eq!((summary.enrolled, summary.skipped, summary.authenticators), (1, 1, 2));
-        assert_eq!(summary.failed, vec![(4, "a".to_string()), (5, "b".to_string())]);
+        assert_eq!(
+            (summary.enrolled, summary.skipped, summary.authenticators),
+            (1, 1, 2)
+        );
+        assert_eq!(
+            summary.failed,
+            vec![(4, "a".to_string()), (5, "b".to_string())]
+        );
     }
 }

@@ -11,13 +11,21 @@ use tracing_subscriber::{fmt, EnvFilter};
 static ACTIVE_BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
 pub(crate) fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let _ = fmt().with_env_filter(filter).with_target(false).with_ansi(io::stderr().is_terminal()).with_writer(|| BarAwareStderr).try_init();
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let _ = fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(io::stderr().is_terminal())
+        .with_writer(|| BarAwareStderr)
+        .try_init();
 }
 
 /// Routes log lines (and `println_above`) around `bar` until it is finished.
 pub(crate) fn show_bar(bar: Option<ProgressBar>) {
-    *ACTIVE_BAR.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = bar;
+    *ACTIVE_BAR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = bar;
 }
 
 /// One line to stderr that doesn't tear the progress bar.
@@ -29,7 +37,10 @@ struct BarAwareStderr;
 
 impl Write for BarAwareStderr {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let bar = ACTIVE_BAR.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        let bar = ACTIVE_BAR
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
         match bar {
             Some(bar) => bar.suspend(|| io::stderr().write(buf)),
             None => io::stderr().write(buf),

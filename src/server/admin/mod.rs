@@ -24,7 +24,8 @@ pub const EXIT_USAGE: u8 = 2;
 /// What shells report for Ctrl-C, so scripts can tell an interrupted import apart.
 pub const EXIT_INTERRUPTED: u8 = 130;
 
-const ABOUT: &str = "Manage customers' Authsignal authenticators: support, migration and bulk work.";
+const ABOUT: &str =
+    "Manage customers' Authsignal authenticators: support, migration and bulk work.";
 
 const LONG_ABOUT: &str = "\
 Manage customers' Authsignal authenticators: support, migration and bulk work.

@@ -24,7 +24,10 @@ pub(crate) async fn run(admin: &Admin, args: Args) -> Result<u8, Failure> {
     let customer = admin.customer(&args.email).await?;
     let existing = admin.authenticators_of(&customer).await?;
     let Some(target) = existing.iter().find(|a| a.user_authenticator_id == args.id) else {
-        return Err(Failure::Refused(format!("{} has no authenticator with id {:?}", customer.email, args.id)));
+        return Err(Failure::Refused(format!(
+            "{} has no authenticator with id {:?}",
+            customer.email, args.id
+        )));
     };
     let is_last = existing.len() == 1;
     if is_last && !args.force {
@@ -35,8 +38,15 @@ pub(crate) async fn run(admin: &Admin, args: Args) -> Result<u8, Failure> {
         )));
     }
     let reason = one_line_reason(args.reason);
-    admin.remove(&customer, target, reason.as_deref()).await.map_err(|e| admin.unreachable(e))?;
-    println!("Removed {} from {}.", authenticator_words(target), customer.email);
+    admin
+        .remove(&customer, target, reason.as_deref())
+        .await
+        .map_err(|e| admin.unreachable(e))?;
+    println!(
+        "Removed {} from {}.",
+        authenticator_words(target),
+        customer.email
+    );
     if is_last {
         eprintln!("warning: {} now has no authenticators — they are locked out of any step that needs a two-step challenge until one is enrolled again", customer.email);
     }

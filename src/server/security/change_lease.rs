@@ -33,16 +33,20 @@ pub async fn acquire(pool: &AnyPool, user_id: &str) -> Result<Option<Lease>, sql
     .execute(pool)
     .await?
     .rows_affected();
-    Ok((taken == 1).then(|| Lease { user_id: user_id.to_string(), token }))
+    Ok((taken == 1).then(|| Lease {
+        user_id: user_id.to_string(),
+        token,
+    }))
 }
 
 /// Gives the lease back (only if it is still ours).
 pub async fn release(pool: &AnyPool, lease: Lease) {
-    let released = sqlx::query("DELETE FROM authenticator_change_leases WHERE user_id = $1 AND token = $2")
-        .bind(&lease.user_id)
-        .bind(&lease.token)
-        .execute(pool)
-        .await;
+    let released =
+        sqlx::query("DELETE FROM authenticator_change_leases WHERE user_id = $1 AND token = $2")
+            .bind(&lease.user_id)
+            .bind(&lease.token)
+            .execute(pool)
+            .await;
     if let Err(e) = released {
         tracing::error!(error = %e, "releasing an authenticator change lease failed (it expires by itself)");
     }

@@ -8,13 +8,16 @@ use crate::server::config::{AuthsignalMode, Settings};
 pub fn api_base_url(settings: &Settings) -> String {
     match &settings.authsignal {
         AuthsignalMode::EmbeddedSandbox { .. } => format!("{}/sandbox/v1", settings.origin()),
-        AuthsignalMode::Tenant { api_url, .. } => api_url.as_str().trim_end_matches('/').to_string(),
+        AuthsignalMode::Tenant { api_url, .. } => {
+            api_url.as_str().trim_end_matches('/').to_string()
+        }
     }
 }
 
 pub fn build(settings: &Settings) -> Result<authsignal::Client, authsignal::Error> {
     let secret = match &settings.authsignal {
-        AuthsignalMode::EmbeddedSandbox { secret_key, .. } | AuthsignalMode::Tenant { secret_key, .. } => secret_key.clone(),
+        AuthsignalMode::EmbeddedSandbox { secret_key, .. }
+        | AuthsignalMode::Tenant { secret_key, .. } => secret_key.clone(),
     };
     authsignal::Client::builder(secret)
         .base_url(api_base_url(settings))

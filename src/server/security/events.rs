@@ -68,7 +68,10 @@ impl SecurityEvents {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(what, at)| ActivityEntry { when: super::views::date_time_words(&at), what })
+            .map(|(what, at)| ActivityEntry {
+                when: super::views::date_time_words(&at),
+                what,
+            })
             .collect())
     }
 }

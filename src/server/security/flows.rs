@@ -11,13 +11,13 @@ use super::change_lease;
 use super::events::EventKind;
 use super::request_context::RequestContext;
 use super::round_trip::{self, words, Purpose, Refusal, Started};
-use authsignal::ActionState;
 use super::views;
 use crate::model::security::{LaunchIntent, NoticeTone, SecurityOverview, SecurityStatus};
 use crate::model::AppError;
 use crate::routes;
 use crate::server::session::TypedSession;
 use crate::server::state::AppState;
+use authsignal::ActionState;
 
 /// The section's data: Authsignal's two reads run concurrently, alongside the local ones.
 pub async fn load_overview() -> Result<SecurityOverview, AppError> {
@@ -25,7 +25,10 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
     let user_id = session.require_user_id().await?;
     let state = AppState::from_context()?;
     let upstream = async {
-        tokio::try_join!(state.authsignal.get_user(&user_id), state.authsignal.get_authenticators(&user_id))
+        tokio::try_join!(
+            state.authsignal.get_user(&user_id),
+            state.authsignal.get_authenticators(&user_id)
+        )
     };
     let (upstream, notice, recently_verified, activity, known) = tokio::join!(
         upstream,
@@ -38,7 +41,10 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
         Ok((user, authenticators)) => {
             // Remembered for sign-in while Authsignal is down; written only when it changed.
             if known != Some(user.is_enrolled) {
-                state.users.set_two_step_enrolled(&user_id, user.is_enrolled).await;
+                state
+                    .users
+                    .set_two_step_enrolled(&user_id, user.is_enrolled)
+                    .await;
             }
             views::status(&user, &authenticators)
         }
@@ -52,7 +58,13 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
         Vec::new()
     });
     let popup = state.settings.prebuilt_ui == crate::server::config::PrebuiltUi::Popup;
-    Ok(SecurityOverview { status, notice: notice?, activity, recently_verified: recently_verified?, popup })
+    Ok(SecurityOverview {
+        status,
+        notice: notice?,
+        activity,
+        recently_verified: recently_verified?,
+        popup,
+    })
 }
 
 /// The request as the flows need it.
@@ -69,9 +81,20 @@ impl Caller {
         let session = TypedSession::extract().await?;
         let user_id = session.require_user_id().await?;
         let state = AppState::from_context()?;
-        let headers = leptos_axum::extract::<HeaderMap>().await.map_err(|_| AppError::Internal)?;
-        let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|c| c.0);
-        Ok(Caller { session, user_id, state, headers, peer })
+        let headers = leptos_axum::extract::<HeaderMap>()
+            .await
+            .map_err(|_| AppError::Internal)?;
+        let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+            .await
+            .ok()
+            .map(|c| c.0);
+        Ok(Caller {
+            session,
+            user_id,
+            state,
+            headers,
+            peer,
+        })
     }
 
     /// A plain HTML form post (JavaScript off) wants a 303; the hydrated page wants the URL.
@@ -99,24 +122,58 @@ impl Caller {
     /// Starts the round trip for `purpose`, records `words` in the activity (once, not for a
     /// double click) and sends the browser to the pre-built UI; during an outage, back to
     /// the page with a message.
-    async fn open_pre_built_ui(&self, purpose: Purpose, words: impl Fn(bool) -> String) -> Result<String, AppError> {
+    async fn open_pre_built_ui(
+        &self,
+        purpose: Purpose,
+        words: impl Fn(bool) -> String,
+    ) -> Result<String, AppError> {
         let settings = &self.state.settings;
-        let context = RequestContext::from_parts(&self.headers, self.peer, &settings.trusted_proxies, settings.cookies_secure());
+        let context = RequestContext::from_parts(
+            &self.headers,
+            self.peer,
+            &settings.trusted_proxies,
+            settings.cookies_secure(),
+        );
         if let Some(cookie) = &context.new_device_cookie {
-            if let (Some(options), Ok(value)) = (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(cookie)) {
+            if let (Some(options), Ok(value)) = (
+                leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+                HeaderValue::from_str(cookie),
+            ) {
                 options.append_header(header::SET_COOKIE, value);
             }
         }
-        match round_trip::start(&self.state, &self.session, &self.user_id, purpose, &context).await? {
-            Started::Go { url, repeated, scoped, .. } => {
+        match round_trip::start(&self.state, &self.session, &self.user_id, purpose, &context)
+            .await?
+        {
+            Started::Go {
+                url,
+                repeated,
+                scoped,
+                ..
+            } => {
                 if !repeated {
-                    self.state.events.record(&self.user_id, EventKind::Launch, &words(scoped)).await;
+                    self.state
+                        .events
+                        .record(&self.user_id, EventKind::Launch, &words(scoped))
+                        .await;
                 }
                 self.go(url)
             }
-            Started::Decided { state: ActionState::Block, .. } => self.refused_by_rules(Refusal::Blocked, "blocked").await,
-            Started::Decided { state: ActionState::ReviewRequired, .. } => self.refused_by_rules(Refusal::UnderReview, "held for review").await,
-            Started::Decided { .. } | Started::ProviderDown => self.back_with(NoticeTone::Error, words::UNAVAILABLE_TO_CHANGE).await,
+            Started::Decided {
+                state: ActionState::Block,
+                ..
+            } => self.refused_by_rules(Refusal::Blocked, "blocked").await,
+            Started::Decided {
+                state: ActionState::ReviewRequired,
+                ..
+            } => {
+                self.refused_by_rules(Refusal::UnderReview, "held for review")
+                    .await
+            }
+            Started::Decided { .. } | Started::ProviderDown => {
+                self.back_with(NoticeTone::Error, words::UNAVAILABLE_TO_CHANGE)
+                    .await
+            }
         }
     }
 }
@@ -124,8 +181,18 @@ impl Caller {
 impl Caller {
     /// Authsignal's rules stopped the change before any UI: say so, and record it.
     async fn refused_by_rules(&self, why: Refusal, how: &str) -> Result<String, AppError> {
-        tracing::info!(how, "a change to authenticators was stopped by Authsignal's rules");
-        self.state.events.record(&self.user_id, EventKind::Launch, &format!("A change to your authenticators was {how} by our security checks")).await;
+        tracing::info!(
+            how,
+            "a change to authenticators was stopped by Authsignal's rules"
+        );
+        self.state
+            .events
+            .record(
+                &self.user_id,
+                EventKind::Launch,
+                &format!("A change to your authenticators was {how} by our security checks"),
+            )
+            .await;
         self.back_with(NoticeTone::Error, why.on_account()).await
     }
 }
@@ -150,12 +217,20 @@ pub async fn remove(authenticator_id: String) -> Result<String, AppError> {
     let caller = Caller::extract().await?;
     if !round_trip::verified_recently(&caller.state, &caller.session, &caller.user_id).await? {
         let purpose = Purpose::VerifyToRemove { authenticator_id };
-        return caller.open_pre_built_ui(purpose, |_| "Started verifying to remove an authenticator".into()).await;
+        return caller
+            .open_pre_built_ui(purpose, |_| {
+                "Started verifying to remove an authenticator".into()
+            })
+            .await;
     }
     let pool = &caller.state.pool;
     let lease = match change_lease::acquire(pool, &caller.user_id).await {
         Ok(Some(lease)) => lease,
-        Ok(None) => return caller.back_with(NoticeTone::Error, words::CHANGE_IN_PROGRESS).await,
+        Ok(None) => {
+            return caller
+                .back_with(NoticeTone::Error, words::CHANGE_IN_PROGRESS)
+                .await
+        }
         Err(e) => {
             tracing::error!(error = %e, "taking the authenticator change lease failed");
             return Err(AppError::Internal);
@@ -168,27 +243,52 @@ pub async fn remove(authenticator_id: String) -> Result<String, AppError> {
 
 /// The removal itself, with this customer's change lease held: the count it checks cannot
 /// change underneath it.
-async fn remove_while_leased(caller: &Caller, authenticator_id: String) -> Result<String, AppError> {
+async fn remove_while_leased(
+    caller: &Caller,
+    authenticator_id: String,
+) -> Result<String, AppError> {
     let client = &caller.state.authsignal;
     let authenticators = match client.get_authenticators(&caller.user_id).await {
         Ok(list) => list,
         Err(e) => {
             tracing::warn!(error = %e, "listing authenticators before removal failed");
-            return caller.back_with(NoticeTone::Error, words::UNAVAILABLE_TO_CHANGE).await;
+            return caller
+                .back_with(NoticeTone::Error, words::UNAVAILABLE_TO_CHANGE)
+                .await;
         }
     };
-    let Some(target) = authenticators.iter().find(|a| a.user_authenticator_id == authenticator_id) else {
-        return caller.back_with(NoticeTone::Error, words::NO_LONGER_THERE).await;
+    let Some(target) = authenticators
+        .iter()
+        .find(|a| a.user_authenticator_id == authenticator_id)
+    else {
+        return caller
+            .back_with(NoticeTone::Error, words::NO_LONGER_THERE)
+            .await;
     };
     if authenticators.len() <= 1 {
         return caller.back_with(NoticeTone::Error, words::LAST_ONE).await;
     }
     let described = views::describe(target);
-    if let Err(e) = client.delete_authenticator(&caller.user_id, &authenticator_id).await {
+    if let Err(e) = client
+        .delete_authenticator(&caller.user_id, &authenticator_id)
+        .await
+    {
         tracing::warn!(error = %e, "removing an authenticator failed");
-        return caller.back_with(NoticeTone::Error, words::UNAVAILABLE_TO_CHANGE).await;
+        return caller
+            .back_with(NoticeTone::Error, words::UNAVAILABLE_TO_CHANGE)
+            .await;
     }
     tracing::info!(user_id = %caller.user_id, "authenticator removed");
-    caller.state.events.record(&caller.user_id, EventKind::Removal, &format!("Removed {described}")).await;
-    caller.back_with(NoticeTone::Success, &format!("{described} was removed.")).await
+    caller
+        .state
+        .events
+        .record(
+            &caller.user_id,
+            EventKind::Removal,
+            &format!("Removed {described}"),
+        )
+        .await;
+    caller
+        .back_with(NoticeTone::Success, &format!("{described} was removed."))
+        .await
 }

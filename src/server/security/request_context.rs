@@ -19,7 +19,12 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    pub fn from_parts(headers: &HeaderMap, peer: Option<SocketAddr>, trusted_proxies: &[IpAddr], secure_cookie: bool) -> RequestContext {
+    pub fn from_parts(
+        headers: &HeaderMap,
+        peer: Option<SocketAddr>,
+        trusted_proxies: &[IpAddr],
+        secure_cookie: bool,
+    ) -> RequestContext {
         let existing = cookie_value(headers, DEVICE_ID_COOKIE).filter(|v| is_device_id(v));
         let (device_id, new_device_cookie) = match existing {
             Some(id) => (id, None),
@@ -34,12 +39,21 @@ impl RequestContext {
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(512).collect());
-        RequestContext { device_id, new_device_cookie, user_agent, ip_address: client_ip(headers, peer, trusted_proxies).map(|ip| ip.to_string()) }
+        RequestContext {
+            device_id,
+            new_device_cookie,
+            user_agent,
+            ip_address: client_ip(headers, peer, trusted_proxies).map(|ip| ip.to_string()),
+        }
     }
 }
 
 /// The peer address; behind a trusted proxy, the right-most untrusted `X-Forwarded-For` hop.
-pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
+pub fn client_ip(
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    trusted_proxies: &[IpAddr],
+) -> Option<IpAddr> {
     let peer_ip = peer.map(|p| p.ip())?;
     if !trusted_proxies.contains(&peer_ip) {
         return Some(peer_ip);
@@ -51,7 +65,11 @@ pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trusted_proxies:
         .flat_map(|v| v.split(','))
         .filter_map(|hop| hop.trim().parse().ok())
         .collect();
-    forwarded.into_iter().rev().find(|ip| !trusted_proxies.contains(ip)).or(Some(peer_ip))
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted_proxies.contains(ip))
+        .or(Some(peer_ip))
 }
 
 fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -72,7 +90,14 @@ fn is_device_id(value: &str) -> bool {
 
 fn new_device_id() -> String {
     let hex = super::random_hex();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 #[cfg(test)]
@@ -91,9 +116,15 @@ mod tests {
     fn forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
         let h = headers(&[("x-forwarded-for", "203.0.113.9")]);
         let peer: SocketAddr = "198.51.100.7:5000".parse().unwrap();
-        assert_eq!(client_ip(&h, Some(peer), &[]).unwrap().to_string(), "198.51.100.7");
+        assert_eq!(
+            client_ip(&h, Some(peer), &[]).unwrap().to_string(),
+            "198.51.100.7"
+        );
         let proxy: IpAddr = "198.51.100.7".parse().unwrap();
-        assert_eq!(client_ip(&h, Some(peer), &[proxy]).unwrap().to_string(), "203.0.113.9");
+        assert_eq!(
+            client_ip(&h, Some(peer), &[proxy]).unwrap().to_string(),
+            "203.0.113.9"
+        );
     }
 
     #[test]
@@ -101,7 +132,10 @@ mod tests {
         let h = headers(&[("x-forwarded-for", "1.2.3.4, 203.0.113.9")]);
         let proxy: IpAddr = "10.0.0.2".parse().unwrap();
         let peer: SocketAddr = "10.0.0.2:1".parse().unwrap();
-        assert_eq!(client_ip(&h, Some(peer), &[proxy]).unwrap().to_string(), "203.0.113.9");
+        assert_eq!(
+            client_ip(&h, Some(peer), &[proxy]).unwrap().to_string(),
+            "203.0.113.9"
+        );
     }
 
     #[test]
@@ -111,9 +145,18 @@ mod tests {
         assert_eq!(ctx.device_id, "0123456789abcdef-aa");
         assert!(ctx.new_device_cookie.is_none());
 
-        let ctx = RequestContext::from_parts(&headers(&[("cookie", "__as_aid=<script>")]), None, &[], true);
+        let ctx = RequestContext::from_parts(
+            &headers(&[("cookie", "__as_aid=<script>")]),
+            None,
+            &[],
+            true,
+        );
         let cookie = ctx.new_device_cookie.unwrap();
         assert!(cookie.starts_with(&format!("__as_aid={}", ctx.device_id)));
-        assert!(cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Lax"));
+        assert!(
+            cookie.contains("HttpOnly")
+                && cookie.contains("Secure")
+                && cookie.contains("SameSite=Lax")
+        );
     }
 }

@@ -36,34 +36,62 @@ pub enum Outcome {
 }
 
 /// Runs the second step for a customer whose password was right.
-pub async fn begin(state: &AppState, session: &TypedSession, user: &User, context: RequestContext, next: &str) -> Result<Outcome, AppError> {
-    let purpose = Purpose::SignIn { next: next.to_string() };
-    let (decided, is_enrolled) = match round_trip::start(state, session, &user.id, purpose, &context).await? {
-        Started::Go { url, is_enrolled, .. } => {
-            remember_enrollment(state, user, is_enrolled).await;
-            return Ok(Outcome::Challenge { url });
-        }
-        Started::Decided { state, is_enrolled } => (state, is_enrolled),
-        // Fail closed unless Authsignal last told us nothing is enrolled: never skip a second
-        // step that may exist (unknown counts as enrolled).
-        Started::ProviderDown if user.two_step_enrolled() == Some(false) => {
-            record(state, &user.id, "Signed in with password (two-step check unavailable; nothing enrolled)").await;
-            return Ok(Outcome::SignedIn);
-        }
-        Started::ProviderDown => return Ok(Outcome::Refused(Refusal::ProviderDown)),
+pub async fn begin(
+    state: &AppState,
+    session: &TypedSession,
+    user: &User,
+    context: RequestContext,
+    next: &str,
+) -> Result<Outcome, AppError> {
+    let purpose = Purpose::SignIn {
+        next: next.to_string(),
     };
+    let (decided, is_enrolled) =
+        match round_trip::start(state, session, &user.id, purpose, &context).await? {
+            Started::Go {
+                url, is_enrolled, ..
+            } => {
+                remember_enrollment(state, user, is_enrolled).await;
+                return Ok(Outcome::Challenge { url });
+            }
+            Started::Decided { state, is_enrolled } => (state, is_enrolled),
+            // Fail closed unless Authsignal last told us nothing is enrolled: never skip a second
+            // step that may exist (unknown counts as enrolled).
+            Started::ProviderDown if user.two_step_enrolled() == Some(false) => {
+                record(
+                    state,
+                    &user.id,
+                    "Signed in with password (two-step check unavailable; nothing enrolled)",
+                )
+                .await;
+                return Ok(Outcome::SignedIn);
+            }
+            Started::ProviderDown => return Ok(Outcome::Refused(Refusal::ProviderDown)),
+        };
     remember_enrollment(state, user, Some(is_enrolled)).await;
     Ok(match decided {
-        ActionState::Allow if is_enrolled && state.settings.enrolled_allow == EnrolledAllowPolicy::Refuse => {
+        ActionState::Allow
+            if is_enrolled && state.settings.enrolled_allow == EnrolledAllowPolicy::Refuse =>
+        {
             tracing::error!(
                 "Authsignal allowed an enrolled customer to sign in without a challenge: set the signIn action's default \
                  outcome to CHALLENGE (or add a rule that challenges enrolled users); sign-in refused (STOREFRONT_ENROLLED_ALLOW=refuse)"
             );
-            record(state, &user.id, "A sign-in was refused: the second step was skipped by the security settings").await;
+            record(
+                state,
+                &user.id,
+                "A sign-in was refused: the second step was skipped by the security settings",
+            )
+            .await;
             Outcome::Refused(Refusal::ChallengeSkipped)
         }
         ActionState::Allow if is_enrolled => {
-            record(state, &user.id, "Signed in with password (the security settings asked for no second step)").await;
+            record(
+                state,
+                &user.id,
+                "Signed in with password (the security settings asked for no second step)",
+            )
+            .await;
             Outcome::SignedIn
         }
         ActionState::Allow => {
@@ -75,7 +103,12 @@ pub async fn begin(state: &AppState, session: &TypedSession, user: &User, contex
             Outcome::Refused(Refusal::Blocked)
         }
         ActionState::ReviewRequired => {
-            record(state, &user.id, "A sign-in is waiting for a review by support").await;
+            record(
+                state,
+                &user.id,
+                "A sign-in is waiting for a review by support",
+            )
+            .await;
             Outcome::Refused(Refusal::UnderReview)
         }
         other => {
@@ -88,7 +121,10 @@ pub async fn begin(state: &AppState, session: &TypedSession, user: &User, contex
 /// Remembered for sign-in while Authsignal is down; written only when it changed.
 async fn remember_enrollment(state: &AppState, user: &User, is_enrolled: Option<bool>) {
     if let Some(is_enrolled) = is_enrolled.filter(|now| user.two_step_enrolled() != Some(*now)) {
-        state.users.set_two_step_enrolled(&user.id, is_enrolled).await;
+        state
+            .users
+            .set_two_step_enrolled(&user.id, is_enrolled)
+            .await;
     }
 }
 

@@ -27,14 +27,22 @@ pub fn method_words(method: &VerificationMethod) -> String {
 fn title_case(wire: &str) -> String {
     let lower = wire.replace('_', " ").to_lowercase();
     let mut chars = lower.chars();
-    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
 }
 
 /// "23 Nov 2026" from an ISO-8601 timestamp; the raw text if it doesn't parse.
 pub fn date_words(iso: &str) -> String {
     OffsetDateTime::parse(iso, &Rfc3339)
         .ok()
-        .and_then(|t| t.format(format_description!("[day padding:none] [month repr:short] [year]")).ok())
+        .and_then(|t| {
+            t.format(format_description!(
+                "[day padding:none] [month repr:short] [year]"
+            ))
+            .ok()
+        })
         .unwrap_or_else(|| iso.to_string())
 }
 
@@ -42,7 +50,12 @@ pub fn date_words(iso: &str) -> String {
 pub fn date_time_words(iso: &str) -> String {
     OffsetDateTime::parse(iso, &Rfc3339)
         .ok()
-        .and_then(|t| t.format(format_description!("[day padding:none] [month repr:short] [year], [hour]:[minute] UTC")).ok())
+        .and_then(|t| {
+            t.format(format_description!(
+                "[day padding:none] [month repr:short] [year], [hour]:[minute] UTC"
+            ))
+            .ok()
+        })
         .unwrap_or_else(|| iso.to_string())
 }
 
@@ -54,7 +67,11 @@ fn detail(a: &UserAuthenticator) -> Option<String> {
             .filter(|n| !n.is_empty())
             .or_else(|| c.name.clone().filter(|n| !n.is_empty()))
     });
-    a.email.clone().or_else(|| a.phone_number.clone()).or(passkey_name).or_else(|| a.display_name.clone())
+    a.email
+        .clone()
+        .or_else(|| a.phone_number.clone())
+        .or(passkey_name)
+        .or_else(|| a.display_name.clone())
 }
 
 /// "Email (ada@example.com)", for messages and the activity log.
@@ -67,13 +84,18 @@ pub fn describe(a: &UserAuthenticator) -> String {
 
 fn icon(a: &UserAuthenticator) -> Option<String> {
     let mapping = a.webauthn_credential.as_ref()?.aaguid_mapping.as_ref()?;
-    mapping.svg_icon_light.clone().filter(|i| i.starts_with("data:image/"))
+    mapping
+        .svg_icon_light
+        .clone()
+        .filter(|i| i.starts_with("data:image/"))
 }
 
 /// The section's status from `getUser` and `getAuthenticators`.
 pub fn status(user: &GetUserResponse, authenticators: &[UserAuthenticator]) -> SecurityStatus {
     let default_method = user.default_verification_method.as_ref();
-    let default_index = authenticators.iter().position(|a| Some(&a.verification_method) == default_method);
+    let default_index = authenticators
+        .iter()
+        .position(|a| Some(&a.verification_method) == default_method);
     let authenticators = authenticators
         .iter()
         .enumerate()
@@ -87,7 +109,10 @@ pub fn status(user: &GetUserResponse, authenticators: &[UserAuthenticator]) -> S
             is_default: Some(i) == default_index,
         })
         .collect();
-    SecurityStatus::Ready { enrolled: user.is_enrolled, authenticators }
+    SecurityStatus::Ready {
+        enrolled: user.is_enrolled,
+        authenticators,
+    }
 }
 
 #[cfg(test)]
@@ -97,14 +122,23 @@ mod tests {
     #[test]
     fn methods_read_as_words() {
         assert_eq!(method_words(&VerificationMethod::EmailOtp), "Email");
-        assert_eq!(method_words(&VerificationMethod::AuthenticatorApp), "Authenticator app");
-        assert_eq!(method_words(&VerificationMethod::Unknown("PALM_SCAN".into())), "Palm scan");
+        assert_eq!(
+            method_words(&VerificationMethod::AuthenticatorApp),
+            "Authenticator app"
+        );
+        assert_eq!(
+            method_words(&VerificationMethod::Unknown("PALM_SCAN".into())),
+            "Palm scan"
+        );
     }
 
     #[test]
     fn dates_read_as_words() {
         assert_eq!(date_words("2026-11-23T03:51:40.123Z"), "23 Nov 2026");
-        assert_eq!(date_time_words("2026-11-03T14:05:00+00:00"), "3 Nov 2026, 14:05 UTC");
+        assert_eq!(
+            date_time_words("2026-11-03T14:05:00+00:00"),
+            "3 Nov 2026, 14:05 UTC"
+        );
         assert_eq!(date_words("not a date"), "not a date");
     }
 
@@ -112,20 +146,30 @@ mod tests {
     fn the_default_method_is_marked_once_and_details_say_what_it_is_for() {
         let user: GetUserResponse = serde_json::from_value(serde_json::json!({
             "isEnrolled": true, "defaultVerificationMethod": "EMAIL_OTP"
-        })).unwrap();
+        }))
+        .unwrap();
         let auths: Vec<UserAuthenticator> = serde_json::from_value(serde_json::json!([
             {"userAuthenticatorId": "a1", "verificationMethod": "SMS", "createdAt": "2026-11-01T00:00:00Z", "phoneNumber": "+64211234567"},
             {"userAuthenticatorId": "a2", "verificationMethod": "EMAIL_OTP", "createdAt": "2026-11-02T00:00:00Z", "email": "ada@example.com", "lastVerifiedAt": "2026-11-03T00:00:00Z"},
             {"userAuthenticatorId": "a3", "verificationMethod": "PASSKEY", "createdAt": "2026-11-02T00:00:00Z",
              "webauthnCredential": {"name": "Chrome on Mac", "aaguidMapping": {"name": "Google Password Manager", "svgIconLight": "data:image/svg+xml;base64,AAAA"}}}
         ])).unwrap();
-        let SecurityStatus::Ready { enrolled, authenticators } = status(&user, &auths) else { panic!() };
+        let SecurityStatus::Ready {
+            enrolled,
+            authenticators,
+        } = status(&user, &auths)
+        else {
+            panic!()
+        };
         assert!(enrolled);
         assert_eq!(authenticators.iter().filter(|a| a.is_default).count(), 1);
         assert!(authenticators[1].is_default);
         assert_eq!(authenticators[0].detail.as_deref(), Some("+64211234567"));
         assert_eq!(authenticators[1].last_used.as_deref(), Some("3 Nov 2026"));
-        assert_eq!(authenticators[2].detail.as_deref(), Some("Google Password Manager"));
+        assert_eq!(
+            authenticators[2].detail.as_deref(),
+            Some("Google Password Manager")
+        );
         assert!(authenticators[2].icon.is_some());
     }
 }

@@ -26,16 +26,27 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
 /// Another instance on the same data folder (same SQLite databases), as after a restart.
 pub async fn spawn_app_sharing(data: Arc<tempfile::TempDir>, extra: &[(&str, &str)]) -> TestApp {
     let mut vars: HashMap<String, String> = HashMap::new();
-    vars.insert("STOREFRONT_DATA_DIR".into(), data.path().display().to_string());
+    vars.insert(
+        "STOREFRONT_DATA_DIR".into(),
+        data.path().display().to_string(),
+    );
     for (k, v) in extra {
         vars.insert(k.to_string(), v.to_string());
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let port = listener.local_addr().unwrap().port();
-    vars.entry("STOREFRONT_BASE_URL".into()).or_insert(format!("http://127.0.0.1:{port}"));
+    vars.entry("STOREFRONT_BASE_URL".into())
+        .or_insert(format!("http://127.0.0.1:{port}"));
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
-    let options = LeptosOptions::builder().output_name("storefront").site_root("target/site").build();
-    let app = Application::build(settings, options, listener).await.expect("build app");
+    let options = LeptosOptions::builder()
+        .output_name("storefront")
+        .site_root("target/site")
+        .build();
+    let app = Application::build(settings, options, listener)
+        .await
+        .expect("build app");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let served = tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
@@ -70,7 +81,9 @@ pub struct StandaloneSandbox {
 
 pub async fn standalone_sandbox(secret: &str) -> StandaloneSandbox {
     let data = tempfile::tempdir().expect("temp dir");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let port = listener.local_addr().unwrap().port();
     let sandbox = authsignal_sandbox::Sandbox::start(authsignal_sandbox::SandboxConfig {
         secret_key: secret.into(),
@@ -89,7 +102,12 @@ pub async fn standalone_sandbox(secret: &str) -> StandaloneSandbox {
             })
             .await;
     });
-    StandaloneSandbox { api_url: format!("http://127.0.0.1:{port}/v1"), stop: Some(stop), served: Some(served), _data: data }
+    StandaloneSandbox {
+        api_url: format!("http://127.0.0.1:{port}/v1"),
+        stop: Some(stop),
+        served: Some(served),
+        _data: data,
+    }
 }
 
 impl StandaloneSandbox {
@@ -99,12 +117,21 @@ impl StandaloneSandbox {
 
     /// Injects a fault for every API route (test hooks are on).
     pub async fn set_fault(&self, fault: serde_json::Value) {
-        let response = reqwest::Client::new().put(format!("{}/_faults", self.base())).json(&fault).send().await.unwrap();
+        let response = reqwest::Client::new()
+            .put(format!("{}/_faults", self.base()))
+            .json(&fault)
+            .send()
+            .await
+            .unwrap();
         assert!(response.status().is_success(), "fault {fault} accepted");
     }
 
     pub async fn clear_faults(&self) {
-        reqwest::Client::new().delete(format!("{}/_faults", self.base())).send().await.unwrap();
+        reqwest::Client::new()
+            .delete(format!("{}/_faults", self.base()))
+            .send()
+            .await
+            .unwrap();
     }
 
     /// Stops listening and closes every connection (upstream "refused" from now on).
@@ -126,7 +153,8 @@ pub struct TestDatabase {
 
 /// The server the scale-out tests use (`TEST_POSTGRES_URL`, default the machine's local one).
 pub fn postgres_admin_url() -> String {
-    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 pub fn redis_url() -> String {
@@ -140,9 +168,17 @@ pub async fn postgres_database() -> TestDatabase {
     let mut conn = sqlx::PgConnection::connect(&admin)
         .await
         .unwrap_or_else(|e| panic!("Postgres at {admin} (scripts/services.sh starts it): {e}"));
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
-    let (base, _) = admin.rsplit_once('/').expect("a database in TEST_POSTGRES_URL");
-    TestDatabase { url: format!("{base}/{name}"), name }
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("a database in TEST_POSTGRES_URL");
+    TestDatabase {
+        url: format!("{base}/{name}"),
+        name,
+    }
 }
 
 impl Drop for TestDatabase {
@@ -150,11 +186,16 @@ impl Drop for TestDatabase {
         let name = self.name.clone();
         // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             runtime.block_on(async {
                 use sqlx::Connection;
                 if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
                 }
             });
         })
@@ -165,11 +206,17 @@ impl Drop for TestDatabase {
 fn uuid_like() -> String {
     use rand::Rng;
     let mut rng = rand::thread_rng();
-    (0..16).map(|_| format!("{:x}", rng.gen::<u8>() % 16)).collect()
+    (0..16)
+        .map(|_| format!("{:x}", rng.gen::<u8>() % 16))
+        .collect()
 }
 
 pub fn new_client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(Policy::none()).cookie_store(true).build().unwrap()
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
 }
 
 impl TestApp {
@@ -188,20 +235,37 @@ impl TestApp {
     /// The storefront's id for a customer (what Authsignal knows them by).
     pub async fn user_id(&self, email: &str) -> String {
         let url = format!("sqlite://{}/storefront.db", self.data.path().display());
-        let pool = storefront::server::db::connect_and_migrate(&url).await.expect("db");
+        let pool = storefront::server::db::connect_and_migrate(&url)
+            .await
+            .expect("db");
         let email = storefront::domain::Email::parse(email).expect("email");
-        let user = storefront::server::users::UserStore::new(pool).find_by_email(&email).await.expect("query");
+        let user = storefront::server::users::UserStore::new(pool)
+            .find_by_email(&email)
+            .await
+            .expect("query");
         user.expect("customer exists").id
     }
 
     /// Calls the embedded sandbox's Server API.
-    pub async fn sandbox_api(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
-        let mut request = self.client.request(method, self.url(&format!("/sandbox/v1{path}"))).basic_auth("sandbox-secret", Some(""));
+    pub async fn sandbox_api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let mut request = self
+            .client
+            .request(method, self.url(&format!("/sandbox/v1{path}")))
+            .basic_auth("sandbox-secret", Some(""));
         if let Some(body) = body {
             request = request.json(&body);
         }
         let response = request.send().await.expect("sandbox API");
-        assert!(response.status().is_success(), "sandbox API {path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "sandbox API {path}: {}",
+            response.status()
+        );
         response.json().await.expect("json")
     }
 
@@ -209,7 +273,12 @@ impl TestApp {
     pub async fn enroll_email(&self, email: &str) -> String {
         let id = self.user_id(email).await;
         let body = serde_json::json!({"verificationMethod": "EMAIL_OTP", "email": email});
-        self.sandbox_api(reqwest::Method::POST, &format!("/users/{id}/authenticators"), Some(body)).await;
+        self.sandbox_api(
+            reqwest::Method::POST,
+            &format!("/users/{id}/authenticators"),
+            Some(body),
+        )
+        .await;
         id
     }
 
@@ -225,11 +294,20 @@ impl TestApp {
             .json()
             .await
             .unwrap();
-        messages[0]["code"].as_str().expect("a code in the outbox").to_string()
+        messages[0]["code"]
+            .as_str()
+            .expect("a code in the outbox")
+            .to_string()
     }
 
     pub async fn set_fault(&self, fault: serde_json::Value) {
-        let response = self.client.put(self.url("/sandbox/_faults")).json(&fault).send().await.unwrap();
+        let response = self
+            .client
+            .put(self.url("/sandbox/_faults"))
+            .json(&fault)
+            .send()
+            .await
+            .unwrap();
         assert!(response.status().is_success());
     }
 
@@ -248,21 +326,43 @@ impl TestApp {
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client.post(self.url(path)).form(form).send().await.expect("POST")
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
     }
 
     pub async fn sign_up(&self, email: &str, name: &str, password: &str) -> reqwest::Response {
-        self.post_form("/signup", &[("email", email), ("name", name), ("password", password)]).await
+        self.post_form(
+            "/signup",
+            &[("email", email), ("name", name), ("password", password)],
+        )
+        .await
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post_form("/signin", &[("email", email), ("password", password), ("next", "/account")]).await
+        self.post_form(
+            "/signin",
+            &[
+                ("email", email),
+                ("password", password),
+                ("next", "/account"),
+            ],
+        )
+        .await
     }
 }
 
 /// Drives the sandbox's challenge at `url` with the code emailed to `email` (as `client`);
 /// returns where the sandbox sends the browser back to.
-pub async fn pass_email_challenge(app: &TestApp, client: &reqwest::Client, url: &str, email: &str) -> String {
+pub async fn pass_email_challenge(
+    app: &TestApp,
+    client: &reqwest::Client,
+    url: &str,
+    email: &str,
+) -> String {
     let mut response = client.get(url).send().await.unwrap();
     while response.status() == 303 {
         let next = location(&response);
@@ -274,7 +374,11 @@ pub async fn pass_email_challenge(app: &TestApp, client: &reqwest::Client, url: 
     let code = app.latest_code(email).await;
     let response = client
         .post(app.url("/sandbox/ui/challenge"))
-        .form(&[("s", s.as_str()), ("authenticatorId", authenticator.as_str()), ("code", code.as_str())])
+        .form(&[
+            ("s", s.as_str()),
+            ("authenticatorId", authenticator.as_str()),
+            ("code", code.as_str()),
+        ])
         .send()
         .await
         .unwrap();
@@ -286,24 +390,38 @@ pub async fn pass_email_challenge(app: &TestApp, client: &reqwest::Client, url: 
 pub async fn session_rows(app: &TestApp) -> i64 {
     let url = format!("sqlite://{}/storefront.db", app.data.path().display());
     let pool = sqlx::SqlitePool::connect(&url).await.expect("session db");
-    sqlx::query_scalar("SELECT COUNT(*) FROM tower_sessions").fetch_one(&pool).await.expect("count sessions")
+    sqlx::query_scalar("SELECT COUNT(*) FROM tower_sessions")
+        .fetch_one(&pool)
+        .await
+        .expect("count sessions")
 }
 
 pub fn location(response: &reqwest::Response) -> String {
-    response.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
 }
 
 /// A unique email per test, so tests never collide.
 pub fn unique_email() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    format!("customer{}-{}@example.com", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "customer{}-{}@example.com",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// The value of `name="{field}" value="…"` in a form of `html`.
 pub fn form_value(html: &str, field: &str) -> String {
     let marker = format!(r#"name="{field}" value=""#);
-    let start = html.find(&marker).map(|i| i + marker.len()).unwrap_or_else(|| panic!("no {field} in {html}"));
+    let start = html
+        .find(&marker)
+        .map(|i| i + marker.len())
+        .unwrap_or_else(|| panic!("no {field} in {html}"));
     let end = html[start..].find('"').map(|i| start + i).unwrap_or(start);
     html[start..end].to_string()
 }

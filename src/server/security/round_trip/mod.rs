@@ -15,7 +15,10 @@ pub mod clock;
 pub mod returns;
 pub mod words;
 
-use authsignal::{ActionState, TrackRequest, ValidateChallengeRequest, ValidateChallengeResponse, VerificationMethod};
+use authsignal::{
+    ActionState, TrackRequest, ValidateChallengeRequest, ValidateChallengeResponse,
+    VerificationMethod,
+};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 
@@ -94,28 +97,53 @@ pub struct Verified {
 #[derive(Debug)]
 pub enum Started {
     /// Send the browser to the pre-built UI. `repeated`: a double click reused the launch.
-    Go { url: String, repeated: bool, scoped: bool, is_enrolled: Option<bool> },
+    Go {
+        url: String,
+        repeated: bool,
+        scoped: bool,
+        is_enrolled: Option<bool>,
+    },
     /// Sign-in only: Authsignal decided without a challenge (allow, block, review…).
-    Decided { state: ActionState, is_enrolled: bool },
+    Decided {
+        state: ActionState,
+        is_enrolled: bool,
+    },
     /// Authsignal could not be asked: nothing was tracked.
     ProviderDown,
 }
 
 /// Tracks the purpose's action for `user_id` and remembers it as pending when the browser
 /// is to go to the pre-built UI.
-pub async fn start(state: &AppState, session: &TypedSession, user_id: &str, purpose: Purpose, context: &RequestContext) -> Result<Started, AppError> {
-    let scoped = purpose == (Purpose::Settings { manage: true }) && verified_recently(state, session, user_id).await?;
+pub async fn start(
+    state: &AppState,
+    session: &TypedSession,
+    user_id: &str,
+    purpose: Purpose,
+    context: &RequestContext,
+) -> Result<Started, AppError> {
+    let scoped = purpose == (Purpose::Settings { manage: true })
+        && verified_recently(state, session, user_id).await?;
     if let Some(previous) = session.pending_round_trip().await? {
         let fresh = now_unix() - previous.started_at < RELAUNCH_WINDOW_SECS;
         // Reused only as it was launched: a launch never keeps scopes its customer no longer merits.
-        let same = previous.purpose == purpose && previous.user_id == user_id && previous.scoped == scoped;
+        let same =
+            previous.purpose == purpose && previous.user_id == user_id && previous.scoped == scoped;
         if same && fresh && !purpose.is_sign_in() {
-            return Ok(Started::Go { url: previous.url, repeated: true, scoped, is_enrolled: None });
+            return Ok(Started::Go {
+                url: previous.url,
+                repeated: true,
+                scoped,
+                is_enrolled: None,
+            });
         }
     }
     let idempotency_key = random_hex();
     let request = TrackRequest {
-        redirect_url: Some(format!("{}{}", state.settings.origin(), purpose.return_path())),
+        redirect_url: Some(format!(
+            "{}{}",
+            state.settings.origin(),
+            purpose.return_path()
+        )),
         redirect_to_settings: matches!(purpose, Purpose::Settings { .. }).then_some(true),
         scope: scoped.then(|| BINDING_SCOPES.to_string()),
         device_id: Some(context.device_id.clone()),
@@ -124,7 +152,11 @@ pub async fn start(state: &AppState, session: &TypedSession, user_id: &str, purp
         idempotency_key: Some(idempotency_key.clone()),
         ..TrackRequest::default()
     };
-    let response = match state.authsignal.track(user_id, purpose.action(), &request).await {
+    let response = match state
+        .authsignal
+        .track(user_id, purpose.action(), &request)
+        .await
+    {
         Ok(response) => response,
         Err(e) => {
             tracing::warn!(error = %e, action = purpose.action(), "tracking an Authsignal action failed");
@@ -132,57 +164,103 @@ pub async fn start(state: &AppState, session: &TypedSession, user_id: &str, purp
         }
     };
     // Blocked or held for review: never to the UI, whatever the purpose.
-    let decided_here = matches!(response.state, ActionState::Block | ActionState::ReviewRequired);
-    let goes_to_ui = !decided_here && (!purpose.is_sign_in() || response.state == ActionState::ChallengeRequired);
+    let decided_here = matches!(
+        response.state,
+        ActionState::Block | ActionState::ReviewRequired
+    );
+    let goes_to_ui = !decided_here
+        && (!purpose.is_sign_in() || response.state == ActionState::ChallengeRequired);
     if !goes_to_ui {
-        return Ok(Started::Decided { state: response.state, is_enrolled: response.is_enrolled });
+        return Ok(Started::Decided {
+            state: response.state,
+            is_enrolled: response.is_enrolled,
+        });
     }
     // Only ever send the browser to a web URL.
     if !(response.url.starts_with("https://") || response.url.starts_with("http://")) {
-        tracing::error!(action = purpose.action(), "Authsignal's track response had no usable url");
+        tracing::error!(
+            action = purpose.action(),
+            "Authsignal's track response had no usable url"
+        );
         return Ok(Started::ProviderDown);
     }
     let pending = Pending {
         purpose,
         user_id: user_id.to_string(),
-        idempotency_key: if response.idempotency_key.is_empty() { idempotency_key } else { response.idempotency_key },
+        idempotency_key: if response.idempotency_key.is_empty() {
+            idempotency_key
+        } else {
+            response.idempotency_key
+        },
         url: response.url.clone(),
         scoped,
         started_at: now_unix(),
     };
     session.set_pending_round_trip(&pending).await?;
-    Ok(Started::Go { url: response.url, repeated: false, scoped, is_enrolled: Some(response.is_enrolled) })
+    Ok(Started::Go {
+        url: response.url,
+        repeated: false,
+        scoped,
+        is_enrolled: Some(response.is_enrolled),
+    })
 }
 
 /// How a return ended.
 #[derive(Debug)]
 pub enum Completion {
     /// The token is genuine for what was pending. `verified`: a challenge was completed.
-    Done { purpose: Purpose, user_id: String, verified: bool, method: Option<VerificationMethod> },
+    Done {
+        purpose: Purpose,
+        user_id: String,
+        verified: bool,
+        method: Option<VerificationMethod>,
+    },
     /// Refused; `pending` is what the return used up, if anything was waiting.
-    Refused { pending: Option<Pending>, why: Refusal },
+    Refused {
+        pending: Option<Pending>,
+        why: Refusal,
+    },
 }
 
 /// Validates `token` for the launch this session is waiting on, arriving at `return_path`.
 /// `signed_in` is who is signed in now: every purpose but sign-in must come back to the
 /// customer who left.
-pub async fn complete(state: &AppState, session: &TypedSession, token: Option<String>, signed_in: Option<&str>, return_path: &str) -> Result<Completion, AppError> {
+pub async fn complete(
+    state: &AppState,
+    session: &TypedSession,
+    token: Option<String>,
+    signed_in: Option<&str>,
+    return_path: &str,
+) -> Result<Completion, AppError> {
     // Taken, not read: a token completes a launch once; a replay finds nothing pending.
     let Some(pending) = session.take_pending_round_trip().await? else {
-        return Ok(Completion::Refused { pending: None, why: Refusal::NothingPending });
+        return Ok(Completion::Refused {
+            pending: None,
+            why: Refusal::NothingPending,
+        });
     };
-    let refused = |pending: Pending, why| Ok(Completion::Refused { pending: Some(pending), why });
+    let refused = |pending: Pending, why| {
+        Ok(Completion::Refused {
+            pending: Some(pending),
+            why,
+        })
+    };
     if now_unix() - pending.started_at > PENDING_TTL_SECS {
         return refused(pending, Refusal::NothingPending);
     }
-    let wrong_customer = !pending.purpose.is_sign_in() && signed_in != Some(pending.user_id.as_str());
+    let wrong_customer =
+        !pending.purpose.is_sign_in() && signed_in != Some(pending.user_id.as_str());
     if wrong_customer || pending.purpose.return_path() != return_path {
         return refused(pending, Refusal::Invalid);
     }
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return refused(pending, Refusal::Invalid);
     };
-    let request = ValidateChallengeRequest::for_user_action(token, pending.user_id.clone(), pending.purpose.action());
+    let request = ValidateChallengeRequest::for_user_action(
+        token,
+        pending.user_id.clone(),
+        pending.purpose.action(),
+    );
     let result = match state.authsignal.validate_challenge(&request).await {
         Ok(result) => result,
         Err(e) => {
@@ -197,7 +275,11 @@ pub async fn complete(state: &AppState, session: &TypedSession, token: Option<St
     let verified = result.state == Some(ActionState::ChallengeSucceeded) && result.is_valid;
     // A scoped settings visit may end without a challenge; every other purpose needs one.
     let accepted = verified
-        || (pending.scoped && matches!(result.state, Some(ActionState::ChallengeRequired) | Some(ActionState::Allow)));
+        || (pending.scoped
+            && matches!(
+                result.state,
+                Some(ActionState::ChallengeRequired) | Some(ActionState::Allow)
+            ));
     if !accepted {
         tracing::info!(action = pending.purpose.action(), state = ?result.state, "return from Authsignal: challenge not completed");
         return refused(pending, Refusal::NotVerified);
@@ -205,9 +287,19 @@ pub async fn complete(state: &AppState, session: &TypedSession, token: Option<St
     if verified {
         let at = result.state_updated_at.as_deref().and_then(unix_seconds);
         let at = at.unwrap_or_else(|| state.authsignal_clock.now_for(&pending.user_id));
-        session.set_verified(&Verified { user_id: pending.user_id.clone(), at }).await?;
+        session
+            .set_verified(&Verified {
+                user_id: pending.user_id.clone(),
+                at,
+            })
+            .await?;
     }
-    Ok(Completion::Done { purpose: pending.purpose, user_id: pending.user_id, verified, method: result.verification_method })
+    Ok(Completion::Done {
+        purpose: pending.purpose,
+        user_id: pending.user_id,
+        verified,
+        method: result.verification_method,
+    })
 }
 
 /// The token names the user, action and idempotency key that were launched.
@@ -218,16 +310,28 @@ fn is_genuine(result: &ValidateChallengeResponse, pending: &Pending) -> bool {
 }
 
 /// This customer completed a challenge within the verification window, by Authsignal's clock.
-pub async fn verified_recently(state: &AppState, session: &TypedSession, user_id: &str) -> Result<bool, AppError> {
-    Ok(verified_ago(state, session, user_id).await?.is_some_and(|secs| secs < VERIFICATION_WINDOW_SECS))
+pub async fn verified_recently(
+    state: &AppState,
+    session: &TypedSession,
+    user_id: &str,
+) -> Result<bool, AppError> {
+    Ok(verified_ago(state, session, user_id)
+        .await?
+        .is_some_and(|secs| secs < VERIFICATION_WINDOW_SECS))
 }
 
 /// Seconds since this customer's last completed challenge, if one is remembered.
-pub async fn verified_ago(state: &AppState, session: &TypedSession, user_id: &str) -> Result<Option<i64>, AppError> {
+pub async fn verified_ago(
+    state: &AppState,
+    session: &TypedSession,
+    user_id: &str,
+) -> Result<Option<i64>, AppError> {
     let verified = session.verified().await?.filter(|v| v.user_id == user_id);
     Ok(verified.map(|v| state.authsignal_clock.now_for(user_id) - v.at))
 }
 
 fn unix_seconds(iso: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(iso, &Rfc3339).ok().map(|t| t.unix_timestamp())
+    time::OffsetDateTime::parse(iso, &Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
 }

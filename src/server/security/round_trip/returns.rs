@@ -28,7 +28,11 @@ pub struct ReturnQuery {
 
 /// `GET /account/return?token=…`: back from a settings visit or a removal check.
 #[tracing::instrument(name = "account_return", skip_all)]
-pub async fn account_return(State(state): State<AppState>, session: Session, Query(query): Query<ReturnQuery>) -> Response {
+pub async fn account_return(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<ReturnQuery>,
+) -> Response {
     let session = TypedSession(session);
     let user_id = match session.user_id().await {
         Ok(Some(user_id)) => user_id,
@@ -44,7 +48,12 @@ pub async fn account_return(State(state): State<AppState>, session: Session, Que
 
 /// Completes a return for the account page (redirect or popup): records it once, leaves the
 /// notice for the page, and says where to go.
-pub async fn finish_account_return(state: &AppState, session: &TypedSession, user_id: &str, token: Option<String>) -> Result<String, AppError> {
+pub async fn finish_account_return(
+    state: &AppState,
+    session: &TypedSession,
+    user_id: &str,
+    token: Option<String>,
+) -> Result<String, AppError> {
     let completion = complete(state, session, token, Some(user_id), routes::ACCOUNT_RETURN).await?;
     if let Completion::Done { verified: true, .. } = &completion {
         // A challenge passed or an authenticator added: enrolled, so an outage from now on
@@ -54,25 +63,52 @@ pub async fn finish_account_return(state: &AppState, session: &TypedSession, use
         }
     }
     match completion {
-        Completion::Done { purpose: Purpose::VerifyToRemove { authenticator_id }, .. } => {
-            state.events.record(user_id, EventKind::Return, "Verified to remove an authenticator").await;
-            session.set_notice(NoticeTone::Info, words::VERIFIED_TO_REMOVE).await?;
-            let id: String = url::form_urlencoded::byte_serialize(authenticator_id.as_bytes()).collect();
+        Completion::Done {
+            purpose: Purpose::VerifyToRemove { authenticator_id },
+            ..
+        } => {
+            state
+                .events
+                .record(
+                    user_id,
+                    EventKind::Return,
+                    "Verified to remove an authenticator",
+                )
+                .await;
+            session
+                .set_notice(NoticeTone::Info, words::VERIFIED_TO_REMOVE)
+                .await?;
+            let id: String =
+                url::form_urlencoded::byte_serialize(authenticator_id.as_bytes()).collect();
             Ok(format!("{}?remove={id}", routes::ACCOUNT))
         }
         Completion::Done { .. } => {
-            state.events.record(user_id, EventKind::Return, "Authenticator settings updated").await;
-            session.set_notice(NoticeTone::Success, words::SETTINGS_UPDATED).await?;
+            state
+                .events
+                .record(user_id, EventKind::Return, "Authenticator settings updated")
+                .await;
+            session
+                .set_notice(NoticeTone::Success, words::SETTINGS_UPDATED)
+                .await?;
             Ok(routes::ACCOUNT.to_string())
         }
         Completion::Refused { pending, why } => {
             // One line per launch that came back refused; a return with nothing pending is
             // any link's doing and writes none (it must not push real events off the list).
             if pending.is_some() && why != Refusal::CannotConfirm {
-                state.events.record(user_id, EventKind::Return, "A return from the security provider was refused").await;
+                state
+                    .events
+                    .record(
+                        user_id,
+                        EventKind::Return,
+                        "A return from the security provider was refused",
+                    )
+                    .await;
             }
             tracing::info!(?why, "return from Authsignal refused");
-            session.set_notice(NoticeTone::Error, why.on_account()).await?;
+            session
+                .set_notice(NoticeTone::Error, why.on_account())
+                .await?;
             Ok(routes::ACCOUNT.to_string())
         }
     }
@@ -80,14 +116,27 @@ pub async fn finish_account_return(state: &AppState, session: &TypedSession, use
 
 /// `GET /signin/return?token=…`: back from the two-step challenge; signs the customer in.
 #[tracing::instrument(name = "sign_in_return", skip_all)]
-pub async fn sign_in_return(State(state): State<AppState>, session: Session, Query(query): Query<ReturnQuery>) -> Response {
+pub async fn sign_in_return(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<ReturnQuery>,
+) -> Response {
     let session = TypedSession(session);
     let refused = |why: Refusal| {
-        let kept = FormState { error: why.at_sign_in().to_string(), email: String::new(), name: String::new() };
+        let kept = FormState {
+            error: why.at_sign_in().to_string(),
+            email: String::new(),
+            name: String::new(),
+        };
         refuse(&state, FormName::SignIn, kept, routes::SIGN_IN.to_string())
     };
     match complete(&state, &session, query.token, None, routes::SIGN_IN_RETURN).await {
-        Ok(Completion::Done { purpose: Purpose::SignIn { next }, user_id, method, .. }) => {
+        Ok(Completion::Done {
+            purpose: Purpose::SignIn { next },
+            user_id,
+            method,
+            ..
+        }) => {
             let verified = match session.verified().await {
                 Ok(verified) => verified,
                 Err(e) => return internal(e),
@@ -101,15 +150,34 @@ pub async fn sign_in_return(State(state): State<AppState>, session: Session, Que
                     return internal(e);
                 }
             }
-            let method = method.as_ref().map(method_words).unwrap_or_else(|| "an authenticator".into());
-            state.events.record(&user_id, EventKind::SignIn, &format!("Signed in with password and {method}")).await;
+            let method = method
+                .as_ref()
+                .map(method_words)
+                .unwrap_or_else(|| "an authenticator".into());
+            state
+                .events
+                .record(
+                    &user_id,
+                    EventKind::SignIn,
+                    &format!("Signed in with password and {method}"),
+                )
+                .await;
             tracing::info!(user_id = %user_id, "customer signed in after a two-step challenge");
             Redirect::to(safe_next(&next)).into_response()
         }
         Ok(Completion::Done { .. }) => refused(Refusal::Invalid),
         Ok(Completion::Refused { pending, why }) => {
-            if let Some(pending) = pending.filter(|_| matches!(why, Refusal::NotVerified | Refusal::Invalid)) {
-                state.events.record(&pending.user_id, EventKind::SignIn, "A sign-in was refused: the second step wasn't completed").await;
+            if let Some(pending) =
+                pending.filter(|_| matches!(why, Refusal::NotVerified | Refusal::Invalid))
+            {
+                state
+                    .events
+                    .record(
+                        &pending.user_id,
+                        EventKind::SignIn,
+                        "A sign-in was refused: the second step wasn't completed",
+                    )
+                    .await;
             }
             tracing::info!(?why, "two-step sign-in refused at the return");
             refused(why)

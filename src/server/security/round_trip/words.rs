@@ -57,12 +57,15 @@ impl Refusal {
     }
 }
 
-pub const SIGN_IN_UNAVAILABLE: &str = "Two-step sign-in is temporarily unavailable. Please try again in a few minutes.";
+pub const SIGN_IN_UNAVAILABLE: &str =
+    "Two-step sign-in is temporarily unavailable. Please try again in a few minutes.";
 pub const UNAVAILABLE_TO_CHANGE: &str = "We couldn't reach our security provider, so nothing was changed. Please try again in a moment.";
 pub const SETTINGS_UPDATED: &str = "Your authenticators were updated.";
 pub const VERIFIED_TO_REMOVE: &str = "You're verified. Confirm the removal below.";
 pub const POPUP_CLOSED: &str = "You closed the security window. Nothing was changed.";
-pub const LAST_ONE: &str = "You can't remove your only authenticator: without one you couldn't complete \
+pub const LAST_ONE: &str =
+    "You can't remove your only authenticator: without one you couldn't complete \
      two-step sign-in and could be locked out of your account. Add another authenticator first.";
-pub const CHANGE_IN_PROGRESS: &str = "Another change to your authenticators is in progress. Please try again in a moment.";
+pub const CHANGE_IN_PROGRESS: &str =
+    "Another change to your authenticators is in progress. Please try again in a moment.";
 pub const NO_LONGER_THERE: &str = "That authenticator is no longer on your account.";
