@@ -13,6 +13,11 @@ export RUSTFLAGS="--cfg erase_components"
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "formatting and lints (rustfmt, clippy with warnings as errors, server and wasm)"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --features storefront/ssr -- -D warnings
+cargo clippy -p storefront --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
+
 step "building the site (server + wasm)"
 cargo leptos build
 

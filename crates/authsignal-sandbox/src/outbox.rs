@@ -6,13 +6,14 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
 
 use crate::api::response::{json, ApiError};
 use crate::clock::iso8601;
 use crate::state::AppState;
 use crate::store::OutboxRow;
-use crate::ui::html::{escape, human_time, wide_page};
+use crate::ui::html::{human_time, wide_page};
 
 const LIST_LIMIT: i64 = 200;
 
@@ -66,41 +67,53 @@ async fn outbox_messages(
 async fn outbox_page(State(state): State<AppState>, Query(query): Query<OutboxQuery>) -> Response {
     let to = normalise_address(query.to);
     match state.store.list_outbox(to.as_deref(), LIST_LIMIT).await {
-        Ok(rows) => wide_page(StatusCode::OK, "Outbox", &outbox_html(&rows, to.as_deref())),
+        Ok(rows) => wide_page(StatusCode::OK, "Outbox", outbox_html(&rows, to.as_deref())),
         Err(e) => {
             tracing::error!(error = %e, "reading the outbox failed");
             wide_page(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Outbox",
-                "<h1>Outbox</h1><p>The sandbox could not read its database.</p>",
+                html! {
+                    h1 { "Outbox" }
+                    p { "The sandbox could not read its database." }
+                },
             )
         }
     }
 }
 
-fn outbox_html(rows: &[OutboxRow], to: Option<&str>) -> String {
-    let heading = match to {
-        Some(to) => format!("<h1>Outbox</h1><p>Messages to <strong>{}</strong>, newest first.</p>", escape(to)),
-        None => "<h1>Outbox</h1><p>Codes the sandbox would have sent by email or SMS, newest first. Nothing here leaves this machine.</p>".to_owned(),
-    };
-    if rows.is_empty() {
-        return format!("{heading}<p>No messages yet.</p>");
+fn outbox_html(rows: &[OutboxRow], to: Option<&str>) -> Markup {
+    html! {
+        h1 { "Outbox" }
+        @match to {
+            Some(to) => p { "Messages to " strong { (to) } ", newest first." },
+            None => p { "Codes the sandbox would have sent by email or SMS, newest first. Nothing here leaves this machine." },
+        }
+        @if rows.is_empty() {
+            p { "No messages yet." }
+        } @else {
+            table {
+                thead {
+                    tr {
+                        th scope="col" { "To" }
+                        th scope="col" { "Channel" }
+                        th scope="col" { "Code" }
+                        th scope="col" { "Sent" }
+                    }
+                }
+                tbody {
+                    @for row in rows {
+                        tr {
+                            td { (row.to_address) }
+                            td { (if row.channel == "SMS" { "SMS" } else { "Email" }) }
+                            td class="code" { (row.code) }
+                            td { (human_time(row.created_at)) }
+                        }
+                    }
+                }
+            }
+        }
     }
-    let body: String = rows
-        .iter()
-        .map(|row| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td class=\"code\">{}</td><td>{}</td></tr>",
-                escape(&row.to_address),
-                if row.channel == "SMS" { "SMS" } else { "Email" },
-                escape(&row.code),
-                human_time(row.created_at)
-            )
-        })
-        .collect();
-    format!(
-        "{heading}<table><thead><tr><th scope=\"col\">To</th><th scope=\"col\">Channel</th><th scope=\"col\">Code</th><th scope=\"col\">Sent</th></tr></thead><tbody>{body}</tbody></table>"
-    )
 }
 
 #[cfg(test)]

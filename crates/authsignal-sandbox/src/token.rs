@@ -1,18 +1,10 @@
 //! Tokens the sandbox hands out: compact HS256 JWTs signed with the tenant secret key,
 //! so they look like Authsignal's and nobody can mint or alter one without the key.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use hmac::{Hmac, Mac};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
-use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
-
-type HmacSha256 = Hmac<Sha256>;
-
-/// `{"alg":"HS256","typ":"JWT"}`, the only header the sandbox issues or accepts.
-const HEADER_JSON: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 
 /// What a token is for: the app-facing token from track / the redirect back, or the
 /// pre-built UI's own session token that rides in its links and forms.
@@ -43,6 +35,8 @@ pub(crate) struct Claims {
 }
 
 impl Claims {
+    /// Checked here rather than by jsonwebtoken: expiry follows the sandbox clock (which
+    /// tests move, per user), not the system time.
     pub(crate) fn is_expired(&self, now: OffsetDateTime) -> bool {
         now.unix_timestamp() >= self.exp
     }
@@ -56,10 +50,21 @@ pub(crate) enum TokenError {
     BadSignature,
 }
 
+impl From<jsonwebtoken::errors::Error> for TokenError {
+    fn from(e: jsonwebtoken::errors::Error) -> Self {
+        match e.kind() {
+            ErrorKind::InvalidSignature => TokenError::BadSignature,
+            _ => TokenError::Malformed,
+        }
+    }
+}
+
 /// Signs and checks tokens with the tenant secret key.
 #[derive(Clone)]
 pub(crate) struct TokenSigner {
-    key: Vec<u8>,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
 }
 
 impl TokenSigner {
@@ -67,52 +72,43 @@ impl TokenSigner {
         // Domain-separated so a token signature can never double as anything else.
         let mut key = b"authsignal-sandbox/token/v1/".to_vec();
         key.extend_from_slice(secret_key.as_bytes());
-        Self { key }
+        Self {
+            encoding: EncodingKey::from_secret(&key),
+            decoding: DecodingKey::from_secret(&key),
+            validation: signature_only_validation(),
+        }
     }
 
     pub(crate) fn sign(&self, claims: &Claims) -> String {
-        let header = URL_SAFE_NO_PAD.encode(HEADER_JSON);
-        // Serialising a struct of strings and integers cannot fail.
-        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
-        let signing_input = format!("{header}.{payload}");
-        let signature = self.signature(&signing_input);
-        format!("{signing_input}.{signature}")
+        // HS256 over a struct of strings and integers cannot fail.
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .unwrap_or_default()
     }
 
     /// Checks the signature and decodes the claims. Expiry is the caller's to check,
     /// against the sandbox clock.
     pub(crate) fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        let mut parts = token.split('.');
-        let (Some(header), Some(payload), Some(signature), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(TokenError::Malformed);
-        };
-        if header != URL_SAFE_NO_PAD.encode(HEADER_JSON) {
-            return Err(TokenError::Malformed);
-        }
-        // Compare the encoded form, so there is exactly one valid spelling of a signature.
-        let expected = self.signature(&format!("{header}.{payload}"));
-        if !bool::from(expected.as_bytes().ct_eq(signature.as_bytes())) {
-            return Err(TokenError::BadSignature);
-        }
-        let json = URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| TokenError::Malformed)?;
-        serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)
+        Ok(jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)?.claims)
     }
+}
 
-    fn signature(&self, signing_input: &str) -> String {
-        let mut mac = HmacSha256::new_from_slice(&self.key)
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        mac.update(signing_input.as_bytes());
-        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-    }
+/// HS256 only, and no registered-claim checks: `exp` is judged by the sandbox clock
+/// ([`Claims::is_expired`]) and the tokens carry no `aud`, `iss` or `nbf`.
+fn signature_only_validation() -> Validation {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.leeway = 0;
+    validation.required_spec_claims.clear();
+    validation
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
     use proptest::prelude::*;
 
     fn claims() -> Claims {
@@ -150,6 +146,14 @@ mod tests {
         assert!(!json.contains("popup"), "{json}");
     }
 
+    /// Track's answer is stored with its token, so one the hand-written signer issued
+    /// (header `{"alg":"HS256","typ":"JWT"}`) must still verify.
+    #[test]
+    fn tokens_stored_before_jsonwebtoken_still_verify() {
+        let stored = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTEiLCJhY3Rpb25Db2RlIjoibWFuYWdlIiwiaWRlbXBvdGVuY3lLZXkiOiJrZXktMSIsInNjb3BlIjoicmVhZDphdXRoZW50aWNhdG9ycyIsImtpbmQiOiJhY3Rpb24iLCJpYXQiOjE3NjcyMjU2MDAsImV4cCI6MTc2NzIyNjIwMH0.wuVDc_vwRyUTMa250Dkolmp5AZBELH6GAdKmH27Gv70";
+        assert_eq!(TokenSigner::new("secret").verify(stored), Ok(claims()));
+    }
+
     #[test]
     fn another_key_does_not_verify() {
         let token = TokenSigner::new("secret").sign(&claims());
@@ -157,6 +161,21 @@ mod tests {
             TokenSigner::new("other").verify(&token),
             Err(TokenError::BadSignature)
         );
+    }
+
+    #[test]
+    fn an_unsigned_or_garbage_token_is_malformed() {
+        let signer = TokenSigner::new("secret");
+        let token = signer.sign(&claims());
+        let payload = token.split('.').nth(1).unwrap_or_default();
+        let none_header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+        for garbage in ["", "garbage", "a.b.c", &format!("{none_header}.{payload}.")] {
+            assert_eq!(
+                signer.verify(garbage),
+                Err(TokenError::Malformed),
+                "{garbage}"
+            );
+        }
     }
 
     #[test]

@@ -1,22 +1,19 @@
 //! RFC 6238 TOTP (HMAC-SHA1, 6 digits, 30-second steps), as authenticator apps use it.
+//! Codes come from totp-rs; the drift window, replay rule and otpauth URIs are the sandbox's.
 
 use data_encoding::BASE32_NOPAD;
-use hmac::{Hmac, Mac};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use rand::rngs::OsRng;
-use rand::RngCore;
-use sha1::Sha1;
+use totp_rs::{Algorithm, Secret, TOTP};
 
 pub(crate) const STEP_SECONDS: i64 = 30;
-const DIGITS: u32 = 6;
+const DIGITS: usize = 6;
 /// Accept the previous and next step too, for clock drift and slow typing.
 const ALLOWED_DRIFT_STEPS: i64 = 1;
 
 /// A new 160-bit secret, base32 without padding (what apps expect).
 pub(crate) fn generate_secret() -> String {
-    let mut bytes = [0u8; 20];
-    OsRng.fill_bytes(&mut bytes);
-    BASE32_NOPAD.encode(&bytes)
+    // An encoded secret displays as its base32 text.
+    Secret::generate_secret().to_encoded().to_string()
 }
 
 pub(crate) fn step_at(unix_seconds: i64) -> i64 {
@@ -25,24 +22,15 @@ pub(crate) fn step_at(unix_seconds: i64) -> i64 {
 
 /// The code for one time step, or None when the secret isn't valid base32.
 pub(crate) fn code_at_step(secret_base32: &str, step: i64) -> Option<String> {
+    // Decoded with data-encoding, not totp-rs's base32: it refuses truncated secrets
+    // (e.g. one character), as the sandbox always has.
     let key = BASE32_NOPAD
         .decode(secret_base32.trim_end_matches('=').as_bytes())
         .ok()?;
-    let mut mac = Hmac::<Sha1>::new_from_slice(&key).ok()?;
-    mac.update(&step.to_be_bytes());
-    let digest = mac.finalize().into_bytes();
-    let offset = usize::from(digest[19] & 0x0f);
-    let binary = u32::from_be_bytes([
-        digest[offset] & 0x7f,
-        digest[offset + 1],
-        digest[offset + 2],
-        digest[offset + 3],
-    ]);
-    Some(format!(
-        "{:0width$}",
-        binary % 10u32.pow(DIGITS),
-        width = DIGITS as usize
-    ))
+    let at = u64::try_from(step.checked_mul(STEP_SECONDS)?).ok()?;
+    // Unchecked: secrets imported by `otpUri` may be shorter than the 128 bits totp-rs insists on.
+    let totp = TOTP::new_unchecked(Algorithm::SHA1, DIGITS, 0, STEP_SECONDS.unsigned_abs(), key);
+    Some(totp.generate(at))
 }
 
 /// The step a submitted code belongs to, if it is valid now (±1 step) and newer than
@@ -81,7 +69,9 @@ const OTPAUTH_ESCAPE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b'@');
 
-/// The URI authenticator apps scan: `otpauth://totp/Issuer:account?secret=…`.
+/// The URI authenticator apps scan: `otpauth://totp/Issuer:account?secret=…`. Written here,
+/// not by totp-rs: its URI leaves out the default algorithm/digits/period (which the page
+/// shows and some apps want) and escapes the `@` of an email account.
 pub(crate) fn otpauth_uri(secret_base32: &str, issuer: &str, account: &str) -> String {
     let issuer_enc = utf8_percent_encode(issuer, OTPAUTH_ESCAPE);
     let account_enc = utf8_percent_encode(account, OTPAUTH_ESCAPE);
@@ -91,6 +81,8 @@ pub(crate) fn otpauth_uri(secret_base32: &str, issuer: &str, account: &str) -> S
 }
 
 /// The secret of an `otpauth://totp/…` URI (enroll verified), uppercase without padding.
+/// Read here, not by totp-rs's `from_url`: that refuses URIs Authsignal accepts (an issuer
+/// in the label that differs from `issuer=`, short secrets) and has no messages of ours.
 /// The sandbox checks codes with SHA1, 6 digits and 30 s steps, so it refuses other settings.
 pub(crate) fn secret_from_uri(raw: &str) -> Result<String, String> {
     let uri = url::Url::parse(raw.trim())

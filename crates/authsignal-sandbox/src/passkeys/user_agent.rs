@@ -1,8 +1,9 @@
 //! `parsedUserAgent`: the browser, engine, OS, device and CPU a passkey was created
 //! with, read from the User-Agent header in the shape ua-parser-js gives Authsignal.
-//! Covers the browsers and systems people actually use; anything else stays unnamed.
+//! woothee finds the browser, OS and device; its names are put in ua-parser-js's words.
 
 use serde::{Deserialize, Serialize};
+use woothee::parser::{Parser, WootheeResult};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -60,14 +61,11 @@ impl ParsedUserAgent {
     }
 }
 
-/// The version after `token` (`Chrome/120.0.1` → `120.0.1`).
-fn version_after(ua: &str, token: &str) -> Option<String> {
-    let start = ua.find(token)? + token.len();
-    let version: String = ua[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '_')
-        .collect();
-    (!version.is_empty()).then(|| version.replace('_', "."))
+/// woothee's word for "it couldn't tell".
+const UNKNOWN: &str = "UNKNOWN";
+
+fn known(value: &str) -> Option<String> {
+    (!value.is_empty() && !value.contains(UNKNOWN)).then(|| value.to_owned())
 }
 
 fn named(name: &str, version: Option<String>) -> NameVersion {
@@ -77,41 +75,92 @@ fn named(name: &str, version: Option<String>) -> NameVersion {
     }
 }
 
-fn browser(ua: &str) -> Browser {
-    // Order matters: Edge and Opera also say Chrome, Chrome also says Safari.
-    const BROWSERS: [(&str, &str); 8] = [
-        ("Edg/", "Edge"),
-        ("OPR/", "Opera"),
-        ("SamsungBrowser/", "Samsung Internet"),
-        ("Firefox/", "Firefox"),
-        ("FxiOS/", "Firefox"),
-        ("HeadlessChrome/", "Chrome Headless"),
-        ("CriOS/", "Chrome"),
-        ("Chrome/", "Chrome"),
-    ];
-    let found = BROWSERS
-        .iter()
-        .find_map(|(token, name)| version_after(ua, token).map(|v| (*name, v)))
-        .or_else(|| {
-            ua.contains("Safari/")
-                .then(|| version_after(ua, "Version/"))
-                .flatten()
-                .map(|v| (if ua.contains("Mobile/") { "Mobile Safari" } else { "Safari" }, v))
-        });
-    match found {
-        Some((name, version)) => Browser {
-            name: Some(name.to_owned()),
-            major: version.split('.').next().map(str::to_owned),
-            version: Some(version),
-        },
-        None => Browser::default(),
+fn is_ios(found: &WootheeResult) -> bool {
+    matches!(found.os, "iPhone" | "iPad" | "iPod")
+}
+
+/// Browsers only: HTTP libraries and crawlers stay unnamed.
+fn browser(ua: &str, found: &WootheeResult) -> Browser {
+    if found.browser_type != "browser" {
+        return Browser::default();
+    }
+    let name = match found.name {
+        "Safari" if is_ios(found) => "Mobile Safari",
+        "SamsungBrowser" => "Samsung Internet",
+        // woothee folds headless Chrome into Chrome; ua-parser-js (and so Authsignal) doesn't.
+        "Chrome" if ua.contains("HeadlessChrome/") => "Chrome Headless",
+        other => other,
+    };
+    let version = known(found.version);
+    Browser {
+        name: known(name),
+        major: version
+            .as_deref()
+            .and_then(|v| v.split('.').next())
+            .map(str::to_owned),
+        version,
     }
 }
 
-fn engine(ua: &str, browser: &Browser) -> NameVersion {
-    if ua.contains("Gecko/") && ua.contains("Firefox/") {
+fn os(found: &WootheeResult) -> NameVersion {
+    // "Windows 10", "Windows 8.1", "Windows Vista": the release is the version.
+    let windows_release = found.os.strip_prefix("Windows ");
+    if let Some(release) = windows_release.filter(|r| !r.starts_with("Phone")) {
+        return named("Windows", known(release));
+    }
+    let version = known(&found.os_version);
+    match found.os {
+        "Mac OSX" => named("macOS", version),
+        "iPhone" | "iPad" | "iPod" => named("iOS", version),
+        "Android" => named("Android", version),
+        "Windows Phone OS" => named("Windows Phone", version),
+        "ChromeOS" => named("Chrome OS", None),
+        // Other systems' os_version is often not a version (woothee puts "amd64" there for BSD).
+        other => known(other).map_or_else(NameVersion::default, |name| named(&name, None)),
+    }
+}
+
+fn device(ua: &str, found: &WootheeResult) -> Device {
+    let apple = |model: &str, kind: Option<&str>| Device {
+        model: Some(model.to_owned()),
+        device_type: kind.map(str::to_owned),
+        vendor: Some("Apple".to_owned()),
+    };
+    let kind = |kind: &str| Device {
+        device_type: Some(kind.to_owned()),
+        ..Device::default()
+    };
+    match (found.os, found.category) {
+        ("iPhone", _) => apple("iPhone", Some("mobile")),
+        ("iPad", _) => apple("iPad", Some("tablet")),
+        ("iPod", _) => apple("iPod", Some("mobile")),
+        ("Mac OSX", _) => apple("Macintosh", None),
+        // woothee calls every Android device a smartphone; "Mobile" is what tells phones from
+        // tablets (Google's advice to Android browsers).
+        ("Android", _) if ua.contains("Mobile") => kind("mobile"),
+        ("Android", _) => kind("tablet"),
+        (_, "smartphone" | "mobilephone") => kind("mobile"),
+        _ => Device::default(),
+    }
+}
+
+/// The version after `token` (`AppleWebKit/605.1.15` → `605.1.15`).
+fn version_after(ua: &str, token: &str) -> Option<String> {
+    let start = ua.find(token)? + token.len();
+    let version: String = ua[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '_')
+        .collect();
+    (!version.is_empty()).then(|| version.replace('_', "."))
+}
+
+/// Kept by hand: woothee reports no engine, and ua-parser-js's follows from the browser
+/// (every iOS browser is WebKit) with its version in the engine's own token.
+fn engine(ua: &str, browser: &Browser, os: &NameVersion) -> NameVersion {
+    let browser_name = browser.name.as_deref().unwrap_or_default();
+    if ua.contains("Gecko/") && browser_name == "Firefox" {
         named("Gecko", version_after(ua, "rv:"))
-    } else if ua.contains("iPhone") || ua.contains("iPad") || browser.name.as_deref().is_some_and(|n| n.ends_with("Safari")) {
+    } else if os.name.as_deref() == Some("iOS") || browser_name.ends_with("Safari") {
         named("WebKit", version_after(ua, "AppleWebKit/"))
     } else if ua.contains("Chrome/") {
         // Blink's version is Chrome's.
@@ -121,55 +170,12 @@ fn engine(ua: &str, browser: &Browser) -> NameVersion {
     }
 }
 
-fn os(ua: &str) -> NameVersion {
-    if let Some(version) = version_after(ua, "Windows NT ") {
-        let name = match version.as_str() {
-            "10.0" => "10",
-            "6.3" => "8.1",
-            "6.2" => "8",
-            "6.1" => "7",
-            other => other,
-        };
-        named("Windows", Some(name.to_owned()))
-    } else if ua.contains("iPhone") || ua.contains("iPad") {
-        named("iOS", version_after(ua, " OS "))
-    } else if ua.contains("Android") {
-        named("Android", version_after(ua, "Android "))
-    } else if ua.contains("Mac OS X") {
-        named("macOS", version_after(ua, "Mac OS X "))
-    } else if ua.contains("CrOS") {
-        named("Chrome OS", None)
-    } else if ua.contains("Linux") {
-        named("Linux", None)
-    } else {
-        NameVersion::default()
-    }
-}
-
-fn device(ua: &str) -> Device {
-    let apple = |model: &str, kind: Option<&str>| Device {
-        model: Some(model.to_owned()),
-        device_type: kind.map(str::to_owned),
-        vendor: Some("Apple".to_owned()),
-    };
-    if ua.contains("iPhone") {
-        apple("iPhone", Some("mobile"))
-    } else if ua.contains("iPad") {
-        apple("iPad", Some("tablet"))
-    } else if ua.contains("Macintosh") {
-        apple("Macintosh", None)
-    } else if ua.contains("Android") {
-        Device {
-            device_type: Some(if ua.contains("Mobile") { "mobile" } else { "tablet" }.to_owned()),
-            ..Device::default()
-        }
-    } else {
-        Device::default()
-    }
-}
-
+/// Kept by hand: woothee reports no CPU; these are the tokens browsers put in the agent.
 fn cpu(ua: &str) -> Cpu {
-    let architecture = if ["x86_64", "x64", "Win64", "WOW64", "amd64"].iter().any(|t| ua.contains(t)) {
+    let architecture = if ["x86_64", "x64", "Win64", "WOW64", "amd64"]
+        .iter()
+        .any(|t| ua.contains(t))
+    {
         Some("amd64")
     } else if ["aarch64", "arm64", "ARM64"].iter().any(|t| ua.contains(t)) {
         Some("arm64")
@@ -182,14 +188,22 @@ fn cpu(ua: &str) -> Cpu {
 }
 
 pub(crate) fn parse(ua: &str) -> ParsedUserAgent {
-    let browser = browser(ua);
+    let Some(found) = Parser::new().parse(ua) else {
+        return ParsedUserAgent {
+            ua: ua.to_owned(),
+            cpu: cpu(ua),
+            ..ParsedUserAgent::default()
+        };
+    };
+    let browser = browser(ua, &found);
+    let os = os(&found);
     ParsedUserAgent {
         ua: ua.to_owned(),
-        engine: engine(ua, &browser),
-        os: os(ua),
-        device: device(ua),
+        engine: engine(ua, &browser, &os),
+        device: device(ua, &found),
         cpu: cpu(ua),
         browser,
+        os,
     }
 }
 
@@ -199,7 +213,8 @@ mod tests {
 
     const CHROME_WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.33 Safari/537.36";
     const SAFARI_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
-    const FIREFOX_LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+    const FIREFOX_LINUX: &str =
+        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
     const EDGE_MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.51";
 
     #[test]
@@ -237,9 +252,35 @@ mod tests {
     }
 
     #[test]
+    fn names_follow_ua_parser_js() {
+        let samsung = parse("Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36");
+        assert_eq!(
+            samsung.summary().as_deref(),
+            Some("Samsung Internet on Android")
+        );
+        assert_eq!(samsung.device.device_type.as_deref(), Some("mobile"));
+        let headless = parse("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.6778.33 Safari/537.36");
+        assert_eq!(
+            headless.summary().as_deref(),
+            Some("Chrome Headless on Linux")
+        );
+        let ipad = parse("Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1");
+        assert_eq!(ipad.summary().as_deref(), Some("Chrome on iOS"));
+        assert_eq!(ipad.engine.name.as_deref(), Some("WebKit"));
+        assert_eq!(ipad.device.device_type.as_deref(), Some("tablet"));
+        let tablet = parse("Mozilla/5.0 (Linux; Android 13; SM-X700) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36");
+        assert_eq!(tablet.device.device_type.as_deref(), Some("tablet"));
+        let seven = parse(
+            "Mozilla/5.0 (Windows NT 6.1; Win64; x64; rv:115.0) Gecko/20100101 Firefox/115.0",
+        );
+        assert_eq!(seven.os, named("Windows", Some("7".into())));
+    }
+
+    #[test]
     fn an_unknown_agent_is_kept_but_not_named() {
         let parsed = parse("curl/8.5.0");
         assert_eq!(parsed.summary(), None);
         assert_eq!(parsed.ua, "curl/8.5.0");
+        assert_eq!(parse("node").summary(), None);
     }
 }

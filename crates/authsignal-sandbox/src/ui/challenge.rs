@@ -1,20 +1,20 @@
 //! The challenge: prove it's you with an enrolled method (the default first, the others
 //! one click away).
 
-use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use maud::{html, Markup};
 
 use super::codes::{
-    attempts_left, check_guess, code_form_html, failure_message, masked, send_code,
+    attempts_left, check_guess, code_form_html, failure_message, masked, send_code, sent_intro,
     standing_problem, CodeScreen,
 };
 use super::context::{UiContext, UiError};
-use super::html::{alert, escape, page, return_link};
-use super::{after_verification, passkey, UiParams};
+use super::extract::Ui;
+use super::html::{alert, page, return_link};
+use super::{after_verification, passkey};
 use crate::domain::Method;
 use crate::otp::{CodeCheck, MAX_FAILED_ATTEMPTS};
-use crate::state::AppState;
 use crate::store::{AuthenticatorRow, OtpCodeRow, PURPOSE_CHALLENGE};
 use crate::totp;
 
@@ -47,17 +47,9 @@ fn challenge_page(
 ) -> Response {
     let method = method_of(authenticator);
     let intro = match method {
-        Method::AuthenticatorApp => {
-            "Enter the 6-digit code from your authenticator app.".to_owned()
-        }
-        Method::Sms => format!(
-            "We texted a 6-digit code to <strong>{}</strong>. It expires in 10 minutes.",
-            escape(&masked(&destination_of(authenticator)))
-        ),
-        _ => format!(
-            "We emailed a 6-digit code to <strong>{}</strong>. It expires in 10 minutes.",
-            escape(&masked(&destination_of(authenticator)))
-        ),
+        Method::AuthenticatorApp => html! { "Enter the 6-digit code from your authenticator app." },
+        Method::Sms => sent_intro("texted", &masked(&destination_of(authenticator))),
+        _ => sent_intro("emailed", &masked(&destination_of(authenticator))),
     };
     let form = code_form_html(
         ctx,
@@ -79,15 +71,20 @@ fn challenge_page(
     page(
         status,
         "Verify it's you",
-        &format!("<h1>Verify it's you</h1>{form}{others}"),
+        html! {
+            h1 { "Verify it's you" }
+            (form)
+            @if let Some(others) = others { (others) }
+        },
     )
 }
 
-/// "Or verify another way": the user's other authenticators, one button each. One
-/// passkey ceremony covers all of a user's passkeys, so they share one "Passkey" button.
-pub(crate) fn other_ways(ctx: &UiContext, current: &AuthenticatorRow) -> String {
+/// "Or verify another way": the user's other authenticators, one button each (None when
+/// there are none). One passkey ceremony covers all of a user's passkeys, so they share one
+/// "Passkey" button.
+pub(crate) fn other_ways(ctx: &UiContext, current: &AuthenticatorRow) -> Option<Markup> {
     let mut offered: Vec<Method> = vec![method_of(current)];
-    let mut buttons = String::new();
+    let mut others: Vec<(&AuthenticatorRow, Method)> = Vec::new();
     for a in ctx.authenticators_default_first() {
         let method = method_of(a);
         if a.authenticator_id == current.authenticator_id
@@ -96,19 +93,23 @@ pub(crate) fn other_ways(ctx: &UiContext, current: &AuthenticatorRow) -> String 
             continue;
         }
         offered.push(method);
-        buttons.push_str(&format!(
-            r#"<form method="get" action="{action}">{token}<input type="hidden" name="authenticatorId" value="{id}"><button type="submit" class="choice">{label}</button></form>"#,
-            action = escape(&ctx.action_url("/challenge")),
-            token = ctx.hidden_token(),
-            id = escape(&a.authenticator_id),
-            label = method.label(),
-        ));
+        others.push((a, method));
     }
-    if buttons.is_empty() {
-        String::new()
-    } else {
-        format!(r#"<h2>Or verify another way</h2><div class="choices">{buttons}</div>"#)
+    if others.is_empty() {
+        return None;
     }
+    Some(html! {
+        h2 { "Or verify another way" }
+        div class="choices" {
+            @for (a, method) in others {
+                form method="get" action=(ctx.action_url("/challenge")) {
+                    (ctx.hidden_token())
+                    input type="hidden" name="authenticatorId" value=(a.authenticator_id);
+                    button type="submit" class="choice" { (method.label()) }
+                }
+            }
+        }
+    })
 }
 
 /// The code to check for an email / SMS authenticator, sending one if none is live.
@@ -143,11 +144,7 @@ async fn current_code(
 }
 
 /// `GET /ui/challenge`.
-pub(crate) async fn challenge_form(
-    State(state): State<AppState>,
-    Query(params): Query<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, params.s.as_deref()).await?;
+pub(crate) async fn challenge_form(Ui { ctx, params, .. }: Ui) -> Result<Response, UiError> {
     let Some(authenticator) = chosen(&ctx, params.authenticator_id.as_deref()) else {
         return Ok(ctx.go("/enroll", &[]));
     };
@@ -178,12 +175,8 @@ enum Answer {
 }
 
 /// `POST /ui/challenge`: checks the code.
-pub(crate) async fn submit_code(
-    State(state): State<AppState>,
-    Form(form): Form<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, form.s.as_deref()).await?;
-    let Some(authenticator) = chosen(&ctx, form.authenticator_id.as_deref()) else {
+pub(crate) async fn submit_code(Ui { ctx, params, .. }: Ui) -> Result<Response, UiError> {
+    let Some(authenticator) = chosen(&ctx, params.authenticator_id.as_deref()) else {
         return Ok(ctx.go("/enroll", &[]));
     };
     let again = || {
@@ -196,7 +189,7 @@ pub(crate) async fn submit_code(
     if method_of(authenticator) == Method::Passkey {
         return Ok(again());
     }
-    let submitted = form.code.unwrap_or_default();
+    let submitted = params.code.unwrap_or_default();
     if submitted.trim().is_empty() {
         return Ok(challenge_page(
             &ctx,
@@ -219,11 +212,11 @@ pub(crate) async fn submit_code(
         }
         Answer::Locked => return Ok(locked_page(&ctx, authenticator)),
     }
-    state
+    ctx.state
         .store
         .touch_authenticator(&authenticator.authenticator_id, ctx.now_ms())
         .await?;
-    state
+    ctx.state
         .store
         .mark_verified_in_ui(&ctx.key(), &authenticator.verification_method, ctx.now_ms())
         .await?;
@@ -273,24 +266,20 @@ pub(crate) fn locked_page(ctx: &UiContext, shown: &AuthenticatorRow) -> Response
         _ => "Too many incorrect codes. For your security, this verification can no longer use your authenticator app.",
     };
     let others = other_ways(ctx, shown);
-    let next = if others.is_empty() {
+    let next = if others.is_none() {
         "Go back to the app and start again."
     } else {
         "Go back to the app and start again, or verify another way below."
     };
-    let back = ctx
-        .action
-        .redirect_url
-        .as_deref()
-        .map(return_link)
-        .unwrap_or_default();
     page(
         StatusCode::TOO_MANY_REQUESTS,
         "Verify it's you",
-        &format!(
-            "<h1>Verify it's you</h1>{}{back}{others}",
-            alert(&format!("{what} {next}"))
-        ),
+        html! {
+            h1 { "Verify it's you" }
+            (alert(&format!("{what} {next}")))
+            @if let Some(url) = &ctx.action.redirect_url { (return_link(url)) }
+            @if let Some(others) = others { (others) }
+        },
     )
 }
 
@@ -354,12 +343,8 @@ async fn totp_problem(
 }
 
 /// `POST /ui/challenge/resend`.
-pub(crate) async fn resend_code(
-    State(state): State<AppState>,
-    Form(form): Form<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, form.s.as_deref()).await?;
-    let Some(authenticator) = chosen(&ctx, form.authenticator_id.as_deref()) else {
+pub(crate) async fn resend_code(Ui { ctx, params, .. }: Ui) -> Result<Response, UiError> {
+    let Some(authenticator) = chosen(&ctx, params.authenticator_id.as_deref()) else {
         return Ok(ctx.go("/enroll", &[]));
     };
     if method_of(authenticator).outbox_channel().is_some() {

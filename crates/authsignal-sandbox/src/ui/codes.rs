@@ -1,8 +1,10 @@
 //! Email / SMS codes in the UI: sending them (to the outbox), checking guesses, and
 //! the "enter your code" form shared by enrollment and challenge.
 
+use maud::{html, Markup};
+
 use super::context::{UiContext, UiError};
-use super::html::{alert, escape, notice};
+use super::html::{alert, notice};
 use crate::clock::to_millis;
 use crate::domain::Method;
 use crate::otp::{
@@ -134,7 +136,7 @@ pub(crate) fn masked(destination: &str) -> String {
 
 /// The parts of a code-entry screen.
 pub(crate) struct CodeScreen<'a> {
-    pub intro: String,
+    pub intro: Markup,
     pub submit_path: &'a str,
     pub resend_path: Option<&'a str>,
     pub authenticator_id: Option<&'a str>,
@@ -142,42 +144,39 @@ pub(crate) struct CodeScreen<'a> {
     pub info: Option<String>,
 }
 
+/// "We sent a 6-digit code to <strong>…</strong>. It expires in 10 minutes."
+pub(crate) fn sent_intro(verb: &str, destination: &str) -> Markup {
+    html! { "We " (verb) " a 6-digit code to " strong { (destination) } ". It expires in 10 minutes." }
+}
+
 /// The "Verification code" + "Verify" form, with "Send a new code" when codes are sent.
-pub(crate) fn code_form_html(ctx: &UiContext, screen: &CodeScreen<'_>) -> String {
-    let authenticator_field = screen
-        .authenticator_id
-        .map(|id| {
-            format!(
-                r#"<input type="hidden" name="authenticatorId" value="{}">"#,
-                escape(id)
-            )
-        })
-        .unwrap_or_default();
-    let resend = screen
-        .resend_path
-        .map(|path| {
-            format!(
-                r#"<form method="post" action="{action}">{token}{authenticator_field}<button type="submit" class="secondary wide">Send a new code</button></form>"#,
-                action = escape(&ctx.action_url(path)),
-                token = ctx.hidden_token(),
-            )
-        })
-        .unwrap_or_default();
-    format!(
-        r#"{info}{problem}<p>{intro}</p>
-<form method="post" action="{action}" novalidate>
-{token}{authenticator_field}
-<label for="code">Verification code</label>
-<input type="text" id="code" name="code" class="code" inputmode="numeric" autocomplete="one-time-code" maxlength="12" autofocus>
-<button type="submit" class="wide">Verify</button>
-</form>
-<div class="stack after-form">{resend}</div>"#,
-        info = screen.info.as_deref().map(notice).unwrap_or_default(),
-        problem = screen.problem.as_deref().map(alert).unwrap_or_default(),
-        intro = screen.intro,
-        action = escape(&ctx.action_url(screen.submit_path)),
-        token = ctx.hidden_token(),
-    )
+pub(crate) fn code_form_html(ctx: &UiContext, screen: &CodeScreen<'_>) -> Markup {
+    let authenticator_field = html! {
+        @if let Some(id) = screen.authenticator_id {
+            input type="hidden" name="authenticatorId" value=(id);
+        }
+    };
+    html! {
+        @if let Some(info) = &screen.info { (notice(info)) }
+        @if let Some(problem) = &screen.problem { (alert(problem)) }
+        p { (screen.intro) }
+        form method="post" action=(ctx.action_url(screen.submit_path)) novalidate {
+            (ctx.hidden_token())
+            (authenticator_field)
+            label for="code" { "Verification code" }
+            input type="text" id="code" name="code" class="code" inputmode="numeric" autocomplete="one-time-code" maxlength="12" autofocus;
+            button type="submit" class="wide" { "Verify" }
+        }
+        div class="stack after-form" {
+            @if let Some(path) = screen.resend_path {
+                form method="post" action=(ctx.action_url(path)) {
+                    (ctx.hidden_token())
+                    (authenticator_field)
+                    button type="submit" class="secondary wide" { "Send a new code" }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

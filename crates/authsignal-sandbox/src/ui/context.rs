@@ -3,9 +3,10 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
 use time::{Duration, OffsetDateTime};
 
-use super::html::{escape, page, return_link};
+use super::html::{page, return_link};
 use super::popup::{done_page, frame_pages, PopupFrame};
 use crate::api::ACTION_TOKEN_LIFETIME;
 use crate::clock::to_millis;
@@ -144,11 +145,8 @@ impl UiContext {
     }
 
     /// The hidden field that carries the UI token in every form.
-    pub(crate) fn hidden_token(&self) -> String {
-        format!(
-            r#"<input type="hidden" name="s" value="{}">"#,
-            escape(&self.ui_token)
-        )
+    pub(crate) fn hidden_token(&self) -> Markup {
+        html! { input type="hidden" name="s" value=(self.ui_token); }
     }
 
     pub(crate) fn is_enrolled(&self) -> bool {
@@ -236,7 +234,10 @@ impl UiContext {
             None => page(
                 StatusCode::OK,
                 "All done",
-                "<h1>All done</h1><p>You're verified. You can close this window and return to the app.</p>",
+                html! {
+                    h1 { "All done" }
+                    p { "You're verified. You can close this window and return to the app." }
+                },
             ),
         }
     }
@@ -292,45 +293,61 @@ impl IntoResponse for UiError {
             UiError::InvalidLink => page(
                 StatusCode::BAD_REQUEST,
                 "Link not valid",
-                "<h1>This link isn't valid</h1><p>It may have been copied incompletely, or it belongs to a different sandbox. Go back to the app and start again.</p>",
+                html! {
+                    h1 { "This link isn't valid" }
+                    p { "It may have been copied incompletely, or it belongs to a different sandbox. Go back to the app and start again." }
+                },
             ),
-            UiError::Expired { return_url } => {
-                let back = return_url.as_deref().map(return_link).unwrap_or_default();
-                page(
-                    StatusCode::UNAUTHORIZED,
-                    "Link expired",
-                    &format!("<h1>This link has expired</h1><p>For your security, links to manage your authenticators only work for a short time. Go back to the app and start again.</p>{back}"),
-                )
-            }
-            UiError::NotAllowed { state, return_url } => {
-                let back = return_url.as_deref().map(return_link).unwrap_or_default();
-                page(
-                    StatusCode::FORBIDDEN,
-                    "Can't continue",
-                    &format!("<h1>This can't continue here</h1><p>{} Go back to the app.</p>{back}", not_allowed_reason(&state)),
-                )
-            }
-            UiError::NeedsReverification { challenge_url, settings_url } => {
-                let back = settings_url
-                    .map(|url| format!(r#"<p class="links"><a href="{}">Back to your authenticators</a></p>"#, escape(&url)))
-                    .unwrap_or_default();
-                page(
-                    StatusCode::FORBIDDEN,
-                    "Verify it's you again",
-                    &format!(
-                        r#"<h1>Verify it's you again</h1>
-<p>For your security, changing your authenticators needs a recent verification. It's been more than {minutes} minutes since you last verified.</p>
-<p><a class="button" href="{url}">Verify again</a></p>{back}"#,
-                        minutes = BINDING_WINDOW.whole_minutes(),
-                        url = escape(&challenge_url),
-                    ),
-                )
-            }
+            UiError::Expired { return_url } => page(
+                StatusCode::UNAUTHORIZED,
+                "Link expired",
+                html! {
+                    h1 { "This link has expired" }
+                    p { "For your security, links to manage your authenticators only work for a short time. Go back to the app and start again." }
+                    @if let Some(url) = return_url { (return_link(&url)) }
+                },
+            ),
+            UiError::NotAllowed { state, return_url } => page(
+                StatusCode::FORBIDDEN,
+                "Can't continue",
+                html! {
+                    h1 { "This can't continue here" }
+                    p { (not_allowed_reason(&state)) " Go back to the app." }
+                    @if let Some(url) = return_url { (return_link(&url)) }
+                },
+            ),
+            UiError::NeedsReverification {
+                challenge_url,
+                settings_url,
+            } => page(
+                StatusCode::FORBIDDEN,
+                "Verify it's you again",
+                reverification_html(&challenge_url, settings_url.as_deref()),
+            ),
             UiError::Internal => page(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
-                "<h1>Something went wrong</h1><p>The sandbox couldn't complete that step. Nothing was changed; please try again.</p>",
+                html! {
+                    h1 { "Something went wrong" }
+                    p { "The sandbox couldn't complete that step. Nothing was changed; please try again." }
+                },
             ),
+        }
+    }
+}
+
+/// The binding window has passed: verify again, or go back to the settings screen.
+fn reverification_html(challenge_url: &str, settings_url: Option<&str>) -> Markup {
+    html! {
+        h1 { "Verify it's you again" }
+        p {
+            "For your security, changing your authenticators needs a recent verification. It's been more than "
+            (BINDING_WINDOW.whole_minutes())
+            " minutes since you last verified."
+        }
+        p { a class="button" href=(challenge_url) { "Verify again" } }
+        @if let Some(url) = settings_url {
+            p class="links" { a href=(url) { "Back to your authenticators" } }
         }
     }
 }

@@ -1,32 +1,28 @@
 //! Enrollment screens: choose a method, then prove you control it (email or SMS code,
 //! or a code from an authenticator app).
 
-use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use maud::{html, Markup};
 
 use super::codes::{
-    check_guess, code_form_html, failure_message, send_code, standing_problem, CodeScreen,
+    check_guess, code_form_html, failure_message, send_code, sent_intro, standing_problem,
+    CodeScreen,
 };
 use super::context::{UiContext, UiError};
-use super::html::{alert, escape, page};
+use super::extract::{MayAdd, Ui};
+use super::html::{alert, page};
 use super::qr::qr_svg;
 use super::{after_verification, UiParams};
-use crate::domain::{Email, Method, Permission, PhoneNumber};
+use crate::domain::{Email, Method, PhoneNumber};
 use crate::otp::CodeCheck;
-use crate::state::AppState;
 use crate::store::{NewAuthenticator, PURPOSE_ENROLL};
 use crate::totp;
 
 const TOTP_ISSUER: &str = "Authsignal Sandbox";
 
 /// `GET /ui/enroll`: the method choice.
-pub(crate) async fn choose_method(
-    State(state): State<AppState>,
-    Query(params): Query<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, params.s.as_deref()).await?;
-    ctx.require(Permission::Add)?;
+pub(crate) async fn choose_method(Ui { ctx, .. }: Ui<MayAdd>) -> Response {
     // Every device has its own passkey, so "Passkey" stays on offer.
     let available: Vec<Method> = Method::UI_ENROLLABLE
         .into_iter()
@@ -49,92 +45,151 @@ pub(crate) async fn choose_method(
             "To keep your account secure, choose how you'd like to verify it's you.",
         )
     };
-    let choices: String = available
-        .iter()
-        .map(|method| {
-            let (path, hint) = match method {
-                Method::Sms => ("/enroll/sms", "Get a code by text message"),
-                Method::AuthenticatorApp => ("/enroll/app", "Use an app like Google Authenticator or 1Password"),
-                Method::Passkey => ("/enroll/passkey", "Use this device's fingerprint, face or screen lock"),
-                _ => ("/enroll/email", "Get a code by email"),
-            };
-            let hint_id = format!("hint-{}", method.as_str().to_lowercase());
-            // An address from track skips its step: the choice itself sends the code.
-            let form_method = if prefilled(&ctx, *method).is_some() { "post" } else { "get" };
-            format!(
-                r#"<form method="{form_method}" action="{action}">{token}<button type="submit" class="choice" aria-describedby="{hint_id}">{label}</button><span class="hint" id="{hint_id}">{hint}</span></form>"#,
-                action = escape(&ctx.action_url(path)),
-                token = ctx.hidden_token(),
-                label = method.label(),
-            )
-        })
-        .collect();
-    let choices = if choices.is_empty() {
-        "<p>You've already set up every method the sandbox offers.</p>".to_owned()
-    } else {
-        format!(r#"<div class="choices">{choices}</div>"#)
-    };
-    // Only a way back when adding from the settings screen; this is the first screen otherwise.
-    let back = if ctx.is_enrolled() {
-        back_link(&ctx)
-    } else {
-        String::new()
-    };
-    Ok(page(
+    page(
         StatusCode::OK,
         title,
-        &format!("<h1>{title}</h1><p>{intro}</p>{choices}{back}"),
-    ))
+        html! {
+            h1 { (title) }
+            p { (intro) }
+            @if available.is_empty() {
+                p { "You've already set up every method the sandbox offers." }
+            } @else {
+                div class="choices" {
+                    @for method in &available { (method_choice(&ctx, *method)) }
+                }
+            }
+            // Only a way back when adding from the settings screen; this is the first screen otherwise.
+            @if ctx.is_enrolled() { (back_link(&ctx)) }
+        },
+    )
+}
+
+/// One method's button on the choice screen, with its hint.
+fn method_choice(ctx: &UiContext, method: Method) -> Markup {
+    let (path, hint) = match method {
+        Method::Sms => ("/enroll/sms", "Get a code by text message"),
+        Method::AuthenticatorApp => (
+            "/enroll/app",
+            "Use an app like Google Authenticator or 1Password",
+        ),
+        Method::Passkey => (
+            "/enroll/passkey",
+            "Use this device's fingerprint, face or screen lock",
+        ),
+        _ => ("/enroll/email", "Get a code by email"),
+    };
+    let hint_id = format!("hint-{}", method.as_str().to_lowercase());
+    // An address from track skips its step: the choice itself sends the code.
+    let form_method = if prefilled(ctx, method).is_some() {
+        "post"
+    } else {
+        "get"
+    };
+    html! {
+        form method=(form_method) action=(ctx.action_url(path)) {
+            (ctx.hidden_token())
+            button type="submit" class="choice" aria-describedby=(hint_id) { (method.label()) }
+            span class="hint" id=(hint_id) { (hint) }
+        }
+    }
 }
 
 /// "Back to your authenticators" when enrollment started from the settings screen.
-pub(crate) fn back_link(ctx: &UiContext) -> String {
-    if ctx.is_enrolled() && ctx.action.redirect_to_settings {
-        format!(
-            r#"<p class="links"><a href="{}">Back to your authenticators</a></p>"#,
-            escape(&ctx.url("/settings", &[]))
-        )
+pub(crate) fn back_link(ctx: &UiContext) -> Markup {
+    let (path, text) = if ctx.is_enrolled() && ctx.action.redirect_to_settings {
+        ("/settings", "Back to your authenticators")
     } else {
-        format!(
-            r#"<p class="links"><a href="{}">Choose a different method</a></p>"#,
-            escape(&ctx.url("/enroll", &[]))
-        )
-    }
+        ("/enroll", "Choose a different method")
+    };
+    html! { p class="links" { a href=(ctx.url(path, &[])) { (text) } } }
 }
 
 /// The address track gave for `method` (`email` / `phoneNumber`), if it is usable: the
 /// UI then skips the address step for that method.
 fn prefilled(ctx: &UiContext, method: Method) -> Option<String> {
-    match method {
-        Method::EmailOtp => Email::parse(ctx.action.email.as_deref()?)
-            .ok()
-            .map(|e| e.as_str().to_owned()),
-        Method::Sms => PhoneNumber::parse(ctx.action.phone_number.as_deref()?)
-            .ok()
-            .map(|p| p.as_str().to_owned()),
-        _ => None,
+    let channel = Channel::of(method)?;
+    channel.parse(channel.given_by_track(ctx)?).ok()
+}
+
+/// The two methods enrolled by sending a code to an address the user gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    fn of(method: Method) -> Option<Channel> {
+        match method {
+            Method::EmailOtp => Some(Channel::Email),
+            Method::Sms => Some(Channel::Sms),
+            _ => None,
+        }
+    }
+
+    fn method(self) -> Method {
+        match self {
+            Channel::Email => Method::EmailOtp,
+            Channel::Sms => Method::Sms,
+        }
+    }
+
+    /// The address as track gave it.
+    fn given_by_track(self, ctx: &UiContext) -> Option<&str> {
+        match self {
+            Channel::Email => ctx.action.email.as_deref(),
+            Channel::Sms => ctx.action.phone_number.as_deref(),
+        }
+    }
+
+    /// What the address field starts with: track's address, else the user's.
+    fn suggestion(self, ctx: &UiContext) -> String {
+        let user = ctx.user.as_ref();
+        let from_user = match self {
+            Channel::Email => user.and_then(|u| u.email.clone()),
+            Channel::Sms => user.and_then(|u| u.phone_number.clone()),
+        };
+        self.given_by_track(ctx)
+            .map(str::to_owned)
+            .or(from_user)
+            .unwrap_or_default()
+    }
+
+    /// The address field of a submitted form.
+    fn submitted(self, params: UiParams) -> Option<String> {
+        match self {
+            Channel::Email => params.email,
+            Channel::Sms => params.phone_number,
+        }
+    }
+
+    /// The address in its normal form, or what is wrong with it.
+    fn parse(self, raw: &str) -> Result<String, String> {
+        match self {
+            Channel::Email => Email::parse(raw).map(|e| e.as_str().to_owned()),
+            Channel::Sms => PhoneNumber::parse(raw).map(|p| p.as_str().to_owned()),
+        }
     }
 }
 
 /// The email address or phone number step.
-fn contact_page(ctx: &UiContext, method: Method, value: &str, problem: Option<&str>) -> Response {
-    let (title, intro, path, field, label, input_type, autocomplete) = match method {
-        Method::Sms => (
+fn contact_page(ctx: &UiContext, channel: Channel, value: &str, problem: Option<&str>) -> Response {
+    // `kind` is both the input's type and its autocomplete hint.
+    let (title, intro, path, field, label, kind) = match channel {
+        Channel::Sms => (
             "Text message",
             "Enter your mobile number in international format. We'll text you a 6-digit code.",
             "/enroll/sms",
             "phoneNumber",
             "Phone number",
             "tel",
-            "tel",
         ),
-        _ => (
+        Channel::Email => (
             "Email",
             "Enter your email address. We'll send you a 6-digit code.",
             "/enroll/email",
             "email",
             "Email address",
-            "email",
             "email",
         ),
     };
@@ -146,91 +201,43 @@ fn contact_page(ctx: &UiContext, method: Method, value: &str, problem: Option<&s
     page(
         status,
         title,
-        &format!(
-            r#"<h1>{title}</h1>{problem}<p>{intro}</p>
-<form method="post" action="{action}" novalidate>{token}
-<label for="{field}">{label}</label>
-<input type="{input_type}" id="{field}" name="{field}" value="{value}" autocomplete="{autocomplete}" required autofocus>
-<button type="submit" class="wide">Continue</button>
-</form>{back}"#,
-            problem = problem.map(alert).unwrap_or_default(),
-            action = escape(&ctx.action_url(path)),
-            token = ctx.hidden_token(),
-            value = escape(value),
-            back = back_link(ctx),
-        ),
+        html! {
+            h1 { (title) }
+            @if let Some(problem) = problem { (alert(problem)) }
+            p { (intro) }
+            form method="post" action=(ctx.action_url(path)) novalidate {
+                (ctx.hidden_token())
+                label for=(field) { (label) }
+                input type=(kind) id=(field) name=(field) value=(value) autocomplete=(kind) required autofocus;
+                button type="submit" class="wide" { "Continue" }
+            }
+            (back_link(ctx))
+        },
     )
 }
 
-pub(crate) async fn email_form(
-    State(state): State<AppState>,
-    Query(params): Query<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, params.s.as_deref()).await?;
-    ctx.require(Permission::Add)?;
-    if prefilled(&ctx, Method::EmailOtp).is_some() {
-        return Ok(ctx.go("/enroll", &[]));
+/// `GET /ui/enroll/email`, `/ui/enroll/sms`: the address step, skipped when track gave one.
+pub(crate) async fn contact_form(channel: Channel, Ui { ctx, .. }: Ui<MayAdd>) -> Response {
+    if prefilled(&ctx, channel.method()).is_some() {
+        return ctx.go("/enroll", &[]);
     }
-    let prefill = ctx
-        .action
-        .email
-        .clone()
-        .or_else(|| ctx.user.as_ref().and_then(|u| u.email.clone()))
-        .unwrap_or_default();
-    Ok(contact_page(&ctx, Method::EmailOtp, &prefill, None))
+    contact_page(&ctx, channel, &channel.suggestion(&ctx), None)
 }
 
-pub(crate) async fn sms_form(
-    State(state): State<AppState>,
-    Query(params): Query<UiParams>,
+/// `POST /ui/enroll/email`, `/ui/enroll/sms`: sends a code to the address.
+pub(crate) async fn submit_contact(
+    channel: Channel,
+    Ui { ctx, params, .. }: Ui<MayAdd>,
 ) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, params.s.as_deref()).await?;
-    ctx.require(Permission::Add)?;
-    if prefilled(&ctx, Method::Sms).is_some() {
-        return Ok(ctx.go("/enroll", &[]));
-    }
-    let prefill = ctx
-        .action
-        .phone_number
-        .clone()
-        .or_else(|| ctx.user.as_ref().and_then(|u| u.phone_number.clone()))
+    let raw = prefilled(&ctx, channel.method())
+        .or(channel.submitted(params))
         .unwrap_or_default();
-    Ok(contact_page(&ctx, Method::Sms, &prefill, None))
-}
-
-pub(crate) async fn submit_email(
-    State(state): State<AppState>,
-    Form(form): Form<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, form.s.as_deref()).await?;
-    ctx.require(Permission::Add)?;
-    let raw = prefilled(&ctx, Method::EmailOtp)
-        .or(form.email)
-        .unwrap_or_default();
-    match Email::parse(&raw) {
-        Ok(email) => {
-            send_code(&ctx, PURPOSE_ENROLL, Method::EmailOtp, email.as_str(), None).await?;
+    match channel.parse(&raw) {
+        Ok(address) => {
+            send_code(&ctx, PURPOSE_ENROLL, channel.method(), &address, None).await?;
             Ok(ctx.go("/enroll/verify", &[]))
         }
-        Err(message) => Ok(contact_page(&ctx, Method::EmailOtp, &raw, Some(&message))),
-    }
-}
-
-pub(crate) async fn submit_phone(
-    State(state): State<AppState>,
-    Form(form): Form<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, form.s.as_deref()).await?;
-    ctx.require(Permission::Add)?;
-    let raw = prefilled(&ctx, Method::Sms)
-        .or(form.phone_number)
-        .unwrap_or_default();
-    match PhoneNumber::parse(&raw) {
-        Ok(phone) => {
-            send_code(&ctx, PURPOSE_ENROLL, Method::Sms, phone.as_str(), None).await?;
-            Ok(ctx.go("/enroll/verify", &[]))
-        }
-        Err(message) => Ok(contact_page(&ctx, Method::Sms, &raw, Some(&message))),
+        Err(message) => Ok(contact_page(&ctx, channel, &raw, Some(&message))),
     }
 }
 
@@ -262,10 +269,7 @@ fn enroll_code_page(
     let form = code_form_html(
         ctx,
         &CodeScreen {
-            intro: format!(
-                "We sent a 6-digit code to <strong>{}</strong>. It expires in 10 minutes.",
-                escape(destination)
-            ),
+            intro: sent_intro("sent", destination),
             submit_path: "/enroll/verify",
             resend_path: Some("/enroll/resend"),
             authenticator_id: None,
@@ -277,21 +281,22 @@ fn enroll_code_page(
     let change = if prefilled(ctx, method).is_some() {
         back_link(ctx)
     } else {
-        format!(
-            r#"<p class="links"><a href="{}">{change_label}</a></p>"#,
-            escape(&ctx.url(change_path, &[]))
-        )
+        html! { p class="links" { a href=(ctx.url(change_path, &[])) { (change_label) } } }
     };
-    page(status, title, &format!("<h1>{title}</h1>{form}{change}"))
+    page(
+        status,
+        title,
+        html! {
+            h1 { (title) }
+            (form)
+            (change)
+        },
+    )
 }
 
-pub(crate) async fn code_form(
-    State(state): State<AppState>,
-    Query(params): Query<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, params.s.as_deref()).await?;
-    ctx.require(Permission::Add)?;
-    let Some(issued) = state
+pub(crate) async fn code_form(Ui { ctx, params, .. }: Ui<MayAdd>) -> Result<Response, UiError> {
+    let Some(issued) = ctx
+        .state
         .store
         .latest_code(&ctx.key(), PURPOSE_ENROLL, None)
         .await?
@@ -310,13 +315,9 @@ pub(crate) async fn code_form(
     ))
 }
 
-pub(crate) async fn submit_code(
-    State(state): State<AppState>,
-    Form(form): Form<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, form.s.as_deref()).await?;
-    ctx.require(Permission::Add)?;
-    let Some(issued) = state
+pub(crate) async fn submit_code(Ui { ctx, params, .. }: Ui<MayAdd>) -> Result<Response, UiError> {
+    let Some(issued) = ctx
+        .state
         .store
         .latest_code(&ctx.key(), PURPOSE_ENROLL, None)
         .await?
@@ -324,7 +325,7 @@ pub(crate) async fn submit_code(
         return Ok(ctx.go("/enroll", &[]));
     };
     let method = Method::parse(&issued.verification_method).unwrap_or(Method::EmailOtp);
-    let submitted = form.code.unwrap_or_default();
+    let submitted = params.code.unwrap_or_default();
     if submitted.trim().is_empty() {
         return Ok(enroll_code_page(
             &ctx,
@@ -358,13 +359,9 @@ pub(crate) async fn submit_code(
     complete_enrollment(&ctx, &new).await
 }
 
-pub(crate) async fn resend_code(
-    State(state): State<AppState>,
-    Form(form): Form<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, form.s.as_deref()).await?;
-    ctx.require(Permission::Add)?;
-    let Some(issued) = state
+pub(crate) async fn resend_code(Ui { ctx, .. }: Ui<MayAdd>) -> Result<Response, UiError> {
+    let Some(issued) = ctx
+        .state
         .store
         .latest_code(&ctx.key(), PURPOSE_ENROLL, None)
         .await?
@@ -405,37 +402,29 @@ fn app_page(ctx: &UiContext, secret: &str, problem: Option<&str>) -> Response {
     page(
         status,
         "Authenticator app",
-        &format!(
-            r#"<h1>Authenticator app</h1>{problem}
-<p>Scan this QR code with your authenticator app, or enter the secret key by hand. Then enter the 6-digit code the app shows.</p>
-<div class="qr">{qr}</div>
-<p class="caption" aria-hidden="true">Secret key</p>
-<code class="secret" aria-label="Secret key">{secret}</code>
-<p class="caption" aria-hidden="true">Setup link</p>
-<code class="secret uri" aria-label="Setup URI">{uri}</code>
-<form method="post" action="{action}" novalidate>{token}
-<label for="code">Verification code</label>
-<input type="text" id="code" name="code" class="code" inputmode="numeric" autocomplete="one-time-code" maxlength="12">
-<button type="submit" class="wide">Verify</button>
-</form>{back}"#,
-            problem = problem.map(alert).unwrap_or_default(),
-            qr = qr_svg(&uri, "QR code for your authenticator app"),
-            secret = escape(secret),
-            uri = escape(&uri),
-            action = escape(&ctx.action_url("/enroll/app")),
-            token = ctx.hidden_token(),
-            back = back_link(ctx),
-        ),
+        html! {
+            h1 { "Authenticator app" }
+            @if let Some(problem) = problem { (alert(problem)) }
+            p { "Scan this QR code with your authenticator app, or enter the secret key by hand. Then enter the 6-digit code the app shows." }
+            div class="qr" { (qr_svg(&uri)) }
+            p class="caption" aria-hidden="true" { "Secret key" }
+            code class="secret" aria-label="Secret key" { (secret) }
+            p class="caption" aria-hidden="true" { "Setup link" }
+            code class="secret uri" aria-label="Setup URI" { (uri) }
+            form method="post" action=(ctx.action_url("/enroll/app")) novalidate {
+                (ctx.hidden_token())
+                label for="code" { "Verification code" }
+                input type="text" id="code" name="code" class="code" inputmode="numeric" autocomplete="one-time-code" maxlength="12";
+                button type="submit" class="wide" { "Verify" }
+            }
+            (back_link(ctx))
+        },
     )
 }
 
-pub(crate) async fn app_form(
-    State(state): State<AppState>,
-    Query(params): Query<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, params.s.as_deref()).await?;
-    ctx.require(Permission::Add)?;
-    let pending = state
+pub(crate) async fn app_form(Ui { ctx, .. }: Ui<MayAdd>) -> Result<Response, UiError> {
+    let pending = ctx
+        .state
         .store
         .get_or_create_pending_totp(&ctx.key(), &totp::generate_secret(), ctx.now_ms())
         .await?;
@@ -443,15 +432,12 @@ pub(crate) async fn app_form(
 }
 
 pub(crate) async fn submit_app_code(
-    State(state): State<AppState>,
-    Form(form): Form<UiParams>,
+    Ui { ctx, params, .. }: Ui<MayAdd>,
 ) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, form.s.as_deref()).await?;
-    ctx.require(Permission::Add)?;
-    let Some(pending) = state.store.pending_totp(&ctx.key()).await? else {
+    let Some(pending) = ctx.state.store.pending_totp(&ctx.key()).await? else {
         return Ok(ctx.go("/enroll/app", &[]));
     };
-    let submitted = form.code.unwrap_or_default();
+    let submitted = params.code.unwrap_or_default();
     let Some(step) =
         totp::accepted_step(&pending.secret, &submitted, ctx.now.unix_timestamp(), None)
     else {
@@ -471,6 +457,6 @@ pub(crate) async fn submit_app_code(
         ..NewAuthenticator::default()
     };
     let response = complete_enrollment(&ctx, &new).await?;
-    state.store.delete_pending_totp(&ctx.key()).await?;
+    ctx.state.store.delete_pending_totp(&ctx.key()).await?;
     Ok(response)
 }

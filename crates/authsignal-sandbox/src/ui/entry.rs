@@ -3,7 +3,8 @@
 use axum::extract::{Query, State};
 use axum::response::Response;
 
-use super::context::{see_other, Screen, UiContext, UiError, UI_SESSION_LIFETIME};
+use super::context::{see_other, Screen, UiError, UI_SESSION_LIFETIME};
+use super::extract::Ui;
 use super::popup::{frame_pages, POPUP_MODE};
 use super::UiParams;
 use crate::state::AppState;
@@ -60,15 +61,11 @@ pub(crate) async fn open(
 }
 
 /// `GET /ui/next`: enrollment, challenge, settings or back to the app.
-pub(crate) async fn next(
-    State(state): State<AppState>,
-    Query(params): Query<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, params.s.as_deref()).await?;
-    Ok(match ctx.screen() {
+pub(crate) async fn next(Ui { ctx, .. }: Ui) -> Response {
+    match ctx.screen() {
         Screen::Enroll => ctx.go("/enroll", &[]),
         Screen::Challenge => ctx.go("/challenge", &[]),
         Screen::Settings => ctx.go("/settings", &[]),
         Screen::Finish => ctx.finish(),
-    })
+    }
 }

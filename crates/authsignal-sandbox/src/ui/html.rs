@@ -1,6 +1,7 @@
-//! HTML building blocks for the pre-built UI and the outbox: escaping, the page shell,
-//! its stylesheet and its security headers. Plain server-rendered HTML that works without
-//! JavaScript, and nothing inline a Content-Security-Policy would have to allow.
+//! HTML building blocks for the pre-built UI and the outbox: the page shell, its stylesheet
+//! and its security headers. Plain server-rendered HTML (maud templates, which escape every
+//! value they insert) that works without JavaScript, and nothing inline a
+//! Content-Security-Policy would have to allow.
 
 use std::sync::{Arc, OnceLock};
 
@@ -8,6 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use maud::{html, Markup, DOCTYPE};
 use time::macros::format_description;
 
 use super::popup::{self, PopupFrame};
@@ -73,12 +75,10 @@ fn public(path: &str) -> String {
 }
 
 /// "Return to the app" (without a token); in a popup it closes the popup instead.
-pub(crate) fn return_link(url: &str) -> String {
-    let close = if in_popup() { " data-popup-close" } else { "" };
-    format!(
-        r#"<p><a class="button" href="{}"{close}>Return to the app</a></p>"#,
-        escape(url)
-    )
+pub(crate) fn return_link(url: &str) -> Markup {
+    html! {
+        p { a class="button" href=(url) data-popup-close[in_popup()] { "Return to the app" } }
+    }
 }
 
 /// `GET /ui/style.css`.
@@ -100,68 +100,20 @@ pub(crate) async fn stylesheet() -> Response {
     response
 }
 
-/// Escapes text for element content and quoted attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 /// A whole page: the shell around `body`.
-pub(crate) fn page(status: StatusCode, title: &str, body: &str) -> Response {
+pub(crate) fn page(status: StatusCode, title: &str, body: Markup) -> Response {
     shell(status, title, body, "card")
 }
 
 /// A page with room for a table.
-pub(crate) fn wide_page(status: StatusCode, title: &str, body: &str) -> Response {
+pub(crate) fn wide_page(status: StatusCode, title: &str, body: Markup) -> Response {
     shell(status, title, body, "card wide-card")
 }
 
-fn shell(status: StatusCode, title: &str, body: &str, card_class: &str) -> Response {
+fn shell(status: StatusCode, title: &str, body: Markup, card_class: &str) -> Response {
     let popup = popup_frame();
-    let (body_class, script) = match &popup {
-        Some(frame) => (
-            r#" class="popup""#,
-            format!(
-                r#"
-<script src="{}" data-target-origin="{}" defer></script>"#,
-                escape(&public(popup::SCRIPT_PATH)),
-                escape(&frame.app_origin)
-            ),
-        ),
-        None => ("", String::new()),
-    };
-    let html = format!(
-        r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{title} · Authsignal sandbox</title>
-<link rel="stylesheet" href="{stylesheet}">{script}
-</head>
-<body{body_class}>
-<main class="{card_class}">
-<p class="brand" aria-hidden="true">Authsignal <span>sandbox</span></p>
-{body}
-</main>
-</body>
-</html>
-"#,
-        title = escape(title),
-        stylesheet = escape(&public(STYLESHEET_PATH)),
-    );
-    let mut response = (status, html).into_response();
+    let html = document(title, body, card_class, popup.as_ref());
+    let mut response = (status, html.into_string()).into_response();
     let headers = response.headers_mut();
     for (name, value) in [
         (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -180,6 +132,32 @@ fn shell(status: StatusCode, title: &str, body: &str, card_class: &str) -> Respo
     response
 }
 
+/// The page around `body`: the stylesheet, the brand line and, in a popup, the script
+/// that talks to the app.
+fn document(title: &str, body: Markup, card_class: &str, popup: Option<&PopupFrame>) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="referrer" content="no-referrer";
+                title { (title) " · Authsignal sandbox" }
+                link rel="stylesheet" href=(public(STYLESHEET_PATH));
+                @if let Some(frame) = popup {
+                    script src=(public(popup::SCRIPT_PATH)) data-target-origin=(frame.app_origin) defer {}
+                }
+            }
+            body class=[popup.map(|_| "popup")] {
+                main class=(card_class) {
+                    p class="brand" aria-hidden="true" { "Authsignal " span { "sandbox" } }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
 /// Nobody may frame a page, except the app's origin in popup mode. An app on the
 /// sandbox's own origin also gets `X-Frame-Options: SAMEORIGIN`, which keeps the
 /// storefront from adding `DENY`; a cross-origin app gets none (it can't name an origin).
@@ -196,19 +174,13 @@ fn framing_headers(popup: Option<&PopupFrame>) -> Vec<(HeaderName, String)> {
 }
 
 /// An error / warning box that screen readers announce.
-pub(crate) fn alert(message: &str) -> String {
-    format!(
-        r#"<div class="alert" role="alert">{}</div>"#,
-        escape(message)
-    )
+pub(crate) fn alert(message: &str) -> Markup {
+    html! { div class="alert" role="alert" { (message) } }
 }
 
 /// A success / information box.
-pub(crate) fn notice(message: &str) -> String {
-    format!(
-        r#"<div class="notice" role="status">{}</div>"#,
-        escape(message)
-    )
+pub(crate) fn notice(message: &str) -> Markup {
+    html! { div class="notice" role="status" { (message) } }
 }
 
 /// `1 Jan 2026, 10:00 UTC`.
@@ -225,11 +197,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_markup_and_quotes() {
+    fn text_and_attributes_are_escaped() {
+        let hostile = r#"<a href="x">'&'</a>"#;
         assert_eq!(
-            escape(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+            alert(hostile).into_string(),
+            r#"<div class="alert" role="alert">&lt;a href=&quot;x&quot;&gt;'&amp;'&lt;/a&gt;</div>"#
         );
+        assert!(return_link(hostile)
+            .into_string()
+            .contains(r#"href="&lt;a href=&quot;x&quot;&gt;'&amp;'&lt;/a&gt;""#));
     }
 
     #[test]

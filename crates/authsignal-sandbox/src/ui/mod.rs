@@ -7,6 +7,7 @@ mod codes;
 mod context;
 mod enroll;
 mod entry;
+mod extract;
 pub(crate) mod html;
 mod passkey;
 mod popup;
@@ -14,12 +15,13 @@ mod qr;
 mod settings;
 
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use serde::Deserialize;
 
 use crate::state::AppState;
 use context::UiContext;
+use enroll::Channel;
 
 /// Every query / form field any UI screen reads.
 #[derive(Debug, Default, Deserialize)]
@@ -47,14 +49,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/ui", get(entry::open))
         .route("/ui/next", get(entry::next))
         .route("/ui/enroll", get(enroll::choose_method))
-        .route(
-            "/ui/enroll/email",
-            get(enroll::email_form).post(enroll::submit_email),
-        )
-        .route(
-            "/ui/enroll/sms",
-            get(enroll::sms_form).post(enroll::submit_phone),
-        )
+        .route("/ui/enroll/email", contact_routes(Channel::Email))
+        .route("/ui/enroll/sms", contact_routes(Channel::Sms))
         .route(
             "/ui/enroll/verify",
             get(enroll::code_form).post(enroll::submit_code),
@@ -81,6 +77,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/ui/settings/remove", post(settings::remove))
         .route("/ui/settings/default", post(settings::make_default))
         .route("/ui/done", post(settings::done))
+}
+
+/// The address step of one channel: its form and its submission.
+fn contact_routes(channel: Channel) -> MethodRouter<AppState> {
+    get(move |ui| enroll::contact_form(channel, ui))
+        .post(move |ui| enroll::submit_contact(channel, ui))
 }
 
 /// After a successful enrollment or challenge: the settings screen when the app asked

@@ -5,8 +5,9 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use maud::html;
 
-use super::html::{escape, frame_for_popup, page};
+use super::html::{frame_for_popup, page};
 
 /// The `mode` value that opens a popup session.
 pub(crate) const POPUP_MODE: &str = "popup";
@@ -57,13 +58,12 @@ pub(crate) fn done_page(token: &str, return_url: &str) -> Response {
     page(
         StatusCode::OK,
         "Done",
-        &format!(
-            r#"<h1>Done</h1><p>You're verified. Returning to the app…</p>
-<div id="authsignal-popup-done" data-token="{token}" data-return-url="{url}" hidden></div>
-<p><a class="button" href="{url}">Return to the app</a></p>"#,
-            token = escape(token),
-            url = escape(return_url),
-        ),
+        html! {
+            h1 { "Done" }
+            p { "You're verified. Returning to the app…" }
+            div id="authsignal-popup-done" data-token=(token) data-return-url=(return_url) hidden {}
+            p { a class="button" href=(return_url) { "Return to the app" } }
+        },
     )
 }
 

@@ -1,12 +1,12 @@
 //! The settings screen ("Your authenticators"): add, remove, set default, done.
 
-use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use maud::{html, Markup};
 
 use super::context::{UiContext, UiError};
-use super::html::{alert, escape, human_time, notice, page};
-use super::UiParams;
+use super::extract::Ui;
+use super::html::{alert, human_time, notice, page};
 use crate::domain::{scope_bypasses_challenge, Method, Permission};
 use crate::passkeys::{aaguid_mapping, PasskeyDetails};
 use crate::state::AppState;
@@ -48,104 +48,111 @@ fn passkey_name(a: &AuthenticatorRow) -> Option<String> {
         .or(Some(details.name))
 }
 
-fn settings_html(ctx: &UiContext, info: Option<&str>, problem: Option<&str>) -> String {
+fn settings_html(ctx: &UiContext, info: Option<&str>, problem: Option<&str>) -> Markup {
     let only_one = ctx.authenticators.len() == 1;
-    let default = ctx.default_method();
-    let items: String = ctx
-        .authenticators_default_first()
-        .into_iter()
-        .map(|a| {
-            let label = Method::parse(&a.verification_method).map(Method::label).unwrap_or(a.verification_method.as_str());
-            let is_default = Some(&a.verification_method) == default.as_ref();
-            let detail = a.email.clone().or_else(|| a.phone_number.clone()).or_else(|| passkey_name(a)).unwrap_or_default();
-            // Enrolling counts as a use; only say "last used" for later uses.
-            let last_used = a
-                .last_verified_at
-                .filter(|at| *at != a.created_at)
-                .map(|at| format!(" · last used {}", human_time(at)))
-                .unwrap_or_default();
-            let hidden = format!(r#"{}<input type="hidden" name="authenticatorId" value="{}">"#, ctx.hidden_token(), escape(&a.authenticator_id));
-            let make_default = if is_default {
-                String::new()
-            } else {
-                format!(
-                    r#"<form method="post" action="{}">{hidden}<button type="submit" class="secondary small">Set as default</button></form>"#,
-                    escape(&ctx.action_url("/settings/default"))
-                )
-            };
-            // The last one can't go: disabled, with the reason announced alongside.
-            let remove_attrs = if only_one { r#" disabled aria-describedby="last-one""# } else { "" };
-            format!(
-                r#"<li><div><span class="method">{label}</span>{badge}<span class="detail">{detail}</span><span class="meta">Added {added}{last_used}</span></div>
-<div class="row-actions">{make_default}<form method="post" action="{remove_action}">{hidden}<button type="submit" class="danger small"{remove_attrs}>Remove</button></form></div></li>"#,
-                badge = if is_default { r#"<span class="badge">Default</span>"# } else { "" },
-                detail = escape(&detail),
-                added = human_time(a.created_at),
-                remove_action = escape(&ctx.action_url("/settings/remove")),
-            )
-        })
-        .collect();
-    let last_one = if only_one {
-        format!(r#"<p id="last-one" class="hint">{LAST_ONE_EXPLANATION}</p>"#)
-    } else {
-        String::new()
+    html! {
+        h1 { "Your authenticators" }
+        @if let Some(info) = info { (notice(info)) }
+        @if let Some(problem) = problem { (alert(problem)) }
+        p { "These are the ways you can verify it's you." }
+        ul class="authenticators" {
+            @for a in ctx.authenticators_default_first() { (authenticator_item(ctx, a, only_one)) }
+        }
+        @if only_one {
+            p id="last-one" class="hint" { (LAST_ONE_EXPLANATION) }
+        }
+        div class="footer-actions" {
+            form method="get" action=(ctx.action_url("/enroll")) {
+                (ctx.hidden_token())
+                button type="submit" class="secondary" { "Add authenticator" }
+            }
+            form method="post" action=(ctx.action_url("/done")) {
+                (ctx.hidden_token())
+                button type="submit" { "Done" }
+            }
+        }
+    }
+}
+
+/// One authenticator's row: what it is, when it was added and used, and its buttons.
+fn authenticator_item(ctx: &UiContext, a: &AuthenticatorRow, only_one: bool) -> Markup {
+    let label = Method::parse(&a.verification_method)
+        .map(Method::label)
+        .unwrap_or(a.verification_method.as_str());
+    let is_default = ctx.default_method().as_ref() == Some(&a.verification_method);
+    let detail = a
+        .email
+        .clone()
+        .or_else(|| a.phone_number.clone())
+        .or_else(|| passkey_name(a))
+        .unwrap_or_default();
+    // Enrolling counts as a use; only say "last used" for later uses.
+    let last_used = a.last_verified_at.filter(|at| *at != a.created_at);
+    let hidden = html! {
+        (ctx.hidden_token())
+        input type="hidden" name="authenticatorId" value=(a.authenticator_id);
     };
-    format!(
-        r#"<h1>Your authenticators</h1>{info}{problem}
-<p>These are the ways you can verify it's you.</p>
-<ul class="authenticators">{items}</ul>{last_one}
-<div class="footer-actions">
-<form method="get" action="{add_action}">{token}<button type="submit" class="secondary">Add authenticator</button></form>
-<form method="post" action="{done_action}">{token}<button type="submit">Done</button></form>
-</div>"#,
-        info = info.map(notice).unwrap_or_default(),
-        problem = problem.map(alert).unwrap_or_default(),
-        add_action = escape(&ctx.action_url("/enroll")),
-        done_action = escape(&ctx.action_url("/done")),
-        token = ctx.hidden_token(),
-    )
+    html! {
+        li {
+            div {
+                span class="method" { (label) }
+                @if is_default { span class="badge" { "Default" } }
+                span class="detail" { (detail) }
+                span class="meta" {
+                    "Added " (human_time(a.created_at))
+                    @if let Some(at) = last_used { " · last used " (human_time(at)) }
+                }
+            }
+            div class="row-actions" {
+                @if !is_default {
+                    form method="post" action=(ctx.action_url("/settings/default")) {
+                        (hidden)
+                        button type="submit" class="secondary small" { "Set as default" }
+                    }
+                }
+                form method="post" action=(ctx.action_url("/settings/remove")) {
+                    (hidden)
+                    // The last one can't go: disabled, with the reason announced alongside.
+                    button type="submit" class="danger small" disabled[only_one] aria-describedby=[only_one.then_some("last-one")] { "Remove" }
+                }
+            }
+        }
+    }
 }
 
 /// `GET /ui/settings`.
-pub(crate) async fn settings_page(
-    State(state): State<AppState>,
-    Query(params): Query<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, params.s.as_deref()).await?;
+pub(crate) async fn settings_page(Ui { ctx, params, .. }: Ui) -> Response {
     if let Some(elsewhere) = gate(&ctx) {
-        return Ok(elsewhere);
+        return elsewhere;
     }
-    Ok(page(
+    page(
         StatusCode::OK,
         "Your authenticators",
-        &settings_html(&ctx, notice_text(params.notice.as_deref()), None),
-    ))
+        settings_html(&ctx, notice_text(params.notice.as_deref()), None),
+    )
 }
 
 /// `POST /ui/settings/remove`.
-pub(crate) async fn remove(
-    State(state): State<AppState>,
-    Form(form): Form<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, form.s.as_deref()).await?;
+pub(crate) async fn remove(Ui { ctx, params, .. }: Ui) -> Result<Response, UiError> {
     if let Some(elsewhere) = gate(&ctx) {
         return Ok(elsewhere);
     }
     ctx.require(Permission::Remove)?;
-    let Some(target) = form
+    let Some(target) = params
         .authenticator_id
         .filter(|id| ctx.authenticators.iter().any(|a| &a.authenticator_id == id))
     else {
         return Ok(ctx.go("/settings", &[]));
     };
-    let removal = state
+    let removal = ctx
+        .state
         .store
         .delete_authenticator_keeping_one(&ctx.claims.sub, &target)
         .await?;
     match removal {
         // Not found: a parallel request removed it first.
         Removal::Removed | Removal::NotFound => Ok(ctx.go("/settings", &[("notice", "removed")])),
-        Removal::Kept => not_removed(&state, &ctx).await,
+        Removal::Kept => not_removed(&ctx.state, &ctx).await,
     }
 }
 
@@ -156,27 +163,23 @@ async fn not_removed(state: &AppState, ctx: &UiContext) -> Result<Response, UiEr
     Ok(page(
         StatusCode::CONFLICT,
         "Your authenticators",
-        &settings_html(&now, None, Some(NOT_REMOVED)),
+        settings_html(&now, None, Some(NOT_REMOVED)),
     ))
 }
 
 /// `POST /ui/settings/default`.
-pub(crate) async fn make_default(
-    State(state): State<AppState>,
-    Form(form): Form<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, form.s.as_deref()).await?;
+pub(crate) async fn make_default(Ui { ctx, params, .. }: Ui) -> Result<Response, UiError> {
     if let Some(elsewhere) = gate(&ctx) {
         return Ok(elsewhere);
     }
     ctx.require(Permission::Update)?;
-    let target = form
+    let target = params
         .authenticator_id
         .and_then(|id| ctx.authenticators.iter().find(|a| a.authenticator_id == id));
     let Some(target) = target else {
         return Ok(ctx.go("/settings", &[]));
     };
-    state
+    ctx.state
         .store
         .set_default_method(&ctx.claims.sub, &target.verification_method)
         .await?;
@@ -184,10 +187,6 @@ pub(crate) async fn make_default(
 }
 
 /// `POST /ui/done`: back to the app.
-pub(crate) async fn done(
-    State(state): State<AppState>,
-    Form(form): Form<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, form.s.as_deref()).await?;
-    Ok(ctx.finish())
+pub(crate) async fn done(Ui { ctx, .. }: Ui) -> Response {
+    ctx.finish()
 }

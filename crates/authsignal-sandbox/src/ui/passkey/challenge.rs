@@ -1,8 +1,8 @@
 //! Challenge: verify with one of the user's passkeys.
 
-use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use maud::html;
 use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, PublicKeyCredential};
 
 use super::{
@@ -11,14 +11,13 @@ use super::{
 };
 use crate::domain::Method;
 use crate::otp::MAX_FAILED_ATTEMPTS;
-use crate::state::AppState;
 use crate::store::{AuthenticatorRow, CEREMONY_AUTHENTICATE};
 use crate::ui::after_verification;
 use crate::ui::challenge::{is_locked, locked_page, other_ways};
 use crate::ui::codes::attempts_left;
 use crate::ui::context::{UiContext, UiError};
+use crate::ui::extract::Ui;
 use crate::ui::html::{alert, page};
-use crate::ui::UiParams;
 
 const NOT_VERIFIED: &str = "That passkey couldn't be verified. Try again, or verify another way.";
 
@@ -43,7 +42,11 @@ pub(crate) async fn challenge_page(
             return Ok(page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Verify it's you",
-                &format!("<h1>Verify it's you</h1>{}{others}", alert(reason)),
+                html! {
+                    h1 { "Verify it's you" }
+                    (alert(reason))
+                    @if let Some(others) = others { (others) }
+                },
             ))
         }
     };
@@ -74,34 +77,35 @@ pub(crate) async fn challenge_page(
     Ok(page(
         status,
         "Verify it's you",
-        &format!("<h1>Verify it's you</h1>{form}{others}"),
+        html! {
+            h1 { "Verify it's you" }
+            (form)
+            @if let Some(others) = others { (others) }
+        },
     ))
 }
 
 /// `POST /ui/challenge/passkey`: checks the assertion against the started ceremony.
-pub(crate) async fn submit(
-    State(state): State<AppState>,
-    Form(form): Form<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, form.s.as_deref()).await?;
+pub(crate) async fn submit(Ui { ctx, params, .. }: Ui) -> Result<Response, UiError> {
     let Some(shown) = ctx.authenticators.iter().find(|a| is_passkey(a)) else {
         return Ok(ctx.go("/challenge", &[]));
     };
-    let Ok(webauthn) = state.relying_party.webauthn() else {
+    let Ok(webauthn) = ctx.state.relying_party.webauthn() else {
         return challenge_page(&ctx, shown, None).await;
     };
     // Checked before anything else, so a locked challenge says so whatever was sent.
     if is_locked(&ctx, Method::Passkey).await? {
         return Ok(locked_page(&ctx, shown));
     }
-    let raw = form.credential.unwrap_or_default();
+    let raw = params.credential.unwrap_or_default();
     if raw.trim().is_empty() {
         return challenge_page(&ctx, shown, Some(NEEDS_JAVASCRIPT)).await;
     }
     let Ok(credential) = serde_json::from_str::<PublicKeyCredential>(&raw) else {
         return challenge_page(&ctx, shown, Some(NOT_VERIFIED)).await;
     };
-    let ceremony = state
+    let ceremony = ctx
+        .state
         .store
         .take_ceremony(&ctx.key(), CEREMONY_AUTHENTICATE)
         .await?;
@@ -111,7 +115,8 @@ pub(crate) async fn submit(
     let authentication: PasskeyAuthentication = serde_json::from_str(&ceremony.state)
         .map_err(internal("stored passkey authentication is unreadable"))?;
     // Spent before the check, so parallel answers get no more than the allowed checks.
-    let Some(spent) = state
+    let Some(spent) = ctx
+        .state
         .store
         .spend_challenge_attempt(&ctx.key(), Method::Passkey.as_str(), MAX_FAILED_ATTEMPTS)
         .await?
@@ -142,15 +147,15 @@ pub(crate) async fn submit(
     // Keeps the signature counter and backup state the authenticator just reported.
     passkey.update_credential(&result);
     let passkey = serde_json::to_string(&passkey).map_err(internal("cannot store a passkey"))?;
-    state
+    ctx.state
         .store
         .record_passkey_use(used, &passkey, ctx.now_ms())
         .await?;
-    state
+    ctx.state
         .store
         .clear_challenge_attempts(&ctx.key(), Method::Passkey.as_str())
         .await?;
-    state
+    ctx.state
         .store
         .mark_verified_in_ui(&ctx.key(), Method::Passkey.as_str(), ctx.now_ms())
         .await?;

@@ -1,23 +1,22 @@
 //! Enrollment: register a passkey on this device.
 
-use axum::extract::{Form, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
+use maud::html;
 use webauthn_rs::prelude::{CredentialID, PasskeyRegistration, RegisterPublicKeyCredential};
 
 use super::{
     credential_id_text, internal, start_ceremony, still_fresh, stored_passkey, Ceremony,
     CeremonyScreen, NEEDS_JAVASCRIPT, STALE_REQUEST,
 };
-use crate::domain::{Method, Permission};
+use crate::domain::Method;
 use crate::ids::new_uuid;
 use crate::passkeys::{aaguid_mapping, aaguid_of, parse_user_agent, user_handle, PasskeyDetails};
-use crate::state::AppState;
 use crate::store::{NewAuthenticator, CEREMONY_REGISTER};
 use crate::ui::context::{UiContext, UiError};
 use crate::ui::enroll::{back_link, complete_enrollment};
+use crate::ui::extract::{MayAdd, Ui};
 use crate::ui::html::{alert, page};
-use crate::ui::UiParams;
 
 const NOT_VERIFIED: &str =
     "That passkey couldn't be verified, so nothing was saved. Try again, or choose another method.";
@@ -75,7 +74,11 @@ async fn registration_page(ctx: &UiContext, problem: Option<&str>) -> Result<Res
     Ok(page(
         status,
         "Passkey",
-        &format!("<h1>Passkey</h1>{form}{}", back_link(ctx)),
+        html! {
+            h1 { "Passkey" }
+            (form)
+            (back_link(ctx))
+        },
     ))
 }
 
@@ -83,44 +86,38 @@ fn unavailable(ctx: &UiContext, reason: &str) -> Response {
     page(
         StatusCode::SERVICE_UNAVAILABLE,
         "Passkey",
-        &format!(
-            "<h1>Passkey</h1>{}<p>Choose another method for now.</p>{}",
-            alert(reason),
-            back_link(ctx)
-        ),
+        html! {
+            h1 { "Passkey" }
+            (alert(reason))
+            p { "Choose another method for now." }
+            (back_link(ctx))
+        },
     )
 }
 
 /// `GET /ui/enroll/passkey`.
-pub(crate) async fn form(
-    State(state): State<AppState>,
-    Query(params): Query<UiParams>,
-) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, params.s.as_deref()).await?;
-    ctx.require(Permission::Add)?;
+pub(crate) async fn form(Ui { ctx, .. }: Ui<MayAdd>) -> Result<Response, UiError> {
     registration_page(&ctx, None).await
 }
 
 /// `POST /ui/enroll/passkey`: checks the new credential and stores it.
 pub(crate) async fn submit(
-    State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<UiParams>,
+    Ui { ctx, params, .. }: Ui<MayAdd>,
 ) -> Result<Response, UiError> {
-    let ctx = UiContext::load(&state, form.s.as_deref()).await?;
-    ctx.require(Permission::Add)?;
-    let webauthn = match state.relying_party.webauthn() {
+    let webauthn = match ctx.state.relying_party.webauthn() {
         Ok(webauthn) => webauthn,
         Err(reason) => return Ok(unavailable(&ctx, reason)),
     };
-    let raw = form.credential.unwrap_or_default();
+    let raw = params.credential.unwrap_or_default();
     if raw.trim().is_empty() {
         return registration_page(&ctx, Some(NEEDS_JAVASCRIPT)).await;
     }
     let Ok(credential) = serde_json::from_str::<RegisterPublicKeyCredential>(&raw) else {
         return registration_page(&ctx, Some(NOT_VERIFIED)).await;
     };
-    let ceremony = state
+    let ceremony = ctx
+        .state
         .store
         .take_ceremony(&ctx.key(), CEREMONY_REGISTER)
         .await?;
@@ -157,7 +154,7 @@ pub(crate) async fn submit(
             .or_else(|| aaguid.as_deref().and_then(aaguid_mapping).map(|m| m.name))
             .unwrap_or_else(|| "Passkey".to_owned()),
         aaguid,
-        authenticator_attachment: form
+        authenticator_attachment: params
             .authenticator_attachment
             .filter(|a| matches!(a.as_str(), "platform" | "cross-platform")),
         // Authsignal always reports one; without track's, the sandbox makes one up.

@@ -10,11 +10,11 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use maud::{html, Markup, PreEscaped};
 use time::Duration;
 use webauthn_rs::prelude::{CredentialID, Passkey};
 
 use super::context::{UiContext, UiError};
-use super::html::escape;
 use crate::store::{AuthenticatorRow, CeremonyRow};
 
 /// How long a started ceremony can be answered: the browser's own timeout (5 minutes
@@ -87,7 +87,7 @@ async fn start_ceremony(
     state: &impl serde::Serialize,
     options: &impl serde::Serialize,
     screen: &CeremonyScreen<'_>,
-) -> Result<(StatusCode, String), UiError> {
+) -> Result<(StatusCode, Markup), UiError> {
     let state =
         serde_json::to_string(state).map_err(internal("cannot store a passkey ceremony"))?;
     ctx.state
@@ -105,40 +105,33 @@ async fn start_ceremony(
 }
 
 /// The form the script drives, with the options, a place for problems and the script.
-fn ceremony_html(ctx: &UiContext, screen: &CeremonyScreen<'_>, options: &str) -> String {
-    let (kind, attachment) = match screen.ceremony {
-        Ceremony::Create => (
-            "create",
-            r#"<input type="hidden" name="authenticatorAttachment" value="">"#,
-        ),
-        Ceremony::Get => ("get", ""),
+fn ceremony_html(ctx: &UiContext, screen: &CeremonyScreen<'_>, options: &str) -> Markup {
+    let kind = match screen.ceremony {
+        Ceremony::Create => "create",
+        Ceremony::Get => "get",
     };
-    let hidden = if screen.problem.is_some() {
-        ""
-    } else {
-        " hidden"
-    };
-    format!(
-        r#"<div class="alert" role="alert" id="passkey-problem"{hidden}>{problem}</div>
-<noscript><div class="alert">{NEEDS_JAVASCRIPT}</div></noscript>
-<p>{intro}</p>
-<form method="post" action="{action}" data-passkey="{kind}" data-options="passkey-options" data-problem="passkey-problem">{token}
-<input type="hidden" name="credential" value="">{attachment}
-<button type="submit" class="wide">{button}</button>
-</form>
-<script type="application/json" id="passkey-options">{options}</script>
-<script src="{script}" defer></script>"#,
-        problem = escape(screen.problem.unwrap_or_default()),
-        intro = screen.intro,
-        action = escape(&ctx.action_url(screen.submit_path)),
-        token = ctx.hidden_token(),
-        button = escape(screen.button),
-        options = script_safe(options),
-        script = escape(&ctx.action_url("/passkey.js")),
-    )
+    html! {
+        div class="alert" role="alert" id="passkey-problem" hidden[screen.problem.is_none()] {
+            (screen.problem.unwrap_or_default())
+        }
+        noscript { div class="alert" { (NEEDS_JAVASCRIPT) } }
+        p { (screen.intro) }
+        form method="post" action=(ctx.action_url(screen.submit_path)) data-passkey=(kind) data-options="passkey-options" data-problem="passkey-problem" {
+            (ctx.hidden_token())
+            input type="hidden" name="credential" value="";
+            @if matches!(screen.ceremony, Ceremony::Create) {
+                input type="hidden" name="authenticatorAttachment" value="";
+            }
+            button type="submit" class="wide" { (screen.button) }
+        }
+        // maud would HTML-escape the JSON, but a script element's text is never unescaped.
+        script type="application/json" id="passkey-options" { (PreEscaped(script_safe(options))) }
+        script src=(ctx.action_url("/passkey.js")) defer {}
+    }
 }
 
-/// JSON that can sit inside a `<script>` element: no `</script>` or `<!--` can form.
+/// JSON that can sit inside a `<script>` element: no `</script>` or `<!--` can form. Kept by
+/// hand: no template escaping applies inside a script element, and it is one replace.
 fn script_safe(json: &str) -> String {
     json.replace('<', "\\u003c")
 }
