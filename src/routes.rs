@@ -12,7 +12,7 @@ pub const ACCOUNT_RETURN: &str = "/account/return";
 pub const SIGN_IN_RETURN: &str = "/signin/return";
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
-/// The pre-built UI's popup helper (loaded only when the button is pressed in popup mode).
+/// The pre-built UI's popup helper (on the account page in popup mode only).
 pub const POPUP_SCRIPT: &str = "/prebuilt-ui-popup.js";
 
 /// Pages only a signed-in customer may see: a signed-out visitor is sent to sign in first.

@@ -30,23 +30,6 @@ fn follow(target: Option<Result<String, crate::model::AppError>>) {
     let _ = target;
 }
 
-/// Popup mode: opens the pre-built UI at `target` in a dialog over the page. The dialog's
-/// script is fetched only now, so it costs the page's first load nothing; it reads the URL
-/// from its own element.
-fn open_in_popup(target: Option<Result<String, crate::model::AppError>>) {
-    #[cfg(feature = "hydrate")]
-    if let Some(Ok(url)) = target {
-        let document = document();
-        if let (Ok(script), Some(body)) = (document.create_element("script"), document.body()) {
-            let _ = script.set_attribute("src", crate::routes::POPUP_SCRIPT);
-            let _ = script.set_attribute("data-url", &url);
-            let _ = body.append_child(&script);
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = target;
-}
-
 #[component]
 pub fn SecurityPanel(
     overview: SecurityOverview,
@@ -73,7 +56,13 @@ pub fn SecurityPanel(
                         <EnrollmentStatus enrolled=enrolled/>
                         {confirming.map(|a| view! { <ConfirmRemoval authenticator=a only_one=only_one recently_verified=recently_verified/> })}
                         <AuthenticatorList authenticators=authenticators/>
-                        <LaunchButton enrolled=enrolled popup=popup/>
+                        <LaunchButton enrolled=enrolled/>
+                        // Popup mode: a plain script (no wasm, nothing on the default page) takes
+                        // over the button's form and says in this line what happened.
+                        {popup.then(|| view! {
+                            <p class="hint" id="prebuilt-ui-status" role="status" aria-live="polite"></p>
+                            <script src=routes::POPUP_SCRIPT defer></script>
+                        })}
                     }.into_any()
                 }
             }}
@@ -118,18 +107,12 @@ fn Unavailable() -> impl IntoView {
 }
 
 /// The primary button: a real form, so it works without JavaScript. An island: with
-/// JavaScript it disables itself on the first click, shows upstream errors in place and, in
-/// popup mode, opens the pre-built UI in a dialog instead of leaving the page.
+/// JavaScript it disables itself on the first click and shows upstream errors in place. (In
+/// popup mode `public/prebuilt-ui-popup.js` handles its submit before the island does.)
 #[island]
-fn LaunchButton(enrolled: bool, popup: bool) -> impl IntoView {
+fn LaunchButton(enrolled: bool) -> impl IntoView {
     let launch = ServerAction::<LaunchAuthenticatorSettings>::new();
-    Effect::new(move |_| {
-        if popup {
-            open_in_popup(launch.value().get())
-        } else {
-            follow(launch.value().get())
-        }
-    });
+    Effect::new(move |_| follow(launch.value().get()));
     let (intent, label) = if enrolled {
         ("Manage", "Manage authenticators")
     } else {
@@ -140,9 +123,8 @@ fn LaunchButton(enrolled: bool, popup: bool) -> impl IntoView {
     view! {
         <ActionForm action=launch attr:class="inline">
             <input type="hidden" name="intent" value=intent/>
-            <button type="submit" class="button" id="launch-prebuilt-ui" disabled=busy aria-busy=move || busy().to_string()>{label}</button>
+            <button type="submit" class="button" disabled=busy aria-busy=move || busy().to_string()>{label}</button>
         </ActionForm>
-        {popup.then(|| view! { <p class="hint" id="prebuilt-ui-status" role="status" aria-live="polite"></p> })}
         {move || launch.value().get().and_then(|r| r.err()).map(|e| view! { <Notice tone=Tone::Error message=e.to_string()/> })}
     }
 }

@@ -26,21 +26,91 @@ struct KnownProvider {
 
 /// AAGUIDs from the community list at passkeydeveloper/passkey-authenticator-aaguids.
 const KNOWN_PROVIDERS: &[KnownProvider] = &[
-    KnownProvider { aaguid: "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4", name: "Google Password Manager", mark: "G", colour: "#1a73e8" },
-    KnownProvider { aaguid: "adce0002-35bc-c60a-648b-0b25f1f05503", name: "Chrome on Mac", mark: "C", colour: "#188038" },
-    KnownProvider { aaguid: "fbfc3007-154e-4ecc-8c0b-6e020557d7bd", name: "iCloud Keychain", mark: "i", colour: "#555555" },
-    KnownProvider { aaguid: "dd4ec289-e01d-41c9-bb89-70fa845d4bf2", name: "iCloud Keychain (Managed)", mark: "i", colour: "#555555" },
-    KnownProvider { aaguid: "08987058-cadc-4b81-b6e1-30de50dcbe96", name: "Windows Hello", mark: "W", colour: "#0078d4" },
-    KnownProvider { aaguid: "9ddd1817-af5a-4672-a2b9-3e3dd95000a9", name: "Windows Hello", mark: "W", colour: "#0078d4" },
-    KnownProvider { aaguid: "6028b017-b1d4-4c02-b4b3-afcdafc96bb2", name: "Windows Hello", mark: "W", colour: "#0078d4" },
-    KnownProvider { aaguid: "bada5566-a7aa-401f-bd96-45619a55120d", name: "1Password", mark: "1", colour: "#0572ec" },
-    KnownProvider { aaguid: "d548826e-79b4-db40-a3d8-11116f7e8349", name: "Bitwarden", mark: "B", colour: "#175ddc" },
-    KnownProvider { aaguid: "531126d6-e717-415c-9320-3d9aa6981239", name: "Dashlane", mark: "D", colour: "#0e353d" },
-    KnownProvider { aaguid: "53414d53-554e-4700-0000-000000000000", name: "Samsung Pass", mark: "S", colour: "#1428a0" },
-    KnownProvider { aaguid: "50726f74-6f6e-5061-7373-50726f746f6e", name: "Proton Pass", mark: "P", colour: "#6d4aff" },
-    KnownProvider { aaguid: "fdb141b2-5d84-443e-8a35-4698c205a502", name: "KeePassXC", mark: "K", colour: "#6cac4d" },
+    KnownProvider {
+        aaguid: "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4",
+        name: "Google Password Manager",
+        mark: "G",
+        colour: "#1a73e8",
+    },
+    KnownProvider {
+        aaguid: "adce0002-35bc-c60a-648b-0b25f1f05503",
+        name: "Chrome on Mac",
+        mark: "C",
+        colour: "#188038",
+    },
+    KnownProvider {
+        aaguid: "fbfc3007-154e-4ecc-8c0b-6e020557d7bd",
+        name: "iCloud Keychain",
+        mark: "i",
+        colour: "#555555",
+    },
+    KnownProvider {
+        aaguid: "dd4ec289-e01d-41c9-bb89-70fa845d4bf2",
+        name: "iCloud Keychain (Managed)",
+        mark: "i",
+        colour: "#555555",
+    },
+    KnownProvider {
+        aaguid: "08987058-cadc-4b81-b6e1-30de50dcbe96",
+        name: "Windows Hello",
+        mark: "W",
+        colour: "#0078d4",
+    },
+    KnownProvider {
+        aaguid: "9ddd1817-af5a-4672-a2b9-3e3dd95000a9",
+        name: "Windows Hello",
+        mark: "W",
+        colour: "#0078d4",
+    },
+    KnownProvider {
+        aaguid: "6028b017-b1d4-4c02-b4b3-afcdafc96bb2",
+        name: "Windows Hello",
+        mark: "W",
+        colour: "#0078d4",
+    },
+    KnownProvider {
+        aaguid: "bada5566-a7aa-401f-bd96-45619a55120d",
+        name: "1Password",
+        mark: "1",
+        colour: "#0572ec",
+    },
+    KnownProvider {
+        aaguid: "d548826e-79b4-db40-a3d8-11116f7e8349",
+        name: "Bitwarden",
+        mark: "B",
+        colour: "#175ddc",
+    },
+    KnownProvider {
+        aaguid: "531126d6-e717-415c-9320-3d9aa6981239",
+        name: "Dashlane",
+        mark: "D",
+        colour: "#0e353d",
+    },
+    KnownProvider {
+        aaguid: "53414d53-554e-4700-0000-000000000000",
+        name: "Samsung Pass",
+        mark: "S",
+        colour: "#1428a0",
+    },
+    KnownProvider {
+        aaguid: "50726f74-6f6e-5061-7373-50726f746f6e",
+        name: "Proton Pass",
+        mark: "P",
+        colour: "#6d4aff",
+    },
+    KnownProvider {
+        aaguid: "fdb141b2-5d84-443e-8a35-4698c205a502",
+        name: "KeePassXC",
+        mark: "K",
+        colour: "#6cac4d",
+    },
     // Chromium's DevTools / WebDriver virtual authenticator, which browser tests use.
-    KnownProvider { aaguid: "01020304-0506-0708-0102-030405060708", name: "Virtual authenticator", mark: "V", colour: "#5b6475" },
+    KnownProvider {
+        aaguid: "01020304-0506-0708-0102-030405060708",
+        name: "Virtual authenticator",
+        mark: "V",
+        colour: "#5b6475",
+    },
 ];
 
 /// The provider behind an AAGUID, if it is a well-known one.
@@ -122,7 +192,10 @@ mod tests {
                 .strip_prefix("data:image/svg+xml;base64,")
                 .expect("an SVG data URI");
             let svg = String::from_utf8(STANDARD.decode(encoded).expect("base64")).expect("utf8");
-            assert!(svg.starts_with("<svg") && svg.contains(">G</text>"), "{svg}");
+            assert!(
+                svg.starts_with("<svg") && svg.contains(">G</text>"),
+                "{svg}"
+            );
         }
         assert_eq!(mapping("00000000-0000-0000-0000-000000000000"), None);
     }

@@ -36,9 +36,9 @@ impl RelyingParty {
         };
         match WebauthnBuilder::new(&rp_id, &origin).and_then(WebauthnBuilder::build) {
             Ok(webauthn) => RelyingParty::Ready(Box::new(webauthn)),
-            Err(e) => RelyingParty::Unavailable(format!(
-                "Passkeys can't be set up for {origin}: {e}."
-            )),
+            Err(e) => {
+                RelyingParty::Unavailable(format!("Passkeys can't be set up for {origin}: {e}."))
+            }
         }
     }
 
@@ -65,7 +65,10 @@ mod tests {
 
     #[test]
     fn the_relying_party_is_the_public_host_and_origin() {
-        for url in ["http://localhost:3000/sandbox", "https://shop.example.com/sandbox"] {
+        for url in [
+            "http://localhost:3000/sandbox",
+            "https://shop.example.com/sandbox",
+        ] {
             assert!(
                 matches!(RelyingParty::for_public_url(url), RelyingParty::Ready(_)),
                 "{url}"

@@ -141,7 +141,10 @@ impl TestApp {
         let client = reqwest::Client::builder()
             .redirect(Policy::none())
             // "localhost" may resolve to ::1 first; the server listens on 127.0.0.1.
-            .resolve("localhost", std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+            .resolve(
+                "localhost",
+                std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+            )
             .build()
             .expect("client");
         TestApp {

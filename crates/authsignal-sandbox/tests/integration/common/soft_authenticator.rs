@@ -60,7 +60,11 @@ impl SoftAuthenticator {
     }
 
     fn flags(&self) -> u8 {
-        let backup = if self.synced { BACKUP_ELIGIBLE | BACKED_UP } else { 0 };
+        let backup = if self.synced {
+            BACKUP_ELIGIBLE | BACKED_UP
+        } else {
+            0
+        };
         UP | UV | backup
     }
 
@@ -84,16 +88,28 @@ impl SoftAuthenticator {
         let mut x = BigNum::new().expect("bn");
         let mut y = BigNum::new().expect("bn");
         ec.public_key()
-            .affine_coordinates(&group, &mut x, &mut y, &mut BigNumContext::new().expect("ctx"))
+            .affine_coordinates(
+                &group,
+                &mut x,
+                &mut y,
+                &mut BigNumContext::new().expect("ctx"),
+            )
             .expect("coordinates");
         let cose_key = Cbor::Map(BTreeMap::from([
             (Cbor::Integer(1), Cbor::Integer(2)),
             (Cbor::Integer(3), Cbor::Integer(-7)),
             (Cbor::Integer(-1), Cbor::Integer(1)),
-            (Cbor::Integer(-2), Cbor::Bytes(x.to_vec_padded(32).expect("x"))),
-            (Cbor::Integer(-3), Cbor::Bytes(y.to_vec_padded(32).expect("y"))),
+            (
+                Cbor::Integer(-2),
+                Cbor::Bytes(x.to_vec_padded(32).expect("x")),
+            ),
+            (
+                Cbor::Integer(-3),
+                Cbor::Bytes(y.to_vec_padded(32).expect("y")),
+            ),
         ]));
-        let id: Vec<u8> = Sha256::digest(format!("{}{}", self.credentials.len(), challenge))[..16].to_vec();
+        let id: Vec<u8> =
+            Sha256::digest(format!("{}{}", self.credentials.len(), challenge))[..16].to_vec();
         let mut auth_data = Sha256::digest(rp_id.as_bytes()).to_vec();
         auth_data.push(self.flags() | ATTESTED);
         auth_data.extend(0u32.to_be_bytes());
@@ -135,7 +151,11 @@ impl SoftAuthenticator {
         let challenge = public_key["challenge"].as_str().expect("challenge");
         let allowed: Vec<Vec<u8>> = public_key["allowCredentials"]
             .as_array()
-            .map(|list| list.iter().map(|c| unb64(c["id"].as_str().expect("id"))).collect())
+            .map(|list| {
+                list.iter()
+                    .map(|c| unb64(c["id"].as_str().expect("id")))
+                    .collect()
+            })
             .unwrap_or_default();
         let flags = self.flags();
         let client_data = self.client_data("webauthn.get", challenge);
@@ -182,6 +202,9 @@ pub fn page_options(html: &str) -> Value {
         .find(marker)
         .map(|i| i + marker.len())
         .unwrap_or_else(|| panic!("no passkey options in: {html}"));
-    let end = html[start..].find("</script>").map(|i| start + i).expect("end of options");
+    let end = html[start..]
+        .find("</script>")
+        .map(|i| start + i)
+        .expect("end of options");
     serde_json::from_str(&html[start..end]).expect("options are JSON")
 }
