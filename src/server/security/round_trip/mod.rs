@@ -103,7 +103,8 @@ pub enum Started {
         scoped: bool,
         is_enrolled: Option<bool>,
     },
-    /// Sign-in only: Authsignal decided without a challenge (allow, block, review…).
+    /// Authsignal decided without the UI: blocked or held for review (any purpose), or, at
+    /// sign-in, allowed without a challenge.
     Decided {
         state: ActionState,
         is_enrolled: bool,
@@ -321,7 +322,7 @@ pub async fn verified_recently(
 }
 
 /// Seconds since this customer's last completed challenge, if one is remembered.
-pub async fn verified_ago(
+async fn verified_ago(
     state: &AppState,
     session: &TypedSession,
     user_id: &str,
