@@ -59,6 +59,18 @@ fi
 mkdir -p "$HOME/.cargo/bin"
 ln -sf "$BINARYEN_DIR/node_modules/.bin/wasm-opt" "$HOME/.cargo/bin/wasm-opt"
 
+# The official Authsignal Web SDK (npm, pinned), served by the storefront from public/vendor/
+# to the pages that use it (adding a passkey, passkey sign-in); git ignores the copy.
+AUTHSIGNAL_BROWSER_VERSION=1.16.0
+WEB_SDK="public/vendor/authsignal-browser-$AUTHSIGNAL_BROWSER_VERSION.min.js"
+if [ ! -s "$WEB_SDK" ]; then
+  log "installing @authsignal/browser@$AUTHSIGNAL_BROWSER_VERSION (npm) into public/vendor"
+  SDK_DIR="$TOOLS_DIR/authsignal-browser-$AUTHSIGNAL_BROWSER_VERSION"
+  mkdir -p "$SDK_DIR" public/vendor
+  (cd "$SDK_DIR" && npm install --silent --no-save --no-audit --no-fund "@authsignal/browser@$AUTHSIGNAL_BROWSER_VERSION")
+  cp "$SDK_DIR/node_modules/@authsignal/browser/dist/index.min.js" "$WEB_SDK"
+fi
+
 # webauthn-rs (the sandbox's passkeys) links OpenSSL, found through pkg-config.
 if ! pkg-config --exists openssl 2>/dev/null; then
   log "installing libssl-dev and pkg-config (OpenSSL for the sandbox's passkeys)"

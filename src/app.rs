@@ -8,6 +8,7 @@ use leptos_router::{
 };
 
 use crate::components::{header::SiteHeader, signed_in::SignedIn};
+use crate::pages::add_passkey::AddPasskeyPage;
 use crate::pages::{
     account::AccountPage, home::HomePage, not_found::NotFound, sign_in::SignInPage,
     sign_up::SignUpPage,
@@ -60,6 +61,8 @@ pub fn App() -> impl IntoView {
                     <Route path=segment(routes::SIGN_UP) view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=segment(routes::SIGN_IN) view=SignInPage ssr=SsrMode::Async/>
                     <Route path=segment(routes::ACCOUNT) view=AccountPage ssr=SsrMode::Async/>
+                    // routes::ADD_PASSKEY, segment by segment.
+                    <Route path=(StaticSegment("account"), StaticSegment("add-passkey")) view=AddPasskeyPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -12,11 +12,23 @@ pub const ACCOUNT_RETURN: &str = "/account/return";
 pub const SIGN_IN_RETURN: &str = "/signin/return";
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
+/// Adding a passkey in place with the Web SDK (signed-in only).
+pub const ADD_PASSKEY: &str = "/account/add-passkey";
+/// Starts the challenge that must come before adding a passkey to an enrolled account.
+pub const ADD_PASSKEY_VERIFY: &str = "/account/add-passkey/verify";
+/// "Not now" on the offer to add a passkey.
+pub const PASSKEY_OFFER_DISMISS: &str = "/account/passkey-offer/dismiss";
+/// The official Authsignal Web SDK, copied from npm by `scripts/install-tools.sh` (same version).
+pub const WEB_SDK_SCRIPT: &str = "/vendor/authsignal-browser-1.16.0.min.js";
+/// The add-a-passkey page's script (drives the Web SDK's `passkey.signUp`).
+pub const PASSKEY_ADD_SCRIPT: &str = "/passkey-add.js";
+/// The sign-in page's passkey script (autofill and the "Sign in with a passkey" button).
+pub const PASSKEY_SIGN_IN_SCRIPT: &str = "/passkey-sign-in.js";
 /// The pre-built UI's popup helper (on the account page in popup mode only).
 pub const POPUP_SCRIPT: &str = "/prebuilt-ui-popup.js";
 
 /// Pages only a signed-in customer may see: a signed-out visitor is sent to sign in first.
-pub const SIGNED_IN_ONLY: &[&str] = &[ACCOUNT];
+pub const SIGNED_IN_ONLY: &[&str] = &[ACCOUNT, ADD_PASSKEY];
 
 /// `/signin?next=…` for a page that needs sign-in.
 pub fn sign_in_then(next: &str) -> String {

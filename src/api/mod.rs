@@ -1,5 +1,6 @@
 //! Server functions (under `/api/`). The types they return live in `crate::model`; their
 //! server-only halves in `crate::server`.
 
+pub mod passkeys;
 pub mod security;
 pub mod session;

@@ -41,11 +41,14 @@ pub fn SecurityPanel(
         activity,
         recently_verified,
         popup,
+        add_passkey,
+        offer_passkey,
     } = overview;
     view! {
         <section class="card" id="security" aria-labelledby="security-heading">
             <h2 id="security-heading">"Sign-in security"</h2>
             {notice.map(|n| view! { <Notice tone=tone(n.tone) message=n.message/> })}
+            {offer_passkey.then(|| view! { <PasskeyOffer/> })}
             {match status {
                 SecurityStatus::Unavailable => view! { <Unavailable/> }.into_any(),
                 SecurityStatus::Ready { enrolled, authenticators } => {
@@ -57,6 +60,12 @@ pub fn SecurityPanel(
                         {confirming.map(|a| view! { <ConfirmRemoval authenticator=a only_one=only_one recently_verified=recently_verified/> })}
                         <AuthenticatorList authenticators=authenticators/>
                         <LaunchButton enrolled=enrolled/>
+                        // A plain GET form: the add-a-passkey page does the rest.
+                        {add_passkey.then(|| view! {
+                            <form method="get" action=routes::ADD_PASSKEY class="inline">
+                                <button type="submit" class="button button-secondary">"Add a passkey"</button>
+                            </form>
+                        })}
                         // Popup mode: a plain script (no wasm, nothing on the default page) takes
                         // over the button's form and says in this line what happened.
                         {popup.then(|| view! {
@@ -71,6 +80,19 @@ pub fn SecurityPanel(
             <h2 id="activity-heading">"Security activity"</h2>
             <ActivityList entries=activity/>
         </section>
+    }
+}
+
+/// One line, after a password sign-in, for a customer with no passkey; "Not now" is for good.
+#[component]
+fn PasskeyOffer() -> impl IntoView {
+    view! {
+        <div class="notice notice-info offer" role="note" aria-label="Passkey offer">
+            "Sign in faster next time, without a code: " <a href=routes::ADD_PASSKEY>"add a passkey to this account"</a> ". "
+            <form method="post" action=routes::PASSKEY_OFFER_DISMISS class="inline">
+                <button type="submit" class="link-button">"Not now"</button>
+            </form>
+        </div>
     }
 }
 

@@ -4,6 +4,7 @@
 //! types.
 
 mod error;
+pub mod passkeys;
 pub mod security;
 pub mod session;
 

@@ -14,6 +14,10 @@ pub struct SecurityOverview {
     pub recently_verified: bool,
     /// The pre-built UI opens in a dialog over the page (with JavaScript) instead of a redirect.
     pub popup: bool,
+    /// Passkeys can be added in place with the Web SDK (a tenant id is configured).
+    pub add_passkey: bool,
+    /// Signed in with a password, no passkey yet, and the offer not dismissed: offer one.
+    pub offer_passkey: bool,
 }
 
 /// What Authsignal said, or that it could not be asked.

@@ -198,7 +198,7 @@ pub async fn sign_in(
     );
     let device_cookie = context.new_device_cookie.clone();
     let response = match two_step::begin(&state, &session, &user, context, &next).await {
-        Ok(Outcome::SignedIn) => match session.sign_in(&user.id).await {
+        Ok(Outcome::SignedIn) => match sign_in_with_password(&session, &user.id).await {
             Ok(()) => {
                 tracing::info!(user_id = %user.id, "customer signed in");
                 Redirect::to(&next).into_response()
@@ -217,6 +217,29 @@ pub async fn sign_in(
         Err(e) => internal(e),
     };
     with_device_cookie(response, device_cookie)
+}
+
+/// Signs in after a password (and any second step): the account page may then offer a passkey.
+pub(crate) async fn sign_in_with_password(session: &TypedSession, user_id: &str) -> Result<(), AppError> {
+    session.sign_in(user_id).await?;
+    session.set_passkey_offer().await
+}
+
+/// `POST /account/passkey-offer/dismiss`: "Not now" to the passkey offer, for good.
+pub async fn dismiss_passkey_offer(State(state): State<AppState>, session: Session) -> Response {
+    let session = TypedSession(session);
+    let user_id = match session.user_id().await {
+        Ok(Some(user_id)) => user_id,
+        Ok(None) => return Redirect::to(&routes::sign_in_then(routes::ACCOUNT)).into_response(),
+        Err(e) => return internal(e),
+    };
+    if let Err(e) = state.users.dismiss_passkey_offer(&user_id).await {
+        return internal(e);
+    }
+    match session.end_passkey_offer().await {
+        Ok(()) => Redirect::to(routes::ACCOUNT).into_response(),
+        Err(e) => internal(e),
+    }
 }
 
 fn with_device_cookie(mut response: Response, cookie: Option<String>) -> Response {

@@ -60,6 +60,9 @@ pub struct Settings {
     pub sign_in_limits: crate::server::sign_in_limits::Limits,
     pub prebuilt_ui: PrebuiltUi,
     pub enrolled_allow: EnrolledAllowPolicy,
+    /// The Authsignal tenant id the Web SDK presents (not a secret); without one, the pages
+    /// that use the Web SDK (adding a passkey in place, passkey sign-in) are off.
+    pub tenant_id: Option<String>,
 }
 
 /// A configuration problem, naming the variable so one log line says what to fix.
@@ -79,6 +82,8 @@ fn invalid(variable: &'static str, reason: impl Into<String>) -> ConfigError {
 
 const DEFAULT_API_URL: &str = "https://api.authsignal.com/v1";
 const DEFAULT_SANDBOX_SECRET: &str = "sandbox-secret";
+/// The embedded sandbox's tenant id, which its Client API accepts from the Web SDK.
+pub const EMBEDDED_TENANT_ID: &str = "sandbox-tenant";
 
 impl Settings {
     /// Reads the process environment.
@@ -239,7 +244,13 @@ impl Settings {
             }
         };
 
+        let tenant_id = match &authsignal {
+            AuthsignalMode::EmbeddedSandbox { .. } => Some(EMBEDDED_TENANT_ID.to_string()),
+            AuthsignalMode::Tenant { .. } => lookup("AUTHSIGNAL_TENANT_ID"),
+        };
+
         Ok(Settings {
+            tenant_id,
             enrolled_allow,
             prebuilt_ui,
             sign_in_limits,

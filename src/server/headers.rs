@@ -8,16 +8,47 @@ use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+/// What a rendered page may load beyond its own origin, fixed at start-up.
+#[derive(Clone, Debug, Default)]
+pub struct PageSources {
+    /// Popup mode: where the pre-built UI may be framed from.
+    pub frames: Option<String>,
+    /// The Web SDK's API origin, when it is not this origin (a real tenant).
+    pub connect: Option<String>,
+}
+
+impl PageSources {
+    /// From the settings: popup mode frames the pre-built UI; the Web SDK talks to the API.
+    pub fn for_api(api_base_url: &str, popup: bool, web_sdk: bool) -> PageSources {
+        let origin = url::Url::parse(api_base_url).ok().map(|u| u.origin().ascii_serialization());
+        let http_origin = origin.clone().filter(|o| o.starts_with("http://"));
+        PageSources {
+            frames: popup.then(|| match &http_origin {
+                Some(origin) => format!("'self' https: {origin}"),
+                None => "'self' https:".to_string(),
+            }),
+            connect: origin.filter(|_| web_sdk),
+        }
+    }
+}
+
 /// The policy for a rendered page: scripts only from this origin or carrying this response's
 /// nonce (the hydration bootstrap), wasm compilation allowed, nothing may frame the page. In
-/// popup mode the page may frame the pre-built UI: `frame_src` says from where.
-pub fn page_policy(nonce: &str, frame_src: Option<&str>) -> String {
-    let frames = frame_src
-        .map(|sources| format!("frame-src {sources}; "))
+/// popup mode the page may frame the pre-built UI; with the Web SDK it may call the API.
+pub fn page_policy(nonce: &str, sources: &PageSources) -> String {
+    let frames = sources
+        .frames
+        .as_deref()
+        .map(|frames| format!("frame-src {frames}; "))
+        .unwrap_or_default();
+    let connect = sources
+        .connect
+        .as_deref()
+        .map(|origin| format!(" {origin}"))
         .unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; {frames}object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+         img-src 'self' data:; connect-src 'self'{connect}; {frames}object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
     )
 }
 
@@ -25,28 +56,14 @@ pub fn page_policy(nonce: &str, frame_src: Option<&str>) -> String {
 const FALLBACK_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Called while a page renders: puts this render's nonce into its policy.
-pub fn provide_page_policy(frame_src: Option<&str>) {
+pub fn provide_page_policy(sources: &PageSources) {
     let (Some(nonce), Some(response)) =
         (leptos::nonce::use_nonce(), use_context::<ResponseOptions>())
     else {
         return;
     };
-    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce, frame_src)) {
+    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce, sources)) {
         response.insert_header(header::CONTENT_SECURITY_POLICY, value);
-    }
-}
-
-/// Where a popup-mode page may load the pre-built UI from: this origin (embedded sandbox),
-/// any https origin (Authsignal's, or a custom domain), and the configured API's own origin
-/// (a standalone sandbox on plain http).
-pub fn prebuilt_ui_frame_src(api_base_url: &str) -> String {
-    let api_origin = url::Url::parse(api_base_url)
-        .ok()
-        .filter(|u| u.scheme() == "http")
-        .map(|u| u.origin().ascii_serialization());
-    match api_origin {
-        Some(origin) => format!("'self' https: {origin}"),
-        None => "'self' https:".to_string(),
     }
 }
 
@@ -87,11 +104,23 @@ mod tests {
 
     #[test]
     fn the_page_policy_allows_only_its_own_nonce_and_no_framing() {
-        let policy = page_policy("abc123", None);
+        let policy = page_policy("abc123", &PageSources::default());
         assert!(!policy.contains("frame-src"));
-        assert!(page_policy("abc123", Some("'self' https:")).contains("frame-src 'self' https:;"));
+        assert!(policy.contains("connect-src 'self';"));
         assert!(policy.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval'"));
         assert!(policy.contains("frame-ancestors 'none'"));
         assert!(!policy.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn popup_mode_frames_the_pre_built_ui_and_the_web_sdk_reaches_the_api() {
+        let tenant = PageSources::for_api("https://api.authsignal.com/v1", true, true);
+        let policy = page_policy("n", &tenant);
+        assert!(policy.contains("frame-src 'self' https:;"));
+        assert!(policy.contains("connect-src 'self' https://api.authsignal.com;"));
+        let standalone = PageSources::for_api("http://127.0.0.1:7700/v1", true, false);
+        let policy = page_policy("n", &standalone);
+        assert!(policy.contains("frame-src 'self' https: http://127.0.0.1:7700;"));
+        assert!(policy.contains("connect-src 'self';"), "no Web SDK, no API calls from the page");
     }
 }

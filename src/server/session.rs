@@ -16,6 +16,7 @@ const SIGNED_IN: &str = "signed_in";
 const PENDING_ROUND_TRIP: &str = "security.pending";
 const VERIFIED: &str = "security.verified";
 const SECURITY_NOTICE: &str = "security.notice";
+const PASSKEY_OFFER: &str = "security.passkey_offer";
 
 /// A signed-in session ends this long after sign-in, however active it stays.
 pub const ABSOLUTE_LIFETIME_SECS: i64 = 30 * 24 * 60 * 60;
@@ -167,5 +168,18 @@ impl TypedSession {
 
     pub async fn take_notice(&self) -> Result<Option<SecurityNotice>, AppError> {
         self.take(SECURITY_NOTICE).await
+    }
+
+    /// Signed in with a password this session: the account page may offer a passkey.
+    pub async fn set_passkey_offer(&self) -> Result<(), AppError> {
+        self.0.insert(PASSKEY_OFFER, true).await.map_err(store_failed)
+    }
+
+    pub async fn passkey_offer(&self) -> Result<bool, AppError> {
+        Ok(self.0.get::<bool>(PASSKEY_OFFER).await.map_err(store_failed)?.unwrap_or(false))
+    }
+
+    pub async fn end_passkey_offer(&self) -> Result<(), AppError> {
+        self.take::<bool>(PASSKEY_OFFER).await.map(|_| ())
     }
 }

@@ -79,7 +79,7 @@ pub struct SignInLimits {
 /// A counted sign-in attempt; `succeeded` gives it back.
 #[must_use]
 pub struct Attempt {
-    account: String,
+    account: Option<String>,
     ip: Option<String>,
 }
 
@@ -101,17 +101,24 @@ impl SignInLimits {
     /// Counts one sign-in attempt against the account and the address; refused when either
     /// is over its limit (the attempt stays counted: guessing on keeps the window full).
     pub async fn attempt(&self, email: &str, ip: Option<IpAddr>) -> Result<Attempt, Blocked> {
+        let account = account_key(email);
+        self.counters
+            .count(&account, self.limits.per_account, self.limits.window)
+            .await?;
+        self.count_address(Some(account), ip).await
+    }
+
+    /// Counts one passkey sign-in attempt against the address (no account is named before
+    /// the passkey answers): failed passkey sign-ins are limited like passwords.
+    pub async fn passkey_attempt(&self, ip: Option<IpAddr>) -> Result<Attempt, Blocked> {
+        self.count_address(None, ip).await
+    }
+
+    async fn count_address(&self, account: Option<String>, ip: Option<IpAddr>) -> Result<Attempt, Blocked> {
         let attempt = Attempt {
-            account: account_key(email),
+            account,
             ip: ip.map(|ip| format!("signin:ip:{ip}")),
         };
-        self.counters
-            .count(
-                &attempt.account,
-                self.limits.per_account,
-                self.limits.window,
-            )
-            .await?;
         if let Some(ip) = &attempt.ip {
             self.counters
                 .count(ip, self.limits.per_ip, self.limits.window)
@@ -120,12 +127,20 @@ impl SignInLimits {
         Ok(attempt)
     }
 
-    /// The password was right: the account starts afresh and the address gets its attempt back.
+    /// The sign-in succeeded: the account starts afresh and the address gets its attempt back.
     pub async fn succeeded(&self, attempt: Attempt) {
-        self.counters.clear(&attempt.account).await;
+        if let Some(account) = &attempt.account {
+            self.counters.clear(account).await;
+        }
         if let Some(ip) = &attempt.ip {
             self.counters.give_back(ip).await;
         }
+    }
+
+    /// True the first time `key` is seen in a window: a sign-in token is used once.
+    pub async fn first_use(&self, key: &str) -> bool {
+        let key = format!("signin:used:{}", hash_hex(key));
+        self.counters.count(&key, 1, self.limits.window).await.is_ok()
     }
 
     /// Counts one sign-up from `ip`; refused past the limit.
@@ -148,9 +163,13 @@ impl SignInLimits {
 /// Keyed by a hash of the normalised email: "A@x.com " and "a@x.com" share a count, and a
 /// 64 KiB "email" makes a key as short as any other.
 fn account_key(email: &str) -> String {
-    let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("signin:account:{hex}")
+    format!("signin:account:{}", hash_hex(&email.trim().to_lowercase()))
+}
+
+/// 128 bits of SHA-256, in hex: a short key for any input.
+fn hash_hex(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Counters {

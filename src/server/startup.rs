@@ -201,13 +201,16 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
     let sessions = session_layer(&state.settings, session_store);
     let https = state.settings.cookies_secure();
     // Every render and server function gets the state, and every page its own CSP nonce.
-    let frame_src = (state.settings.prebuilt_ui == PrebuiltUi::Popup)
-        .then(|| headers::prebuilt_ui_frame_src(&security::client::api_base_url(&state.settings)));
+    let sources = headers::PageSources::for_api(
+        &security::client::api_base_url(&state.settings),
+        state.settings.prebuilt_ui == PrebuiltUi::Popup,
+        state.settings.tenant_id.is_some(),
+    );
     let context = {
         let state = state.clone();
         move || {
             provide_context(state.clone());
-            headers::provide_page_policy(frame_src.as_deref());
+            headers::provide_page_policy(&sources);
         }
     };
 
@@ -222,6 +225,8 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
             routes::ACCOUNT_RETURN,
             get(round_trip::returns::account_return),
         )
+        .route(routes::ADD_PASSKEY_VERIFY, post(security::passkeys::verify_to_add))
+        .route(routes::PASSKEY_OFFER_DISMISS, post(auth_routes::dismiss_passkey_offer))
         .route(routes::SIGN_OUT, post(auth_routes::sign_out))
         .route(routes::HEALTHZ, get(health::healthz))
         .route(routes::READYZ, get(health::readyz))

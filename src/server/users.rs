@@ -140,6 +140,31 @@ impl UserStore {
         }
     }
 
+    /// Whether the customer said "Not now" to the offer to add a passkey (false on error).
+    pub async fn passkey_offer_dismissed(&self, id: &str) -> bool {
+        sqlx::query_scalar::<_, Option<String>>("SELECT passkey_offer_dismissed_at FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .ok()
+            .flatten()
+            .flatten()
+            .is_some()
+    }
+
+    /// Remembers "Not now" for the offer to add a passkey, so it is not repeated.
+    pub async fn dismiss_passkey_offer(&self, id: &str) -> Result<(), UserStoreError> {
+        let now = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        sqlx::query("UPDATE users SET passkey_offer_dismissed_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// The customer whose email and password these are, or `None` — the same work either way.
     #[tracing::instrument(skip_all)]
     pub async fn authenticate(

@@ -13,6 +13,7 @@ mod fault_matrix;
 mod graceful_shutdown;
 mod hardening;
 mod hostile_edges;
+mod passkeys_in_place;
 mod round_trip;
 mod scale_out;
 mod two_step_sign_in;

@@ -73,6 +73,11 @@ export class Sandbox {
     );
   }
 
+  /** Removes an authenticator behind the storefront's back, as an operator could. */
+  removeAuthenticator(userId: string, userAuthenticatorId: string) {
+    return this.api("DELETE", `/users/${encodeURIComponent(userId)}/authenticators/${encodeURIComponent(userAuthenticatorId)}`);
+  }
+
   validate(token: string, userId?: string, action?: string) {
     return this.api<{ isValid: boolean; state?: string; verificationMethod?: string; error?: string }>("POST", "/validate", {
       token,

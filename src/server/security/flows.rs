@@ -58,12 +58,22 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
         Vec::new()
     });
     let popup = state.settings.prebuilt_ui == crate::server::config::PrebuiltUi::Popup;
+    let add_passkey = state.settings.tenant_id.is_some();
+    let has_passkey = matches!(&status, SecurityStatus::Ready { authenticators, .. }
+        if authenticators.iter().any(|a| a.method == "Passkey"));
+    let offer_passkey = add_passkey
+        && !has_passkey
+        && matches!(status, SecurityStatus::Ready { .. })
+        && session.passkey_offer().await?
+        && !state.users.passkey_offer_dismissed(&user_id).await;
     Ok(SecurityOverview {
         status,
         notice: notice?,
         activity,
         recently_verified: recently_verified?,
         popup,
+        add_passkey,
+        offer_passkey,
     })
 }
 

@@ -5,6 +5,7 @@ pub mod change_lease;
 pub mod client;
 pub mod events;
 pub mod flows;
+pub mod passkeys;
 pub mod request_context;
 pub mod round_trip;
 pub mod two_step;

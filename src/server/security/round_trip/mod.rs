@@ -33,6 +33,8 @@ pub use words::Refusal;
 /// The scopes that let the pre-built UI open the settings screen without a second challenge
 /// (Authsignal's authenticator-binding docs): sent only for a customer verified moments ago.
 pub const BINDING_SCOPES: &str = "add:authenticators update:authenticators remove:authenticators";
+/// The scope that lets the Web SDK add an authenticator to an enrolled customer.
+pub const ADD_SCOPE: &str = "add:authenticators";
 /// A second press within this many seconds reuses the first launch (a double click).
 const RELAUNCH_WINDOW_SECS: i64 = 30;
 /// Track's tokens are valid this long; a return after it cannot succeed.
@@ -48,6 +50,12 @@ pub enum Purpose {
     Settings { manage: bool },
     /// A challenge before removing this authenticator.
     VerifyToRemove { authenticator_id: String },
+    /// A challenge before adding a passkey in place (the customer has authenticators and no
+    /// recent challenge): comes back to the add-a-passkey page.
+    VerifyToAddPasskey,
+    /// Adding a passkey in place with the Web SDK: no pre-built UI; the token goes to the
+    /// browser and comes back from the ceremony to `complete`.
+    AddPasskey,
 }
 
 impl Purpose {
@@ -57,13 +65,25 @@ impl Purpose {
             Purpose::Settings { manage: false } => "enroll",
             Purpose::Settings { manage: true } => "manage",
             Purpose::VerifyToRemove { .. } => "removeAuthenticator",
+            Purpose::VerifyToAddPasskey => "verifyToAddPasskey",
+            Purpose::AddPasskey => "addPasskey",
         }
     }
 
     fn return_path(&self) -> &'static str {
         match self {
             Purpose::SignIn { .. } => routes::SIGN_IN_RETURN,
+            Purpose::AddPasskey => routes::ADD_PASSKEY,
             _ => routes::ACCOUNT_RETURN,
+        }
+    }
+
+    /// The scopes to track with, given whether this customer was verified moments ago.
+    fn scope(&self, verified_recently: bool) -> Option<&'static str> {
+        match self {
+            Purpose::Settings { manage: true } if verified_recently => Some(BINDING_SCOPES),
+            Purpose::AddPasskey if verified_recently => Some(ADD_SCOPE),
+            _ => None,
         }
     }
 
@@ -96,9 +116,11 @@ pub struct Verified {
 /// What `start` leads to.
 #[derive(Debug)]
 pub enum Started {
-    /// Send the browser to the pre-built UI. `repeated`: a double click reused the launch.
+    /// Send the browser to the pre-built UI (or, for the Web SDK, hand it `token`).
+    /// `repeated`: a double click reused the launch (and has no token).
     Go {
         url: String,
+        token: Option<authsignal::ChallengeToken>,
         repeated: bool,
         scoped: bool,
         is_enrolled: Option<bool>,
@@ -122,16 +144,21 @@ pub async fn start(
     purpose: Purpose,
     context: &RequestContext,
 ) -> Result<Started, AppError> {
-    let scoped = purpose == (Purpose::Settings { manage: true })
-        && verified_recently(state, session, user_id).await?;
+    let may_scope = matches!(purpose, Purpose::Settings { manage: true } | Purpose::AddPasskey);
+    let scope = match may_scope {
+        true => purpose.scope(verified_recently(state, session, user_id).await?),
+        false => None,
+    };
+    let scoped = scope.is_some();
     if let Some(previous) = session.pending_round_trip().await? {
         let fresh = now_unix() - previous.started_at < RELAUNCH_WINDOW_SECS;
         // Reused only as it was launched: a launch never keeps scopes its customer no longer merits.
         let same =
             previous.purpose == purpose && previous.user_id == user_id && previous.scoped == scoped;
-        if same && fresh && !purpose.is_sign_in() {
+        if same && fresh && !purpose.is_sign_in() && purpose != Purpose::AddPasskey {
             return Ok(Started::Go {
                 url: previous.url,
+                token: None,
                 repeated: true,
                 scoped,
                 is_enrolled: None,
@@ -146,7 +173,7 @@ pub async fn start(
             purpose.return_path()
         )),
         redirect_to_settings: matches!(purpose, Purpose::Settings { .. }).then_some(true),
-        scope: scoped.then(|| BINDING_SCOPES.to_string()),
+        scope: scope.map(str::to_string),
         device_id: Some(context.device_id.clone()),
         user_agent: context.user_agent.clone(),
         ip_address: context.ip_address.clone(),
@@ -200,6 +227,7 @@ pub async fn start(
     session.set_pending_round_trip(&pending).await?;
     Ok(Started::Go {
         url: response.url,
+        token: Some(response.token),
         repeated: false,
         scoped,
         is_enrolled: Some(response.is_enrolled),
@@ -277,6 +305,7 @@ pub async fn complete(
     // A scoped settings visit may end without a challenge; every other purpose needs one.
     let accepted = verified
         || (pending.scoped
+            && matches!(pending.purpose, Purpose::Settings { .. })
             && matches!(
                 result.state,
                 Some(ActionState::ChallengeRequired) | Some(ActionState::Allow)

@@ -13,7 +13,7 @@ use crate::model::security::NoticeTone;
 use crate::model::session::{FormName, FormState};
 use crate::model::AppError;
 use crate::routes;
-use crate::server::auth_routes::{internal, refuse, safe_next};
+use crate::server::auth_routes::{internal, refuse, safe_next, sign_in_with_password};
 use crate::server::security::events::EventKind;
 use crate::server::security::views::method_words;
 use crate::server::session::TypedSession;
@@ -63,6 +63,19 @@ pub async fn finish_account_return(
         }
     }
     match completion {
+        Completion::Done {
+            purpose: Purpose::VerifyToAddPasskey,
+            ..
+        } => {
+            state
+                .events
+                .record(user_id, EventKind::Return, "Verified to add a passkey")
+                .await;
+            session
+                .set_notice(NoticeTone::Info, words::VERIFIED_TO_ADD_PASSKEY)
+                .await?;
+            Ok(routes::ADD_PASSKEY.to_string())
+        }
         Completion::Done {
             purpose: Purpose::VerifyToRemove { authenticator_id },
             ..
@@ -141,7 +154,7 @@ pub async fn sign_in_return(
                 Ok(verified) => verified,
                 Err(e) => return internal(e),
             };
-            if let Err(e) = session.sign_in(&user_id).await {
+            if let Err(e) = sign_in_with_password(&session, &user_id).await {
                 return internal(e);
             }
             // The challenge just passed counts for the next ten minutes (no second one for Manage).

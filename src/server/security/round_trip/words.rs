@@ -62,6 +62,7 @@ pub const SIGN_IN_UNAVAILABLE: &str =
 pub const UNAVAILABLE_TO_CHANGE: &str = "We couldn't reach our security provider, so nothing was changed. Please try again in a moment.";
 pub const SETTINGS_UPDATED: &str = "Your authenticators were updated.";
 pub const VERIFIED_TO_REMOVE: &str = "You're verified. Confirm the removal below.";
+pub const VERIFIED_TO_ADD_PASSKEY: &str = "You're verified. Create your passkey now.";
 pub const POPUP_CLOSED: &str = "You closed the security window. Nothing was changed.";
 pub const LAST_ONE: &str =
     "You can't remove your only authenticator: without one you couldn't complete \

@@ -1,0 +1,56 @@
+// Adds a passkey in place on /account/add-passkey with Authsignal's official Web SDK (loaded
+// just before this script): the server function `start_passkey_enrollment` tracks the action
+// and hands over its short-lived token, `authsignal.passkey.signUp` runs the ceremony, and
+// `finish_passkey_enrollment` validates the token it returns. Cancelling, or a failing
+// authenticator, leaves a clear message and nothing changed.
+(() => {
+  const button = document.getElementById("create-passkey");
+  const status = document.getElementById("add-passkey-status");
+  if (!button || !window.authsignal || !window.PublicKeyCredential) {
+    if (status) status.textContent = "This browser can't create passkeys. Use Manage authenticators on your account page instead.";
+    return;
+  }
+  const say = (message, alert) => {
+    status.textContent = message;
+    status.setAttribute("role", alert ? "alert" : "status");
+  };
+  const call = async (name, fields) => {
+    const response = await fetch(`/api/${name}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+      body: new URLSearchParams(fields),
+    });
+    const answer = await response.json().catch(() => null);
+    if (response.ok) return answer;
+    const words = answer && typeof answer.Rejected === "string" ? answer.Rejected : "Security settings are temporarily unavailable. Please try again in a moment.";
+    throw new Error(words);
+  };
+  const CANCELLED = "Passkey setup was cancelled or timed out, so nothing was saved. You can try again.";
+
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    say("Follow your device's prompt…", false);
+    try {
+      const ceremony = await call("start_passkey_enrollment", {});
+      const client = new window.authsignal.Authsignal({ tenantId: ceremony.tenant_id, baseUrl: ceremony.base_url });
+      let result;
+      try {
+        result = await client.passkey.signUp({ token: ceremony.token, username: ceremony.username, displayName: ceremony.display_name });
+      } catch {
+        result = null;
+      }
+      const token = result && result.data && result.data.token;
+      if (!token) {
+        say(CANCELLED, true);
+        return;
+      }
+      const next = await call("finish_passkey_enrollment", { token });
+      location.assign(typeof next === "string" && next.startsWith("/") && !next.startsWith("//") ? next : "/account");
+    } catch (error) {
+      say(error.message, true);
+    } finally {
+      button.disabled = false;
+    }
+  });
+})();
