@@ -26,6 +26,8 @@
     throw new Error(words);
   };
   const CANCELLED = "Passkey setup was cancelled or timed out, so nothing was saved. You can try again.";
+  const ALREADY = "This device already has a passkey for your account, so nothing was added. Use another device, or remove the old passkey first.";
+  const VERIFY_AGAIN = "Your verification has expired, so nothing was added. Go back to your account and try again.";
 
   button.hidden = false;
   button.addEventListener("click", async () => {
@@ -37,12 +39,15 @@
       let result;
       try {
         result = await client.passkey.signUp({ token: ceremony.token, username: ceremony.username, displayName: ceremony.display_name });
-      } catch {
-        result = null;
+      } catch (error) {
+        // The device refuses a second passkey for the same account (WebAuthn excludeCredentials).
+        const already = error && (error.name === "InvalidStateError" || error.code === "ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED");
+        say(already ? ALREADY : CANCELLED, true);
+        return;
       }
       const token = result && result.data && result.data.token;
       if (!token) {
-        say(CANCELLED, true);
+        say(result && result.errorCode === "insufficient_scope" ? VERIFY_AGAIN : CANCELLED, true);
         return;
       }
       const next = await call("finish_passkey_enrollment", { token });

@@ -16,7 +16,7 @@ test.describe("accounts", () => {
 
     await page.getByLabel("Email").fill(customer.email);
     await page.getByLabel("Password").fill(customer.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(page).toHaveURL(/\/account$/);
     await expect(page.getByText(customer.email)).toBeVisible();
   });

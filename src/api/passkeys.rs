@@ -37,8 +37,12 @@ pub async fn finish_passkey_sign_in(token: String, next: String) -> Result<Strin
 #[server(endpoint = "passkey_sign_in_config")]
 pub async fn passkey_sign_in_config() -> Result<Option<WebSdkConfig>, AppError> {
     let state = crate::server::state::AppState::from_context()?;
-    Ok(state.settings.tenant_id.clone().map(|tenant_id| WebSdkConfig {
-        tenant_id,
-        base_url: crate::server::security::client::api_base_url(&state.settings),
-    }))
+    Ok(state
+        .settings
+        .tenant_id
+        .clone()
+        .map(|tenant_id| WebSdkConfig {
+            tenant_id,
+            base_url: crate::server::security::client::api_base_url(&state.settings),
+        }))
 }

@@ -220,7 +220,10 @@ pub async fn sign_in(
 }
 
 /// Signs in after a password (and any second step): the account page may then offer a passkey.
-pub(crate) async fn sign_in_with_password(session: &TypedSession, user_id: &str) -> Result<(), AppError> {
+pub(crate) async fn sign_in_with_password(
+    session: &TypedSession,
+    user_id: &str,
+) -> Result<(), AppError> {
     session.sign_in(user_id).await?;
     session.set_passkey_offer().await
 }

@@ -20,7 +20,9 @@ pub struct PageSources {
 impl PageSources {
     /// From the settings: popup mode frames the pre-built UI; the Web SDK talks to the API.
     pub fn for_api(api_base_url: &str, popup: bool, web_sdk: bool) -> PageSources {
-        let origin = url::Url::parse(api_base_url).ok().map(|u| u.origin().ascii_serialization());
+        let origin = url::Url::parse(api_base_url)
+            .ok()
+            .map(|u| u.origin().ascii_serialization());
         let http_origin = origin.clone().filter(|o| o.starts_with("http://"));
         PageSources {
             frames: popup.then(|| match &http_origin {
@@ -121,6 +123,9 @@ mod tests {
         let standalone = PageSources::for_api("http://127.0.0.1:7700/v1", true, false);
         let policy = page_policy("n", &standalone);
         assert!(policy.contains("frame-src 'self' https: http://127.0.0.1:7700;"));
-        assert!(policy.contains("connect-src 'self';"), "no Web SDK, no API calls from the page");
+        assert!(
+            policy.contains("connect-src 'self';"),
+            "no Web SDK, no API calls from the page"
+        );
     }
 }

@@ -172,11 +172,19 @@ impl TypedSession {
 
     /// Signed in with a password this session: the account page may offer a passkey.
     pub async fn set_passkey_offer(&self) -> Result<(), AppError> {
-        self.0.insert(PASSKEY_OFFER, true).await.map_err(store_failed)
+        self.0
+            .insert(PASSKEY_OFFER, true)
+            .await
+            .map_err(store_failed)
     }
 
     pub async fn passkey_offer(&self) -> Result<bool, AppError> {
-        Ok(self.0.get::<bool>(PASSKEY_OFFER).await.map_err(store_failed)?.unwrap_or(false))
+        Ok(self
+            .0
+            .get::<bool>(PASSKEY_OFFER)
+            .await
+            .map_err(store_failed)?
+            .unwrap_or(false))
     }
 
     pub async fn end_passkey_offer(&self) -> Result<(), AppError> {

@@ -114,7 +114,11 @@ impl SignInLimits {
         self.count_address(None, ip).await
     }
 
-    async fn count_address(&self, account: Option<String>, ip: Option<IpAddr>) -> Result<Attempt, Blocked> {
+    async fn count_address(
+        &self,
+        account: Option<String>,
+        ip: Option<IpAddr>,
+    ) -> Result<Attempt, Blocked> {
         let attempt = Attempt {
             account,
             ip: ip.map(|ip| format!("signin:ip:{ip}")),
@@ -140,7 +144,10 @@ impl SignInLimits {
     /// True the first time `key` is seen in a window: a sign-in token is used once.
     pub async fn first_use(&self, key: &str) -> bool {
         let key = format!("signin:used:{}", hash_hex(key));
-        self.counters.count(&key, 1, self.limits.window).await.is_ok()
+        self.counters
+            .count(&key, 1, self.limits.window)
+            .await
+            .is_ok()
     }
 
     /// Counts one sign-up from `ip`; refused past the limit.

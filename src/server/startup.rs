@@ -225,8 +225,14 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
             routes::ACCOUNT_RETURN,
             get(round_trip::returns::account_return),
         )
-        .route(routes::ADD_PASSKEY_VERIFY, post(security::passkeys::verify_to_add))
-        .route(routes::PASSKEY_OFFER_DISMISS, post(auth_routes::dismiss_passkey_offer))
+        .route(
+            routes::ADD_PASSKEY_VERIFY,
+            post(security::passkeys::verify_to_add),
+        )
+        .route(
+            routes::PASSKEY_OFFER_DISMISS,
+            post(auth_routes::dismiss_passkey_offer),
+        )
         .route(routes::SIGN_OUT, post(auth_routes::sign_out))
         .route(routes::HEALTHZ, get(health::healthz))
         .route(routes::READYZ, get(health::readyz))

@@ -142,14 +142,16 @@ impl UserStore {
 
     /// Whether the customer said "Not now" to the offer to add a passkey (false on error).
     pub async fn passkey_offer_dismissed(&self, id: &str) -> bool {
-        sqlx::query_scalar::<_, Option<String>>("SELECT passkey_offer_dismissed_at FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .ok()
-            .flatten()
-            .flatten()
-            .is_some()
+        sqlx::query_scalar::<_, Option<String>>(
+            "SELECT passkey_offer_dismissed_at FROM users WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .ok()
+        .flatten()
+        .flatten()
+        .is_some()
     }
 
     /// Remembers "Not now" for the offer to add a passkey, so it is not repeated.

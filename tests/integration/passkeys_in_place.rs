@@ -16,8 +16,18 @@ async fn app() -> TestApp {
 
 /// Calls a server function as the page scripts do: the status and the JSON answer.
 async fn call(app: &TestApp, name: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let response = app.client.post(app.url(&format!("/api/{name}"))).header("accept", "application/json").form(form).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+    let response = app
+        .client
+        .post(app.url(&format!("/api/{name}")))
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    (
+        response.status().as_u16(),
+        response.json().await.unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -26,7 +36,11 @@ async fn a_customer_with_nothing_enrolled_gets_a_ceremony_without_any_verificati
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     let (status, step) = call(&app, "add_passkey_step", &[]).await;
-    assert_eq!((status, step["step"].as_str()), (200, Some("Ready")), "{step}");
+    assert_eq!(
+        (status, step["step"].as_str()),
+        (200, Some("Ready")),
+        "{step}"
+    );
     let (status, ceremony) = call(&app, "start_passkey_enrollment", &[]).await;
     assert_eq!(status, 200, "{ceremony}");
     assert_eq!(ceremony["username"], email.as_str());
@@ -46,7 +60,12 @@ async fn an_enrolled_customer_without_a_recent_challenge_must_verify_first() {
     assert_eq!(step["step"], "VerifyFirst");
     let (status, refused) = call(&app, "start_passkey_enrollment", &[]).await;
     assert_ne!(status, 200);
-    assert!(refused["Rejected"].as_str().is_some_and(|m| m.contains("verify it's you")), "{refused}");
+    assert!(
+        refused["Rejected"]
+            .as_str()
+            .is_some_and(|m| m.contains("verify it's you")),
+        "{refused}"
+    );
     let html = app.get_html("/account/add-passkey").await;
     assert!(html.contains("Verify it&#39;s you") || html.contains("Verify it's you"));
 
@@ -55,7 +74,10 @@ async fn an_enrolled_customer_without_a_recent_challenge_must_verify_first() {
     let challenge = location(&response);
     assert!(challenge.contains("/sandbox/ui"), "{challenge}");
     let back = support::pass_email_challenge(&app, &app.client, &challenge, &email).await;
-    assert_eq!(location(&app.client.get(&back).send().await.unwrap()), "/account/add-passkey");
+    assert_eq!(
+        location(&app.client.get(&back).send().await.unwrap()),
+        "/account/add-passkey"
+    );
     let html = app.get_html("/account/add-passkey").await;
     assert!(html.contains("Create your passkey now"), "{html}");
     let (status, _) = call(&app, "start_passkey_enrollment", &[]).await;
@@ -71,20 +93,54 @@ async fn a_garbage_or_unlaunched_enrollment_token_is_refused() {
     call(&app, "start_passkey_enrollment", &[]).await;
     let (status, refused) = call(&app, "finish_passkey_enrollment", &[("token", "garbage")]).await;
     assert_ne!(status, 200);
-    assert!(refused["Rejected"].as_str().is_some_and(|m| m.contains("Nothing was changed")), "{refused}");
-    assert!(app.get_html("/account").await.contains("Adding a passkey was refused"), "one activity line for the launch");
+    assert!(
+        refused["Rejected"]
+            .as_str()
+            .is_some_and(|m| m.contains("Nothing was changed")),
+        "{refused}"
+    );
+    assert!(
+        app.get_html("/account")
+            .await
+            .contains("Adding a passkey was refused"),
+        "one activity line for the launch"
+    );
 }
 
 #[tokio::test]
 async fn failed_passkey_sign_ins_are_refused_and_limited_per_address() {
-    let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1"), ("STOREFRONT_SIGN_IN_FAILURES_PER_IP", "3")]).await;
+    let app = spawn_app_with(&[
+        ("AUTHSIGNAL_SANDBOX_FAULTS", "1"),
+        ("STOREFRONT_SIGN_IN_FAILURES_PER_IP", "3"),
+    ])
+    .await;
     for _ in 0..3 {
-        let (status, refused) = call(&app, "finish_passkey_sign_in", &[("token", "garbage"), ("next", "/account")]).await;
+        let (status, refused) = call(
+            &app,
+            "finish_passkey_sign_in",
+            &[("token", "garbage"), ("next", "/account")],
+        )
+        .await;
         assert_ne!(status, 200);
-        assert!(refused["Rejected"].as_str().is_some_and(|m| m.contains("couldn't verify that passkey")), "{refused}");
+        assert!(
+            refused["Rejected"]
+                .as_str()
+                .is_some_and(|m| m.contains("couldn't verify that passkey")),
+            "{refused}"
+        );
     }
-    let (_, blocked) = call(&app, "finish_passkey_sign_in", &[("token", "garbage"), ("next", "/account")]).await;
-    assert!(blocked["Rejected"].as_str().is_some_and(|m| m.contains("Too many failed sign-in attempts")), "{blocked}");
+    let (_, blocked) = call(
+        &app,
+        "finish_passkey_sign_in",
+        &[("token", "garbage"), ("next", "/account")],
+    )
+    .await;
+    assert!(
+        blocked["Rejected"]
+            .as_str()
+            .is_some_and(|m| m.contains("Too many failed sign-in attempts")),
+        "{blocked}"
+    );
     assert_eq!(app.get("/account").await.status(), 303, "nobody signed in");
 }
 
@@ -92,11 +148,17 @@ async fn failed_passkey_sign_ins_are_refused_and_limited_per_address() {
 async fn the_sign_in_page_offers_passkeys_only_with_the_web_sdk() {
     let app = app().await;
     let html = app.get_html("/signin").await;
-    assert!(html.contains("Sign in with a passkey") && html.contains(r#"autocomplete="username webauthn""#));
+    assert!(
+        html.contains("Sign in with a passkey")
+            && html.contains(r#"autocomplete="username webauthn""#)
+    );
     assert!(html.contains("/vendor/authsignal-browser-1.16.0.min.js"));
     let tenant = support::spawn_public_app("https://shop.example").await;
     let html = tenant.get_html("/signin").await;
-    assert!(!html.contains("Sign in with a passkey"), "no tenant id configured: no passkey sign-in");
+    assert!(
+        !html.contains("Sign in with a passkey"),
+        "no tenant id configured: no passkey sign-in"
+    );
 }
 
 #[tokio::test]
@@ -104,14 +166,26 @@ async fn after_a_password_sign_in_a_customer_without_a_passkey_is_offered_one_un
     let app = app().await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
-    assert!(!app.get_html("/account").await.contains("Passkey offer"), "not after sign-up");
+    assert!(
+        !app.get_html("/account").await.contains("Passkey offer"),
+        "not after sign-up"
+    );
     app.post_form("/signout", &[]).await;
     app.sign_in(&email, PASSWORD).await;
     let html = app.get_html("/account").await;
-    assert!(html.contains("Passkey offer") && html.contains("add a passkey to this account"), "{html}");
-    assert_eq!(location(&app.post_form("/account/passkey-offer/dismiss", &[]).await), "/account");
+    assert!(
+        html.contains("Passkey offer") && html.contains("add a passkey to this account"),
+        "{html}"
+    );
+    assert_eq!(
+        location(&app.post_form("/account/passkey-offer/dismiss", &[]).await),
+        "/account"
+    );
     assert!(!app.get_html("/account").await.contains("Passkey offer"));
     app.post_form("/signout", &[]).await;
     app.sign_in(&email, PASSWORD).await;
-    assert!(!app.get_html("/account").await.contains("Passkey offer"), "not repeated once dismissed");
+    assert!(
+        !app.get_html("/account").await.contains("Passkey offer"),
+        "not repeated once dismissed"
+    );
 }

@@ -101,6 +101,11 @@ impl SandboxClock {
         }
     }
 
+    /// The time source underneath the offsets.
+    pub(crate) fn source(&self) -> Arc<dyn Clock> {
+        self.base.clone()
+    }
+
     /// Now, as seen by anything that isn't about one user.
     pub(crate) fn now(&self) -> OffsetDateTime {
         shifted(

@@ -18,6 +18,7 @@
 //! ```
 
 mod api;
+mod client;
 mod clock;
 mod domain;
 mod faults;
@@ -26,6 +27,7 @@ mod otp;
 mod outbox;
 mod outcomes;
 mod passkeys;
+mod sent_codes;
 mod state;
 mod store;
 mod test_hooks;
@@ -76,6 +78,10 @@ pub enum SandboxError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// The tenant id the Client API accepts unless [`Sandbox::with_tenant_id`] says otherwise:
+/// what the Web SDK's `new Authsignal({ tenantId })` sends for usernameless passkey sign-in.
+pub const DEFAULT_TENANT_ID: &str = "sandbox-tenant";
+
 /// A running sandbox: its state, ready to be served by [`Sandbox::router`].
 pub struct Sandbox {
     state: AppState,
@@ -105,15 +111,45 @@ impl Sandbox {
         config.actions.check().map_err(SandboxError::Config)?;
         let store = Store::open(&config.database_url).await?;
         Ok(Sandbox {
-            state: shared_state(config, store, Arc::new(SystemClock)),
+            state: shared_state(
+                config,
+                store,
+                Arc::new(SystemClock),
+                DEFAULT_TENANT_ID.to_owned(),
+            ),
         })
     }
 
     /// Replaces the time source (tests use a [`ManualClock`]).
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        let state = &self.state;
         Sandbox {
-            state: shared_state(self.state.config.clone(), self.state.store.clone(), clock),
+            state: shared_state(
+                state.config.clone(),
+                state.store.clone(),
+                clock,
+                state.tenant_id.clone(),
+            ),
         }
+    }
+
+    /// Replaces the tenant id the Client API accepts (default [`DEFAULT_TENANT_ID`]). A
+    /// builder rather than a [`SandboxConfig`] field, so existing configs keep compiling.
+    pub fn with_tenant_id(self, tenant_id: impl Into<String>) -> Self {
+        let state = &self.state;
+        Sandbox {
+            state: shared_state(
+                state.config.clone(),
+                state.store.clone(),
+                state.clock.source(),
+                tenant_id.into(),
+            ),
+        }
+    }
+
+    /// The tenant id the Client API accepts.
+    pub fn tenant_id(&self) -> &str {
+        &self.state.tenant_id
     }
 
     /// The time as this sandbox sees it for `user_id` (test-clock offsets included): what an
@@ -122,7 +158,7 @@ impl Sandbox {
         self.state.clock.now_for(user_id)
     }
 
-    /// The API (`/v1`), pre-built UI (`/ui`), outbox (`/outbox`) and, with test hooks,
+    /// The Server API (`/v1`), Client API (`/v1/client`), pre-built UI (`/ui`), outbox (`/outbox`) and, with test hooks,
     /// `/_faults`, `/_test/clock`, `/_test/stats` and `/_test/actions`. Nest it wherever
     /// `public_url` points.
     pub fn router(&self) -> axum::Router {
@@ -145,8 +181,14 @@ impl Sandbox {
 }
 
 /// Routers made from one sandbox share its clock offsets and faults.
-fn shared_state(config: SandboxConfig, store: Store, clock: Arc<dyn Clock>) -> AppState {
+fn shared_state(
+    config: SandboxConfig,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    tenant_id: String,
+) -> AppState {
     Arc::new(Shared {
+        tenant_id,
         signer: TokenSigner::new(&config.secret_key),
         clock: SandboxClock::new(clock),
         faults: Faults::default(),

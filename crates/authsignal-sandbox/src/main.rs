@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use authsignal_sandbox::{ActionsConfig, Sandbox, SandboxConfig};
+use authsignal_sandbox::{ActionsConfig, Sandbox, SandboxConfig, DEFAULT_TENANT_ID};
 use clap::Parser;
 use tokio::net::TcpListener;
 
@@ -29,6 +29,10 @@ struct Cli {
         default_value = "sqlite://data/sandbox.db?mode=rwc"
     )]
     database_url: String,
+    /// The tenant id the Client API accepts from the Web SDK (`new Authsignal({ tenantId })`)
+    /// for usernameless passkey sign-in.
+    #[arg(long, env = "AUTHSIGNAL_SANDBOX_TENANT_ID", default_value = DEFAULT_TENANT_ID)]
+    tenant_id: String,
     /// Where browsers reach the sandbox (default: http://{addr}).
     #[arg(long, env = "AUTHSIGNAL_SANDBOX_PUBLIC_URL")]
     public_url: Option<String>,
@@ -98,6 +102,9 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     check_exposure(&cli)?;
+    if cli.tenant_id.trim().is_empty() {
+        return Err("--tenant-id (AUTHSIGNAL_SANDBOX_TENANT_ID) must not be empty".to_owned());
+    }
     // Before listening or touching the database: a bad file is a typo to fix, not a default.
     let actions = match &cli.actions_config {
         Some(path) => ActionsConfig::from_file(path)?,
@@ -117,11 +124,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         actions,
     })
     .await
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string())?
+    .with_tenant_id(cli.tenant_id.clone());
     tracing::info!(
         %addr,
         api = %format!("{public_url}/v1"),
         outbox = %format!("{public_url}/outbox"),
+        tenant_id = %cli.tenant_id,
         database = %cli.database_url,
         faults = cli.enable_faults,
         "authsignal sandbox listening"

@@ -22,6 +22,8 @@ pub(crate) struct Shared {
     pub relying_party: RelyingParty,
     /// What track answers per action code.
     pub outcomes: Outcomes,
+    /// The tenant id the Client API takes for usernameless passkey sign-in.
+    pub tenant_id: String,
 }
 
 pub(crate) type AppState = Arc<Shared>;

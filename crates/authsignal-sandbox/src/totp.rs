@@ -5,6 +5,8 @@ use data_encoding::BASE32_NOPAD;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use totp_rs::{Algorithm, Secret, TOTP};
 
+/// The issuer authenticator apps show for sandbox secrets.
+pub(crate) const ISSUER: &str = "Authsignal Sandbox";
 pub(crate) const STEP_SECONDS: i64 = 30;
 const DIGITS: usize = 6;
 /// Accept the previous and next step too, for clock drift and slow typing.

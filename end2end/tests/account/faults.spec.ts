@@ -67,7 +67,7 @@ test("Authsignal down during an enrolled customer's sign-in: refused, no session
   await page.goto("/signin");
   await page.getByLabel("Email").fill(customer.email);
   await page.getByLabel("Password").fill(customer.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert")).toHaveText("Two-step sign-in is temporarily unavailable. Please try again in a few minutes.");
   await page.screenshot({ path: "screenshots/sign-in-unavailable.png", fullPage: true });
   await page.goto("/account");

@@ -80,10 +80,14 @@ test("add a passkey after an email challenge, verify with it, and keep it as the
   await expect(page.getByRole("link", { name: /^Remove / })).toHaveCount(0);
   await expect(page.getByText("To remove this authenticator, add another one first")).toBeVisible();
 
-  // With only a passkey left, the challenge is the passkey itself: here, two-step sign-in.
+  // With only a passkey left, the challenge is the passkey itself: here, two-step sign-in with
+  // the password (the sign-in page's passkey autofill would sign in by itself: it waits while
+  // the device is untouched).
   await page.context().clearCookies();
+  await device.setAutomaticPresence(false);
   await signIn(page, customer);
   await expect(page.getByRole("heading", { name: "Verify it's you" })).toBeVisible();
+  await device.setAutomaticPresence(true);
   await page.getByRole("button", { name: "Use passkey" }).click();
   await expectOnCleanAccountPage(page);
   await expect(page.getByText("Two-step sign-in is on")).toBeVisible();

@@ -12,7 +12,7 @@ const CANCELLED = "Passkey setup was cancelled or timed out, so nothing was save
 /** From /account: "Add a passkey" → "Create passkey" → back on /account with it listed. */
 async function addPasskeyInPlace(page: Page) {
   await page.getByRole("button", { name: "Add a passkey" }).click();
-  await expect(page).toHaveURL(/\/account\/add-passkey$/);
+  await expect(page).toHaveURL(/\/account\/add-passkey\??$/);
   await page.getByRole("button", { name: "Create passkey" }).click();
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole("status").filter({ hasText: "was added." })).toBeVisible();
@@ -57,11 +57,18 @@ test("recently verified: adds a passkey in place; later: verifies first, comes b
   await expect(page.getByRole("heading", { name: "Verify it's you" })).toBeVisible();
   // The passkey just added would do too; the email code is the default method.
   await enterCode(page, await sandbox.latestCode(customer.email, sent));
-  await expect(page).toHaveURL(/\/account\/add-passkey$/);
+  await expect(page).toHaveURL(/\/account\/add-passkey\??$/);
   await expect(page.getByText("You're verified. Create your passkey now.")).toBeVisible();
+  // This device already holds this account's passkey: it says so, and nothing changes.
+  await page.getByRole("button", { name: "Create passkey" }).click();
+  await expect(page.getByRole("alert")).toContainText("This device already has a passkey for your account");
+  expect(await device.credentialCount()).toBe(1);
+  // Another device: a second passkey.
+  await device.remove();
+  const laptop = await VirtualAuthenticator.attach(page);
   await page.getByRole("button", { name: "Create passkey" }).click();
   await expect(page).toHaveURL(/\/account$/);
-  expect(await device.credentialCount()).toBe(2);
+  expect(await laptop.credentialCount()).toBe(1);
   await expect(authenticatorList(page).getByRole("listitem").filter({ hasText: "Passkey" })).toHaveCount(2);
 });
 
@@ -80,6 +87,10 @@ test("a cancelled ceremony says so and changes nothing", async ({ page }) => {
 });
 
 test("sign in with a passkey: the button", async ({ page }) => {
+  // A browser without passkey autofill, so only the button can sign in.
+  await page.addInitScript(() => {
+    PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+  });
   await VirtualAuthenticator.attach(page);
   const customer = await customerWithOnlyAPasskey(page, "pk-button");
   await page.goto("/signin");

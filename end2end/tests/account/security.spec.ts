@@ -81,7 +81,7 @@ test("removing without a recent challenge asks to verify first, then comes back 
   await page.goto("/signin");
   await page.getByLabel("Email").fill(customer.email);
   await page.getByLabel("Password").fill(customer.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByLabel("Verification code").fill(await sandbox.latestCode(customer.email, beforeSignIn));
   await page.getByRole("button", { name: "Verify", exact: true }).click();
   await expectOnCleanAccountPage(page);

@@ -19,7 +19,7 @@ async function passwordStep(page: Page, customer: Customer) {
   await expect(page).toHaveURL(/\/signin\?next=%2Faccount$/);
   await page.getByLabel("Email").fill(customer.email);
   await page.getByLabel("Password").fill(customer.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Verify it's you" })).toBeVisible();
 }
 
@@ -89,7 +89,7 @@ test("a customer with nothing enrolled signs in with the password alone", async 
   await page.goto("/signin");
   await page.getByLabel("Email").fill(customer.email);
   await page.getByLabel("Password").fill(customer.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByText("Signed in with password", { exact: true })).toBeVisible();
 });

@@ -25,7 +25,7 @@ export async function signIn(page: Page, c: Customer) {
   await page.goto("/signin");
   await page.getByLabel("Email").fill(c.email);
   await page.getByLabel("Password").fill(c.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 export async function signOut(page: Page) {

@@ -40,6 +40,12 @@ export class VirtualAuthenticator {
     await this.cdp.send("WebAuthn.setUserVerified", { authenticatorId: this.id, isUserVerified });
   }
 
+  /** Off: nothing answers a WebAuthn request until it is on again (a person who hasn't
+   *  touched the device yet), so a page's passkey autofill waits instead of signing in. */
+  async setAutomaticPresence(enabled: boolean) {
+    await this.cdp.send("WebAuthn.setAutomaticPresenceSimulation", { authenticatorId: this.id, enabled });
+  }
+
   /** Takes the authenticator (and its passkeys) away, as if the device were gone. */
   async remove() {
     await this.cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId: this.id });

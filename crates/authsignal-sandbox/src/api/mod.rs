@@ -20,7 +20,7 @@ use subtle::ConstantTimeEq;
 
 pub(crate) use actions::ACTION_TOKEN_LIFETIME;
 use response::ApiError;
-pub(crate) use wire::default_method;
+pub(crate) use wire::{default_method, AuthenticatorJson};
 
 use crate::faults;
 use crate::state::AppState;
@@ -51,6 +51,8 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
         .route("/validate", post(validate::validate))
         .route_layer(from_fn_with_state(state.clone(), faults::inject))
         .route_layer(from_fn_with_state(state, require_secret_key))
+        // The Client API: its own authentication (the token / tenant id) and CORS.
+        .nest("/client", crate::client::router())
         // A catch-all route rather than only a fallback: fallbacks of doubly nested
         // routers (storefront → /sandbox → /v1) are not reached.
         .route(

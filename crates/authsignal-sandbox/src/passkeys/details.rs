@@ -8,7 +8,24 @@ use webauthn_rs::prelude::{Credential, Passkey};
 use super::aaguid::{mapping, AaguidMapping};
 use super::user_agent::ParsedUserAgent;
 use crate::ids::uuid_shaped;
-use crate::store::AuthenticatorRow;
+use crate::store::{AuthenticatorRow, UserRow};
+
+/// The name and display name a new passkey is made for: the user's email or username,
+/// else the email track was given, else the user id.
+pub(crate) fn account_names(
+    user_id: &str,
+    user: Option<&UserRow>,
+    track_email: Option<&str>,
+) -> (String, String) {
+    let name = user
+        .and_then(|u| u.email.clone().or_else(|| u.username.clone()))
+        .or_else(|| track_email.map(str::to_owned))
+        .unwrap_or_else(|| user_id.to_owned());
+    let display = user
+        .and_then(|u| u.display_name.clone())
+        .unwrap_or_else(|| name.clone());
+    (name, display)
+}
 
 /// Stored as JSON in `authenticators.passkey_details` when a passkey is registered.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -1,9 +1,12 @@
 //! The relying party: its id and origin come from the sandbox's public URL, never from
 //! the request's Host header, so the origin the browser reports must match it exactly.
 
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use url::Host;
-use webauthn_rs::prelude::{Url, Uuid, Webauthn, WebauthnBuilder};
+use webauthn_rs::prelude::{
+    CredentialID, PasskeyRegistration, Url, Uuid, Webauthn, WebauthnBuilder, WebauthnError,
+};
 
 /// A configured relying party, or why passkeys can't work at this public URL.
 #[derive(Debug)]
@@ -48,6 +51,31 @@ impl RelyingParty {
             RelyingParty::Unavailable(reason) => Err(reason),
         }
     }
+}
+
+/// Starts a passkey registration whose credential is discoverable, as Authsignal's passkeys
+/// are: usernameless sign-in (the Web SDK's `passkey.signIn()` without a token) finds it.
+/// The options come back as JSON (`{"publicKey": …}`); webauthn-rs's prelude lacks the type
+/// to ask for a resident key. It never checks that flag when the answer comes back.
+pub(crate) fn start_registration(
+    webauthn: &Webauthn,
+    user_id: &str,
+    name: &str,
+    display_name: &str,
+    existing: Vec<CredentialID>,
+) -> Result<(Value, PasskeyRegistration), WebauthnError> {
+    let (options, state) = webauthn.start_passkey_registration(
+        user_handle(user_id),
+        name,
+        display_name,
+        (!existing.is_empty()).then_some(existing),
+    )?;
+    let mut options = serde_json::to_value(options).map_err(|_| WebauthnError::Configuration)?;
+    if let Some(selection) = options.pointer_mut("/publicKey/authenticatorSelection") {
+        selection["residentKey"] = json!("required");
+        selection["requireResidentKey"] = json!(true);
+    }
+    Ok((options, state))
 }
 
 /// The WebAuthn user handle for a user id: stable, so every passkey of one user shares

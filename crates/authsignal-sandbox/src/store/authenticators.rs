@@ -26,6 +26,8 @@ pub(crate) struct AuthenticatorRow {
 /// A verified authenticator about to be stored.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NewAuthenticator {
+    /// The id a new row gets (the Client API hands it out before the code is checked).
+    pub authenticator_id: Option<String>,
     pub user_id: String,
     pub verification_method: String,
     pub email: Option<String>,
@@ -106,7 +108,7 @@ impl Store {
                         passkey, credential_id, passkey_details)
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
                 )
-                .bind(new_uuid())
+                .bind(new.authenticator_id.clone().unwrap_or_else(new_uuid))
                 .bind(&new.user_id)
                 .bind(&new.verification_method)
                 .bind(&new.email)

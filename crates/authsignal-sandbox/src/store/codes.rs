@@ -9,6 +9,8 @@ pub(crate) const PURPOSE_CHALLENGE: &str = "challenge";
 #[derive(Debug, Clone, FromRow)]
 pub(crate) struct OtpCodeRow {
     pub id: i64,
+    pub purpose: String,
+    pub authenticator_id: Option<String>,
     pub verification_method: String,
     pub destination: String,
     pub code: String,
@@ -87,6 +89,26 @@ impl Store {
         .bind(purpose)
         .bind(authenticator_id)
         .bind(authenticator_id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// The newest code issued in this action for `method`, whatever it was for (the Client
+    /// API verifies enrollments and challenges at the same route).
+    pub(crate) async fn latest_code_for_method(
+        &self,
+        action: &ActionKey,
+        method: &str,
+    ) -> sqlx::Result<Option<OtpCodeRow>> {
+        sqlx::query_as(
+            "SELECT * FROM otp_codes
+             WHERE user_id = ? AND action_code = ? AND idempotency_key = ? AND verification_method = ?
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(&action.user_id)
+        .bind(&action.action_code)
+        .bind(&action.idempotency_key)
+        .bind(method)
         .fetch_optional(&self.pool)
         .await
     }

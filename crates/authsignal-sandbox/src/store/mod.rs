@@ -3,6 +3,7 @@
 mod actions;
 mod attempts;
 mod authenticators;
+mod client_challenges;
 mod codes;
 mod outbox;
 mod passkeys;
@@ -17,6 +18,9 @@ use sqlx::SqlitePool;
 
 pub(crate) use actions::{ActionKey, ActionRow};
 pub(crate) use authenticators::{AuthenticatorRow, NewAuthenticator, Removal};
+pub(crate) use client_challenges::{
+    ClientChallengeRow, CLIENT_AUTHENTICATE, CLIENT_REGISTER, CLIENT_SIGN_IN,
+};
 pub(crate) use codes::{NewCode, OtpCodeRow, PURPOSE_CHALLENGE, PURPOSE_ENROLL};
 pub(crate) use outbox::OutboxRow;
 pub(crate) use passkeys::{CeremonyRow, CEREMONY_AUTHENTICATE, CEREMONY_REGISTER};

@@ -5,12 +5,10 @@ use maud::{html, Markup};
 
 use super::context::{UiContext, UiError};
 use super::html::{alert, notice};
-use crate::clock::to_millis;
 use crate::domain::Method;
-use crate::otp::{
-    check_code, generate_code, refusal, CodeCheck, IssuedCode, CODE_LIFETIME, MAX_FAILED_ATTEMPTS,
-};
-use crate::store::{NewCode, OtpCodeRow};
+use crate::otp::{CodeCheck, MAX_FAILED_ATTEMPTS};
+use crate::sent_codes::{self, CodeRequest};
+use crate::store::OtpCodeRow;
 
 /// Issues a new code for this action and drops it in the outbox.
 pub(crate) async fn send_code(
@@ -20,75 +18,25 @@ pub(crate) async fn send_code(
     destination: &str,
     authenticator_id: Option<&str>,
 ) -> Result<OtpCodeRow, UiError> {
-    let channel = method.outbox_channel().ok_or(UiError::Internal)?;
-    let code = generate_code();
-    let row = ctx
-        .state
-        .store
-        .issue_code(&NewCode {
-            action: &ctx.key(),
-            purpose,
-            verification_method: method.as_str(),
-            destination,
-            authenticator_id,
-            code: &code,
-            channel,
-            now_ms: ctx.now_ms(),
-            expires_at_ms: to_millis(ctx.now + CODE_LIFETIME),
-        })
-        .await?;
-    tracing::info!(channel, "sandbox code delivered to the outbox");
-    Ok(row)
+    let request = CodeRequest {
+        action: &ctx.key(),
+        purpose,
+        method,
+        destination,
+        authenticator_id,
+    };
+    sent_codes::issue(&ctx.state.store, &request, ctx.now)
+        .await?
+        .ok_or(UiError::Internal)
 }
 
-fn issued_code(row: &OtpCodeRow) -> IssuedCode<'_> {
-    IssuedCode {
-        code: &row.code,
-        failed_attempts: row.failed_attempts,
-        expires_at_ms: row.expires_at,
-        consumed: row.consumed_at.is_some(),
-    }
-}
-
-/// Checks one guess. The attempt is spent in the store before the code is compared, so a
-/// burst of parallel guesses gets no more than [`MAX_FAILED_ATTEMPTS`] checks in all.
+/// Checks one guess (the attempt is spent before the code is compared).
 pub(crate) async fn check_guess(
     ctx: &UiContext,
     issued: &OtpCodeRow,
     submitted: &str,
 ) -> Result<CodeCheck, UiError> {
-    let now_ms = ctx.now_ms();
-    if let Some(refused) = refusal(&issued_code(issued), now_ms) {
-        return Ok(refused);
-    }
-    let store = &ctx.state.store;
-    let Some(spent_before) = store
-        .spend_code_attempt(issued.id, MAX_FAILED_ATTEMPTS, now_ms)
-        .await?
-    else {
-        return refusal_now(ctx, issued.id).await;
-    };
-    let outcome = check_code(
-        &IssuedCode {
-            failed_attempts: spent_before,
-            ..issued_code(issued)
-        },
-        submitted,
-        now_ms,
-    );
-    if outcome == CodeCheck::Accepted && !store.consume_code(issued.id, now_ms).await? {
-        // Someone else used it a moment ago.
-        return Ok(CodeCheck::AlreadyUsed);
-    }
-    Ok(outcome)
-}
-
-/// Why the code refused a guess after all: parallel guesses used, burnt or outlived it.
-async fn refusal_now(ctx: &UiContext, code_id: i64) -> Result<CodeCheck, UiError> {
-    let fresh = ctx.state.store.find_code(code_id).await?;
-    Ok(fresh
-        .and_then(|row| refusal(&issued_code(&row), ctx.now_ms()))
-        .unwrap_or(CodeCheck::AlreadyUsed))
+    Ok(sent_codes::check_guess(&ctx.state.store, issued, submitted, ctx.now_ms()).await?)
 }
 
 /// What to tell the user after a guess that didn't work.

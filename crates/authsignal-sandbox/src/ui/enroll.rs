@@ -19,8 +19,6 @@ use crate::otp::CodeCheck;
 use crate::store::{NewAuthenticator, PURPOSE_ENROLL};
 use crate::totp;
 
-const TOTP_ISSUER: &str = "Authsignal Sandbox";
-
 /// `GET /ui/enroll`: the method choice.
 pub(crate) async fn choose_method(Ui { ctx, .. }: Ui<MayAdd>) -> Response {
     // Every device has its own passkey, so "Passkey" stays on offer.
@@ -393,7 +391,7 @@ fn app_page(ctx: &UiContext, secret: &str, problem: Option<&str>) -> Response {
         .as_ref()
         .and_then(|u| u.email.clone())
         .unwrap_or_else(|| ctx.claims.sub.clone());
-    let uri = totp::otpauth_uri(secret, TOTP_ISSUER, &account);
+    let uri = totp::otpauth_uri(secret, totp::ISSUER, &account);
     let status = if problem.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

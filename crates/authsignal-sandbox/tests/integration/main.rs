@@ -4,6 +4,7 @@
 mod common;
 
 mod api;
+mod client_api;
 mod hardening;
 mod outcomes;
 mod passkeys;

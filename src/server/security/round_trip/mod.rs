@@ -144,7 +144,10 @@ pub async fn start(
     purpose: Purpose,
     context: &RequestContext,
 ) -> Result<Started, AppError> {
-    let may_scope = matches!(purpose, Purpose::Settings { manage: true } | Purpose::AddPasskey);
+    let may_scope = matches!(
+        purpose,
+        Purpose::Settings { manage: true } | Purpose::AddPasskey
+    );
     let scope = match may_scope {
         true => purpose.scope(verified_recently(state, session, user_id).await?),
         false => None,

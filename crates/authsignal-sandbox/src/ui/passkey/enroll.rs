@@ -11,7 +11,9 @@ use super::{
 };
 use crate::domain::Method;
 use crate::ids::new_uuid;
-use crate::passkeys::{aaguid_mapping, aaguid_of, parse_user_agent, user_handle, PasskeyDetails};
+use crate::passkeys::{
+    self, aaguid_mapping, aaguid_of, parse_user_agent, start_registration, PasskeyDetails,
+};
 use crate::store::{NewAuthenticator, CEREMONY_REGISTER};
 use crate::ui::context::{UiContext, UiError};
 use crate::ui::enroll::{back_link, complete_enrollment};
@@ -24,15 +26,11 @@ const ALREADY_YOURS: &str = "This passkey is already set up for your account.";
 
 /// The name and display name the browser shows for the account.
 fn account_names(ctx: &UiContext) -> (String, String) {
-    let user = ctx.user.as_ref();
-    let name = user
-        .and_then(|u| u.email.clone().or_else(|| u.username.clone()))
-        .or_else(|| ctx.action.email.clone())
-        .unwrap_or_else(|| ctx.claims.sub.clone());
-    let display = user
-        .and_then(|u| u.display_name.clone())
-        .unwrap_or_else(|| name.clone());
-    (name, display)
+    passkeys::account_names(
+        &ctx.claims.sub,
+        ctx.user.as_ref(),
+        ctx.action.email.as_deref(),
+    )
 }
 
 /// Starts a registration and renders the page that runs it.
@@ -49,13 +47,7 @@ async fn registration_page(ctx: &UiContext, problem: Option<&str>) -> Result<Res
         .map(|p| p.cred_id().clone())
         .collect();
     let (name, display) = account_names(ctx);
-    let (options, state) = webauthn
-        .start_passkey_registration(
-            user_handle(&ctx.claims.sub),
-            &name,
-            &display,
-            (!existing.is_empty()).then_some(existing),
-        )
+    let (options, state) = start_registration(webauthn, &ctx.claims.sub, &name, &display, existing)
         .map_err(internal("cannot start a passkey registration"))?;
     let (status, form) = start_ceremony(
         ctx,

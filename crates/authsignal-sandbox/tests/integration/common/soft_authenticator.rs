@@ -144,7 +144,8 @@ impl SoftAuthenticator {
     }
 
     /// `navigator.credentials.get`: None when this authenticator has none of the
-    /// allowed credentials (the browser would answer NotAllowedError).
+    /// allowed credentials (the browser would answer NotAllowedError). An empty
+    /// `allowCredentials` asks for any discoverable credential of the relying party.
     pub fn get(&mut self, options: &Value) -> Option<Value> {
         let public_key = &options["publicKey"];
         let rp_id = public_key["rpId"].as_str().expect("rpId");
@@ -162,7 +163,7 @@ impl SoftAuthenticator {
         let credential = self
             .credentials
             .iter_mut()
-            .find(|c| c.rp_id == rp_id && allowed.contains(&c.id))?;
+            .find(|c| c.rp_id == rp_id && (allowed.is_empty() || allowed.contains(&c.id)))?;
         credential.counter += 1;
         let mut auth_data = Sha256::digest(rp_id.as_bytes()).to_vec();
         auth_data.push(flags);
