@@ -12,6 +12,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -265,8 +266,12 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     headers::apply(router, https)
-        // Brotli or gzip for pages, CSS, JS and wasm, as the browser accepts.
-        .layer(CompressionLayer::new().br(true).gzip(true))
+        // Brotli or gzip for pages, CSS and JS, as the browser accepts.
+        // Never the wasm on the fly: release builds serve it precompressed (`--precompress`), and
+        // brotli on a 2 MB debug wasm per page load starved the test machine's two cores.
+        .layer(CompressionLayer::new().br(true).gzip(true).compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("application/wasm")),
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             // The path only: query strings can carry tokens, which never reach the logs.
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path())

@@ -9,6 +9,11 @@ import { afterTheVerificationWindow, authenticatorList, enrollEmail, sandboxFor 
 
 const CANCELLED = "Passkey setup was cancelled or timed out, so nothing was saved.";
 
+// A script error on these pages would leave the passkey controls hidden: show it in the report.
+test.beforeEach(async ({ page }) => {
+  page.on("pageerror", (error) => console.log(`page error on ${page.url()}: ${error.message}`));
+});
+
 /** From /account: "Add a passkey" → "Create passkey" → back on /account with it listed. */
 async function addPasskeyInPlace(page: Page) {
   await page.getByRole("button", { name: "Add a passkey" }).click();
@@ -102,11 +107,17 @@ test("sign in with a passkey: the button", async ({ page }) => {
 });
 
 test("sign in with a passkey: autofill on the Email field", async ({ page }) => {
-  await VirtualAuthenticator.attach(page);
+  const device = await VirtualAuthenticator.attach(page);
   await customerWithOnlyAPasskey(page, "pk-autofill");
+  // Untouched device: the page's autofill request waits, so the page can be looked at first.
+  await device.setAutomaticPresence(false);
   await page.goto("/signin");
   await expect(page.getByLabel("Email")).toHaveAttribute("autocomplete", "username webauthn");
-  // The virtual authenticator answers the page's pending conditional request by itself.
+  await expect(page.getByRole("button", { name: "Sign in with a passkey" })).toBeVisible();
+  // With the device answering, the autofill request made as the page loads signs in (as when
+  // the customer picks their passkey from the suggestions).
+  await device.setAutomaticPresence(true);
+  await page.reload();
   await expect(page).toHaveURL(/\/account$/, { timeout: 15_000 });
   await expect(page.getByText("Signed in with a passkey")).toBeVisible();
 });

@@ -7,9 +7,10 @@ import { newCustomer, signUp } from "../support/customer";
 import { Sandbox } from "../sandbox/sandbox";
 import { sandboxFor } from "./journey";
 
-/** Presses the launch button once the page is interactive (before that, it redirects). */
+/** Presses the launch button once the page's scripts have run (the popup script is deferred;
+ *  a click before it would post the form and redirect, as without JavaScript). */
 async function press(page: Page, name: string) {
-  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  await page.waitForLoadState("domcontentloaded");
   await page.getByRole("button", { name }).click();
 }
 

@@ -122,7 +122,9 @@ fn ceremony_html(ctx: &UiContext, screen: &CeremonyScreen<'_>, options: &str) ->
             @if matches!(screen.ceremony, Ceremony::Create) {
                 input type="hidden" name="authenticatorAttachment" value="";
             }
-            button type="submit" class="wide" { (screen.button) }
+            // Enabled by passkey.js once it can run the ceremony: a click before that would
+            // post an empty answer (and without JavaScript the notice above says why).
+            button type="submit" class="wide" disabled { (screen.button) }
         }
         // maud would HTML-escape the JSON, but a script element's text is never unescaped.
         script type="application/json" id="passkey-options" { (PreEscaped(script_safe(options))) }

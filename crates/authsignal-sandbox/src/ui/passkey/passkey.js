@@ -134,5 +134,6 @@
       event.preventDefault();
       run(form, ceremony);
     });
+    form.querySelector("button[type=submit]").disabled = false;
   });
 })();
