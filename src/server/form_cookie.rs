@@ -1,7 +1,7 @@
 //! A refused sign-in or sign-up form comes back with what was typed (never the password) in a
 //! short-lived signed cookie rather than the session, so anonymous posts store nothing on the
-//! server however many there are. The HMAC stops another site (or a sibling subdomain that can
-//! set cookies) from putting its own words on our form.
+//! server however many there are. The HMAC (with the issue time inside it) stops a forged or
+//! stale cookie; over https the `__Host-` name stops a sibling subdomain from planting one.
 
 use std::sync::Arc;
 
@@ -58,7 +58,8 @@ impl FormCookies {
             name: clip(&state.name, 100),
         };
         let json = serde_json::to_vec(&state).unwrap_or_default();
-        let payload = URL_SAFE_NO_PAD.encode(json);
+        // Issued-at inside the MAC: a copy replayed later than its max age is refused.
+        let payload = format!("{}.{}", now_unix(), URL_SAFE_NO_PAD.encode(json));
         let signature = URL_SAFE_NO_PAD.encode(self.sign(form, &payload));
         self.cookie(form, &format!("{payload}.{signature}"), MAX_AGE_SECS)
     }
@@ -66,13 +67,18 @@ impl FormCookies {
     /// What the last refused post of `form` left, if its cookie is there and genuine, and the
     /// `Set-Cookie` value that removes the cookie (it is shown once).
     pub fn take(&self, form: FormName, headers: &HeaderMap) -> Option<(FormState, HeaderValue)> {
-        let value = cookie_value(headers, cookie_name(form))?;
-        let (payload, signature) = value.split_once('.')?;
+        let value = cookie_value(headers, &self.name(form))?;
+        let (payload, signature) = value.rsplit_once('.')?;
         let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
         let mut mac = self.mac(form);
         mac.update(payload.as_bytes());
         mac.verify_slice(&signature).ok()?;
-        let state = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+        let (issued_at, json) = payload.split_once('.')?;
+        let age = now_unix() - issued_at.parse::<i64>().ok()?;
+        if !(0..=i64::from(MAX_AGE_SECS)).contains(&age) {
+            return None;
+        }
+        let state = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(json).ok()?).ok()?;
         Some((state, self.cookie(form, "", 0)))
     }
 
@@ -91,14 +97,24 @@ impl FormCookies {
         mac
     }
 
+    /// Over https, `__Host-`: no sibling subdomain can set a cookie of that name.
+    fn name(&self, form: FormName) -> String {
+        let prefix = if self.secure { "__Host-" } else { "" };
+        format!("{prefix}{}", cookie_name(form))
+    }
+
     fn cookie(&self, form: FormName, value: &str, max_age: u32) -> HeaderValue {
         let secure = if self.secure { "; Secure" } else { "" };
         let cookie = format!(
             "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
-            cookie_name(form)
+            self.name(form)
         );
         HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
     }
+}
+
+fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 fn cookie_name(form: FormName) -> &'static str {

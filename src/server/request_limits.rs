@@ -59,8 +59,16 @@ pub async fn server_fn_bad_input_is_400(request: Request, next: Next) -> Respons
         )
             .into_response();
     };
-    if serde_json::from_slice::<AppError>(&bytes).ok() == Some(AppError::BadRequest) {
-        parts.status = StatusCode::BAD_REQUEST;
+    // The caller's mistake or a refusal is a 4xx: not logged as a server error, and the
+    // session (a pending launch a refusal used up) is still saved.
+    let status = match serde_json::from_slice::<AppError>(&bytes).ok() {
+        Some(AppError::BadRequest) => Some(StatusCode::BAD_REQUEST),
+        Some(AppError::NotSignedIn) => Some(StatusCode::UNAUTHORIZED),
+        Some(AppError::Rejected(_)) => Some(StatusCode::FORBIDDEN),
+        _ => None,
+    };
+    if let Some(status) = status {
+        parts.status = status;
         parts
             .headers
             .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));

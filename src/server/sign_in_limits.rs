@@ -34,8 +34,8 @@ impl Default for Limits {
     }
 }
 
-/// At most this many local counters; past it (after forgetting finished windows) new keys
-/// are refused rather than letting an attacker grow memory without bound.
+/// At most this many local counters; past it (after forgetting finished windows) the window
+/// that ends soonest is forgotten, so memory stays bounded and nobody is locked out.
 const MAX_LOCAL_KEYS: usize = 100_000;
 
 /// Why an attempt is refused before its password is checked.
@@ -101,11 +101,14 @@ impl SignInLimits {
     /// Counts one sign-in attempt against the account and the address; refused when either
     /// is over its limit (the attempt stays counted: guessing on keeps the window full).
     pub async fn attempt(&self, email: &str, ip: Option<IpAddr>) -> Result<Attempt, Blocked> {
+        // The address first: a blocked address adds no account keys, however many it invents.
+        let mut attempt = self.count_address(None, ip).await?;
         let account = account_key(email);
         self.counters
             .count(&account, self.limits.per_account, self.limits.window)
             .await?;
-        self.count_address(Some(account), ip).await
+        attempt.account = Some(account);
+        Ok(attempt)
     }
 
     /// Counts one passkey sign-in attempt against the address (no account is named before
@@ -121,7 +124,7 @@ impl SignInLimits {
     ) -> Result<Attempt, Blocked> {
         let attempt = Attempt {
             account,
-            ip: ip.map(|ip| format!("signin:ip:{ip}")),
+            ip: ip.map(address_key),
         };
         if let Some(ip) = &attempt.ip {
             self.counters
@@ -167,10 +170,30 @@ impl SignInLimits {
     }
 }
 
+/// An IPv4 address, or an IPv6 /64 (what one customer's network is usually given), so one
+/// network cannot guess on with a fresh address per attempt.
+fn address_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => format!("signin:ip:{v4}"),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!(
+                "signin:ip6:{:x}:{:x}:{:x}:{:x}::/64",
+                s[0], s[1], s[2], s[3]
+            )
+        }
+    }
+}
+
 /// Keyed by a hash of the normalised email: "A@x.com " and "a@x.com" share a count, and a
 /// 64 KiB "email" makes a key as short as any other.
 fn account_key(email: &str) -> String {
-    format!("signin:account:{}", hash_hex(&email.trim().to_lowercase()))
+    // The account lookup's own normalisation (IDNA too): every spelling of one account shares
+    // a count; text that is no email at all falls back to trimmed lower case.
+    let normalised = crate::domain::Email::parse(email)
+        .map(|e| e.as_str().to_string())
+        .unwrap_or_else(|_| email.trim().to_lowercase());
+    format!("signin:account:{}", hash_hex(&normalised))
 }
 
 /// 128 bits of SHA-256, in hex: a short key for any input.
@@ -188,13 +211,17 @@ impl Counters {
                 let now = Instant::now();
                 if map.len() >= MAX_LOCAL_KEYS && !map.contains_key(key) {
                     map.retain(|_, (_, ends)| *ends > now);
+                    // Still full: forget the window that ends soonest rather than refuse
+                    // everyone new (a full table must not lock the shop).
                     if map.len() >= MAX_LOCAL_KEYS {
-                        tracing::warn!(
-                            "sign-in limit table full; refusing new keys until windows end"
-                        );
-                        return Err(Blocked {
-                            retry_after: window,
-                        });
+                        tracing::warn!("sign-in limit table full; forgetting the oldest window");
+                        let oldest = map
+                            .iter()
+                            .min_by_key(|(_, (_, ends))| *ends)
+                            .map(|(k, _)| k.clone());
+                        if let Some(oldest) = oldest {
+                            map.remove(&oldest);
+                        }
                     }
                 }
                 let entry = map.entry(key.to_string()).or_insert((0, now + window));
@@ -336,6 +363,40 @@ mod tests {
                 "the account starts afresh"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn every_spelling_of_one_account_shares_a_count() {
+        assert_eq!(
+            account_key("victim@ｅxample.com"),
+            account_key("Victim@example.com")
+        );
+        assert_eq!(account_key(" A@X.com "), account_key("a@x.com"));
+    }
+
+    #[test]
+    fn an_ipv6_network_is_one_address() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(c));
+    }
+
+    #[tokio::test]
+    async fn a_blocked_address_adds_no_account_keys() {
+        let l = limits();
+        let ip: IpAddr = "203.0.113.9".parse().unwrap();
+        for n in 0..50 {
+            let _ = l.attempt(&format!("user{n}@x.com"), Some(ip)).await;
+        }
+        let Counters::Local(map) = &l.counters else {
+            unreachable!()
+        };
+        assert!(
+            map.lock().unwrap().len() <= 6,
+            "5 accounts and the address, not 50"
+        );
     }
 
     #[tokio::test]

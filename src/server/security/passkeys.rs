@@ -321,7 +321,7 @@ pub async fn finish_sign_in(token: String, next: String) -> Result<String, AppEr
             time::OffsetDateTime::parse(iso, &time::format_description::well_known::Rfc3339).ok()
         })
         .map(|t| t.unix_timestamp())
-        .unwrap_or_else(now_unix);
+        .map_or(now_unix(), |at| at.min(now_unix()));
     session
         .set_verified(&Verified {
             user_id: user_id.clone(),

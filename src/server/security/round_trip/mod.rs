@@ -318,8 +318,13 @@ pub async fn complete(
         return refused(pending, Refusal::NotVerified);
     }
     if verified {
-        let at = result.state_updated_at.as_deref().and_then(unix_seconds);
-        let at = at.unwrap_or_else(|| state.authsignal_clock.now_for(&pending.user_id));
+        let now = state.authsignal_clock.now_for(&pending.user_id);
+        // Never later than now: a clock ahead of ours must not lengthen the window.
+        let at = result
+            .state_updated_at
+            .as_deref()
+            .and_then(unix_seconds)
+            .map_or(now, |at| at.min(now));
         session
             .set_verified(&Verified {
                 user_id: pending.user_id.clone(),
@@ -350,7 +355,7 @@ pub async fn verified_recently(
 ) -> Result<bool, AppError> {
     Ok(verified_ago(state, session, user_id)
         .await?
-        .is_some_and(|secs| secs < VERIFICATION_WINDOW_SECS))
+        .is_some_and(|secs| (0..VERIFICATION_WINDOW_SECS).contains(&secs)))
 }
 
 /// Seconds since this customer's last completed challenge, if one is remembered.
