@@ -122,12 +122,22 @@ async fn request_context(state: &AppState) -> Result<RequestContext, AppError> {
         .ok()
         .map(|c| c.0);
     let settings = &state.settings;
-    Ok(RequestContext::from_parts(
+    let context = RequestContext::from_parts(
         &headers,
         peer,
         &settings.trusted_proxies,
         settings.cookies_secure(),
-    ))
+    );
+    // A browser without a device id gets one now, so Authsignal sees the same device next time.
+    if let (Some(cookie), Some(options)) = (
+        &context.new_device_cookie,
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(value) = axum::http::HeaderValue::from_str(cookie) {
+            options.append_header(axum::http::header::SET_COOKIE, value);
+        }
+    }
+    Ok(context)
 }
 
 /// Validates the ceremony's token for this customer and the `addPasskey` launched from this
@@ -238,7 +248,17 @@ pub async fn verify_to_add(
                     )
                     .await;
             }
-            Redirect::to(&url).into_response()
+            let mut response = Redirect::to(&url).into_response();
+            if let Some(value) = context
+                .new_device_cookie
+                .as_deref()
+                .and_then(|c| axum::http::HeaderValue::from_str(c).ok())
+            {
+                response
+                    .headers_mut()
+                    .append(axum::http::header::SET_COOKIE, value);
+            }
+            response
         }
         Ok(Started::Decided {
             state: ActionState::Block,
