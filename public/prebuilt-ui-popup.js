@@ -28,6 +28,8 @@
   };
   const local = (target) => typeof target === "string" && target.startsWith("/") && !target.startsWith("//");
 
+  // Marks the page as ready for the dialog (a click before this redirects, as without JS).
+  document.documentElement.dataset.prebuiltUi = "popup";
   // Captured on the window, so neither the island nor the browser submits the form too.
   window.addEventListener(
     "submit",

@@ -7,10 +7,10 @@ import { newCustomer, signUp } from "../support/customer";
 import { Sandbox } from "../sandbox/sandbox";
 import { sandboxFor } from "./journey";
 
-/** Presses the launch button once the page's scripts have run (the popup script is deferred;
- *  a click before it would post the form and redirect, as without JavaScript). */
+/** Presses the launch button once the popup script has taken over the form (it is deferred;
+ *  a click before it posts the form and redirects, as without JavaScript). */
 async function press(page: Page, name: string) {
-  await page.waitForLoadState("domcontentloaded");
+  await expect(page.locator('html[data-prebuilt-ui="popup"]')).toHaveCount(1);
   await page.getByRole("button", { name }).click();
 }
 
