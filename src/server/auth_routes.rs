@@ -196,7 +196,7 @@ pub async fn sign_in(
         &settings.trusted_proxies,
         settings.cookies_secure(),
     );
-    let device_cookie = context.new_device_cookie.clone();
+    let device_cookie = context.device_cookie();
     let response = match two_step::begin(&state, &session, &user, context, &next).await {
         Ok(Outcome::SignedIn) => match sign_in_with_password(&session, &user.id).await {
             Ok(()) => {
@@ -245,8 +245,8 @@ pub async fn dismiss_passkey_offer(State(state): State<AppState>, session: Sessi
     }
 }
 
-fn with_device_cookie(mut response: Response, cookie: Option<String>) -> Response {
-    if let Some(value) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+fn with_device_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
+    if let Some(value) = cookie {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response

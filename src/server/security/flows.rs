@@ -2,10 +2,7 @@
 //! `crate::api::security` is a thin wrapper around one of these; the trip to the pre-built UI
 //! and back is `round_trip`'s.
 
-use std::net::SocketAddr;
-
-use axum::extract::ConnectInfo;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap};
 
 use super::change_lease;
 use super::events::EventKind;
@@ -83,7 +80,6 @@ struct Caller {
     user_id: String,
     state: AppState,
     headers: HeaderMap,
-    peer: Option<SocketAddr>,
 }
 
 impl Caller {
@@ -94,16 +90,11 @@ impl Caller {
         let headers = leptos_axum::extract::<HeaderMap>()
             .await
             .map_err(|_| AppError::Internal)?;
-        let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-            .await
-            .ok()
-            .map(|c| c.0);
         Ok(Caller {
             session,
             user_id,
             state,
             headers,
-            peer,
         })
     }
 
@@ -137,21 +128,7 @@ impl Caller {
         purpose: Purpose,
         words: impl Fn(bool) -> String,
     ) -> Result<String, AppError> {
-        let settings = &self.state.settings;
-        let context = RequestContext::from_parts(
-            &self.headers,
-            self.peer,
-            &settings.trusted_proxies,
-            settings.cookies_secure(),
-        );
-        if let Some(cookie) = &context.new_device_cookie {
-            if let (Some(options), Ok(value)) = (
-                leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-                HeaderValue::from_str(cookie),
-            ) {
-                options.append_header(header::SET_COOKIE, value);
-            }
-        }
+        let context = RequestContext::of_server_fn(&self.state.settings).await?;
         match round_trip::start(&self.state, &self.session, &self.user_id, purpose, &context)
             .await?
         {

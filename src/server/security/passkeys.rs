@@ -6,14 +6,14 @@ use std::net::SocketAddr;
 
 use authsignal::{ActionState, ChallengeToken, ValidateChallengeRequest};
 use axum::extract::{ConnectInfo, State};
-use axum::http::HeaderMap;
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 use super::events::EventKind;
 use super::request_context::{client_ip, RequestContext};
 use super::round_trip::{self, words, Completion, Purpose, Refusal, Started, Verified};
-use super::{client, now_unix, views};
+use super::{client, views};
 use crate::model::passkeys::{AddPasskeyStep, AddPasskeyView, PasskeyCeremony};
 use crate::model::security::NoticeTone;
 use crate::model::AppError;
@@ -89,7 +89,7 @@ pub async fn start_enrollment() -> Result<PasskeyCeremony, AppError> {
         AppError::Internal
     })?;
     let customer = customer.ok_or(AppError::NotSignedIn)?;
-    let context = request_context(&state).await?;
+    let context = RequestContext::of_server_fn(&state.settings).await?;
     match round_trip::start(&state, &session, &user_id, Purpose::AddPasskey, &context).await? {
         Started::Go {
             token: Some(token), ..
@@ -110,34 +110,6 @@ pub async fn start_enrollment() -> Result<PasskeyCeremony, AppError> {
         } => Err(AppError::Rejected(Refusal::UnderReview.on_account().into())),
         _ => Err(AppError::SecurityUnavailable),
     }
-}
-
-/// The request's device id, user agent and address, for Authsignal's rules.
-async fn request_context(state: &AppState) -> Result<RequestContext, AppError> {
-    let headers = leptos_axum::extract::<HeaderMap>()
-        .await
-        .map_err(|_| AppError::Internal)?;
-    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .ok()
-        .map(|c| c.0);
-    let settings = &state.settings;
-    let context = RequestContext::from_parts(
-        &headers,
-        peer,
-        &settings.trusted_proxies,
-        settings.cookies_secure(),
-    );
-    // A browser without a device id gets one now, so Authsignal sees the same device next time.
-    if let (Some(cookie), Some(options)) = (
-        &context.new_device_cookie,
-        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-    ) {
-        if let Ok(value) = axum::http::HeaderValue::from_str(cookie) {
-            options.append_header(axum::http::header::SET_COOKIE, value);
-        }
-    }
-    Ok(context)
 }
 
 /// Validates the ceremony's token for this customer and the `addPasskey` launched from this
@@ -249,14 +221,8 @@ pub async fn verify_to_add(
                     .await;
             }
             let mut response = Redirect::to(&url).into_response();
-            if let Some(value) = context
-                .new_device_cookie
-                .as_deref()
-                .and_then(|c| axum::http::HeaderValue::from_str(c).ok())
-            {
-                response
-                    .headers_mut()
-                    .append(axum::http::header::SET_COOKIE, value);
+            if let Some(cookie) = context.device_cookie() {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
             }
             response
         }
@@ -334,14 +300,7 @@ pub async fn finish_sign_in(token: String, next: String) -> Result<String, AppEr
     }
     session.sign_in(&user_id).await?;
     // The passkey is a completed challenge: no second one for Manage in the next ten minutes.
-    let at = result
-        .state_updated_at
-        .as_deref()
-        .and_then(|iso| {
-            time::OffsetDateTime::parse(iso, &time::format_description::well_known::Rfc3339).ok()
-        })
-        .map(|t| t.unix_timestamp())
-        .map_or(now_unix(), |at| at.min(now_unix()));
+    let at = round_trip::challenge_time(&state, &user_id, result.state_updated_at.as_deref());
     session
         .set_verified(&Verified {
             user_id: user_id.clone(),

@@ -48,6 +48,41 @@ impl RequestContext {
     }
 }
 
+impl RequestContext {
+    /// The context of the request a server function is handling. A browser without a device
+    /// id gets the cookie on the server function's response.
+    pub async fn of_server_fn(
+        settings: &crate::server::config::Settings,
+    ) -> Result<RequestContext, crate::model::AppError> {
+        let headers = leptos_axum::extract::<HeaderMap>()
+            .await
+            .map_err(|_| crate::model::AppError::Internal)?;
+        let peer = leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>()
+            .await
+            .ok()
+            .map(|c| c.0);
+        let context = RequestContext::from_parts(
+            &headers,
+            peer,
+            &settings.trusted_proxies,
+            settings.cookies_secure(),
+        );
+        if let (Some(options), Some(cookie)) = (
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+            context.device_cookie(),
+        ) {
+            options.append_header(header::SET_COOKIE, cookie);
+        }
+        Ok(context)
+    }
+
+    /// The device-id `Set-Cookie` value, when the browser had none yet.
+    pub fn device_cookie(&self) -> Option<axum::http::HeaderValue> {
+        let cookie = self.new_device_cookie.as_deref()?;
+        axum::http::HeaderValue::from_str(cookie).ok()
+    }
+}
+
 /// The peer address; behind a trusted proxy, the right-most untrusted `X-Forwarded-For` hop.
 pub fn client_ip(
     headers: &HeaderMap,

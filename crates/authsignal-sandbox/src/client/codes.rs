@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::{Bearer, TokenCaller};
+use super::VerifyBody;
 use super::{VerifyResponse, CODE_INVALID_OR_EXPIRED, MAX_ATTEMPTS_EXCEEDED};
 use crate::api::response::{json, ApiError, ApiJson, ApiResult};
 use crate::api::AuthenticatorJson;
@@ -22,12 +23,6 @@ use crate::store::{NewAuthenticator, PURPOSE_CHALLENGE, PURPOSE_ENROLL};
 pub(crate) struct EnrollBody {
     email: Option<String>,
     phone_number: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct VerifyBody {
-    verification_code: Option<String>,
 }
 
 pub(crate) async fn enroll_email(
@@ -180,10 +175,7 @@ async fn verify(
     Bearer(caller): Bearer,
     ApiJson(body): ApiJson<VerifyBody>,
 ) -> ApiResult {
-    let submitted = body
-        .verification_code
-        .filter(|c| !c.trim().is_empty())
-        .ok_or_else(|| ApiError::invalid_request("verificationCode is required."))?;
+    let submitted = body.code()?;
     let store = &state.store;
     let issued = store
         .latest_code_for_method(&caller.key(), method.as_str())

@@ -16,7 +16,7 @@ use axum::middleware::{from_fn, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::Router;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::api::response::ApiError;
 use crate::api::AuthenticatorJson;
@@ -60,6 +60,22 @@ pub(crate) fn router() -> Router<AppState> {
             )
         })
         .layer(from_fn(cors))
+}
+
+/// A one-time code the user typed (email, SMS or authenticator app).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct VerifyBody {
+    verification_code: Option<String>,
+}
+
+impl VerifyBody {
+    /// The code, or Authsignal's error for a missing one.
+    fn code(self) -> Result<String, ApiError> {
+        self.verification_code
+            .filter(|c| !c.trim().is_empty())
+            .ok_or_else(|| ApiError::invalid_request("verificationCode is required."))
+    }
 }
 
 /// Answers preflights and lets any origin read the answers (no cookies are involved).

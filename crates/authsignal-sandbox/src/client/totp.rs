@@ -3,11 +3,11 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::auth::Bearer;
+use super::VerifyBody;
 use super::{VerifyResponse, CODE_INVALID_OR_EXPIRED, MAX_ATTEMPTS_EXCEEDED};
 use crate::api::response::{json, ApiError, ApiJson, ApiResult};
 use crate::api::AuthenticatorJson;
@@ -17,12 +17,6 @@ use crate::otp::MAX_FAILED_ATTEMPTS;
 use crate::state::AppState;
 use crate::store::{AuthenticatorRow, NewAuthenticator};
 use crate::totp;
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct VerifyBody {
-    verification_code: Option<String>,
-}
 
 /// The id a pending authenticator app gets: the user's existing one, else one derived from
 /// the secret, so enroll and verify agree without storing it twice.
@@ -79,10 +73,7 @@ pub(crate) async fn verify(
     Bearer(caller): Bearer,
     ApiJson(body): ApiJson<VerifyBody>,
 ) -> ApiResult {
-    let submitted = body
-        .verification_code
-        .filter(|c| !c.trim().is_empty())
-        .ok_or_else(|| ApiError::invalid_request("verificationCode is required."))?;
+    let submitted = body.code()?;
     let store = &state.store;
     let key = caller.key();
     let now = caller.now.unix_timestamp();

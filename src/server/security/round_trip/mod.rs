@@ -318,13 +318,7 @@ pub async fn complete(
         return refused(pending, Refusal::NotVerified);
     }
     if verified {
-        let now = state.authsignal_clock.now_for(&pending.user_id);
-        // Never later than now: a clock ahead of ours must not lengthen the window.
-        let at = result
-            .state_updated_at
-            .as_deref()
-            .and_then(unix_seconds)
-            .map_or(now, |at| at.min(now));
+        let at = challenge_time(state, &pending.user_id, result.state_updated_at.as_deref());
         session
             .set_verified(&Verified {
                 user_id: pending.user_id.clone(),
@@ -366,6 +360,15 @@ async fn verified_ago(
 ) -> Result<Option<i64>, AppError> {
     let verified = session.verified().await?.filter(|v| v.user_id == user_id);
     Ok(verified.map(|v| state.authsignal_clock.now_for(user_id) - v.at))
+}
+
+/// When a challenge was completed, by Authsignal's clock: its `stateUpdatedAt`, else now, and
+/// never later than now (a clock ahead of ours must not lengthen the window).
+pub fn challenge_time(state: &AppState, user_id: &str, state_updated_at: Option<&str>) -> i64 {
+    let now = state.authsignal_clock.now_for(user_id);
+    state_updated_at
+        .and_then(unix_seconds)
+        .map_or(now, |at| at.min(now))
 }
 
 fn unix_seconds(iso: &str) -> Option<i64> {
