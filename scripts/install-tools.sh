@@ -13,6 +13,13 @@ TOOLS_DIR=${TOOLS_DIR:-$HOME/.cache/storefront-tools}
 
 log() { printf '[install-tools] %s\n' "$*"; }
 
+# The tools are build helpers, not shipped code: skip their release profiles' fat LTO and
+# single codegen unit, which make the link single-threaded (cargo-leptos: ~20 min -> a few).
+tool_install() {
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    CARGO_PROFILE_RELEASE_DEBUG=false cargo install --quiet --locked --path . "$@"
+}
+
 # Fetches a crate's published source through cargo (the only route to crates.io here).
 fetch_crate_source() {
   local name=$1 version=$2 work="$TOOLS_DIR/fetch-$1"
@@ -34,19 +41,19 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-  log "building cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads; ~20 min)"
+  log "building cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads)"
   dir=$(fetch_crate_source cargo-leptos "$CARGO_LEPTOS_VERSION")
   # Its lock pins cargo-util-schemas 0.14.2, which needs a newer rustc than this machine's.
   (cd "$dir" && cargo update --quiet -p cargo-util-schemas --precise 0.14.1 &&
-    cargo install --quiet --locked --path . --features no_downloads)
+    tool_install --features no_downloads)
 fi
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
-  log "building wasm-bindgen-cli $WASM_BINDGEN_VERSION (~4 min)"
+  log "building wasm-bindgen-cli $WASM_BINDGEN_VERSION "
   dir=$(fetch_crate_source wasm-bindgen-cli "$WASM_BINDGEN_VERSION")
   # webpki-roots 1.0.11 in its lock is missing from the registry here.
   (cd "$dir" && { cargo update --quiet -p webpki-roots@1.0.11 --precise 1.0.10 2>/dev/null || true; } &&
-    cargo install --quiet --locked --path . --bin wasm-bindgen)
+    tool_install --bin wasm-bindgen)
 fi
 
 # Debian's binaryen 108 breaks hydration; the npm package ships a working wasm-opt.

@@ -21,6 +21,10 @@ cargo clippy -p storefront --lib --target wasm32-unknown-unknown --no-default-fe
 step "building the site (server + wasm)"
 cargo leptos build
 
+step "a real SMTP server for the mail tests (aiosmtpd, PyPI, in tests/mail/.venv)"
+[ -x tests/mail/.venv/bin/python ] || python3 -m venv tests/mail/.venv
+tests/mail/.venv/bin/pip install --quiet --disable-pip-version-check -r tests/mail/requirements.txt
+
 step "Rust unit and integration tests"
 cargo nextest run --workspace --features ssr --no-fail-fast
 

@@ -9,6 +9,7 @@ use leptos_router::{
 
 use crate::components::{header::SiteHeader, signed_in::SignedIn};
 use crate::pages::add_passkey::AddPasskeyPage;
+use crate::pages::recovery::{ForgotPasswordPage, NotMePage, ResetPasswordPage};
 use crate::pages::{
     account::AccountPage, home::HomePage, not_found::NotFound, sign_in::SignInPage,
     sign_up::SignUpPage,
@@ -61,6 +62,9 @@ pub fn App() -> impl IntoView {
                     <Route path=segment(routes::SIGN_UP) view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=segment(routes::SIGN_IN) view=SignInPage ssr=SsrMode::Async/>
                     <Route path=segment(routes::ACCOUNT) view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=segment(routes::FORGOT_PASSWORD) view=ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=segment(routes::RESET_PASSWORD) view=ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=segment(routes::NOT_ME) view=NotMePage ssr=SsrMode::Async/>
                     // routes::ADD_PASSKEY, segment by segment.
                     <Route path=(StaticSegment("account"), StaticSegment("add-passkey")) view=AddPasskeyPage ssr=SsrMode::Async/>
                 </Routes>

@@ -27,6 +27,24 @@ pub const PASSKEY_SIGN_IN_SCRIPT: &str = "/passkey-sign-in.js";
 /// The pre-built UI's popup helper (on the account page in popup mode only).
 pub const POPUP_SCRIPT: &str = "/prebuilt-ui-popup.js";
 
+/// Ends one of the customer's other sessions (form post).
+pub const DEVICES_SIGN_OUT: &str = "/account/devices/sign-out";
+/// Ends every session of the customer but this one (form post).
+pub const DEVICES_SIGN_OUT_OTHERS: &str = "/account/devices/sign-out-others";
+/// "Forgot password?": asks for a reset link by email.
+pub const FORGOT_PASSWORD: &str = "/forgot-password";
+/// The reset link's page: choose a new password.
+pub const RESET_PASSWORD: &str = "/reset-password";
+/// Where the pre-built UI sends the browser back after a reset's challenge.
+pub const RESET_PASSWORD_RETURN: &str = "/reset-password/return";
+/// "This wasn't me" from a receipt.
+pub const NOT_ME: &str = "/not-me";
+/// Authsignal's webhook deliveries (server to server, signed).
+pub const AUTHSIGNAL_WEBHOOK: &str = "/webhooks/authsignal";
+/// The dev mailbox (embedded mode without SMTP only).
+pub const DEV_MAILBOX: &str = "/dev/mailbox";
+pub const DEV_MAILBOX_MESSAGES: &str = "/dev/mailbox/messages";
+
 /// Pages only a signed-in customer may see: a signed-out visitor is sent to sign in first.
 pub const SIGNED_IN_ONLY: &[&str] = &[ACCOUNT, ADD_PASSKEY];
 

@@ -2,5 +2,6 @@
 //! server-only halves in `crate::server`.
 
 pub mod passkeys;
+pub mod recovery;
 pub mod security;
 pub mod session;

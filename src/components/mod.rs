@@ -7,3 +7,4 @@ pub mod header;
 pub mod notice;
 pub mod security_panel;
 pub mod signed_in;
+pub mod signed_in_devices;

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::activity_list::ActivityList;
 use super::authenticator_list::AuthenticatorList;
 use super::notice::{Notice, Tone};
+use super::signed_in_devices::SignedInDevices;
 use crate::api::security::{LaunchAuthenticatorSettings, RemoveAuthenticator};
 use crate::model::security::{AuthenticatorView, NoticeTone, SecurityOverview, SecurityStatus};
 use crate::routes;
@@ -43,6 +44,7 @@ pub fn SecurityPanel(
         popup,
         add_passkey,
         offer_passkey,
+        devices,
     } = overview;
     view! {
         <section class="card" id="security" aria-labelledby="security-heading">
@@ -80,6 +82,7 @@ pub fn SecurityPanel(
             <h2 id="activity-heading">"Security activity"</h2>
             <ActivityList entries=activity/>
         </section>
+        <SignedInDevices devices=devices/>
     }
 }
 

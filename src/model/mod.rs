@@ -5,6 +5,7 @@
 
 mod error;
 pub mod passkeys;
+pub mod recovery;
 pub mod security;
 pub mod session;
 

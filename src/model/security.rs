@@ -18,6 +18,8 @@ pub struct SecurityOverview {
     pub add_passkey: bool,
     /// Signed in with a password, no passkey yet, and the offer not dismissed: offer one.
     pub offer_passkey: bool,
+    /// The customer's signed-in sessions, this one first.
+    pub devices: Vec<DeviceView>,
 }
 
 /// What Authsignal said, or that it could not be asked.
@@ -82,4 +84,19 @@ pub enum LaunchIntent {
     Enroll,
     /// Enrolled: tracks `manage` (challenge, then the settings screen).
     Manage,
+}
+
+/// One signed-in session of the customer, in words (never its id).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceView {
+    /// Names the session in the sign-out form: a hash of its id.
+    pub handle: String,
+    /// "Chrome on macOS".
+    pub browser: String,
+    /// "203.0.113.x".
+    pub network: String,
+    pub signed_in: String,
+    pub last_active: String,
+    /// The session this page is being viewed in.
+    pub current: bool,
 }

@@ -14,6 +14,8 @@ pub struct Customer {
 pub enum FormName {
     SignUp,
     SignIn,
+    ForgotPassword,
+    ResetPassword,
 }
 
 /// What the customer typed (never the password) and why it was refused, kept for one render.

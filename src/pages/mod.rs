@@ -4,5 +4,6 @@ pub mod account;
 pub mod add_passkey;
 pub mod home;
 pub mod not_found;
+pub mod recovery;
 pub mod sign_in;
 pub mod sign_up;

@@ -34,14 +34,19 @@ pub fn SignInPage() -> impl IntoView {
                     let passkeys = passkeys.await.ok().flatten();
                     // `webauthn` lets the browser offer passkeys in the field's autofill.
                     let email_autocomplete = if passkeys.is_some() { "username webauthn" } else { "username" };
+                    let reset = query.read().get("reset").is_some_and(|r| r == "1");
                     view! {
                         {(!kept.error.is_empty()).then(|| view! { <Notice tone=Tone::Error message=kept.error.clone()/> })}
+                        {(reset && kept.error.is_empty()).then(|| view! {
+                            <Notice tone=Tone::Success message="Your password was changed and every device was signed out. Sign in with your new password.".to_string()/>
+                        })}
                         <form method="post" action=routes::SIGN_IN class="stack">
                             <input type="hidden" name="next" value=next/>
                             <FormField label="Email" name="email" kind="email" value=kept.email autocomplete=email_autocomplete autofocus=true/>
                             <FormField label="Password" name="password" kind="password" autocomplete="current-password"/>
                             <button type="submit" class="button">"Sign in"</button>
                         </form>
+                        <p class="aside"><a href=routes::FORGOT_PASSWORD>"Forgot password?"</a></p>
                         {passkeys.map(|sdk| view! {
                             <div class="stack passkey-sign-in" id="passkey-sign-in" hidden data-tenant=sdk.tenant_id data-api=sdk.base_url>
                                 <p class="aside">"or"</p>

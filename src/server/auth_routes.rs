@@ -15,7 +15,8 @@ use super::security::request_context::{client_ip, RequestContext};
 use super::security::two_step::{self, Outcome};
 use super::session::TypedSession;
 use super::state::AppState;
-use super::users::UserStoreError;
+use super::devices;
+use super::users::{User, UserStoreError};
 use crate::domain::{DisplayName, Email, Password};
 use crate::model::session::{FormName, FormState};
 use crate::model::AppError;
@@ -133,8 +134,17 @@ pub async fn sign_up(
     match state.users.create(&email, &name, password).await {
         Ok(user) => {
             tracing::info!(user_id = %user.id, "customer signed up");
-            match session.sign_in(&user.id).await {
-                Ok(()) => Redirect::to(routes::ACCOUNT).into_response(),
+            let context = RequestContext::from_parts(
+                &headers,
+                Some(peer),
+                &state.settings.trusted_proxies,
+                state.settings.cookies_secure(),
+            );
+            match devices::start_session(&state, &session, &user, &context, true).await {
+                Ok(()) => with_device_cookie(
+                    Redirect::to(routes::ACCOUNT).into_response(),
+                    context.device_cookie(),
+                ),
                 Err(e) => internal(e),
             }
         }
@@ -197,8 +207,8 @@ pub async fn sign_in(
         settings.cookies_secure(),
     );
     let device_cookie = context.device_cookie();
-    let response = match two_step::begin(&state, &session, &user, context, &next).await {
-        Ok(Outcome::SignedIn) => match sign_in_with_password(&session, &user.id).await {
+    let response = match two_step::begin(&state, &session, &user, context.clone(), &next).await {
+        Ok(Outcome::SignedIn) => match sign_in_with_password(&state, &session, &user, &context).await {
             Ok(()) => {
                 tracing::info!(user_id = %user.id, "customer signed in");
                 Redirect::to(&next).into_response()
@@ -221,10 +231,12 @@ pub async fn sign_in(
 
 /// Signs in after a password (and any second step): the account page may then offer a passkey.
 pub(crate) async fn sign_in_with_password(
+    state: &AppState,
     session: &TypedSession,
-    user_id: &str,
+    user: &User,
+    context: &RequestContext,
 ) -> Result<(), AppError> {
-    session.sign_in(user_id).await?;
+    devices::start_session(state, session, user, context, false).await?;
     session.set_passkey_offer().await
 }
 
@@ -245,7 +257,7 @@ pub async fn dismiss_passkey_offer(State(state): State<AppState>, session: Sessi
     }
 }
 
-fn with_device_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
+pub(crate) fn with_device_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
     if let Some(value) = cookie {
         response.headers_mut().append(header::SET_COOKIE, value);
     }

@@ -63,6 +63,14 @@ pub struct Settings {
     /// The Authsignal tenant id the Web SDK presents (not a secret); without one, the pages
     /// that use the Web SDK (adding a passkey in place, passkey sign-in) are off.
     pub tenant_id: Option<String>,
+    /// The key Authsignal's webhook deliveries are signed with. Set, the activity log and the
+    /// receipts come from webhooks (embedded: the sandbox's key, always on).
+    pub webhook_secret: Option<SecretString>,
+    /// Where mail goes (`smtp://host:port`, `smtps://user:pass@host`); unset, it is kept:
+    /// listed at `/dev/mailbox` in embedded mode, unsent otherwise.
+    pub smtp_url: Option<SecretString>,
+    /// The From of every message.
+    pub mail_from: String,
 }
 
 /// A configuration problem, naming the variable so one log line says what to fix.
@@ -249,7 +257,33 @@ impl Settings {
             AuthsignalMode::Tenant { .. } => lookup("AUTHSIGNAL_TENANT_ID"),
         };
 
+        let webhook_secret = match &authsignal {
+            AuthsignalMode::EmbeddedSandbox { secret_key, .. } => Some(secret_key.clone()),
+            AuthsignalMode::Tenant { .. } => lookup("AUTHSIGNAL_WEBHOOK_SECRET").map(SecretString::from),
+        };
+        let smtp_url = match lookup("STOREFRONT_SMTP_URL") {
+            None => None,
+            Some(raw) => {
+                let ok = Url::parse(raw.trim())
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some());
+                // The message never repeats the URL: it can carry a password.
+                ok.ok_or_else(|| invalid("STOREFRONT_SMTP_URL", "must be smtp://host:port or smtps://user:password@host"))?;
+                Some(SecretString::from(raw.trim().to_string()))
+            }
+        };
+        let mail_from = lookup("STOREFRONT_MAIL_FROM").unwrap_or_else(|| {
+            let host = base_url.host_str().unwrap_or("localhost");
+            format!("Northwind Supply <no-reply@{host}>")
+        });
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(invalid("STOREFRONT_MAIL_FROM", "must be an address such as Shop <no-reply@shop.example.com>"));
+        }
+
         Ok(Settings {
+            webhook_secret,
+            smtp_url,
+            mail_from,
             tenant_id,
             enrolled_allow,
             prebuilt_ui,
@@ -267,6 +301,17 @@ impl Settings {
     /// Cookies get `Secure` whenever the public origin is https.
     pub fn cookies_secure(&self) -> bool {
         self.base_url.scheme() == "https"
+    }
+
+    /// Whether Authsignal's webhooks report authenticator changes (and so write the activity
+    /// lines and receipts for them).
+    pub fn webhooks_on(&self) -> bool {
+        self.webhook_secret.is_some()
+    }
+
+    /// The dev mailbox is served only with the embedded sandbox (loopback) and no SMTP server.
+    pub fn dev_mailbox(&self) -> bool {
+        self.smtp_url.is_none() && matches!(self.authsignal, AuthsignalMode::EmbeddedSandbox { .. })
     }
 
     /// The base URL without a trailing slash, for building absolute links.

@@ -121,6 +121,8 @@ fn cookie_name(form: FormName) -> &'static str {
     match form {
         FormName::SignUp => "storefront_form_sign_up",
         FormName::SignIn => "storefront_form_sign_in",
+        FormName::ForgotPassword => "storefront_form_forgot_password",
+        FormName::ResetPassword => "storefront_form_reset_password",
     }
 }
 

@@ -24,14 +24,31 @@ pub const ABSOLUTE_LIFETIME_SECS: i64 = 30 * 24 * 60 * 60;
 /// page views in between write nothing.
 const TOUCH_EVERY_SECS: i64 = 10 * 60;
 
-/// Who is signed in, since when, and when the session was last written for activity.
+/// Who is signed in, since when, when the session was last written for activity, and from
+/// which browser (for the signed-in devices list).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct SignedIn {
-    user_id: String,
+pub struct SignedIn {
+    pub user_id: String,
     /// Unix seconds.
-    since: i64,
+    pub since: i64,
     /// Unix seconds.
-    touched: i64,
+    pub touched: i64,
+    /// The user agent at sign-in (bounded); empty for sessions from before it was kept.
+    #[serde(default)]
+    pub user_agent: String,
+    /// The client address at sign-in.
+    #[serde(default)]
+    pub ip: String,
+}
+
+/// The signed-in customer a stored session record belongs to, if any.
+pub fn signed_in_user(record: &tower_sessions::session::Record) -> Option<String> {
+    signed_in_of(record).map(|s| s.user_id)
+}
+
+/// What a stored session record says about its sign-in.
+pub fn signed_in_of(record: &tower_sessions::session::Record) -> Option<SignedIn> {
+    serde_json::from_value(record.data.get(SIGNED_IN)?.clone()).ok()
 }
 
 fn store_failed(e: tower_sessions::session::Error) -> AppError {
@@ -82,7 +99,11 @@ impl TypedSession {
 
     /// Signs `user_id` in under a fresh session id (defeats session fixation) that starts
     /// empty: nothing a previous visitor of this browser left in the session survives.
-    pub async fn sign_in(&self, user_id: &str) -> Result<(), AppError> {
+    pub async fn sign_in(
+        &self,
+        user_id: &str,
+        from: &crate::server::security::request_context::RequestContext,
+    ) -> Result<(), AppError> {
         self.0.clear().await;
         self.0.cycle_id().await.map_err(store_failed)?;
         let now = now_unix();
@@ -90,11 +111,18 @@ impl TypedSession {
             user_id: user_id.to_string(),
             since: now,
             touched: now,
+            user_agent: from.user_agent.clone().unwrap_or_default(),
+            ip: from.ip_address.clone().unwrap_or_default(),
         };
         self.0
             .insert(SIGNED_IN, signed_in)
             .await
             .map_err(store_failed)
+    }
+
+    /// This session's id, once it has been stored.
+    pub fn id(&self) -> Option<tower_sessions::session::Id> {
+        self.0.id()
     }
 
     /// Destroys the session, server side and cookie.

@@ -57,7 +57,9 @@ impl SessionBackend {
                     .await?;
                 let store = PostgresStore::new(pool.clone());
                 store.migrate().await?;
-                Ok(SessionBackend::Postgres(store, pool))
+                let backend = SessionBackend::Postgres(store, pool);
+                backend.migrate_index().await?;
+                Ok(backend)
             }
             _ => {
                 let options = SqliteConnectOptions::from_str(database_url)?
@@ -69,7 +71,9 @@ impl SessionBackend {
                     .await?;
                 let store = SqliteStore::new(pool.clone());
                 store.migrate().await?;
-                Ok(SessionBackend::Sqlite(store, pool))
+                let backend = SessionBackend::Sqlite(store, pool);
+                backend.migrate_index().await?;
+                Ok(backend)
             }
         }
     }
@@ -111,23 +115,30 @@ impl SessionBackend {
         }
     }
 
-    /// Deletes expired sessions every minute (Redis expires its own keys).
+    /// Deletes expired sessions, and index rows of ended ones, every minute (Redis expires
+    /// its own keys).
     pub fn spawn_sweeper(&self) -> Option<tokio::task::JoinHandle<()>> {
-        let every = tokio::time::Duration::from_secs(60);
-        let sweep = |result: Result<(), session_store::Error>| {
-            if let Err(e) = result {
-                tracing::error!(error = %e, "deleting expired sessions failed");
-            }
-        };
-        match self.clone() {
-            SessionBackend::Sqlite(store, _) => Some(tokio::spawn(async move {
-                sweep(store.continuously_delete_expired(every).await)
-            })),
-            SessionBackend::Postgres(store, _) => Some(tokio::spawn(async move {
-                sweep(store.continuously_delete_expired(every).await)
-            })),
-            SessionBackend::Redis(..) => None,
+        if matches!(self, SessionBackend::Redis(..)) {
+            return None;
         }
+        let backend = self.clone();
+        Some(tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                let expired = match &backend {
+                    SessionBackend::Sqlite(store, _) => store.delete_expired().await,
+                    SessionBackend::Postgres(store, _) => store.delete_expired().await,
+                    SessionBackend::Redis(..) => Ok(()),
+                };
+                if let Err(e) = expired {
+                    tracing::error!(error = %e, "deleting expired sessions failed");
+                }
+                if let Err(e) = backend.sweep_index().await {
+                    tracing::error!(error = %e, "sweeping the session index failed");
+                }
+            }
+        }))
     }
 }
 
@@ -167,13 +178,14 @@ fn encode(record: &Record) -> session_store::Result<Vec<u8>> {
     rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))
 }
 
-fn saved(updated: Result<u64, sqlx::Error>) -> session_store::Result<()> {
+/// True when the session still existed and was written.
+fn saved(updated: Result<u64, sqlx::Error>) -> session_store::Result<bool> {
     match updated {
         Ok(0) => {
             tracing::info!("a session ended while a request was in flight; not saved back");
-            Ok(())
+            Ok(false)
         }
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(true),
         Err(e) => Err(session_store::Error::Backend(e.to_string())),
     }
 }
@@ -182,17 +194,18 @@ fn saved(updated: Result<u64, sqlx::Error>) -> session_store::Result<()> {
 impl SessionStore for SessionBackend {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         match self {
-            SessionBackend::Sqlite(s, _) => s.create(record).await,
-            SessionBackend::Postgres(s, _) => s.create(record).await,
-            SessionBackend::Redis(s, _) => s.create(record).await,
+            SessionBackend::Sqlite(s, _) => s.create(record).await?,
+            SessionBackend::Postgres(s, _) => s.create(record).await?,
+            SessionBackend::Redis(s, _) => s.create(record).await?,
         }
+        self.index_owner(record).await
     }
 
     /// Updates a session that still exists and never inserts one: a request that was in
     /// flight when its session was deleted (sign-out) cannot bring it back. The SQL stores'
     /// own `save` upserts, so it is replaced here; Redis' already writes only existing keys.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
+        let written = match self {
             SessionBackend::Sqlite(_, pool) => {
                 let query =
                     sqlx::query("UPDATE tower_sessions SET data = ?, expiry_date = ? WHERE id = ?");
@@ -202,7 +215,7 @@ impl SessionStore for SessionBackend {
                     .bind(record.id.to_string())
                     .execute(pool)
                     .await;
-                saved(updated.map(|r| r.rows_affected()))
+                saved(updated.map(|r| r.rows_affected()))?
             }
             SessionBackend::Postgres(_, pool) => {
                 let query = sqlx::query(
@@ -214,10 +227,17 @@ impl SessionStore for SessionBackend {
                     .bind(record.id.to_string())
                     .execute(pool)
                     .await;
-                saved(updated.map(|r| r.rows_affected()))
+                saved(updated.map(|r| r.rows_affected()))?
             }
-            SessionBackend::Redis(s, _) => s.save(record).await,
+            SessionBackend::Redis(s, _) => {
+                s.save(record).await?;
+                true
+            }
+        };
+        if written {
+            self.index_owner(record).await?;
         }
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {

@@ -170,6 +170,56 @@ impl SignInLimits {
     }
 }
 
+/// Reset links asked for per address, and per account, in each window: each one sends mail.
+const RESETS_PER_ADDRESS: u64 = 10;
+const RESETS_PER_ACCOUNT: u64 = 3;
+
+/// Whether a reset link may be sent.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ResetAllowance {
+    Send,
+    /// The account had its links for now: answer as usual, send nothing (no enumeration).
+    Quietly,
+}
+
+impl SignInLimits {
+    /// Counts one "forgot password" request against the address (refused past its limit)
+    /// and the account (past its limit nothing more is sent, but the answer is the same).
+    pub async fn password_reset(
+        &self,
+        email: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<ResetAllowance, Blocked> {
+        if let Some(ip) = ip {
+            let key = format!("reset:{}", address_key(ip));
+            self.counters
+                .count(&key, RESETS_PER_ADDRESS, self.limits.window)
+                .await?;
+        }
+        let key = format!("reset:{}", account_key(email));
+        Ok(
+            match self
+                .counters
+                .count(&key, RESETS_PER_ACCOUNT, self.limits.window)
+                .await
+            {
+                Ok(()) => ResetAllowance::Send,
+                Err(_) => ResetAllowance::Quietly,
+            },
+        )
+    }
+}
+
+impl Blocked {
+    /// What the forgot-password form says.
+    pub fn reset_message(&self) -> String {
+        format!(
+            "Too many reset requests from your network. Try again in {}.",
+            self.minutes()
+        )
+    }
+}
+
 /// An IPv4 address, or an IPv6 /64 (what one customer's network is usually given), so one
 /// network cannot guess on with a fresh address per attempt.
 fn address_key(ip: IpAddr) -> String {

@@ -27,7 +27,9 @@ use super::session_store::{SessionBackend, SessionStoreError};
 use super::sign_in_limits::SignInLimits;
 use super::state::AppState;
 use super::users::UserStore;
-use super::{auth_routes, cross_site, db, error_pages, headers, health, protect};
+use super::{
+    auth_routes, cross_site, db, devices, error_pages, headers, health, mail, protect, recovery,
+};
 use crate::app::{shell, App};
 use crate::routes;
 
@@ -46,6 +48,8 @@ pub enum StartupError {
     Sandbox(#[from] authsignal_sandbox::SandboxError),
     #[error("session store: {0}")]
     Sessions(#[from] SessionStoreError),
+    #[error("invalid configuration: {0}")]
+    Mail(String),
     #[error("invalid configuration: AUTHSIGNAL_SECRET_KEY: is required when listening on {0}, which is not a loopback address: the built-in sandbox publishes every customer's one-time codes and must never face a network")]
     SandboxNotLoopback(SocketAddr),
 }
@@ -58,6 +62,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     sessions: SessionBackend,
+    mailer: super::mail::Mailer,
 }
 
 /// The sandbox when it runs embedded (no secret key configured). Only ever on a loopback
@@ -84,7 +89,12 @@ async fn embedded_sandbox(
         test_hooks: *test_hooks,
         actions: Default::default(),
     })
-    .await?;
+    .await?
+    // Its webhooks come to this process, as a real tenant's would.
+    .with_webhook(authsignal_sandbox::WebhookTarget::new(format!(
+        "http://{listening_on}{}",
+        routes::AUTHSIGNAL_WEBHOOK
+    )));
     Ok(Some(Arc::new(sandbox)))
 }
 
@@ -115,7 +125,12 @@ impl Application {
             }
             None => tracing::info!(api = %authsignal.base_url(), "mode: real Authsignal tenant"),
         }
+        let mailer = super::mail::Mailer::new(pool.clone(), &settings).map_err(StartupError::Mail)?;
+        if !mailer.sends() && !settings.dev_mailbox() {
+            tracing::warn!("STOREFRONT_SMTP_URL is not set: receipts and reset links are queued but not sent");
+        }
         let state = AppState {
+            mailer: mailer.clone(),
             form_cookies: super::form_cookie::FormCookies::new(&settings),
             authsignal_probe: Default::default(),
             authsignal_clock: match &sandbox {
@@ -136,6 +151,7 @@ impl Application {
             listener,
             router,
             sessions,
+            mailer,
         })
     }
 
@@ -150,6 +166,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let sweeper = self.sessions.spawn_sweeper();
+        let mail_worker = self.mailer.spawn_worker();
         let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
         let shutdown = async move {
             shutdown.await;
@@ -174,6 +191,8 @@ impl Application {
         if let Some(sweeper) = sweeper {
             sweeper.abort();
         }
+        // Unsent mail stays queued for the next start (or another instance).
+        mail_worker.abort();
         tracing::info!("stopped");
         served
     }
@@ -235,6 +254,12 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
             post(auth_routes::dismiss_passkey_offer),
         )
         .route(routes::SIGN_OUT, post(auth_routes::sign_out))
+        .route(routes::DEVICES_SIGN_OUT, post(devices::sign_out_device))
+        .route(routes::DEVICES_SIGN_OUT_OTHERS, post(devices::sign_out_others))
+        .route(routes::FORGOT_PASSWORD, post(recovery::forgot_password))
+        .route(routes::RESET_PASSWORD, post(recovery::reset_password))
+        .route(routes::RESET_PASSWORD_RETURN, get(recovery::reset_password_return))
+        .route(routes::NOT_ME, post(recovery::not_me))
         .route(routes::HEALTHZ, get(health::healthz))
         .route(routes::READYZ, get(health::readyz))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
@@ -257,7 +282,19 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
         .layer(axum::middleware::from_fn(
             error_pages::friendly_server_errors,
         ))
-        .with_state(state);
+        .with_state(state.clone());
+    // Server to server, signed: no session, no cookies, no cross-site check.
+    let router = router.route(
+        routes::AUTHSIGNAL_WEBHOOK,
+        post(security::webhooks::receive).with_state(state.clone()),
+    );
+    let router = if state.settings.dev_mailbox() {
+        router
+            .route(routes::DEV_MAILBOX, get(mail::dev_mailbox::page).with_state(state.clone()))
+            .route(routes::DEV_MAILBOX_MESSAGES, get(mail::dev_mailbox::messages).with_state(state))
+    } else {
+        router
+    };
     let router = match sandbox {
         Some(sandbox) => router.nest("/sandbox", sandbox),
         None => router,

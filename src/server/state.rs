@@ -29,6 +29,8 @@ pub struct AppState {
     pub authsignal_clock: super::security::round_trip::clock::AuthsignalClock,
     pub users: UserStore,
     pub events: SecurityEvents,
+    /// Receipts and reset links (queued in the database, sent by a worker).
+    pub mailer: super::mail::Mailer,
     /// The one Authsignal client (pooled connections), pointed at the sandbox or the tenant.
     pub authsignal: authsignal::Client,
 }

@@ -167,6 +167,22 @@ impl UserStore {
         Ok(())
     }
 
+    /// Hashes a new password (on a blocking thread), to be stored by `set_password_hash`.
+    pub async fn hash_new_password(&self, password: Password) -> Result<String, UserStoreError> {
+        hash_password(password).await
+    }
+
+    /// Replaces the customer's password with an already hashed one.
+    #[tracing::instrument(skip_all)]
+    pub async fn set_password_hash(&self, id: &str, hash: &str) -> Result<(), UserStoreError> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// The customer whose email and password these are, or `None` — the same work either way.
     #[tracing::instrument(skip_all)]
     pub async fn authenticate(

@@ -14,6 +14,7 @@ mod graceful_shutdown;
 mod hardening;
 mod hostile_edges;
 mod passkeys_in_place;
+mod receipts_and_recovery;
 mod round_trip;
 mod scale_out;
 mod two_step_sign_in;

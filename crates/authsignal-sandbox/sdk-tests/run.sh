@@ -11,12 +11,18 @@ secret="sdk-tests-secret"
 echo "==> building the sandbox"
 (cd "$repo" && CARGO_TARGET_DIR="$target_dir" cargo build --quiet -p authsignal-sandbox)
 
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+# Two free ports at once (so they differ): the sandbox's, and the SDK tests' webhook receiver's.
+read -r port webhook_port < <(python3 -c 'import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))
+for s in socks: s.close()')
 tmp="$(mktemp -d)"
 sandbox_url="http://127.0.0.1:${port}"
 
 "$target_dir/debug/authsignal-sandbox" --addr "127.0.0.1:${port}" --secret-key "$secret" \
-  --database-url "sqlite://${tmp}/sandbox.db?mode=rwc" --enable-faults >"$tmp/sandbox.log" 2>&1 &
+  --database-url "sqlite://${tmp}/sandbox.db?mode=rwc" --enable-faults \
+  --webhook-url "http://127.0.0.1:${webhook_port}/authsignal-webhook" >"$tmp/sandbox.log" 2>&1 &
 sandbox_pid=$!
 stop_sandbox() {
   kill "$sandbox_pid" 2>/dev/null || true
@@ -50,7 +56,8 @@ echo "==> installing SDK test dependencies"
 
 status=0
 echo "==> @authsignal/node against $sandbox_url"
-(cd "$here/node" && SANDBOX_URL="$sandbox_url" SANDBOX_SECRET_KEY="$secret" node --test) || status=1
+(cd "$here/node" && SANDBOX_URL="$sandbox_url" SANDBOX_SECRET_KEY="$secret" SANDBOX_WEBHOOK_PORT="$webhook_port" node --test) || status=1
+# The PyPI SDK (4.1.0, the newest published) has no webhook verification: only Node checks them.
 echo "==> authsignal (PyPI) against $sandbox_url"
 (cd "$here/python" && SANDBOX_URL="$sandbox_url" SANDBOX_SECRET_KEY="$secret" .venv/bin/python -m pytest -q -p no:cacheprovider) || status=1
 

@@ -34,20 +34,23 @@ mod test_hooks;
 mod token;
 mod totp;
 mod ui;
+mod webhooks;
 
 use std::sync::Arc;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use outcomes::{ActionRule, ActionsConfig, Outcome};
+pub use webhooks::{WebhookTarget, SIGNATURE_HEADER};
 
 use crate::clock::SandboxClock;
 use crate::faults::Faults;
 use crate::outcomes::Outcomes;
 use crate::passkeys::RelyingParty;
 use crate::state::{AppState, Shared};
-use crate::store::Store;
+use crate::store::{EventSink, Store};
 use crate::test_hooks::Stats;
 use crate::token::TokenSigner;
+use crate::webhooks::Webhooks;
 
 /// How the sandbox is set up.
 #[derive(Debug, Clone)]
@@ -61,7 +64,8 @@ pub struct SandboxConfig {
     /// The sandbox's own SQLite database, e.g. `sqlite://data/sandbox.db?mode=rwc`.
     pub database_url: String,
     /// Enables fault injection (`/_faults`), the clock hook (`/_test/clock`), the
-    /// per-route call counter (`/_test/stats`) and per-action outcomes (`/_test/actions`).
+    /// per-route call counter (`/_test/stats`), per-action outcomes (`/_test/actions`) and
+    /// the webhook delivery list (`/_test/webhooks`).
     pub test_hooks: bool,
     /// What track answers per action code; the default challenges enrolled users of every
     /// action code and allows the rest.
@@ -116,6 +120,7 @@ impl Sandbox {
                 store,
                 Arc::new(SystemClock),
                 DEFAULT_TENANT_ID.to_owned(),
+                None,
             ),
         })
     }
@@ -129,6 +134,7 @@ impl Sandbox {
                 state.store.clone(),
                 clock,
                 state.tenant_id.clone(),
+                state.webhooks.clone(),
             ),
         }
     }
@@ -143,6 +149,33 @@ impl Sandbox {
                 state.store.clone(),
                 state.clock.source(),
                 tenant_id.into(),
+                state.webhooks.clone(),
+            ),
+        }
+    }
+
+    /// Sends Authsignal's authenticator webhook events (`authenticator.created`,
+    /// `.updated`, `.deleted`) to `target.url`, signed with the secret key in
+    /// `X-Signature-V2`. Each event is stored with the change it describes and POSTed by a
+    /// background task started with the first [`Sandbox::router`], oldest first, retried
+    /// with backoff until a 2xx. A target that fails [`WebhookTarget::validate`] is logged
+    /// as an error and leaves webhooks off (check it first to fail fast).
+    pub fn with_webhook(self, target: WebhookTarget) -> Self {
+        let webhooks = match Webhooks::new(target) {
+            Ok(webhooks) => Some(webhooks),
+            Err(e) => {
+                tracing::error!(error = %e, "webhooks stay off");
+                None
+            }
+        };
+        let state = &self.state;
+        Sandbox {
+            state: shared_state(
+                state.config.clone(),
+                state.store.clone(),
+                state.clock.source(),
+                state.tenant_id.clone(),
+                webhooks,
             ),
         }
     }
@@ -159,10 +192,14 @@ impl Sandbox {
     }
 
     /// The Server API (`/v1`), Client API (`/v1/client`), pre-built UI (`/ui`), outbox (`/outbox`) and, with test hooks,
-    /// `/_faults`, `/_test/clock`, `/_test/stats` and `/_test/actions`. Nest it wherever
-    /// `public_url` points.
+    /// `/_faults`, `/_test/clock`, `/_test/stats`, `/_test/actions` and `/_test/webhooks`.
+    /// Nest it wherever `public_url` points. With a webhook, also starts its delivery task
+    /// (call it inside a tokio runtime).
     pub fn router(&self) -> axum::Router {
         let state = self.state.clone();
+        if let Some(webhooks) = &state.webhooks {
+            webhooks.start_delivery(&state);
+        }
         let pages =
             ui::router()
                 .merge(outbox::router())
@@ -186,7 +223,13 @@ fn shared_state(
     store: Store,
     clock: Arc<dyn Clock>,
     tenant_id: String,
+    webhooks: Option<Webhooks>,
 ) -> AppState {
+    // Events carry the tenant id in force, so the store is told again on every rebuild.
+    let store = store.with_events(webhooks.as_ref().map(|w| EventSink {
+        tenant_id: tenant_id.clone(),
+        wake: w.wake.clone(),
+    }));
     Arc::new(Shared {
         tenant_id,
         signer: TokenSigner::new(&config.secret_key),
@@ -197,5 +240,6 @@ fn shared_state(
         outcomes: Outcomes::new(config.actions.clone()),
         store,
         config,
+        webhooks,
     })
 }

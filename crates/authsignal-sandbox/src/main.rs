@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use authsignal_sandbox::{ActionsConfig, Sandbox, SandboxConfig, DEFAULT_TENANT_ID};
+use authsignal_sandbox::{ActionsConfig, Sandbox, SandboxConfig, WebhookTarget, DEFAULT_TENANT_ID};
 use clap::Parser;
 use tokio::net::TcpListener;
 
@@ -40,8 +40,13 @@ struct Cli {
     /// "challengeWhenEnrolled": true}, "actions": {"signIn": {"defaultOutcome": "CHALLENGE"}}}.
     #[arg(long, env = "AUTHSIGNAL_SANDBOX_ACTIONS_CONFIG")]
     actions_config: Option<PathBuf>,
+    /// Where to POST Authsignal's authenticator webhook events (authenticator.created /
+    /// .updated / .deleted), signed with the secret key in X-Signature-V2.
+    #[arg(long, env = "AUTHSIGNAL_SANDBOX_WEBHOOK_URL")]
+    webhook_url: Option<String>,
     /// Turn on the test hooks: fault injection (/_faults), the clock (/_test/clock), call
-    /// counts (/_test/stats) and per-action outcomes (/_test/actions).
+    /// counts (/_test/stats), per-action outcomes (/_test/actions) and webhook deliveries
+    /// (/_test/webhooks).
     #[arg(long, env = "AUTHSIGNAL_SANDBOX_FAULTS", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     enable_faults: bool,
     /// Listen on an address other than loopback (127.0.0.0/8, ::1). Anyone who can reach it
@@ -110,6 +115,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         Some(path) => ActionsConfig::from_file(path)?,
         None => ActionsConfig::default(),
     };
+    let webhook = cli.webhook_url.clone().map(WebhookTarget::new);
+    if let Some(target) = &webhook {
+        target
+            .validate()
+            .map_err(|e| format!("--webhook-url (AUTHSIGNAL_SANDBOX_WEBHOOK_URL): {e}"))?;
+    }
     let listener = TcpListener::bind(cli.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
@@ -126,6 +137,10 @@ async fn run(cli: Cli) -> Result<(), String> {
     .await
     .map_err(|e| e.to_string())?
     .with_tenant_id(cli.tenant_id.clone());
+    let sandbox = match webhook {
+        Some(target) => sandbox.with_webhook(target),
+        None => sandbox,
+    };
     tracing::info!(
         %addr,
         api = %format!("{public_url}/v1"),
@@ -133,6 +148,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         tenant_id = %cli.tenant_id,
         database = %cli.database_url,
         faults = cli.enable_faults,
+        webhook = cli.webhook_url.as_deref().unwrap_or("none"),
         "authsignal sandbox listening"
     );
     axum::serve(listener, sandbox.router())

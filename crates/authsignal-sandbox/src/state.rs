@@ -9,6 +9,7 @@ use crate::passkeys::RelyingParty;
 use crate::store::Store;
 use crate::test_hooks::Stats;
 use crate::token::TokenSigner;
+use crate::webhooks::Webhooks;
 use crate::SandboxConfig;
 
 pub(crate) struct Shared {
@@ -22,8 +23,11 @@ pub(crate) struct Shared {
     pub relying_party: RelyingParty,
     /// What track answers per action code.
     pub outcomes: Outcomes,
-    /// The tenant id the Client API takes for usernameless passkey sign-in.
+    /// The tenant id the Client API takes for usernameless passkey sign-in (and webhook
+    /// events carry as `tenantId`).
     pub tenant_id: String,
+    /// Set by `Sandbox::with_webhook`.
+    pub webhooks: Option<Webhooks>,
 }
 
 pub(crate) type AppState = Arc<Shared>;

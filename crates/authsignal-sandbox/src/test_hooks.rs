@@ -1,6 +1,6 @@
 //! Test-only hooks (routed only when test hooks are on): move the sandbox clock, count
-//! API calls per route (what the benchmark divides by page views), and set what track
-//! answers for an action code.
+//! API calls per route (what the benchmark divides by page views), set what track
+//! answers for an action code, and list webhook deliveries.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -19,6 +19,7 @@ use crate::clock::{iso8601, to_millis, AdvanceRefused, MAX_ADVANCE_SECS};
 use crate::domain::is_valid_action_code;
 use crate::outcomes::ActionRule;
 use crate::state::AppState;
+use crate::store::DeliveryRow;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -40,6 +41,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/_test/clock", get(read_clock))
         .route("/_test/clock/advance", post(advance_clock))
         .route("/_test/stats", get(read_stats).delete(reset_stats))
+        .route("/_test/webhooks", get(list_webhooks))
         .route(
             "/_test/actions/{action_code}",
             get(read_action_rule)
@@ -162,4 +164,25 @@ async fn reset_action_rule(
     let code = action_code(code)?;
     state.outcomes.reset(&code);
     Ok(json(StatusCode::OK, &state.outcomes.rule_for(&code)))
+}
+
+/// `GET /_test/webhooks`: every webhook event queued, oldest first, with how its delivery
+/// went (never the body: tests read that at their receiver).
+async fn list_webhooks(State(state): State<AppState>) -> ApiResult {
+    let rows = state.store.list_webhook_deliveries().await?;
+    let body: Vec<serde_json::Value> = rows.iter().map(delivery_json).collect();
+    Ok(json(StatusCode::OK, &body))
+}
+
+fn delivery_json(row: &DeliveryRow) -> serde_json::Value {
+    json!({
+        "id": row.event_id,
+        "type": row.event_type,
+        "createdAt": iso8601(row.created_at),
+        "attempts": row.attempts,
+        "delivered": row.delivered_at.is_some(),
+        "abandoned": row.abandoned_at.is_some(),
+        "lastStatus": row.last_status,
+        "lastError": row.last_error,
+    })
 }

@@ -7,6 +7,7 @@ mod error;
 mod path;
 mod retry;
 pub mod types;
+pub mod webhook;
 
 pub use client::{
     Client, ClientBuilder, Region, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, USER_AGENT,

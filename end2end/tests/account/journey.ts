@@ -72,3 +72,32 @@ export async function addAuthenticatorApp(page: Page, sandbox: Sandbox, customer
 export function authenticatorList(page: Page) {
   return page.getByRole("list", { name: "Your authenticators" });
 }
+
+/** The security activity shows `line`. Authsignal's webhooks write it moments after the change,
+ *  so the page is reloaded until it does. */
+export async function expectActivity(page: Page, line: string | RegExp) {
+  const activity = page.getByRole("region", { name: "Security activity" });
+  await expect(async () => {
+    if (!(await activity.getByText(line).first().isVisible())) {
+      await page.reload();
+    }
+    await expect(activity.getByText(line).first()).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+}
+
+/** The storefront's dev mailbox (embedded mode, no SMTP): kept mail to `to`, newest first. */
+export async function keptMail(page: Page, to: string): Promise<{ to: string; subject: string; text: string }[]> {
+  const response = await page.request.get(`/dev/mailbox/messages?to=${encodeURIComponent(to)}`);
+  expect(response.ok()).toBeTruthy();
+  return response.json();
+}
+
+/** Waits for a kept message to `to` whose subject contains `subject`; answers it. */
+export async function waitForMail(page: Page, to: string, subject: string) {
+  let found: { to: string; subject: string; text: string } | undefined;
+  await expect(async () => {
+    found = (await keptMail(page, to)).find((m) => m.subject.includes(subject));
+    expect(found, `mail about ${subject}`).toBeTruthy();
+  }).toPass({ timeout: 15_000 });
+  return found!;
+}

@@ -5,7 +5,7 @@ import { expect, Page, test } from "@playwright/test";
 import { Customer, newCustomer, signOut, signUp } from "../support/customer";
 import { VirtualAuthenticator } from "../support/virtual_authenticator";
 import { enterCode } from "../sandbox/sandbox";
-import { afterTheVerificationWindow, authenticatorList, enrollEmail, sandboxFor } from "./journey";
+import { afterTheVerificationWindow, authenticatorList, enrollEmail, expectActivity, sandboxFor } from "./journey";
 
 const CANCELLED = "Passkey setup was cancelled or timed out, so nothing was saved.";
 
@@ -40,7 +40,7 @@ test("a customer with nothing enrolled creates a first passkey in place", async 
   await addPasskeyInPlace(page);
   expect(await device.credentialCount()).toBe(1);
   await expect(page.getByText("Two-step sign-in is on")).toBeVisible();
-  await expect(page.getByText(/Added Passkey/)).toBeVisible();
+  await expectActivity(page, /Added Passkey/);
   await page.screenshot({ path: "screenshots/account-passkey-in-place.png", fullPage: true });
 });
 

@@ -29,6 +29,7 @@ export async function signIn(page: Page, c: Customer) {
 }
 
 export async function signOut(page: Page) {
-  await page.getByRole("button", { name: "Sign out" }).click();
+  // The header's: the account page also has "Sign out" buttons for other devices.
+  await page.getByRole("banner").getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL(/\/$/);
 }

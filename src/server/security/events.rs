@@ -13,6 +13,12 @@ pub enum EventKind {
     SignIn,
     /// Something an operator did with `storefront admin`.
     Admin,
+    /// An authenticator added, removed or made the default (from Authsignal's webhooks).
+    Change,
+    /// Another device signed out from the account page.
+    Devices,
+    /// "This wasn't me", a password reset.
+    Recovery,
 }
 
 impl EventKind {
@@ -23,6 +29,9 @@ impl EventKind {
             EventKind::Removal => "removal",
             EventKind::Admin => "admin",
             EventKind::SignIn => "sign_in",
+            EventKind::Change => "change",
+            EventKind::Devices => "devices",
+            EventKind::Recovery => "recovery",
         }
     }
 }

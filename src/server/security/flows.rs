@@ -27,12 +27,13 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
             state.authsignal.get_authenticators(&user_id)
         )
     };
-    let (upstream, notice, recently_verified, activity, known) = tokio::join!(
+    let (upstream, notice, recently_verified, activity, known, devices) = tokio::join!(
         upstream,
         session.take_notice(),
         round_trip::verified_recently(&state, &session, &user_id),
         state.events.latest(&user_id),
-        state.users.two_step_enrolled(&user_id)
+        state.users.two_step_enrolled(&user_id),
+        crate::server::devices::list(&state, &session, &user_id)
     );
     let status = match upstream {
         Ok((user, authenticators)) => {
@@ -71,6 +72,7 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
         popup,
         add_passkey,
         offer_passkey,
+        devices: devices?,
     })
 }
 
@@ -266,15 +268,18 @@ async fn remove_while_leased(
             .await;
     }
     tracing::info!(user_id = %caller.user_id, "authenticator removed");
-    caller
-        .state
-        .events
-        .record(
-            &caller.user_id,
-            EventKind::Removal,
-            &format!("Removed {described}"),
-        )
-        .await;
+    // With webhooks on, Authsignal's `authenticator.deleted` writes the line (and the receipt).
+    if !caller.state.settings.webhooks_on() {
+        caller
+            .state
+            .events
+            .record(
+                &caller.user_id,
+                EventKind::Removal,
+                &format!("Removed {described}"),
+            )
+            .await;
+    }
     caller
         .back_with(NoticeTone::Success, &format!("{described} was removed."))
         .await

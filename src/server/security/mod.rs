@@ -10,6 +10,7 @@ pub mod request_context;
 pub mod round_trip;
 pub mod two_step;
 pub mod views;
+pub mod webhooks;
 
 /// A challenge counts as recent for this long (Authsignal's binding window).
 pub const VERIFICATION_WINDOW_SECS: i64 = 10 * 60;

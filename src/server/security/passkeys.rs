@@ -134,10 +134,13 @@ pub async fn finish_enrollment(token: String) -> Result<String, AppError> {
             if state.users.two_step_enrolled(&user_id).await != Some(true) {
                 state.users.set_two_step_enrolled(&user_id, true).await;
             }
-            state
-                .events
-                .record(&user_id, EventKind::Return, &format!("Added {added}"))
-                .await;
+            // With webhooks on, `authenticator.created` writes the line (and the receipt).
+            if !state.settings.webhooks_on() {
+                state
+                    .events
+                    .record(&user_id, EventKind::Return, &format!("Added {added}"))
+                    .await;
+            }
             tracing::info!(user_id = %user_id, "passkey added with the Web SDK");
             session
                 .set_notice(NoticeTone::Success, format!("{added} was added."))
@@ -294,11 +297,12 @@ pub async fn finish_sign_in(token: String, next: String) -> Result<String, AppEr
         tracing::error!(error = %e, "loading the customer failed");
         AppError::Internal
     })?;
-    if known.is_none() {
+    let Some(user) = known else {
         tracing::info!("passkey sign-in refused: no such customer here");
         return Err(AppError::Rejected(NO_ACCOUNT.into()));
-    }
-    session.sign_in(&user_id).await?;
+    };
+    let context = RequestContext::of_server_fn(&state.settings).await?;
+    crate::server::devices::start_session(&state, &session, &user, &context, false).await?;
     // The passkey is a completed challenge: no second one for Manage in the next ten minutes.
     let at = round_trip::challenge_time(&state, &user_id, result.state_updated_at.as_deref());
     session

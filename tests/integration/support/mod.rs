@@ -1,4 +1,5 @@
 //! Spawns the real storefront on a free port with a fresh database (zero2prod style).
+pub mod mail;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

@@ -1,5 +1,5 @@
 // The official @authsignal/node SDK, unchanged, against the sandbox.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { Authsignal, AuthsignalError } from "@authsignal/node";
 import {
@@ -10,8 +10,12 @@ import {
   setFault,
   uniqueUserId,
 } from "./ui-driver.mjs";
+import { startWebhookReceiver } from "./webhook-receiver.mjs";
 
 const authsignal = new Authsignal({ apiSecretKey: SECRET_KEY, apiUrl: `${SANDBOX_URL}/v1`, retries: 0 });
+// Listening before any test runs, so every event the sandbox sends gets its 200.
+const webhooks = await startWebhookReceiver();
+after(() => webhooks?.close());
 
 async function enrollEmail(userId, email) {
   return authsignal.enrollVerifiedAuthenticator({
@@ -195,3 +199,42 @@ test("injected faults surface as SDK errors", { concurrency: false }, async (t) 
   const user = await authsignal.getUser({ userId });
   assert.equal(user.isEnrolled, false, "the fault ran out");
 });
+
+test(
+  "webhook.constructEvent accepts the sandbox's signed events and refuses tampered ones",
+  { skip: !webhooks && "run.sh sets SANDBOX_WEBHOOK_PORT" },
+  async () => {
+    const userId = uniqueUserId("node-webhook");
+    const { authenticator } = await enrollEmail(userId, "webhook@example.com");
+    const created = await webhooks.next((e) => e.data?.userId === userId && e.type === "authenticator.created");
+    assert.equal(created.contentType, "application/json");
+
+    const event = authsignal.webhook.constructEvent(created.body, created.signature);
+    assert.equal(event.version, 1);
+    assert.equal(event.source, "https://authsignal.com");
+    assert.equal(event.tenantId, "sandbox-tenant");
+    assert.match(event.id, /^[0-9a-f-]{36}$/);
+    assert.equal(event.data.userAuthenticatorId, authenticator.userAuthenticatorId);
+    assert.equal(event.data.verificationMethod, "EMAIL_OTP");
+    assert.equal(event.data.email, "webhook@example.com");
+    assert.equal(event.data.createdAt, authenticator.createdAt);
+    assert.equal(event.data.isDefault, true);
+
+    const tampered = created.body.replace("webhook@example.com", "attacker@example.com");
+    assert.throws(() => authsignal.webhook.constructEvent(tampered, created.signature), /Signature mismatch/);
+    const otherTenant = new Authsignal({ apiSecretKey: "another-secret", apiUrl: `${SANDBOX_URL}/v1` });
+    assert.throws(() => otherTenant.webhook.constructEvent(created.body, created.signature), /Signature mismatch/);
+    const signature = created.signature.split(",").find((part) => part.startsWith("v2="));
+    assert.throws(
+      () => authsignal.webhook.constructEvent(created.body, `t=1630000000,${signature}`),
+      /tolerance/,
+    );
+
+    await authsignal.deleteAuthenticator({ userId, userAuthenticatorId: authenticator.userAuthenticatorId });
+    const deleted = await webhooks.next((e) => e.data?.userId === userId && e.type === "authenticator.deleted");
+    const gone = authsignal.webhook.constructEvent(deleted.body, deleted.signature);
+    assert.equal(gone.data.userAuthenticatorId, authenticator.userAuthenticatorId);
+    assert.ok(gone.data.deletedAt);
+    assert.notEqual(gone.id, event.id);
+  },
+);

@@ -88,9 +88,10 @@ pub(crate) async fn delete(
     State(state): State<AppState>,
     ApiPath((user_id, authenticator_id)): ApiPath<(String, String)>,
 ) -> ApiResult {
+    let now = to_millis(state.clock.now_for(&user_id));
     if !state
         .store
-        .delete_authenticator(&user_id, &authenticator_id)
+        .delete_authenticator(&user_id, &authenticator_id, now)
         .await?
     {
         return Err(ApiError::not_found("Authenticator not found."));

@@ -20,7 +20,7 @@ use subtle::ConstantTimeEq;
 
 pub(crate) use actions::ACTION_TOKEN_LIFETIME;
 use response::ApiError;
-pub(crate) use wire::{default_method, AuthenticatorJson};
+pub(crate) use wire::{default_authenticator, default_method, AuthenticatorJson};
 
 use crate::faults;
 use crate::state::AppState;

@@ -97,6 +97,18 @@ pub(crate) fn default_method(
         })
 }
 
+/// The user's default authenticator: the first one of the default method (the one the
+/// Client API marks `isDefault`).
+pub(crate) fn default_authenticator<'a>(
+    user: Option<&UserRow>,
+    authenticators: &'a [AuthenticatorRow],
+) -> Option<&'a AuthenticatorRow> {
+    let method = default_method(user, authenticators)?;
+    authenticators
+        .iter()
+        .find(|a| a.verification_method == method)
+}
+
 /// Update user's answer.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

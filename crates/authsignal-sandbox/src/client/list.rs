@@ -7,23 +7,21 @@ use serde_json::{json, Value};
 
 use super::auth::Bearer;
 use crate::api::response::{json, ApiResult};
-use crate::api::{default_method, AuthenticatorJson};
+use crate::api::{default_authenticator, AuthenticatorJson};
 use crate::state::AppState;
 use crate::ui::masked;
 
 pub(crate) async fn list(State(state): State<AppState>, Bearer(caller): Bearer) -> ApiResult {
     let authenticators = state.store.list_authenticators(caller.user_id()).await?;
     let user = state.store.find_user(caller.user_id()).await?;
-    let default = default_method(user.as_ref(), &authenticators);
-    let mut default_shown = false;
+    let default_id =
+        default_authenticator(user.as_ref(), &authenticators).map(|a| a.authenticator_id.clone());
     let body: Vec<Value> = authenticators
         .iter()
         .map(|row| {
             let mut entry = serde_json::to_value(AuthenticatorJson::from(row)).unwrap_or_default();
             // One authenticator is the default: the first of the default method.
-            let is_default =
-                !default_shown && default.as_deref() == Some(row.verification_method.as_str());
-            default_shown |= is_default;
+            let is_default = default_id.as_deref() == Some(row.authenticator_id.as_str());
             entry["isDefault"] = json!(is_default);
             for field in ["email", "phoneNumber"] {
                 if let Some(address) = entry[field].as_str().map(masked) {

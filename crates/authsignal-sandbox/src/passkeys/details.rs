@@ -77,6 +77,18 @@ impl PasskeyDetails {
     }
 }
 
+/// A passkey by its provider ("Google Password Manager"), else by its own name ("Chrome on
+/// Windows"); None for other methods.
+pub(crate) fn passkey_name(row: &AuthenticatorRow) -> Option<String> {
+    let details = PasskeyDetails::of(row)?;
+    details
+        .aaguid
+        .as_deref()
+        .and_then(mapping)
+        .map(|m| m.name)
+        .or(Some(details.name))
+}
+
 /// A stable device id for passkeys registered before one was always kept: a UUID-shaped
 /// digest of the credential id, so every read gives the same one.
 fn derived_device_id(credential_id: &str) -> String {

@@ -2,6 +2,7 @@ use sqlx::FromRow;
 
 use super::Store;
 use crate::ids::new_uuid;
+use crate::webhooks::AuthenticatorEvent;
 
 #[derive(Debug, Clone, FromRow)]
 pub(crate) struct AuthenticatorRow {
@@ -64,12 +65,13 @@ impl Store {
     /// Stores a verified authenticator. A user holds one authenticator per method, so
     /// enrolling a method again replaces its address / secret and keeps its id — except
     /// passkeys: each device has its own, so every passkey is a new authenticator.
+    /// Queues `authenticator.created` for a new one, `authenticator.updated` for a replaced one.
     pub(crate) async fn enroll_authenticator(
         &self,
         new: &NewAuthenticator,
         now_ms: i64,
     ) -> sqlx::Result<AuthenticatorRow> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT(user_id) DO NOTHING",
         )
@@ -77,6 +79,7 @@ impl Store {
         .bind(now_ms)
         .execute(&mut *tx)
         .await?;
+        let default_before = self.default_authenticator_id(&mut tx, &new.user_id).await?;
         let existing: Option<(String,)> =
             sqlx::query_as("SELECT authenticator_id FROM authenticators WHERE user_id = ? AND verification_method = ? AND passkey IS NULL AND ? IS NULL")
                 .bind(&new.user_id)
@@ -84,6 +87,10 @@ impl Store {
                 .bind(&new.passkey)
                 .fetch_optional(&mut *tx)
                 .await?;
+        let event_type = match existing {
+            Some(_) => AuthenticatorEvent::Updated,
+            None => AuthenticatorEvent::Created,
+        };
         let row: AuthenticatorRow = match existing {
             Some((id,)) => {
                 sqlx::query_as(
@@ -137,7 +144,16 @@ impl Store {
         .bind(&new.user_id)
         .execute(&mut *tx)
         .await?;
+        self.queue_authenticator_events(
+            &mut tx,
+            &new.user_id,
+            Some((event_type, &row)),
+            default_before,
+            now_ms,
+        )
+        .await?;
         tx.commit().await?;
+        self.wake_webhooks();
         Ok(row)
     }
 
@@ -148,9 +164,10 @@ impl Store {
         &self,
         user_id: &str,
         authenticator_id: &str,
+        now_ms: i64,
     ) -> sqlx::Result<bool> {
         let removal = self
-            .remove_authenticator(user_id, authenticator_id, 0)
+            .remove_authenticator(user_id, authenticator_id, 0, now_ms)
             .await?;
         Ok(removal == Removal::Removed)
     }
@@ -161,33 +178,36 @@ impl Store {
         &self,
         user_id: &str,
         authenticator_id: &str,
+        now_ms: i64,
     ) -> sqlx::Result<Removal> {
-        self.remove_authenticator(user_id, authenticator_id, 1)
+        self.remove_authenticator(user_id, authenticator_id, 1, now_ms)
             .await
     }
 
-    /// Deletes the authenticator if the user has more than `keep` of them. The count and
-    /// the delete are one statement, which holds SQLite's write lock throughout.
+    /// Deletes the authenticator if the user has more than `keep` of them, queueing
+    /// `authenticator.deleted`. The count and the delete are one statement, and the
+    /// transaction holds SQLite's write lock throughout.
     async fn remove_authenticator(
         &self,
         user_id: &str,
         authenticator_id: &str,
         keep: i64,
+        now_ms: i64,
     ) -> sqlx::Result<Removal> {
-        let mut tx = self.pool.begin().await?;
-        let deleted = sqlx::query(
+        let mut tx = self.begin_write().await?;
+        let default_before = self.default_authenticator_id(&mut tx, user_id).await?;
+        let deleted: Option<AuthenticatorRow> = sqlx::query_as(
             "DELETE FROM authenticators WHERE user_id = ? AND authenticator_id = ?
-               AND (SELECT COUNT(*) FROM authenticators WHERE user_id = ?) > ?",
+               AND (SELECT COUNT(*) FROM authenticators WHERE user_id = ?) > ?
+             RETURNING *",
         )
         .bind(user_id)
         .bind(authenticator_id)
         .bind(user_id)
         .bind(keep)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            > 0;
-        if !deleted {
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(deleted) = deleted else {
             let exists: Option<i64> = sqlx::query_scalar(
                 "SELECT 1 FROM authenticators WHERE user_id = ? AND authenticator_id = ?",
             )
@@ -200,7 +220,7 @@ impl Store {
             } else {
                 Removal::NotFound
             });
-        }
+        };
         // Keep the default pointing at something the user still has.
         sqlx::query(
             "UPDATE users SET default_verification_method =
@@ -213,7 +233,16 @@ impl Store {
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+        self.queue_authenticator_events(
+            &mut tx,
+            user_id,
+            Some((AuthenticatorEvent::Deleted, &deleted)),
+            default_before,
+            now_ms,
+        )
+        .await?;
         tx.commit().await?;
+        self.wake_webhooks();
         Ok(Removal::Removed)
     }
 

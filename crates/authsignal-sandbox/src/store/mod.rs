@@ -8,13 +8,14 @@ mod codes;
 mod outbox;
 mod passkeys;
 mod users;
+mod webhook_deliveries;
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::SqlitePool;
+use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub(crate) use actions::{ActionKey, ActionRow};
 pub(crate) use authenticators::{AuthenticatorRow, NewAuthenticator, Removal};
@@ -25,12 +26,15 @@ pub(crate) use codes::{NewCode, OtpCodeRow, PURPOSE_CHALLENGE, PURPOSE_ENROLL};
 pub(crate) use outbox::OutboxRow;
 pub(crate) use passkeys::{CeremonyRow, CEREMONY_AUTHENTICATE, CEREMONY_REGISTER};
 pub(crate) use users::{UserPatch, UserRow};
+pub(crate) use webhook_deliveries::{Attempt, DeliveryRow, EventSink};
 
 use crate::SandboxError;
 
 #[derive(Clone)]
 pub(crate) struct Store {
     pool: SqlitePool,
+    /// Set when a webhook URL is configured: authenticator changes then queue events.
+    events: Option<EventSink>,
 }
 
 impl Store {
@@ -57,6 +61,12 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store { pool, events: None })
+    }
+
+    /// A transaction that takes SQLite's write lock at once, so one that reads before it
+    /// writes can't fail on a write committed in between.
+    async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 }

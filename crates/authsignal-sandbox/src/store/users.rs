@@ -51,14 +51,24 @@ impl Store {
             .await
     }
 
+    /// Overwrites the patch's fields; a new default method that makes another authenticator
+    /// the default queues `authenticator.updated` for it.
     pub(crate) async fn update_user(
         &self,
         user_id: &str,
         patch: &UserPatch,
         now_ms: i64,
     ) -> sqlx::Result<UserRow> {
-        self.ensure_user(user_id, now_ms).await?;
-        sqlx::query_as(
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT(user_id) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+        let default_before = self.default_authenticator_id(&mut tx, user_id).await?;
+        let user = sqlx::query_as(
             "UPDATE users SET
                 email = COALESCE(?, email),
                 email_verified = COALESCE(?, email_verified),
@@ -81,8 +91,13 @@ impl Store {
         .bind(&patch.custom)
         .bind(&patch.default_verification_method)
         .bind(user_id)
-        .fetch_one(&self.pool)
-        .await
+        .fetch_one(&mut *tx)
+        .await?;
+        self.queue_authenticator_events(&mut tx, user_id, None, default_before, now_ms)
+            .await?;
+        tx.commit().await?;
+        self.wake_webhooks();
+        Ok(user)
     }
 
     /// Removes the user and, by cascade, their authenticators, actions and codes.
@@ -94,12 +109,25 @@ impl Store {
         Ok(())
     }
 
-    pub(crate) async fn set_default_method(&self, user_id: &str, method: &str) -> sqlx::Result<()> {
+    /// The settings screen's "Set as default"; queues `authenticator.updated` for the
+    /// authenticator that became the default.
+    pub(crate) async fn set_default_method(
+        &self,
+        user_id: &str,
+        method: &str,
+        now_ms: i64,
+    ) -> sqlx::Result<()> {
+        let mut tx = self.begin_write().await?;
+        let default_before = self.default_authenticator_id(&mut tx, user_id).await?;
         sqlx::query("UPDATE users SET default_verification_method = ? WHERE user_id = ?")
             .bind(method)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        self.queue_authenticator_events(&mut tx, user_id, None, default_before, now_ms)
+            .await?;
+        tx.commit().await?;
+        self.wake_webhooks();
         Ok(())
     }
 }

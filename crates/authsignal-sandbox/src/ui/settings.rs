@@ -8,7 +8,7 @@ use super::context::{UiContext, UiError};
 use super::extract::Ui;
 use super::html::{alert, human_time, notice, page};
 use crate::domain::{scope_bypasses_challenge, Method, Permission};
-use crate::passkeys::{aaguid_mapping, PasskeyDetails};
+use crate::passkeys::passkey_name;
 use crate::state::AppState;
 use crate::store::{AuthenticatorRow, Removal};
 
@@ -35,17 +35,6 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
         "default" => Some("Default method updated."),
         _ => None,
     }
-}
-
-/// A passkey by its provider ("Google Password Manager"), else by its own name.
-fn passkey_name(a: &AuthenticatorRow) -> Option<String> {
-    let details = PasskeyDetails::of(a)?;
-    details
-        .aaguid
-        .as_deref()
-        .and_then(aaguid_mapping)
-        .map(|m| m.name)
-        .or(Some(details.name))
 }
 
 fn settings_html(ctx: &UiContext, info: Option<&str>, problem: Option<&str>) -> Markup {
@@ -147,7 +136,7 @@ pub(crate) async fn remove(Ui { ctx, params, .. }: Ui) -> Result<Response, UiErr
     let removal = ctx
         .state
         .store
-        .delete_authenticator_keeping_one(&ctx.claims.sub, &target)
+        .delete_authenticator_keeping_one(&ctx.claims.sub, &target, ctx.now_ms())
         .await?;
     match removal {
         // Not found: a parallel request removed it first.
@@ -181,7 +170,7 @@ pub(crate) async fn make_default(Ui { ctx, params, .. }: Ui) -> Result<Response,
     };
     ctx.state
         .store
-        .set_default_method(&ctx.claims.sub, &target.verification_method)
+        .set_default_method(&ctx.claims.sub, &target.verification_method, ctx.now_ms())
         .await?;
     Ok(ctx.go("/settings", &[("notice", "default")]))
 }

@@ -10,4 +10,5 @@ mod outcomes;
 mod passkeys;
 mod popup;
 mod ui_flows;
+mod webhooks;
 mod wire_fidelity;

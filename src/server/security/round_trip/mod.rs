@@ -56,6 +56,9 @@ pub enum Purpose {
     /// Adding a passkey in place with the Web SDK: no pre-built UI; the token goes to the
     /// browser and comes back from the ceremony to `complete`.
     AddPasskey,
+    /// A challenge before a password reset by email link takes effect. Signed out, like
+    /// sign-in; carries the link and the new password's hash until the return.
+    ResetPassword { link: String, password_hash: String },
 }
 
 impl Purpose {
@@ -67,6 +70,7 @@ impl Purpose {
             Purpose::VerifyToRemove { .. } => "removeAuthenticator",
             Purpose::VerifyToAddPasskey => "verifyToAddPasskey",
             Purpose::AddPasskey => "addPasskey",
+            Purpose::ResetPassword { .. } => "resetPassword",
         }
     }
 
@@ -74,6 +78,7 @@ impl Purpose {
         match self {
             Purpose::SignIn { .. } => routes::SIGN_IN_RETURN,
             Purpose::AddPasskey => routes::ADD_PASSKEY,
+            Purpose::ResetPassword { .. } => routes::RESET_PASSWORD_RETURN,
             _ => routes::ACCOUNT_RETURN,
         }
     }
@@ -87,8 +92,10 @@ impl Purpose {
         }
     }
 
+    /// Started by a signed-out visitor (sign-in, password reset): nobody need be signed in
+    /// at the return, and only a challenge sends the browser to the pre-built UI.
     fn is_sign_in(&self) -> bool {
-        matches!(self, Purpose::SignIn { .. })
+        matches!(self, Purpose::SignIn { .. } | Purpose::ResetPassword { .. })
     }
 }
 

@@ -2,7 +2,9 @@
 //! and the popup's completion. Each validates, answers a 303 to a clean page (the token never
 //! renders, never reaches a log line or a Referer) and shows the outcome once.
 
-use axum::extract::{Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -15,6 +17,7 @@ use crate::model::AppError;
 use crate::routes;
 use crate::server::auth_routes::{internal, refuse, safe_next, sign_in_with_password};
 use crate::server::security::events::EventKind;
+use crate::server::security::request_context::RequestContext;
 use crate::server::security::views::method_words;
 use crate::server::session::TypedSession;
 use crate::server::state::AppState;
@@ -96,10 +99,13 @@ pub async fn finish_account_return(
             Ok(format!("{}?remove={id}", routes::ACCOUNT))
         }
         Completion::Done { .. } => {
-            state
-                .events
-                .record(user_id, EventKind::Return, "Authenticator settings updated")
-                .await;
+            // With webhooks on, each change the visit made arrives as its own precise line.
+            if !state.settings.webhooks_on() {
+                state
+                    .events
+                    .record(user_id, EventKind::Return, "Authenticator settings updated")
+                    .await;
+            }
             session
                 .set_notice(NoticeTone::Success, words::SETTINGS_UPDATED)
                 .await?;
@@ -132,6 +138,8 @@ pub async fn finish_account_return(
 pub async fn sign_in_return(
     State(state): State<AppState>,
     session: Session,
+    headers: axum::http::HeaderMap,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(query): Query<ReturnQuery>,
 ) -> Response {
     let session = TypedSession(session);
@@ -154,7 +162,18 @@ pub async fn sign_in_return(
                 Ok(verified) => verified,
                 Err(e) => return internal(e),
             };
-            if let Err(e) = sign_in_with_password(&session, &user_id).await {
+            let user = match state.users.find_by_id(&user_id).await {
+                Ok(Some(user)) => user,
+                Ok(None) => return refused(Refusal::Invalid),
+                Err(e) => return internal(e),
+            };
+            let context = RequestContext::from_parts(
+                &headers,
+                Some(peer),
+                &state.settings.trusted_proxies,
+                state.settings.cookies_secure(),
+            );
+            if let Err(e) = sign_in_with_password(&state, &session, &user, &context).await {
                 return internal(e);
             }
             // The challenge just passed counts for the next ten minutes (no second one for Manage).

@@ -2,10 +2,11 @@
 //! with a temp SQLite file and a manual clock, and drives it over real HTTP.
 
 pub mod soft_authenticator;
+pub mod webhook_receiver;
 
 use std::sync::Arc;
 
-use authsignal_sandbox::{ActionsConfig, ManualClock, Sandbox, SandboxConfig};
+use authsignal_sandbox::{ActionsConfig, ManualClock, Sandbox, SandboxConfig, WebhookTarget};
 use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
@@ -97,18 +98,37 @@ impl TestApp {
     }
 
     pub async fn spawn_with(test_hooks: bool, db_dir: Arc<TempDir>) -> TestApp {
-        Self::spawn_at(test_hooks, db_dir, "127.0.0.1", ActionsConfig::default()).await
+        Self::spawn_at(
+            test_hooks,
+            db_dir,
+            "127.0.0.1",
+            ActionsConfig::default(),
+            None,
+        )
+        .await
     }
 
     /// Public URL `http://localhost:PORT/sandbox`: passkeys need a host name, not an IP.
     pub async fn spawn_on_localhost(db_dir: Arc<TempDir>) -> TestApp {
-        Self::spawn_at(true, db_dir, "localhost", ActionsConfig::default()).await
+        Self::spawn_at(true, db_dir, "localhost", ActionsConfig::default(), None).await
     }
 
     /// With `actions` as `SandboxConfig::actions` (test hooks on).
     pub async fn spawn_with_actions(actions: ActionsConfig) -> TestApp {
         let db_dir = Arc::new(TempDir::new().expect("temp dir"));
-        Self::spawn_at(true, db_dir, "127.0.0.1", actions).await
+        Self::spawn_at(true, db_dir, "127.0.0.1", actions, None).await
+    }
+
+    /// On localhost (passkeys work), test hooks on, sending webhooks to `target`.
+    pub async fn spawn_with_webhook(db_dir: Arc<TempDir>, target: WebhookTarget) -> TestApp {
+        Self::spawn_at(
+            true,
+            db_dir,
+            "localhost",
+            ActionsConfig::default(),
+            Some(target),
+        )
+        .await
     }
 
     async fn spawn_at(
@@ -116,6 +136,7 @@ impl TestApp {
         db_dir: Arc<TempDir>,
         host: &str,
         actions: ActionsConfig,
+        webhook: Option<WebhookTarget>,
     ) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -134,6 +155,10 @@ impl TestApp {
         .await
         .expect("sandbox starts")
         .with_clock(clock.clone());
+        let sandbox = match webhook {
+            Some(target) => sandbox.with_webhook(target),
+            None => sandbox,
+        };
         let app = axum::Router::new().nest("/sandbox", sandbox.router());
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;

@@ -1,0 +1,42 @@
+-- Authsignal webhook events already applied (replays and redeliveries change nothing).
+CREATE TABLE webhook_events (
+    event_id    TEXT PRIMARY KEY NOT NULL,
+    event_type  TEXT NOT NULL,
+    received_at BIGINT NOT NULL
+);
+
+-- Mail to send (receipts, reset links), written with the change it reports; a worker sends
+-- it and retries failures. `sent_at` set = delivered (or kept in the dev mailbox).
+CREATE TABLE outgoing_mail (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    to_address      TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    body_text       TEXT NOT NULL,
+    body_html       TEXT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    sent_at         BIGINT,
+    last_error      TEXT
+);
+CREATE INDEX outgoing_mail_due ON outgoing_mail (sent_at, next_attempt_at);
+
+-- Single-use links mailed to a customer ("this wasn't me", password reset); only a hash
+-- of each token is kept.
+CREATE TABLE account_tokens (
+    token_hash TEXT PRIMARY KEY NOT NULL,
+    user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    purpose    TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at    BIGINT
+);
+CREATE INDEX account_tokens_by_user ON account_tokens (user_id, purpose);
+
+-- Browsers (device-id cookies) a customer has signed in from: a new one gets a receipt.
+CREATE TABLE known_devices (
+    user_id       TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    device_id     TEXT NOT NULL,
+    first_seen_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, device_id)
+);

@@ -1,0 +1,106 @@
+//! The storefront's own mail (receipts, reset links). A message is first written to the
+//! `outgoing_mail` table, so the change it reports never waits on, or fails with, the mail
+//! server; a worker then sends it by SMTP (`STOREFRONT_SMTP_URL`) and retries failures, or,
+//! with no SMTP server configured, keeps it for the dev mailbox.
+
+pub mod compose;
+pub mod dev_mailbox;
+mod worker;
+
+use std::sync::Arc;
+
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, Tokio1Executor};
+use secrecy::ExposeSecret;
+use sqlx::AnyPool;
+use tokio::sync::Notify;
+
+use super::config::Settings;
+
+/// One message to one customer.
+#[derive(Clone, Debug)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Where the worker hands messages.
+#[derive(Clone)]
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// No SMTP server: the message stays in the table (the dev mailbox lists it).
+    Keep,
+}
+
+#[derive(Clone)]
+pub struct Mailer {
+    pool: AnyPool,
+    transport: Transport,
+    from: Mailbox,
+    wake: Arc<Notify>,
+}
+
+/// How long one SMTP conversation may take.
+const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Mailer {
+    pub fn new(pool: AnyPool, settings: &Settings) -> Result<Mailer, String> {
+        let transport = match &settings.smtp_url {
+            Some(url) => {
+                let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
+                    // Never the URL in the message: it can carry a password.
+                    .map_err(|_| "STOREFRONT_SMTP_URL: not a usable SMTP URL".to_string())?;
+                Transport::Smtp(builder.timeout(Some(SMTP_TIMEOUT)).build())
+            }
+            None => Transport::Keep,
+        };
+        let from = settings
+            .mail_from
+            .parse()
+            .map_err(|_| "STOREFRONT_MAIL_FROM: not an address".to_string())?;
+        Ok(Mailer {
+            pool,
+            transport,
+            from,
+            wake: Arc::new(Notify::new()),
+        })
+    }
+
+    /// Queues `mail`. A failure is logged and swallowed: the change being reported has
+    /// already happened, and must not be undone or reported as failed because of mail.
+    pub async fn enqueue(&self, mail: Mail) {
+        let now = now_unix();
+        let result = sqlx::query(
+            "INSERT INTO outgoing_mail (to_address, subject, body_text, body_html, created_at, next_attempt_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&mail.to)
+        .bind(&mail.subject)
+        .bind(&mail.text)
+        .bind(&mail.html)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => self.wake.notify_one(),
+            Err(e) => tracing::error!(error = %e, "queueing mail failed; the message is lost"),
+        }
+    }
+
+    /// Starts the sending worker (one per process; several processes share the table safely).
+    pub fn spawn_worker(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(worker::run(self.clone()))
+    }
+
+    /// True when SMTP is configured (else messages are kept for the dev mailbox).
+    pub fn sends(&self) -> bool {
+        matches!(self.transport, Transport::Smtp(_))
+    }
+}
+
+fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}

@@ -1,0 +1,50 @@
+//! Receipts: every change to a customer's sign-in security, and every sign-in from a new
+//! browser, is mailed to them with a single-use "This wasn't me" link. Queueing never fails
+//! the change it reports (see `mail`).
+
+use super::mail::compose::{self, Origin};
+use super::recovery::tokens::{self, LinkPurpose};
+use super::state::AppState;
+use super::users::User;
+use crate::routes;
+
+/// "30 Nov 2026, 22:15 UTC", now.
+fn now_words() -> String {
+    let iso = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    super::security::views::date_time_words(&iso)
+}
+
+/// A fresh "This wasn't me" link for the customer, or `None` when it could not be stored
+/// (then the receipt goes without one rather than not at all).
+async fn not_me_link(state: &AppState, user: &User) -> String {
+    match tokens::issue(&state.pool, &user.id, LinkPurpose::NotMe).await {
+        Ok(token) => format!("{}{}?token={token}", state.settings.origin(), routes::NOT_ME),
+        Err(e) => {
+            tracing::error!(error = %e, "issuing a \"this wasn't me\" link failed");
+            format!("{}{}", state.settings.origin(), routes::FORGOT_PASSWORD)
+        }
+    }
+}
+
+/// "Added Passkey (Google Password Manager)" and the like.
+pub async fn security_change(state: &AppState, user: &User, what: &str, origin: Option<&Origin>) {
+    let link = not_me_link(state, user).await;
+    let mail = compose::security_change(&user.email, &user.display_name, what, &now_words(), origin, &link);
+    state.mailer.enqueue(mail).await;
+}
+
+/// A sign-in from a browser this customer had not used.
+pub async fn new_sign_in(state: &AppState, user: &User, origin: &Origin) {
+    let link = not_me_link(state, user).await;
+    let mail = compose::new_sign_in(&user.email, &user.display_name, &now_words(), origin, &link);
+    state.mailer.enqueue(mail).await;
+}
+
+/// The password was reset.
+pub async fn password_changed(state: &AppState, user: &User, origin: Option<&Origin>) {
+    let link = not_me_link(state, user).await;
+    let mail = compose::password_changed(&user.email, &user.display_name, &now_words(), origin, &link);
+    state.mailer.enqueue(mail).await;
+}

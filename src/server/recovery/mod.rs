@@ -1,0 +1,327 @@
+//! Getting an account back: "Forgot password?" mails a single-use reset link; the link sets a
+//! new password once an enrolled customer has also passed an Authsignal challenge (track
+//! `resetPassword`, failing closed like sign-in); "This wasn't me" in a receipt signs the
+//! account out everywhere and leads to the same reset. A reset ends every session.
+//!
+//! ```text
+//! /forgot-password ──mail──▶ /reset-password?token ──POST──track resetPassword──▶ ALLOW (not enrolled) ─▶ reset
+//!                                                                       ├──▶ CHALLENGE ─▶ pre-built UI ─▶ /reset-password/return ─▶ reset
+//!                                                                       └──▶ down / BLOCK / enrolled ALLOW ─▶ refused, nothing changed
+//! receipt ─▶ /not-me?token ──POST──▶ every session ends ─▶ /reset-password?token (fresh link)
+//! ```
+
+pub mod tokens;
+
+use std::net::SocketAddr;
+
+use authsignal::ActionState;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use self::tokens::LinkPurpose;
+use super::auth_routes::{internal, refuse, with_device_cookie};
+use super::config::EnrolledAllowPolicy;
+use super::request_limits::PostedForm;
+use super::security::events::EventKind;
+use super::security::request_context::{client_ip, RequestContext};
+use super::security::round_trip::{self, Completion, Purpose, Started};
+use super::session::TypedSession;
+use super::sign_in_limits::ResetAllowance;
+use super::state::AppState;
+use super::users::User;
+use crate::domain::{Email, Password};
+use crate::model::session::{FormName, FormState};
+use crate::routes;
+
+pub use crate::model::recovery::LINK_UNUSABLE;
+pub const NOT_CHANGED_UNAVAILABLE: &str = "We couldn't confirm it's you right now, so your password was not changed. Try again in a few minutes.";
+pub const NOT_CHANGED_REFUSED: &str =
+    "We couldn't confirm it's you, so your password was not changed.";
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    email: String,
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    token: String,
+}
+
+fn context(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> RequestContext {
+    RequestContext::from_parts(
+        headers,
+        Some(peer),
+        &state.settings.trusted_proxies,
+        state.settings.cookies_secure(),
+    )
+}
+
+fn back_to_forgot(state: &AppState, error: &str, email: &str) -> Response {
+    let kept = FormState {
+        error: error.to_string(),
+        email: email.to_string(),
+        name: String::new(),
+    };
+    refuse(state, FormName::ForgotPassword, kept, routes::FORGOT_PASSWORD.into())
+}
+
+fn back_to_reset(state: &AppState, error: &str, token: &str) -> Response {
+    let kept = FormState {
+        error: error.to_string(),
+        ..FormState::default()
+    };
+    let back = format!("{}?token={}", routes::RESET_PASSWORD, url_safe(token));
+    refuse(state, FormName::ResetPassword, kept, back)
+}
+
+/// Tokens are hex; anything else is dropped rather than echoed into a URL.
+fn url_safe(token: &str) -> &str {
+    if token.len() <= 128 && token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        token
+    } else {
+        ""
+    }
+}
+
+/// `POST /forgot-password`: the same answer whether or not the email has an account; the
+/// lookup and the mail happen after the answer, so its timing says nothing either.
+#[tracing::instrument(name = "forgot_password", skip_all)]
+pub async fn forgot_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    PostedForm(form): PostedForm<ForgotForm>,
+) -> Response {
+    let email = match Email::parse(&form.email) {
+        Ok(email) => email,
+        Err(message) => return back_to_forgot(&state, &message, form.email.trim()),
+    };
+    let ip = client_ip(&headers, Some(peer), &state.settings.trusted_proxies);
+    match state.sign_in_limits.password_reset(email.as_str(), ip).await {
+        Err(blocked) => {
+            tracing::warn!("password reset refused: too many from this address");
+            return back_to_forgot(&state, &blocked.reset_message(), email.as_str());
+        }
+        Ok(ResetAllowance::Quietly) => {
+            tracing::info!("password reset not sent: this account had its links for now");
+        }
+        Ok(ResetAllowance::Send) => {
+            let state = state.clone();
+            tokio::spawn(async move { send_reset_link(&state, &email).await });
+        }
+    }
+    Redirect::to(&format!("{}?sent=1", routes::FORGOT_PASSWORD)).into_response()
+}
+
+async fn send_reset_link(state: &AppState, email: &Email) {
+    let user = match state.users.find_by_email(email).await {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            tracing::info!("password reset asked for an email with no account; nothing sent");
+            return;
+        }
+        Err(e) => return tracing::error!(error = %e, "looking up a reset's account failed"),
+    };
+    let token = match tokens::issue(&state.pool, &user.id, LinkPurpose::ResetPassword).await {
+        Ok(token) => token,
+        Err(e) => return tracing::error!(error = %e, "issuing a reset link failed"),
+    };
+    let url = format!("{}{}?token={token}", state.settings.origin(), routes::RESET_PASSWORD);
+    let minutes = LinkPurpose::ResetPassword.lifetime_secs() / 60;
+    let mail = super::mail::compose::reset_link(&user.email, &user.display_name, &url, minutes);
+    state.mailer.enqueue(mail).await;
+    tracing::info!(user_id = %user.id, "password reset link queued");
+}
+
+/// `POST /reset-password`: checks the link and the new password, then asks Authsignal
+/// whether this customer must pass a challenge first.
+#[tracing::instrument(name = "reset_password", skip_all)]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    PostedForm(form): PostedForm<ResetForm>,
+) -> Response {
+    let session = TypedSession(session);
+    let password = match Password::parse(form.password) {
+        Ok(password) => password,
+        Err(message) => return back_to_reset(&state, &message, &form.token),
+    };
+    let user = match tokens::peek(&state.pool, &form.token, LinkPurpose::ResetPassword).await {
+        Ok(Some(user_id)) => match state.users.find_by_id(&user_id).await {
+            Ok(Some(user)) => user,
+            Ok(None) => return back_to_forgot(&state, LINK_UNUSABLE, ""),
+            Err(e) => return internal(e),
+        },
+        Ok(None) => return back_to_forgot(&state, LINK_UNUSABLE, ""),
+        Err(e) => return internal(e),
+    };
+    let password_hash = match state.users.hash_new_password(password).await {
+        Ok(hash) => hash,
+        Err(e) => return internal(e),
+    };
+    let context = context(&state, &headers, peer);
+    let purpose = Purpose::ResetPassword {
+        link: form.token.clone(),
+        password_hash: password_hash.clone(),
+    };
+    let started = match round_trip::start(&state, &session, &user.id, purpose, &context).await {
+        Ok(started) => started,
+        Err(e) => return internal(e),
+    };
+    let response = match started {
+        Started::Go { url, .. } => {
+            tracing::info!(user_id = %user.id, "password reset: challenge required");
+            Redirect::to(&url).into_response()
+        }
+        Started::Decided { state: ActionState::Allow, is_enrolled } => {
+            let honour = !is_enrolled || state.settings.enrolled_allow == EnrolledAllowPolicy::Honour;
+            if honour {
+                apply_reset(&state, &user, &form.token, &password_hash, &context).await
+            } else {
+                tracing::error!(user_id = %user.id, "Authsignal allowed resetPassword for an enrolled customer without a challenge; refused (STOREFRONT_ENROLLED_ALLOW=refuse)");
+                back_to_reset(&state, NOT_CHANGED_REFUSED, &form.token)
+            }
+        }
+        Started::Decided { state: decided, .. } => {
+            tracing::info!(user_id = %user.id, ?decided, "password reset refused by Authsignal");
+            back_to_reset(&state, NOT_CHANGED_REFUSED, &form.token)
+        }
+        // Fail closed unless Authsignal last told us nothing is enrolled.
+        Started::ProviderDown if user.two_step_enrolled() == Some(false) => {
+            apply_reset(&state, &user, &form.token, &password_hash, &context).await
+        }
+        Started::ProviderDown => back_to_reset(&state, NOT_CHANGED_UNAVAILABLE, &form.token),
+    };
+    with_device_cookie(response, context.device_cookie())
+}
+
+/// `GET /reset-password/return?token=…`: back from the reset's challenge.
+#[tracing::instrument(name = "reset_password_return", skip_all)]
+pub async fn reset_password_return(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(query): Query<LinkQuery>,
+) -> Response {
+    let session = TypedSession(session);
+    let completion = round_trip::complete(&state, &session, query.token, None, routes::RESET_PASSWORD_RETURN).await;
+    match completion {
+        Ok(Completion::Done {
+            purpose: Purpose::ResetPassword { link, password_hash },
+            user_id,
+            ..
+        }) => {
+            let user = match state.users.find_by_id(&user_id).await {
+                Ok(Some(user)) => user,
+                Ok(None) => return back_to_forgot(&state, LINK_UNUSABLE, ""),
+                Err(e) => return internal(e),
+            };
+            apply_reset(&state, &user, &link, &password_hash, &context(&state, &headers, peer)).await
+        }
+        Ok(Completion::Done { .. }) => back_to_forgot(&state, LINK_UNUSABLE, ""),
+        Ok(Completion::Refused { pending, why }) => {
+            tracing::info!(?why, "password reset refused at the return");
+            match pending.map(|p| p.purpose) {
+                Some(Purpose::ResetPassword { link, .. }) => back_to_reset(&state, why.at_sign_in(), &link),
+                _ => back_to_forgot(&state, LINK_UNUSABLE, ""),
+            }
+        }
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LinkQuery {
+    #[serde(default)]
+    token: Option<String>,
+}
+
+/// Sets the new password if the link is still unused (exactly once, however many tabs),
+/// then ends every session of the customer, records it and mails a receipt.
+async fn apply_reset(
+    state: &AppState,
+    user: &User,
+    link: &str,
+    password_hash: &str,
+    context: &RequestContext,
+) -> Response {
+    match tokens::consume(&state.pool, link, LinkPurpose::ResetPassword).await {
+        Ok(Some(owner)) if owner == user.id => {}
+        Ok(_) => return back_to_forgot(state, LINK_UNUSABLE, ""),
+        Err(e) => return internal(e),
+    }
+    if let Err(e) = state.users.set_password_hash(&user.id, password_hash).await {
+        return internal(e);
+    }
+    if let Err(e) = tokens::revoke_all(&state.pool, &user.id, LinkPurpose::ResetPassword).await {
+        tracing::error!(error = %e, "revoking older reset links failed");
+    }
+    let ended = match state.sessions.end_sessions_of(&user.id, None).await {
+        Ok(ended) => ended,
+        Err(e) => {
+            // The password is changed; sessions that could not be listed still end at their expiry.
+            tracing::error!(error = %e, "ending sessions after a reset failed");
+            0
+        }
+    };
+    tracing::info!(user_id = %user.id, sessions_ended = ended, "password reset");
+    state
+        .events
+        .record(&user.id, EventKind::Recovery, "Password changed with an email link; every device was signed out")
+        .await;
+    let origin = super::devices::origin_of(context);
+    super::receipts::password_changed(state, user, Some(&origin)).await;
+    Redirect::to(&format!("{}?reset=1", routes::SIGN_IN)).into_response()
+}
+
+/// `POST /not-me`: "This wasn't me" from a receipt. Uses the link up, signs the account out
+/// everywhere, and continues to choosing a new password with a fresh reset link.
+#[tracing::instrument(name = "not_me", skip_all)]
+pub async fn not_me(State(state): State<AppState>, PostedForm(form): PostedForm<LinkForm>) -> Response {
+    let user_id = match tokens::consume(&state.pool, &form.token, LinkPurpose::NotMe).await {
+        Ok(Some(user_id)) => user_id,
+        Ok(None) => return back_to_forgot(&state, LINK_UNUSABLE, ""),
+        Err(e) => return internal(e),
+    };
+    let ended = match state.sessions.end_sessions_of(&user_id, None).await {
+        Ok(ended) => ended,
+        Err(e) => return internal(e),
+    };
+    tracing::warn!(user_id = %user_id, sessions_ended = ended, "customer reported a change they didn't make; signed out everywhere");
+    state
+        .events
+        .record(&user_id, EventKind::Recovery, "Reported \"this wasn't me\"; every device was signed out")
+        .await;
+    match tokens::issue(&state.pool, &user_id, LinkPurpose::ResetPassword).await {
+        Ok(token) => Redirect::to(&format!("{}?token={token}&signed_out=1", routes::RESET_PASSWORD)).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// Whether a link in the address bar can still be used (for the pages, before the form).
+pub async fn link_usable(state: &AppState, token: &str, purpose: LinkPurpose) -> bool {
+    match tokens::peek(&state.pool, token, purpose).await {
+        Ok(found) => found.is_some(),
+        Err(e) => {
+            tracing::error!(error = %e, "checking a link failed");
+            false
+        }
+    }
+}

@@ -1,0 +1,436 @@
+//! Issue 17: Authsignal's webhooks name every authenticator change in the activity and mail
+//! a receipt (to a real SMTP server process); the customer sees and ends their sessions on
+//! every session store; "This wasn't me" and "Forgot password?" get an account back.
+
+use crate::support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use support::mail::{free_port, MailServer};
+use support::{
+    location, new_client, pass_email_challenge, postgres_database, redis_url, spawn_app_sharing,
+    spawn_app_with, unique_email, TestApp,
+};
+
+const PASSWORD: &str = "correct horse battery";
+const NEW_PASSWORD: &str = "a brand new passphrase";
+const FIREFOX_LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0";
+
+fn browser(user_agent: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .user_agent(user_agent)
+        .build()
+        .unwrap()
+}
+
+async fn sign_in_with(client: &reqwest::Client, app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    client
+        .post(app.url("/signin"))
+        .form(&[("email", email), ("password", password), ("next", "/account")])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn account_page(client: &reqwest::Client, app: &TestApp) -> reqwest::Response {
+    client.get(app.url("/account")).send().await.unwrap()
+}
+
+/// Waits (≤ 15 s) until the account page's activity shows `line`; webhooks are asynchronous.
+async fn wait_for_activity(app: &TestApp, line: &str) -> String {
+    for _ in 0..150 {
+        let html = app.get_html("/account").await;
+        if html.contains(line) {
+            return html;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no activity line {line:?}:\n{}", app.get_html("/account").await);
+}
+
+/// Kept mail in the dev mailbox for `to`, newest first.
+async fn dev_mailbox(app: &TestApp, to: &str) -> Vec<Value> {
+    app.client
+        .get(app.url("/dev/mailbox/messages"))
+        .query(&[("to", to)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn path_of(link: &str, app: &TestApp) -> String {
+    link.strip_prefix(&app.address).expect("a link to this shop").to_string()
+}
+
+#[tokio::test]
+async fn each_authenticator_change_is_named_in_the_activity_and_mailed_with_a_way_out() {
+    let mail = MailServer::start().await;
+    let app = spawn_app_with(&[("STOREFRONT_SMTP_URL", &mail.url())]).await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+
+    // Changes made behind the storefront's back (Server API, as the admin CLI makes them)
+    // arrive as Authsignal's webhooks.
+    let user_id = app.enroll_email(&email).await;
+    wait_for_activity(&app, &format!("Added Email ({email})")).await;
+    let receipt = mail.wait_for(&email, &format!("Added Email ({email})")).await;
+    assert!(receipt.text.contains("Hello Ada,") && receipt.text.contains("This wasn't me"));
+    assert!(receipt.html.contains("This wasn&#39;t me") || receipt.html.contains("This wasn't me"));
+    let not_me = receipt.link(&app.url("/not-me?token="));
+    assert_eq!(not_me.len(), app.url("/not-me?token=").len() + 64);
+
+    let added = app
+        .sandbox_api(
+            Method::POST,
+            &format!("/users/{user_id}/authenticators"),
+            Some(json!({"verificationMethod": "SMS", "phoneNumber": "+64271234567"})),
+        )
+        .await;
+    wait_for_activity(&app, "Added SMS (+64 27 … 567)").await;
+    let sms_id = added["authenticator"]["userAuthenticatorId"].as_str().unwrap();
+    app.sandbox_api(
+        Method::DELETE,
+        &format!("/users/{user_id}/authenticators/{sms_id}"),
+        None,
+    )
+    .await;
+    let html = wait_for_activity(&app, "Removed SMS (+64 27 … 567)").await;
+    assert!(!html.contains("+64271234567"), "the activity masks the number");
+    mail.wait_for(&email, "Removed SMS").await;
+    // One receipt per change, the whole number never in one.
+    assert_eq!(mail.to(&email, "Added Email").len(), 1);
+    assert!(mail.received().iter().all(|m| !m.text.contains("271234567")));
+}
+
+fn event_body(user_id: &str, id: &str) -> String {
+    json!({
+        "version": 1, "type": "authenticator.created", "id": id, "source": "https://authsignal.com",
+        "time": "2026-11-30T00:00:00.000Z", "tenantId": "sandbox-tenant",
+        "data": {"userId": user_id, "userAuthenticatorId": "auth-1", "verificationMethod": "AUTHENTICATOR_APP",
+            "createdAt": "2026-11-30T00:00:00.000Z", "isDefault": true}
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn unsigned_forged_stale_and_replayed_webhooks_change_nothing() {
+    let app = spawn_app_with(&[]).await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    let user_id = app.user_id(&email).await;
+    let body = event_body(&user_id, "evt_forged_test");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let post = |signature: Option<String>, body: String| {
+        let mut request = new_client()
+            .post(app.url("/webhooks/authsignal"))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(signature) = signature {
+            request = request.header("X-Signature-V2", signature);
+        }
+        request.send()
+    };
+    let sign = |key: &str, body: &str, t: i64| authsignal::webhook::sign(key, body.as_bytes(), t);
+
+    let refused = [
+        (None, body.clone()),
+        (Some(sign("not-the-secret", &body, now)), body.clone()),
+        (Some(sign("sandbox-secret", &body, now - 301)), body.clone()),
+        (Some(sign("sandbox-secret", &body, now)), body.replace("AUTHENTICATOR_APP", "SMS")),
+        (Some("t=1,v2=".to_string()), body.clone()),
+    ];
+    for (signature, body) in refused {
+        let response = post(signature.clone(), body).await.unwrap();
+        assert_eq!(response.status(), 401, "{signature:?}");
+    }
+    assert!(!app.get_html("/account").await.contains("Added Authenticator app"));
+
+    let genuine = sign("sandbox-secret", &body, now);
+    assert_eq!(post(Some(genuine.clone()), body.clone()).await.unwrap().status(), 200);
+    // The same delivery replayed, in parallel: answered, applied once.
+    let replays = futures_util::future::join_all((0..5).map(|_| post(Some(genuine.clone()), body.clone()))).await;
+    assert!(replays.into_iter().all(|r| r.unwrap().status() == 200));
+    let html = wait_for_activity(&app, "Added Authenticator app").await;
+    assert_eq!(html.matches("Added Authenticator app").count(), 1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let kept = dev_mailbox(&app, &email).await;
+    assert_eq!(
+        kept.iter().filter(|m| m["subject"].as_str().unwrap().contains("Added Authenticator app")).count(),
+        1,
+        "one receipt: {kept:?}"
+    );
+}
+
+/// Two browsers of one customer: each sees both sessions, the current one marked; one ends
+/// the other, then everywhere else.
+async fn devices_are_listed_and_ended(app: &TestApp) {
+    let email = unique_email();
+    let first = browser("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36");
+    let response = first
+        .post(app.url("/signup"))
+        .form(&[("email", email.as_str()), ("name", "Ada"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/account");
+    let second = browser(FIREFOX_LINUX);
+    assert_eq!(location(&sign_in_with(&second, app, &email, PASSWORD).await), "/account");
+
+    let html = account_page(&first, app).await.text().await.unwrap();
+    assert!(html.contains("Signed-in devices"));
+    assert!(html.contains("Chrome on macOS") && html.contains("Firefox on Linux"));
+    assert_eq!(html.matches("This device").count(), 1);
+    assert!(html.contains("127.0.0.x"));
+    assert!(html.contains("Sign out everywhere else"));
+    let handle = support::form_value(&html, "device");
+
+    let response = first
+        .post(app.url("/account/devices/sign-out"))
+        .form(&[("device", handle.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let html = account_page(&first, app).await.text().await.unwrap();
+    assert!(html.contains("Firefox on Linux was signed out."));
+    assert!(!html.contains("Sign out everywhere else"));
+    assert_eq!(account_page(&second, app).await.status(), 303, "the other browser is signed out");
+    // Naming a session by a made-up or foreign handle ends nothing.
+    let response = first
+        .post(app.url("/account/devices/sign-out"))
+        .form(&[("device", "0123456789abcdef01234567")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(account_page(&first, app).await.status(), 200);
+
+    sign_in_with(&second, app, &email, PASSWORD).await;
+    let third = browser(FIREFOX_LINUX);
+    sign_in_with(&third, app, &email, PASSWORD).await;
+    let response = first
+        .post(app.url("/account/devices/sign-out-others"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let html = account_page(&first, app).await.text().await.unwrap();
+    assert!(html.contains("2 other devices were signed out."), "{html}");
+    assert_eq!(account_page(&second, app).await.status(), 303);
+    assert_eq!(account_page(&third, app).await.status(), 303);
+    assert_eq!(account_page(&first, app).await.status(), 200, "this device stays signed in");
+    // A signed-out browser's own session drops out of the list.
+    first.post(app.url("/signout")).send().await.unwrap();
+    let again = browser(FIREFOX_LINUX);
+    sign_in_with(&again, app, &email, PASSWORD).await;
+    let html = account_page(&again, app).await.text().await.unwrap();
+    assert_eq!(html.matches("Sign out</button>").count(), 0, "only this device: {html}");
+}
+
+#[tokio::test]
+async fn signed_in_devices_on_sqlite_postgres_and_redis() {
+    devices_are_listed_and_ended(&spawn_app_with(&[]).await).await;
+
+    let database = postgres_database().await;
+    let postgres = spawn_app_sharing(
+        Arc::new(tempfile::tempdir().unwrap()),
+        &[("DATABASE_URL", database.url.as_str())],
+    )
+    .await;
+    devices_are_listed_and_ended(&postgres).await;
+
+    let redis = redis_url();
+    let with_redis = spawn_app_sharing(
+        Arc::new(tempfile::tempdir().unwrap()),
+        &[
+            ("REDIS_URL", redis.as_str()),
+            ("STOREFRONT_SIGN_IN_FAILURES_PER_IP", "10000"),
+            ("STOREFRONT_SIGN_UPS_PER_IP", "10000"),
+        ],
+    )
+    .await;
+    devices_are_listed_and_ended(&with_redis).await;
+}
+
+#[tokio::test]
+async fn a_new_browser_gets_a_receipt_and_this_wasnt_me_signs_out_everywhere() {
+    let mail = MailServer::start().await;
+    let app = spawn_app_with(&[("STOREFRONT_SMTP_URL", &mail.url())]).await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    // The browser that signed up is known: signing in there again sends nothing.
+    app.client.post(app.url("/signout")).send().await.unwrap();
+    app.sign_in(&email, PASSWORD).await;
+
+    let intruder = browser(FIREFOX_LINUX);
+    sign_in_with(&intruder, &app, &email, PASSWORD).await;
+    let receipt = mail.wait_for(&email, "new sign-in from Firefox on Linux").await;
+    assert!(receipt.text.contains("Network: 127.0.0.x"));
+    assert_eq!(mail.to(&email, "new sign-in").len(), 1, "only the new browser");
+
+    // Opening the link changes nothing (mail scanners open links); the button does.
+    let not_me = path_of(&receipt.link(&app.url("/not-me?token=")), &app);
+    let visitor = new_client();
+    let page = visitor.get(app.url(&not_me)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Sign out everywhere and choose a new password"));
+    assert_eq!(account_page(&intruder, &app).await.status(), 200);
+
+    let token = not_me.split("token=").nth(1).unwrap();
+    let response = visitor.post(app.url("/not-me")).form(&[("token", token)]).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    let reset = location(&response);
+    assert!(reset.starts_with("/reset-password?token="), "{reset}");
+    assert_eq!(account_page(&intruder, &app).await.status(), 303, "the other browser is out");
+    assert_eq!(account_page(&app.client, &app).await.status(), 303, "and so is this one");
+    let html = visitor.get(app.url(&reset)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("signed out on every device") && html.contains("Set new password"));
+
+    // The link works once.
+    let response = visitor.post(app.url("/not-me")).form(&[("token", token)]).send().await.unwrap();
+    assert_eq!(location(&response), "/forgot-password");
+    let reset_token = reset.split("token=").nth(1).unwrap().split('&').next().unwrap();
+    let response = visitor
+        .post(app.url("/reset-password"))
+        .form(&[("token", reset_token), ("password", NEW_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/signin?reset=1");
+    assert_eq!(location(&sign_in_with(&new_client(), &app, &email, NEW_PASSWORD).await), "/account");
+    app.sign_in(&email, NEW_PASSWORD).await;
+    let html = app.get_html("/account").await;
+    assert!(html.contains("Reported") && html.contains("every device was signed out"), "{html}");
+}
+
+#[tokio::test]
+async fn forgot_password_answers_alike_resets_once_and_ends_every_session() {
+    let mail = MailServer::start().await;
+    let app = spawn_app_with(&[("STOREFRONT_SMTP_URL", &mail.url())]).await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    let html = new_client().get(app.url("/signin")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Forgot password?"));
+
+    let ask = |email: String| {
+        let client = new_client();
+        let url = app.url("/forgot-password");
+        async move { client.post(url).form(&[("email", email.as_str())]).send().await.unwrap() }
+    };
+    let known = ask(email.clone()).await;
+    let unknown = ask(unique_email()).await;
+    assert_eq!(known.status(), 303);
+    assert_eq!(location(&known), location(&unknown), "the same answer either way");
+    let letter = mail.wait_for(&email, "reset your password").await;
+    assert!(letter.text.contains("15 minutes"));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(mail.received().len(), 1, "nothing for the unknown address");
+
+    let link = path_of(&letter.link(&app.url("/reset-password?token=")), &app);
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let visitor = new_client();
+    // A too-short password is refused; the link still works afterwards.
+    let response = visitor
+        .post(app.url("/reset-password"))
+        .form(&[("token", token.as_str()), ("password", "short")])
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&response).starts_with("/reset-password?token="));
+    // Two tabs submit at once: exactly one reset happens.
+    let submit = || {
+        visitor
+            .post(app.url("/reset-password"))
+            .form(&[("token", token.as_str()), ("password", NEW_PASSWORD)])
+            .send()
+    };
+    let (a, b) = tokio::join!(submit(), submit());
+    let mut outcomes = [location(&a.unwrap()), location(&b.unwrap())];
+    outcomes.sort();
+    assert_eq!(outcomes, ["/forgot-password".to_string(), "/signin?reset=1".to_string()]);
+
+    assert_eq!(account_page(&app.client, &app).await.status(), 303, "every session ended");
+    assert_eq!(location(&app.sign_in(&email, PASSWORD).await), "/signin?next=%2Faccount");
+    assert_eq!(location(&app.sign_in(&email, NEW_PASSWORD).await), "/account");
+    let receipt = mail.wait_for(&email, "your password was changed").await;
+    assert!(receipt.text.contains("This wasn't me"));
+    assert!(app.get_html("/account").await.contains("Password changed with an email link"));
+    let html = new_client().get(app.url(&link)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("expired or was already used"));
+}
+
+#[tokio::test]
+async fn an_enrolled_reset_needs_a_challenge_and_fails_closed_while_authsignal_is_down() {
+    let mail = MailServer::start().await;
+    let app = spawn_app_with(&[
+        ("STOREFRONT_SMTP_URL", &mail.url()),
+        ("AUTHSIGNAL_SANDBOX_FAULTS", "1"),
+    ])
+    .await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    app.enroll_email(&email).await;
+    wait_for_activity(&app, "Added Email").await;
+
+    new_client()
+        .post(app.url("/forgot-password"))
+        .form(&[("email", email.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let letter = mail.wait_for(&email, "reset your password").await;
+    let token = letter
+        .link(&app.url("/reset-password?token="))
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let visitor = new_client();
+    let reset = || {
+        visitor
+            .post(app.url("/reset-password"))
+            .form(&[("token", token.as_str()), ("password", NEW_PASSWORD)])
+            .send()
+    };
+
+    // Authsignal down: nothing changes, and the customer is told so.
+    app.set_fault(json!({"route": "*", "status": 503})).await;
+    let response = reset().await.unwrap();
+    assert!(location(&response).starts_with("/reset-password?token="));
+    let html = visitor.get(app.url(&location(&response))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("your password was not changed"), "{html}");
+    app.client.delete(app.url("/sandbox/_faults")).send().await.unwrap();
+    assert_eq!(location(&app.sign_in(&email, PASSWORD).await).contains("/sandbox/"), true, "old password still works (two-step)");
+
+    // Up again: the reset goes through Authsignal's challenge first.
+    let response = reset().await.unwrap();
+    let challenge = location(&response);
+    assert!(challenge.contains("/sandbox/"), "{challenge}");
+    let back = pass_email_challenge(&app, &visitor, &challenge, &email).await;
+    assert!(back.contains("/reset-password/return?token="), "{back}");
+    let response = visitor.get(&back).send().await.unwrap();
+    assert_eq!(location(&response), "/signin?reset=1");
+    let response = sign_in_with(&new_client(), &app, &email, NEW_PASSWORD).await;
+    assert!(location(&response).contains("/sandbox/"), "the new password leads to the second step");
+}
+
+#[tokio::test]
+async fn mail_that_cannot_be_sent_is_retried_and_the_change_stands() {
+    let port = free_port();
+    let app = spawn_app_with(&[("STOREFRONT_SMTP_URL", &format!("smtp://127.0.0.1:{port}"))]).await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    app.enroll_email(&email).await;
+    wait_for_activity(&app, &format!("Added Email ({email})")).await;
+    // No mail server yet: the change is recorded; the receipt waits for its retry.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mail = MailServer::start_on(port).await;
+    mail.wait_for(&email, "Added Email").await;
+}
