@@ -14,7 +14,7 @@ CREATE TABLE outgoing_mail (
     body_text       TEXT NOT NULL,
     body_html       TEXT NOT NULL,
     created_at      BIGINT NOT NULL,
-    attempts        INTEGER NOT NULL DEFAULT 0,
+    attempts        BIGINT NOT NULL DEFAULT 0,
     next_attempt_at BIGINT NOT NULL,
     sent_at         BIGINT,
     last_error      TEXT

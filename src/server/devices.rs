@@ -151,7 +151,8 @@ async fn signed_in(session: &TypedSession) -> Result<String, Response> {
 
 async fn back(session: &TypedSession, tone: NoticeTone, message: &str) -> Response {
     match session.set_notice(tone, message).await {
-        Ok(()) => Redirect::to(&format!("{}#devices", routes::ACCOUNT)).into_response(),
+        // The notice shows at the top of the security section.
+        Ok(()) => Redirect::to(routes::ACCOUNT).into_response(),
         Err(e) => internal(e),
     }
 }

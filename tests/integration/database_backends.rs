@@ -77,7 +77,7 @@ async fn both_migration_sets_build_the_same_tables_and_columns() {
 /// Exercises every storefront query on one backend.
 async fn storage_behaves(pool: AnyPool) {
     let users = UserStore::new(pool.clone());
-    let events = SecurityEvents::new(pool);
+    let events = SecurityEvents::new(pool.clone());
     let email = Email::parse(&support::unique_email()).unwrap();
     let name = DisplayName::parse("Ada").unwrap();
     let created = users
@@ -152,6 +152,35 @@ async fn storage_behaves(pool: AnyPool) {
         format!("event {}", SHOWN + 1),
         "newest first"
     );
+
+    links_behave(&pool, &created.id).await;
+    let hash = users
+        .hash_new_password(Password::parse("a brand new passphrase".into()).unwrap())
+        .await
+        .unwrap();
+    users.set_password_hash(&created.id, &hash).await.unwrap();
+    assert!(users
+        .authenticate(email.as_str(), "a brand new passphrase".into())
+        .await
+        .unwrap()
+        .is_some());
+}
+
+/// Mailed links: issued, peeked, used once, revoked.
+async fn links_behave(pool: &AnyPool, user_id: &str) {
+    use storefront::server::recovery::tokens::{self, LinkPurpose};
+    let reset = tokens::issue(pool, user_id, LinkPurpose::ResetPassword).await.unwrap();
+    assert_eq!(reset.len(), 64);
+    let peeked = tokens::peek(pool, &reset, LinkPurpose::ResetPassword).await.unwrap();
+    assert_eq!(peeked.as_deref(), Some(user_id));
+    assert!(tokens::peek(pool, &reset, LinkPurpose::NotMe).await.unwrap().is_none(), "one purpose only");
+    assert!(tokens::peek(pool, "zz", LinkPurpose::ResetPassword).await.unwrap().is_none());
+    let used = tokens::consume(pool, &reset, LinkPurpose::ResetPassword).await.unwrap();
+    assert_eq!(used.as_deref(), Some(user_id));
+    assert!(tokens::consume(pool, &reset, LinkPurpose::ResetPassword).await.unwrap().is_none(), "once");
+    let other = tokens::issue(pool, user_id, LinkPurpose::ResetPassword).await.unwrap();
+    tokens::revoke_all(pool, user_id, LinkPurpose::ResetPassword).await.unwrap();
+    assert!(tokens::peek(pool, &other, LinkPurpose::ResetPassword).await.unwrap().is_none());
 }
 
 #[tokio::test]

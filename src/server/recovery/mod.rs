@@ -27,7 +27,7 @@ use super::config::EnrolledAllowPolicy;
 use super::request_limits::PostedForm;
 use super::security::events::EventKind;
 use super::security::request_context::{client_ip, RequestContext};
-use super::security::round_trip::{self, Completion, Purpose, Started};
+use super::security::round_trip::{self, Completion, Purpose, Refusal, Started};
 use super::session::TypedSession;
 use super::sign_in_limits::ResetAllowance;
 use super::state::AppState;
@@ -37,9 +37,6 @@ use crate::model::session::{FormName, FormState};
 use crate::routes;
 
 pub use crate::model::recovery::LINK_UNUSABLE;
-pub const NOT_CHANGED_UNAVAILABLE: &str = "We couldn't confirm it's you right now, so your password was not changed. Try again in a few minutes.";
-pub const NOT_CHANGED_REFUSED: &str =
-    "We couldn't confirm it's you, so your password was not changed.";
 
 #[derive(Deserialize)]
 pub struct ForgotForm {
@@ -195,18 +192,18 @@ pub async fn reset_password(
                 apply_reset(&state, &user, &form.token, &password_hash, &context).await
             } else {
                 tracing::error!(user_id = %user.id, "Authsignal allowed resetPassword for an enrolled customer without a challenge; refused (STOREFRONT_ENROLLED_ALLOW=refuse)");
-                back_to_reset(&state, NOT_CHANGED_REFUSED, &form.token)
+                back_to_reset(&state, Refusal::Invalid.at_reset(), &form.token)
             }
         }
         Started::Decided { state: decided, .. } => {
             tracing::info!(user_id = %user.id, ?decided, "password reset refused by Authsignal");
-            back_to_reset(&state, NOT_CHANGED_REFUSED, &form.token)
+            back_to_reset(&state, Refusal::Invalid.at_reset(), &form.token)
         }
         // Fail closed unless Authsignal last told us nothing is enrolled.
         Started::ProviderDown if user.two_step_enrolled() == Some(false) => {
             apply_reset(&state, &user, &form.token, &password_hash, &context).await
         }
-        Started::ProviderDown => back_to_reset(&state, NOT_CHANGED_UNAVAILABLE, &form.token),
+        Started::ProviderDown => back_to_reset(&state, Refusal::ProviderDown.at_reset(), &form.token),
     };
     with_device_cookie(response, context.device_cookie())
 }
@@ -239,7 +236,7 @@ pub async fn reset_password_return(
         Ok(Completion::Refused { pending, why }) => {
             tracing::info!(?why, "password reset refused at the return");
             match pending.map(|p| p.purpose) {
-                Some(Purpose::ResetPassword { link, .. }) => back_to_reset(&state, why.at_sign_in(), &link),
+                Some(Purpose::ResetPassword { link, .. }) => back_to_reset(&state, why.at_reset(), &link),
                 _ => back_to_forgot(&state, LINK_UNUSABLE, ""),
             }
         }

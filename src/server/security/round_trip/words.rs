@@ -39,6 +39,15 @@ impl Refusal {
         }
     }
 
+    /// The message on the reset-password form: the password stays as it was.
+    pub fn at_reset(self) -> &'static str {
+        match self {
+            Refusal::ProviderDown | Refusal::CannotConfirm => "We couldn't confirm it's you right now, so your password was not changed. Try again in a few minutes.",
+            Refusal::NothingPending => "Confirming it's you took too long, so your password was not changed. Submit your new password again.",
+            _ => "We couldn't confirm it's you, so your password was not changed.",
+        }
+    }
+
     /// The notice on the account page.
     pub fn on_account(self) -> &'static str {
         match self {
