@@ -10,12 +10,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use super::devices;
 use super::request_limits::PostedForm;
 use super::security::request_context::{client_ip, RequestContext};
 use super::security::two_step::{self, Outcome};
 use super::session::TypedSession;
 use super::state::AppState;
-use super::devices;
 use super::users::{User, UserStoreError};
 use crate::domain::{DisplayName, Email, Password};
 use crate::model::session::{FormName, FormState};
@@ -208,13 +208,15 @@ pub async fn sign_in(
     );
     let device_cookie = context.device_cookie();
     let response = match two_step::begin(&state, &session, &user, context.clone(), &next).await {
-        Ok(Outcome::SignedIn) => match sign_in_with_password(&state, &session, &user, &context).await {
-            Ok(()) => {
-                tracing::info!(user_id = %user.id, "customer signed in");
-                Redirect::to(&next).into_response()
+        Ok(Outcome::SignedIn) => {
+            match sign_in_with_password(&state, &session, &user, &context).await {
+                Ok(()) => {
+                    tracing::info!(user_id = %user.id, "customer signed in");
+                    Redirect::to(&next).into_response()
+                }
+                Err(e) => internal(e),
             }
-            Err(e) => internal(e),
-        },
+        }
         Ok(Outcome::Challenge { url }) => {
             tracing::info!(user_id = %user.id, "password ok; two-step challenge required");
             Redirect::to(&url).into_response()

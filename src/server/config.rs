@@ -259,7 +259,9 @@ impl Settings {
 
         let webhook_secret = match &authsignal {
             AuthsignalMode::EmbeddedSandbox { secret_key, .. } => Some(secret_key.clone()),
-            AuthsignalMode::Tenant { .. } => lookup("AUTHSIGNAL_WEBHOOK_SECRET").map(SecretString::from),
+            AuthsignalMode::Tenant { .. } => {
+                lookup("AUTHSIGNAL_WEBHOOK_SECRET").map(SecretString::from)
+            }
         };
         let smtp_url = match lookup("STOREFRONT_SMTP_URL") {
             None => None,
@@ -268,16 +270,28 @@ impl Settings {
                     .ok()
                     .filter(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some());
                 // The message never repeats the URL: it can carry a password.
-                ok.ok_or_else(|| invalid("STOREFRONT_SMTP_URL", "must be smtp://host:port or smtps://user:password@host"))?;
+                ok.ok_or_else(|| {
+                    invalid(
+                        "STOREFRONT_SMTP_URL",
+                        "must be smtp://host:port or smtps://user:password@host",
+                    )
+                })?;
                 Some(SecretString::from(raw.trim().to_string()))
             }
         };
         let mail_from = lookup("STOREFRONT_MAIL_FROM").unwrap_or_else(|| {
-            let host = base_url.host_str().unwrap_or("localhost");
+            // An address needs a domain; a shop on a bare IP sends as localhost.
+            let host = match base_url.host() {
+                Some(url::Host::Domain(domain)) => domain,
+                _ => "localhost",
+            };
             format!("Northwind Supply <no-reply@{host}>")
         });
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(invalid("STOREFRONT_MAIL_FROM", "must be an address such as Shop <no-reply@shop.example.com>"));
+            return Err(invalid(
+                "STOREFRONT_MAIL_FROM",
+                "must be an address such as Shop <no-reply@shop.example.com>",
+            ));
         }
 
         Ok(Settings {

@@ -129,7 +129,10 @@ pub async fn list(
 fn unix_words(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .map(|iso| date_time_words(&iso))
         .unwrap_or_default()
 }
@@ -178,7 +181,12 @@ pub async fn sign_out_device(
         .iter()
         .find(|r| handle(&r.id) == form.device && Some(r.id) != session.id());
     let Some(target) = target else {
-        return back(&session, NoticeTone::Info, "That device is already signed out.").await;
+        return back(
+            &session,
+            NoticeTone::Info,
+            "That device is already signed out.",
+        )
+        .await;
     };
     let browser = signed_in_of(target)
         .map(|s| browser_words(&s.user_agent))
@@ -192,7 +200,12 @@ pub async fn sign_out_device(
         .events
         .record(&user_id, super::security::events::EventKind::Devices, &what)
         .await;
-    back(&session, NoticeTone::Success, &format!("{browser} was signed out.")).await
+    back(
+        &session,
+        NoticeTone::Success,
+        &format!("{browser} was signed out."),
+    )
+    .await
 }
 
 /// `POST /account/devices/sign-out-others`: ends every session of the customer but this one.
@@ -240,7 +253,10 @@ mod tests {
         assert_eq!(browser_words(chrome_mac), "Chrome on macOS");
         assert_eq!(browser_words(""), "An unknown browser");
         assert_eq!(network_words("203.0.113.77"), "203.0.113.x");
-        assert_eq!(network_words("2001:db8:85a3::8a2e:370:7334"), "2001:db8:85a3:…");
+        assert_eq!(
+            network_words("2001:db8:85a3::8a2e:370:7334"),
+            "2001:db8:85a3:…"
+        );
         assert_eq!(network_words(""), "an unknown network");
     }
 }

@@ -20,7 +20,11 @@ fn now_words() -> String {
 /// (then the receipt goes without one rather than not at all).
 async fn not_me_link(state: &AppState, user: &User) -> String {
     match tokens::issue(&state.pool, &user.id, LinkPurpose::NotMe).await {
-        Ok(token) => format!("{}{}?token={token}", state.settings.origin(), routes::NOT_ME),
+        Ok(token) => format!(
+            "{}{}?token={token}",
+            state.settings.origin(),
+            routes::NOT_ME
+        ),
         Err(e) => {
             tracing::error!(error = %e, "issuing a \"this wasn't me\" link failed");
             format!("{}{}", state.settings.origin(), routes::FORGOT_PASSWORD)
@@ -31,7 +35,14 @@ async fn not_me_link(state: &AppState, user: &User) -> String {
 /// "Added Passkey (Google Password Manager)" and the like.
 pub async fn security_change(state: &AppState, user: &User, what: &str, origin: Option<&Origin>) {
     let link = not_me_link(state, user).await;
-    let mail = compose::security_change(&user.email, &user.display_name, what, &now_words(), origin, &link);
+    let mail = compose::security_change(
+        &user.email,
+        &user.display_name,
+        what,
+        &now_words(),
+        origin,
+        &link,
+    );
     state.mailer.enqueue(mail).await;
 }
 
@@ -45,6 +56,7 @@ pub async fn new_sign_in(state: &AppState, user: &User, origin: &Origin) {
 /// The password was reset.
 pub async fn password_changed(state: &AppState, user: &User, origin: Option<&Origin>) {
     let link = not_me_link(state, user).await;
-    let mail = compose::password_changed(&user.email, &user.display_name, &now_words(), origin, &link);
+    let mail =
+        compose::password_changed(&user.email, &user.display_name, &now_words(), origin, &link);
     state.mailer.enqueue(mail).await;
 }

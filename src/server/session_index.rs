@@ -31,9 +31,11 @@ impl SessionBackend {
                 sqlx::query(&format!("CREATE TABLE IF NOT EXISTS {SQLITE_TABLE} (session_id TEXT PRIMARY KEY NOT NULL, user_id TEXT NOT NULL)"))
                     .execute(pool)
                     .await?;
-                sqlx::query(&format!("CREATE INDEX IF NOT EXISTS session_owners_by_user ON {SQLITE_TABLE} (user_id)"))
-                    .execute(pool)
-                    .await?;
+                sqlx::query(&format!(
+                    "CREATE INDEX IF NOT EXISTS session_owners_by_user ON {SQLITE_TABLE} (user_id)"
+                ))
+                .execute(pool)
+                .await?;
             }
             SessionBackend::Postgres(_, pool) => {
                 sqlx::query(&format!("CREATE TABLE IF NOT EXISTS {POSTGRES_TABLE} (session_id TEXT PRIMARY KEY NOT NULL, user_id TEXT NOT NULL)"))
@@ -109,13 +111,11 @@ impl SessionBackend {
     async fn unindex(&self, user_id: &str, session_id: &str) -> session_store::Result<()> {
         match self {
             SessionBackend::Sqlite(_, pool) => {
-                sqlx::query(&format!(
-                    "DELETE FROM {SQLITE_TABLE} WHERE session_id = ?"
-                ))
-                .bind(session_id)
-                .execute(pool)
-                .await
-                .map_err(backend_error)?;
+                sqlx::query(&format!("DELETE FROM {SQLITE_TABLE} WHERE session_id = ?"))
+                    .bind(session_id)
+                    .execute(pool)
+                    .await
+                    .map_err(backend_error)?;
             }
             SessionBackend::Postgres(_, pool) => {
                 sqlx::query(&format!(

@@ -125,9 +125,12 @@ impl Application {
             }
             None => tracing::info!(api = %authsignal.base_url(), "mode: real Authsignal tenant"),
         }
-        let mailer = super::mail::Mailer::new(pool.clone(), &settings).map_err(StartupError::Mail)?;
+        let mailer =
+            super::mail::Mailer::new(pool.clone(), &settings).map_err(StartupError::Mail)?;
         if !mailer.sends() && !settings.dev_mailbox() {
-            tracing::warn!("STOREFRONT_SMTP_URL is not set: receipts and reset links are queued but not sent");
+            tracing::warn!(
+                "STOREFRONT_SMTP_URL is not set: receipts and reset links are queued but not sent"
+            );
         }
         let state = AppState {
             mailer: mailer.clone(),
@@ -255,10 +258,16 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
         )
         .route(routes::SIGN_OUT, post(auth_routes::sign_out))
         .route(routes::DEVICES_SIGN_OUT, post(devices::sign_out_device))
-        .route(routes::DEVICES_SIGN_OUT_OTHERS, post(devices::sign_out_others))
+        .route(
+            routes::DEVICES_SIGN_OUT_OTHERS,
+            post(devices::sign_out_others),
+        )
         .route(routes::FORGOT_PASSWORD, post(recovery::forgot_password))
         .route(routes::RESET_PASSWORD, post(recovery::reset_password))
-        .route(routes::RESET_PASSWORD_RETURN, get(recovery::reset_password_return))
+        .route(
+            routes::RESET_PASSWORD_RETURN,
+            get(recovery::reset_password_return),
+        )
         .route(routes::NOT_ME, post(recovery::not_me))
         .route(routes::HEALTHZ, get(health::healthz))
         .route(routes::READYZ, get(health::readyz))
@@ -290,8 +299,14 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
     );
     let router = if state.settings.dev_mailbox() {
         router
-            .route(routes::DEV_MAILBOX, get(mail::dev_mailbox::page).with_state(state.clone()))
-            .route(routes::DEV_MAILBOX_MESSAGES, get(mail::dev_mailbox::messages).with_state(state))
+            .route(
+                routes::DEV_MAILBOX,
+                get(mail::dev_mailbox::page).with_state(state.clone()),
+            )
+            .route(
+                routes::DEV_MAILBOX_MESSAGES,
+                get(mail::dev_mailbox::messages).with_state(state),
+            )
     } else {
         router
     };

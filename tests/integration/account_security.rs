@@ -82,9 +82,10 @@ async fn launching_returns_the_pre_built_ui_url_and_a_double_click_launches_once
         .iter()
         .map(|v| v.to_str().unwrap().to_string())
         .collect();
+    // Sign-up already gave this browser its device id; the launch keeps it.
     assert!(
-        cookies.iter().any(|c| c.starts_with("__as_aid=")),
-        "device id cookie set: {cookies:?}"
+        !cookies.iter().any(|c| c.starts_with("__as_aid=")),
+        "device id cookie kept, not replaced: {cookies:?}"
     );
     let first: String = first.json().await.unwrap();
     assert!(

@@ -169,18 +169,46 @@ async fn storage_behaves(pool: AnyPool) {
 /// Mailed links: issued, peeked, used once, revoked.
 async fn links_behave(pool: &AnyPool, user_id: &str) {
     use storefront::server::recovery::tokens::{self, LinkPurpose};
-    let reset = tokens::issue(pool, user_id, LinkPurpose::ResetPassword).await.unwrap();
+    let reset = tokens::issue(pool, user_id, LinkPurpose::ResetPassword)
+        .await
+        .unwrap();
     assert_eq!(reset.len(), 64);
-    let peeked = tokens::peek(pool, &reset, LinkPurpose::ResetPassword).await.unwrap();
+    let peeked = tokens::peek(pool, &reset, LinkPurpose::ResetPassword)
+        .await
+        .unwrap();
     assert_eq!(peeked.as_deref(), Some(user_id));
-    assert!(tokens::peek(pool, &reset, LinkPurpose::NotMe).await.unwrap().is_none(), "one purpose only");
-    assert!(tokens::peek(pool, "zz", LinkPurpose::ResetPassword).await.unwrap().is_none());
-    let used = tokens::consume(pool, &reset, LinkPurpose::ResetPassword).await.unwrap();
+    assert!(
+        tokens::peek(pool, &reset, LinkPurpose::NotMe)
+            .await
+            .unwrap()
+            .is_none(),
+        "one purpose only"
+    );
+    assert!(tokens::peek(pool, "zz", LinkPurpose::ResetPassword)
+        .await
+        .unwrap()
+        .is_none());
+    let used = tokens::consume(pool, &reset, LinkPurpose::ResetPassword)
+        .await
+        .unwrap();
     assert_eq!(used.as_deref(), Some(user_id));
-    assert!(tokens::consume(pool, &reset, LinkPurpose::ResetPassword).await.unwrap().is_none(), "once");
-    let other = tokens::issue(pool, user_id, LinkPurpose::ResetPassword).await.unwrap();
-    tokens::revoke_all(pool, user_id, LinkPurpose::ResetPassword).await.unwrap();
-    assert!(tokens::peek(pool, &other, LinkPurpose::ResetPassword).await.unwrap().is_none());
+    assert!(
+        tokens::consume(pool, &reset, LinkPurpose::ResetPassword)
+            .await
+            .unwrap()
+            .is_none(),
+        "once"
+    );
+    let other = tokens::issue(pool, user_id, LinkPurpose::ResetPassword)
+        .await
+        .unwrap();
+    tokens::revoke_all(pool, user_id, LinkPurpose::ResetPassword)
+        .await
+        .unwrap();
+    assert!(tokens::peek(pool, &other, LinkPurpose::ResetPassword)
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]

@@ -17,7 +17,8 @@ use support::{
 
 const PASSWORD: &str = "correct horse battery";
 const NEW_PASSWORD: &str = "a brand new passphrase";
-const FIREFOX_LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0";
+const FIREFOX_LINUX: &str =
+    "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0";
 
 fn browser(user_agent: &str) -> reqwest::Client {
     reqwest::Client::builder()
@@ -28,10 +29,19 @@ fn browser(user_agent: &str) -> reqwest::Client {
         .unwrap()
 }
 
-async fn sign_in_with(client: &reqwest::Client, app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+async fn sign_in_with(
+    client: &reqwest::Client,
+    app: &TestApp,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
     client
         .post(app.url("/signin"))
-        .form(&[("email", email), ("password", password), ("next", "/account")])
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("next", "/account"),
+        ])
         .send()
         .await
         .unwrap()
@@ -50,7 +60,10 @@ async fn wait_for_activity(app: &TestApp, line: &str) -> String {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("no activity line {line:?}:\n{}", app.get_html("/account").await);
+    panic!(
+        "no activity line {line:?}:\n{}",
+        app.get_html("/account").await
+    );
 }
 
 /// Kept mail in the dev mailbox for `to`, newest first.
@@ -67,7 +80,9 @@ async fn dev_mailbox(app: &TestApp, to: &str) -> Vec<Value> {
 }
 
 fn path_of(link: &str, app: &TestApp) -> String {
-    link.strip_prefix(&app.address).expect("a link to this shop").to_string()
+    link.strip_prefix(&app.address)
+        .expect("a link to this shop")
+        .to_string()
 }
 
 #[tokio::test]
@@ -81,7 +96,9 @@ async fn each_authenticator_change_is_named_in_the_activity_and_mailed_with_a_wa
     // arrive as Authsignal's webhooks.
     let user_id = app.enroll_email(&email).await;
     wait_for_activity(&app, &format!("Added Email ({email})")).await;
-    let receipt = mail.wait_for(&email, &format!("Added Email ({email})")).await;
+    let receipt = mail
+        .wait_for(&email, &format!("Added Email ({email})"))
+        .await;
     assert!(receipt.text.contains("Hello Ada,") && receipt.text.contains("This wasn't me"));
     assert!(receipt.html.contains("This wasn&#39;t me") || receipt.html.contains("This wasn't me"));
     let not_me = receipt.link(&app.url("/not-me?token="));
@@ -95,7 +112,9 @@ async fn each_authenticator_change_is_named_in_the_activity_and_mailed_with_a_wa
         )
         .await;
     wait_for_activity(&app, "Added SMS (+64 27 … 567)").await;
-    let sms_id = added["authenticator"]["userAuthenticatorId"].as_str().unwrap();
+    let sms_id = added["authenticator"]["userAuthenticatorId"]
+        .as_str()
+        .unwrap();
     app.sandbox_api(
         Method::DELETE,
         &format!("/users/{user_id}/authenticators/{sms_id}"),
@@ -103,11 +122,17 @@ async fn each_authenticator_change_is_named_in_the_activity_and_mailed_with_a_wa
     )
     .await;
     let html = wait_for_activity(&app, "Removed SMS (+64 27 … 567)").await;
-    assert!(!html.contains("+64271234567"), "the activity masks the number");
+    assert!(
+        !html.contains("+64271234567"),
+        "the activity masks the number"
+    );
     mail.wait_for(&email, "Removed SMS").await;
     // One receipt per change, the whole number never in one.
     assert_eq!(mail.to(&email, "Added Email").len(), 1);
-    assert!(mail.received().iter().all(|m| !m.text.contains("271234567")));
+    assert!(mail
+        .received()
+        .iter()
+        .all(|m| !m.text.contains("271234567")));
 }
 
 fn event_body(user_id: &str, id: &str) -> String {
@@ -144,26 +169,45 @@ async fn unsigned_forged_stale_and_replayed_webhooks_change_nothing() {
         (None, body.clone()),
         (Some(sign("not-the-secret", &body, now)), body.clone()),
         (Some(sign("sandbox-secret", &body, now - 301)), body.clone()),
-        (Some(sign("sandbox-secret", &body, now)), body.replace("AUTHENTICATOR_APP", "SMS")),
+        (
+            Some(sign("sandbox-secret", &body, now)),
+            body.replace("AUTHENTICATOR_APP", "SMS"),
+        ),
         (Some("t=1,v2=".to_string()), body.clone()),
     ];
     for (signature, body) in refused {
         let response = post(signature.clone(), body).await.unwrap();
         assert_eq!(response.status(), 401, "{signature:?}");
     }
-    assert!(!app.get_html("/account").await.contains("Added Authenticator app"));
+    assert!(!app
+        .get_html("/account")
+        .await
+        .contains("Added Authenticator app"));
 
     let genuine = sign("sandbox-secret", &body, now);
-    assert_eq!(post(Some(genuine.clone()), body.clone()).await.unwrap().status(), 200);
+    assert_eq!(
+        post(Some(genuine.clone()), body.clone())
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     // The same delivery replayed, in parallel: answered, applied once.
-    let replays = futures_util::future::join_all((0..5).map(|_| post(Some(genuine.clone()), body.clone()))).await;
+    let replays =
+        futures_util::future::join_all((0..5).map(|_| post(Some(genuine.clone()), body.clone())))
+            .await;
     assert!(replays.into_iter().all(|r| r.unwrap().status() == 200));
     let html = wait_for_activity(&app, "Added Authenticator app").await;
     assert_eq!(html.matches("Added Authenticator app").count(), 1);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let kept = dev_mailbox(&app, &email).await;
     assert_eq!(
-        kept.iter().filter(|m| m["subject"].as_str().unwrap().contains("Added Authenticator app")).count(),
+        kept.iter()
+            .filter(|m| m["subject"]
+                .as_str()
+                .unwrap()
+                .contains("Added Authenticator app"))
+            .count(),
         1,
         "one receipt: {kept:?}"
     );
@@ -176,13 +220,20 @@ async fn devices_are_listed_and_ended(app: &TestApp) {
     let first = browser("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36");
     let response = first
         .post(app.url("/signup"))
-        .form(&[("email", email.as_str()), ("name", "Ada"), ("password", PASSWORD)])
+        .form(&[
+            ("email", email.as_str()),
+            ("name", "Ada"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(location(&response), "/account");
     let second = browser(FIREFOX_LINUX);
-    assert_eq!(location(&sign_in_with(&second, app, &email, PASSWORD).await), "/account");
+    assert_eq!(
+        location(&sign_in_with(&second, app, &email, PASSWORD).await),
+        "/account"
+    );
     // The new browser's receipt is queued in this backend's database.
     let kept: Vec<Value> = first
         .get(app.url("/dev/mailbox/messages"))
@@ -193,7 +244,13 @@ async fn devices_are_listed_and_ended(app: &TestApp) {
         .json()
         .await
         .unwrap();
-    assert!(kept.iter().any(|m| m["subject"].as_str().unwrap().contains("new sign-in from Firefox on Linux")), "{kept:?}");
+    assert!(
+        kept.iter().any(|m| m["subject"]
+            .as_str()
+            .unwrap()
+            .contains("new sign-in from Firefox on Linux")),
+        "{kept:?}"
+    );
 
     let html = account_page(&first, app).await.text().await.unwrap();
     assert!(html.contains("Signed-in devices"));
@@ -213,7 +270,11 @@ async fn devices_are_listed_and_ended(app: &TestApp) {
     let html = account_page(&first, app).await.text().await.unwrap();
     assert!(html.contains("Firefox on Linux was signed out."));
     assert!(!html.contains("Sign out everywhere else"));
-    assert_eq!(account_page(&second, app).await.status(), 303, "the other browser is signed out");
+    assert_eq!(
+        account_page(&second, app).await.status(),
+        303,
+        "the other browser is signed out"
+    );
     // Naming a session by a made-up or foreign handle ends nothing.
     let response = first
         .post(app.url("/account/devices/sign-out"))
@@ -237,13 +298,20 @@ async fn devices_are_listed_and_ended(app: &TestApp) {
     assert!(html.contains("2 other devices were signed out."), "{html}");
     assert_eq!(account_page(&second, app).await.status(), 303);
     assert_eq!(account_page(&third, app).await.status(), 303);
-    assert_eq!(account_page(&first, app).await.status(), 200, "this device stays signed in");
+    assert_eq!(
+        account_page(&first, app).await.status(),
+        200,
+        "this device stays signed in"
+    );
     // A signed-out browser's own session drops out of the list.
     first.post(app.url("/signout")).send().await.unwrap();
     let again = browser(FIREFOX_LINUX);
     sign_in_with(&again, app, &email, PASSWORD).await;
     let html = account_page(&again, app).await.text().await.unwrap();
-    assert!(html.contains("This is the only device signed in to your account."), "{html}");
+    assert!(
+        html.contains("This is the only device signed in to your account."),
+        "{html}"
+    );
     assert_eq!(html.matches("This device").count(), 1);
 }
 
@@ -284,31 +352,75 @@ async fn a_new_browser_gets_a_receipt_and_this_wasnt_me_signs_out_everywhere() {
 
     let intruder = browser(FIREFOX_LINUX);
     sign_in_with(&intruder, &app, &email, PASSWORD).await;
-    let receipt = mail.wait_for(&email, "new sign-in from Firefox on Linux").await;
+    let receipt = mail
+        .wait_for(&email, "new sign-in from Firefox on Linux")
+        .await;
     assert!(receipt.text.contains("Network: 127.0.0.x"));
-    assert_eq!(mail.to(&email, "new sign-in").len(), 1, "only the new browser");
+    assert_eq!(
+        mail.to(&email, "new sign-in").len(),
+        1,
+        "only the new browser"
+    );
 
     // Opening the link changes nothing (mail scanners open links); the button does.
     let not_me = path_of(&receipt.link(&app.url("/not-me?token=")), &app);
     let visitor = new_client();
-    let page = visitor.get(app.url(&not_me)).send().await.unwrap().text().await.unwrap();
+    let page = visitor
+        .get(app.url(&not_me))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Sign out everywhere and choose a new password"));
     assert_eq!(account_page(&intruder, &app).await.status(), 200);
 
     let token = not_me.split("token=").nth(1).unwrap();
-    let response = visitor.post(app.url("/not-me")).form(&[("token", token)]).send().await.unwrap();
+    let response = visitor
+        .post(app.url("/not-me"))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 303);
     let reset = location(&response);
     assert!(reset.starts_with("/reset-password?token="), "{reset}");
-    assert_eq!(account_page(&intruder, &app).await.status(), 303, "the other browser is out");
-    assert_eq!(account_page(&app.client, &app).await.status(), 303, "and so is this one");
-    let html = visitor.get(app.url(&reset)).send().await.unwrap().text().await.unwrap();
+    assert_eq!(
+        account_page(&intruder, &app).await.status(),
+        303,
+        "the other browser is out"
+    );
+    assert_eq!(
+        account_page(&app.client, &app).await.status(),
+        303,
+        "and so is this one"
+    );
+    let html = visitor
+        .get(app.url(&reset))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("signed out on every device") && html.contains("Set new password"));
 
     // The link works once.
-    let response = visitor.post(app.url("/not-me")).form(&[("token", token)]).send().await.unwrap();
+    let response = visitor
+        .post(app.url("/not-me"))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&response), "/forgot-password");
-    let reset_token = reset.split("token=").nth(1).unwrap().split('&').next().unwrap();
+    let reset_token = reset
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
     let response = visitor
         .post(app.url("/reset-password"))
         .form(&[("token", reset_token), ("password", NEW_PASSWORD)])
@@ -316,10 +428,16 @@ async fn a_new_browser_gets_a_receipt_and_this_wasnt_me_signs_out_everywhere() {
         .await
         .unwrap();
     assert_eq!(location(&response), "/signin?reset=1");
-    assert_eq!(location(&sign_in_with(&new_client(), &app, &email, NEW_PASSWORD).await), "/account");
+    assert_eq!(
+        location(&sign_in_with(&new_client(), &app, &email, NEW_PASSWORD).await),
+        "/account"
+    );
     app.sign_in(&email, NEW_PASSWORD).await;
     let html = app.get_html("/account").await;
-    assert!(html.contains("Reported") && html.contains("every device was signed out"), "{html}");
+    assert!(
+        html.contains("Reported") && html.contains("every device was signed out"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
@@ -328,18 +446,36 @@ async fn forgot_password_answers_alike_resets_once_and_ends_every_session() {
     let app = spawn_app_with(&[("STOREFRONT_SMTP_URL", &mail.url())]).await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
-    let html = new_client().get(app.url("/signin")).send().await.unwrap().text().await.unwrap();
+    let html = new_client()
+        .get(app.url("/signin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Forgot password?"));
 
     let ask = |email: String| {
         let client = new_client();
         let url = app.url("/forgot-password");
-        async move { client.post(url).form(&[("email", email.as_str())]).send().await.unwrap() }
+        async move {
+            client
+                .post(url)
+                .form(&[("email", email.as_str())])
+                .send()
+                .await
+                .unwrap()
+        }
     };
     let known = ask(email.clone()).await;
     let unknown = ask(unique_email()).await;
     assert_eq!(known.status(), 303);
-    assert_eq!(location(&known), location(&unknown), "the same answer either way");
+    assert_eq!(
+        location(&known),
+        location(&unknown),
+        "the same answer either way"
+    );
     let letter = mail.wait_for(&email, "reset your password").await;
     assert!(letter.text.contains("15 minutes"));
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -366,15 +502,41 @@ async fn forgot_password_answers_alike_resets_once_and_ends_every_session() {
     let (a, b) = tokio::join!(submit(), submit());
     let mut outcomes = [location(&a.unwrap()), location(&b.unwrap())];
     outcomes.sort();
-    assert_eq!(outcomes, ["/forgot-password".to_string(), "/signin?reset=1".to_string()]);
+    assert_eq!(
+        outcomes,
+        [
+            "/forgot-password".to_string(),
+            "/signin?reset=1".to_string()
+        ]
+    );
 
-    assert_eq!(account_page(&app.client, &app).await.status(), 303, "every session ended");
-    assert_eq!(location(&app.sign_in(&email, PASSWORD).await), "/signin?next=%2Faccount");
-    assert_eq!(location(&app.sign_in(&email, NEW_PASSWORD).await), "/account");
+    assert_eq!(
+        account_page(&app.client, &app).await.status(),
+        303,
+        "every session ended"
+    );
+    assert_eq!(
+        location(&app.sign_in(&email, PASSWORD).await),
+        "/signin?next=%2Faccount"
+    );
+    assert_eq!(
+        location(&app.sign_in(&email, NEW_PASSWORD).await),
+        "/account"
+    );
     let receipt = mail.wait_for(&email, "your password was changed").await;
     assert!(receipt.text.contains("This wasn't me"));
-    assert!(app.get_html("/account").await.contains("Password changed with an email link"));
-    let html = new_client().get(app.url(&link)).send().await.unwrap().text().await.unwrap();
+    assert!(app
+        .get_html("/account")
+        .await
+        .contains("Password changed with an email link"));
+    let html = new_client()
+        .get(app.url(&link))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("expired or was already used"));
 }
 
@@ -416,10 +578,24 @@ async fn an_enrolled_reset_needs_a_challenge_and_fails_closed_while_authsignal_i
     app.set_fault(json!({"route": "*", "status": 503})).await;
     let response = reset().await.unwrap();
     assert!(location(&response).starts_with("/reset-password?token="));
-    let html = visitor.get(app.url(&location(&response))).send().await.unwrap().text().await.unwrap();
+    let html = visitor
+        .get(app.url(&location(&response)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("your password was not changed"), "{html}");
-    app.client.delete(app.url("/sandbox/_faults")).send().await.unwrap();
-    assert_eq!(location(&app.sign_in(&email, PASSWORD).await).contains("/sandbox/"), true, "old password still works (two-step)");
+    app.client
+        .delete(app.url("/sandbox/_faults"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&app.sign_in(&email, PASSWORD).await).contains("/sandbox/"),
+        "old password still works (two-step)"
+    );
 
     // Up again: the reset goes through Authsignal's challenge first.
     let response = reset().await.unwrap();
@@ -430,7 +606,10 @@ async fn an_enrolled_reset_needs_a_challenge_and_fails_closed_while_authsignal_i
     let response = visitor.get(&back).send().await.unwrap();
     assert_eq!(location(&response), "/signin?reset=1");
     let response = sign_in_with(&new_client(), &app, &email, NEW_PASSWORD).await;
-    assert!(location(&response).contains("/sandbox/"), "the new password leads to the second step");
+    assert!(
+        location(&response).contains("/sandbox/"),
+        "the new password leads to the second step"
+    );
 }
 
 #[tokio::test]

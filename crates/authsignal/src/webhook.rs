@@ -150,13 +150,38 @@ mod tests {
     #[test]
     fn forged_stale_future_and_unsigned_deliveries_are_refused() {
         let header = sign("k", BODY, NOW);
-        let tampered = BODY.to_vec().into_iter().map(|b| if b == b'u' { b'x' } else { b }).collect::<Vec<_>>();
-        assert_eq!(construct_event(&tampered, &header, "k", NOW, 300), Err(WebhookError::SignatureMismatch));
-        assert_eq!(construct_event(BODY, &header, "other", NOW, 300), Err(WebhookError::SignatureMismatch));
-        assert_eq!(construct_event(BODY, &header, "k", NOW + 301, 300), Err(WebhookError::StaleTimestamp));
-        assert_eq!(construct_event(BODY, &header, "k", NOW - 301, 300), Err(WebhookError::StaleTimestamp));
-        assert_eq!(construct_event(BODY, "", "k", NOW, 300), Err(WebhookError::MissingSignature));
-        assert_eq!(construct_event(BODY, "v2=abc", "k", NOW, 300), Err(WebhookError::MalformedSignature));
-        assert_eq!(construct_event(BODY, &format!("t={NOW}"), "k", NOW, 300), Err(WebhookError::MalformedSignature));
+        let tampered = BODY
+            .to_vec()
+            .into_iter()
+            .map(|b| if b == b'u' { b'x' } else { b })
+            .collect::<Vec<_>>();
+        assert_eq!(
+            construct_event(&tampered, &header, "k", NOW, 300),
+            Err(WebhookError::SignatureMismatch)
+        );
+        assert_eq!(
+            construct_event(BODY, &header, "other", NOW, 300),
+            Err(WebhookError::SignatureMismatch)
+        );
+        assert_eq!(
+            construct_event(BODY, &header, "k", NOW + 301, 300),
+            Err(WebhookError::StaleTimestamp)
+        );
+        assert_eq!(
+            construct_event(BODY, &header, "k", NOW - 301, 300),
+            Err(WebhookError::StaleTimestamp)
+        );
+        assert_eq!(
+            construct_event(BODY, "", "k", NOW, 300),
+            Err(WebhookError::MissingSignature)
+        );
+        assert_eq!(
+            construct_event(BODY, "v2=abc", "k", NOW, 300),
+            Err(WebhookError::MalformedSignature)
+        );
+        assert_eq!(
+            construct_event(BODY, &format!("t={NOW}"), "k", NOW, 300),
+            Err(WebhookError::MalformedSignature)
+        );
     }
 }

@@ -88,7 +88,10 @@ pub fn security_change(
     origin: Option<&Origin>,
     not_me_url: &str,
 ) -> Mail {
-    let mut facts = vec![("What changed", what.to_string()), ("When", when.to_string())];
+    let mut facts = vec![
+        ("What changed", what.to_string()),
+        ("When", when.to_string()),
+    ];
     facts.extend(origin_facts(origin));
     Letter {
         name,
@@ -156,12 +159,20 @@ mod tests {
             browser: "<script>x</script>".into(),
             network: "203.0.113.x".into(),
         };
-        let mail = new_sign_in("a@b.c", "Ann & <b>", "now", &origin, "http://s/x?token=a&b=1");
+        let mail = new_sign_in(
+            "a@b.c",
+            "Ann & <b>",
+            "now",
+            &origin,
+            "http://s/x?token=a&b=1",
+        );
         assert!(!mail.html.contains("<script>x"));
         assert!(mail.html.contains("Ann &amp; &lt;b&gt;"));
         assert!(mail.html.contains("href=\"http://s/x?token=a&amp;b=1\""));
         assert!(mail.text.contains("Hello Ann & <b>,"));
         assert!(mail.text.contains("http://s/x?token=a&b=1"));
-        assert!(mail.subject.ends_with("new sign-in from <script>x</script>"));
+        assert!(mail
+            .subject
+            .ends_with("new sign-in from <script>x</script>"));
     }
 }

@@ -30,7 +30,9 @@ pub struct KeptMail {
 }
 
 async fn kept(state: &AppState, to: Option<&str>) -> sqlx::Result<Vec<KeptMail>> {
-    let to = to.map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty());
+    let to = to
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty());
     sqlx::query_as(
         "SELECT to_address, subject, body_text, body_html, created_at FROM outgoing_mail
          WHERE ($1 IS NULL OR to_address = $1) ORDER BY id DESC LIMIT $2",
@@ -43,11 +45,18 @@ async fn kept(state: &AppState, to: Option<&str>) -> sqlx::Result<Vec<KeptMail>>
 
 fn failed(e: sqlx::Error) -> Response {
     tracing::error!(error = %e, "reading the dev mailbox failed");
-    (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "The mailbox could not be read.").into_response()
+    (
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "The mailbox could not be read.",
+    )
+        .into_response()
 }
 
 /// `GET /dev/mailbox/messages?to=`: the kept messages as JSON, newest first.
-pub async fn messages(State(state): State<AppState>, Query(query): Query<MailboxQuery>) -> Response {
+pub async fn messages(
+    State(state): State<AppState>,
+    Query(query): Query<MailboxQuery>,
+) -> Response {
     match kept(&state, query.to.as_deref()).await {
         Ok(mail) => Json(mail).into_response(),
         Err(e) => failed(e),

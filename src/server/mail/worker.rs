@@ -137,8 +137,16 @@ fn message(mailer: &Mailer, queued: &Queued) -> Result<Message, String> {
         .subject(&queued.subject)
         .multipart(
             MultiPart::alternative()
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(queued.body_text.clone()))
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(queued.body_html.clone())),
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(queued.body_text.clone()),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(queued.body_html.clone()),
+                ),
         )
         .map_err(|e| e.to_string())
 }

@@ -73,7 +73,12 @@ fn back_to_forgot(state: &AppState, error: &str, email: &str) -> Response {
         email: email.to_string(),
         name: String::new(),
     };
-    refuse(state, FormName::ForgotPassword, kept, routes::FORGOT_PASSWORD.into())
+    refuse(
+        state,
+        FormName::ForgotPassword,
+        kept,
+        routes::FORGOT_PASSWORD.into(),
+    )
 }
 
 fn back_to_reset(state: &AppState, error: &str, token: &str) -> Response {
@@ -108,7 +113,11 @@ pub async fn forgot_password(
         Err(message) => return back_to_forgot(&state, &message, form.email.trim()),
     };
     let ip = client_ip(&headers, Some(peer), &state.settings.trusted_proxies);
-    match state.sign_in_limits.password_reset(email.as_str(), ip).await {
+    match state
+        .sign_in_limits
+        .password_reset(email.as_str(), ip)
+        .await
+    {
         Err(blocked) => {
             tracing::warn!("password reset refused: too many from this address");
             return back_to_forgot(&state, &blocked.reset_message(), email.as_str());
@@ -137,7 +146,11 @@ async fn send_reset_link(state: &AppState, email: &Email) {
         Ok(token) => token,
         Err(e) => return tracing::error!(error = %e, "issuing a reset link failed"),
     };
-    let url = format!("{}{}?token={token}", state.settings.origin(), routes::RESET_PASSWORD);
+    let url = format!(
+        "{}{}?token={token}",
+        state.settings.origin(),
+        routes::RESET_PASSWORD
+    );
     let minutes = LinkPurpose::ResetPassword.lifetime_secs() / 60;
     let mail = super::mail::compose::reset_link(&user.email, &user.display_name, &url, minutes);
     state.mailer.enqueue(mail).await;
@@ -186,8 +199,12 @@ pub async fn reset_password(
             tracing::info!(user_id = %user.id, "password reset: challenge required");
             Redirect::to(&url).into_response()
         }
-        Started::Decided { state: ActionState::Allow, is_enrolled } => {
-            let honour = !is_enrolled || state.settings.enrolled_allow == EnrolledAllowPolicy::Honour;
+        Started::Decided {
+            state: ActionState::Allow,
+            is_enrolled,
+        } => {
+            let honour =
+                !is_enrolled || state.settings.enrolled_allow == EnrolledAllowPolicy::Honour;
             if honour {
                 apply_reset(&state, &user, &form.token, &password_hash, &context).await
             } else {
@@ -203,7 +220,9 @@ pub async fn reset_password(
         Started::ProviderDown if user.two_step_enrolled() == Some(false) => {
             apply_reset(&state, &user, &form.token, &password_hash, &context).await
         }
-        Started::ProviderDown => back_to_reset(&state, Refusal::ProviderDown.at_reset(), &form.token),
+        Started::ProviderDown => {
+            back_to_reset(&state, Refusal::ProviderDown.at_reset(), &form.token)
+        }
     };
     with_device_cookie(response, context.device_cookie())
 }
@@ -218,10 +237,21 @@ pub async fn reset_password_return(
     Query(query): Query<LinkQuery>,
 ) -> Response {
     let session = TypedSession(session);
-    let completion = round_trip::complete(&state, &session, query.token, None, routes::RESET_PASSWORD_RETURN).await;
+    let completion = round_trip::complete(
+        &state,
+        &session,
+        query.token,
+        None,
+        routes::RESET_PASSWORD_RETURN,
+    )
+    .await;
     match completion {
         Ok(Completion::Done {
-            purpose: Purpose::ResetPassword { link, password_hash },
+            purpose:
+                Purpose::ResetPassword {
+                    link,
+                    password_hash,
+                },
             user_id,
             ..
         }) => {
@@ -230,13 +260,22 @@ pub async fn reset_password_return(
                 Ok(None) => return back_to_forgot(&state, LINK_UNUSABLE, ""),
                 Err(e) => return internal(e),
             };
-            apply_reset(&state, &user, &link, &password_hash, &context(&state, &headers, peer)).await
+            apply_reset(
+                &state,
+                &user,
+                &link,
+                &password_hash,
+                &context(&state, &headers, peer),
+            )
+            .await
         }
         Ok(Completion::Done { .. }) => back_to_forgot(&state, LINK_UNUSABLE, ""),
         Ok(Completion::Refused { pending, why }) => {
             tracing::info!(?why, "password reset refused at the return");
             match pending.map(|p| p.purpose) {
-                Some(Purpose::ResetPassword { link, .. }) => back_to_reset(&state, why.at_reset(), &link),
+                Some(Purpose::ResetPassword { link, .. }) => {
+                    back_to_reset(&state, why.at_reset(), &link)
+                }
                 _ => back_to_forgot(&state, LINK_UNUSABLE, ""),
             }
         }
@@ -281,7 +320,11 @@ async fn apply_reset(
     tracing::info!(user_id = %user.id, sessions_ended = ended, "password reset");
     state
         .events
-        .record(&user.id, EventKind::Recovery, "Password changed with an email link; every device was signed out")
+        .record(
+            &user.id,
+            EventKind::Recovery,
+            "Password changed with an email link; every device was signed out",
+        )
         .await;
     let origin = super::devices::origin_of(context);
     super::receipts::password_changed(state, user, Some(&origin)).await;
@@ -291,7 +334,10 @@ async fn apply_reset(
 /// `POST /not-me`: "This wasn't me" from a receipt. Uses the link up, signs the account out
 /// everywhere, and continues to choosing a new password with a fresh reset link.
 #[tracing::instrument(name = "not_me", skip_all)]
-pub async fn not_me(State(state): State<AppState>, PostedForm(form): PostedForm<LinkForm>) -> Response {
+pub async fn not_me(
+    State(state): State<AppState>,
+    PostedForm(form): PostedForm<LinkForm>,
+) -> Response {
     let user_id = match tokens::consume(&state.pool, &form.token, LinkPurpose::NotMe).await {
         Ok(Some(user_id)) => user_id,
         Ok(None) => return back_to_forgot(&state, LINK_UNUSABLE, ""),
@@ -304,10 +350,18 @@ pub async fn not_me(State(state): State<AppState>, PostedForm(form): PostedForm<
     tracing::warn!(user_id = %user_id, sessions_ended = ended, "customer reported a change they didn't make; signed out everywhere");
     state
         .events
-        .record(&user_id, EventKind::Recovery, "Reported \"this wasn't me\"; every device was signed out")
+        .record(
+            &user_id,
+            EventKind::Recovery,
+            "Reported \"this wasn't me\"; every device was signed out",
+        )
         .await;
     match tokens::issue(&state.pool, &user_id, LinkPurpose::ResetPassword).await {
-        Ok(token) => Redirect::to(&format!("{}?token={token}&signed_out=1", routes::RESET_PASSWORD)).into_response(),
+        Ok(token) => Redirect::to(&format!(
+            "{}?token={token}&signed_out=1",
+            routes::RESET_PASSWORD
+        ))
+        .into_response(),
         Err(e) => internal(e),
     }
 }

@@ -65,7 +65,11 @@ pub async fn issue(pool: &AnyPool, user_id: &str, purpose: LinkPurpose) -> sqlx:
 }
 
 /// The customer a still-usable token belongs to, without using it up.
-pub async fn peek(pool: &AnyPool, token: &str, purpose: LinkPurpose) -> sqlx::Result<Option<String>> {
+pub async fn peek(
+    pool: &AnyPool,
+    token: &str,
+    purpose: LinkPurpose,
+) -> sqlx::Result<Option<String>> {
     if !well_formed(token) {
         return Ok(None);
     }
@@ -80,7 +84,11 @@ pub async fn peek(pool: &AnyPool, token: &str, purpose: LinkPurpose) -> sqlx::Re
 }
 
 /// Uses the token up: of any number of parallel uses, exactly one gets the customer.
-pub async fn consume(pool: &AnyPool, token: &str, purpose: LinkPurpose) -> sqlx::Result<Option<String>> {
+pub async fn consume(
+    pool: &AnyPool,
+    token: &str,
+    purpose: LinkPurpose,
+) -> sqlx::Result<Option<String>> {
     if !well_formed(token) {
         return Ok(None);
     }

@@ -33,7 +33,13 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let now = super::now_unix();
-    let event = match webhook::construct_event(&body, signature, secret.expose_secret(), now, DEFAULT_TOLERANCE_SECS) {
+    let event = match webhook::construct_event(
+        &body,
+        signature,
+        secret.expose_secret(),
+        now,
+        DEFAULT_TOLERANCE_SECS,
+    ) {
         Ok(event) => event,
         Err(why) => {
             tracing::warn!(%why, "webhook delivery refused");
@@ -72,7 +78,10 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    state.events.record(&user.id, EventKind::Change, &change.line).await;
+    state
+        .events
+        .record(&user.id, EventKind::Change, &change.line)
+        .await;
     refresh_enrollment(&state, &user.id, &event).await;
     crate::server::receipts::security_change(&state, &user, &change.line, None).await;
     tracing::info!(user_id = %user.id, event_type = %event.event_type, "authenticator change recorded");
@@ -108,7 +117,12 @@ async fn forget(state: &AppState, event: &WebhookEvent) {
 /// old answer, which errs towards asking for a second step.
 async fn refresh_enrollment(state: &AppState, user_id: &str, event: &WebhookEvent) {
     match state.authsignal.get_user(user_id).await {
-        Ok(user) => state.users.set_two_step_enrolled(user_id, user.is_enrolled).await,
+        Ok(user) => {
+            state
+                .users
+                .set_two_step_enrolled(user_id, user.is_enrolled)
+                .await
+        }
         Err(e) => {
             tracing::warn!(error = %e, "refreshing enrollment after a webhook failed");
             if event.event_type == "authenticator.created" {
@@ -166,7 +180,10 @@ pub fn change_of(event: &WebhookEvent) -> Option<Change> {
         authenticator.phone_number = Some(masked_phone(&phone));
     }
     let line = if verb == "Updated" && is_default(event) {
-        format!("Default set to {}", method_words(&authenticator.verification_method))
+        format!(
+            "Default set to {}",
+            method_words(&authenticator.verification_method)
+        )
     } else {
         format!("{verb} {}", describe(&authenticator))
     };
@@ -181,7 +198,12 @@ pub fn masked_phone(phone: &str) -> String {
     if digits.len() < 7 {
         return "…".to_string();
     }
-    format!("+{} {} … {}", &digits[..2], &digits[2..4], &digits[digits.len() - 3..])
+    format!(
+        "+{} {} … {}",
+        &digits[..2],
+        &digits[2..4],
+        &digits[digits.len() - 3..]
+    )
 }
 
 #[cfg(test)]
@@ -197,18 +219,39 @@ mod tests {
 
     #[test]
     fn each_change_is_named_precisely() {
-        let added = event("authenticator.created", serde_json::json!({"userId": "u1",
+        let added = event(
+            "authenticator.created",
+            serde_json::json!({"userId": "u1",
             "userAuthenticatorId": "a", "verificationMethod": "PASSKEY", "createdAt": "2026-11-30T00:00:00Z",
             "credentialId": "abc", "aaguid": "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4",
-            "credentialName": "Google Password Manager", "isDefault": false}));
-        assert_eq!(change_of(&added).unwrap(), Change { user_id: "u1".into(), line: "Added Passkey (Google Password Manager)".into() });
-        let removed = event("authenticator.deleted", serde_json::json!({"userId": "u1",
+            "credentialName": "Google Password Manager", "isDefault": false}),
+        );
+        assert_eq!(
+            change_of(&added).unwrap(),
+            Change {
+                user_id: "u1".into(),
+                line: "Added Passkey (Google Password Manager)".into()
+            }
+        );
+        let removed = event(
+            "authenticator.deleted",
+            serde_json::json!({"userId": "u1",
             "userAuthenticatorId": "a", "verificationMethod": "SMS", "phoneNumber": "+64271234567",
-            "createdAt": "2026-11-30T00:00:00Z", "deletedAt": "2026-11-30T00:01:00Z"}));
-        assert_eq!(change_of(&removed).unwrap().line, "Removed SMS (+64 27 … 567)");
-        let default = event("authenticator.updated", serde_json::json!({"userId": "u1",
-            "userAuthenticatorId": "a", "verificationMethod": "AUTHENTICATOR_APP", "isDefault": true}));
-        assert_eq!(change_of(&default).unwrap().line, "Default set to Authenticator app");
+            "createdAt": "2026-11-30T00:00:00Z", "deletedAt": "2026-11-30T00:01:00Z"}),
+        );
+        assert_eq!(
+            change_of(&removed).unwrap().line,
+            "Removed SMS (+64 27 … 567)"
+        );
+        let default = event(
+            "authenticator.updated",
+            serde_json::json!({"userId": "u1",
+            "userAuthenticatorId": "a", "verificationMethod": "AUTHENTICATOR_APP", "isDefault": true}),
+        );
+        assert_eq!(
+            change_of(&default).unwrap().line,
+            "Default set to Authenticator app"
+        );
         assert!(change_of(&event("action.created", serde_json::json!({}))).is_none());
         assert!(change_of(&event("authenticator.created", serde_json::json!({"authenticator": {"verificationMethod": "SMS", "userAuthenticatorId": "a"}}))).is_none());
     }
