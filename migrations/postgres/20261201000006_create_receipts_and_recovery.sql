@@ -40,3 +40,9 @@ CREATE TABLE known_devices (
     first_seen_at BIGINT NOT NULL,
     PRIMARY KEY (user_id, device_id)
 );
+
+-- The browser that last started a change to the customer's authenticators (a launch, a
+-- removal), so the webhook's receipt can say where the change was made.
+ALTER TABLE users ADD COLUMN change_browser TEXT;
+ALTER TABLE users ADD COLUMN change_network TEXT;
+ALTER TABLE users ADD COLUMN change_started_at BIGINT;

@@ -172,6 +172,39 @@ impl UserStore {
         hash_password(password).await
     }
 
+    /// Remembers the browser starting a change to the customer's authenticators.
+    pub async fn remember_change_origin(&self, id: &str, browser: &str, network: &str) {
+        let result = sqlx::query(
+            "UPDATE users SET change_browser = $1, change_network = $2, change_started_at = $3 WHERE id = $4",
+        )
+        .bind(browser)
+        .bind(network)
+        .bind(time::OffsetDateTime::now_utc().unix_timestamp())
+        .bind(id)
+        .execute(&self.pool)
+        .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "remembering where a change started failed");
+        }
+    }
+
+    /// The browser and network that started a change within the last `within_secs`.
+    pub async fn recent_change_origin(&self, id: &str, within_secs: i64) -> Option<(String, String)> {
+        let since = time::OffsetDateTime::now_utc().unix_timestamp() - within_secs;
+        sqlx::query_as::<_, (String, String)>(
+            "SELECT change_browser, change_network FROM users WHERE id = $1 AND change_started_at >= $2
+               AND change_browser IS NOT NULL AND change_network IS NOT NULL",
+        )
+        .bind(id)
+        .bind(since)
+        .fetch_optional(&self.pool)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "reading where a change started failed");
+            None
+        })
+    }
+
     /// Replaces the customer's password with an already hashed one.
     #[tracing::instrument(skip_all)]
     pub async fn set_password_hash(&self, id: &str, hash: &str) -> Result<(), UserStoreError> {

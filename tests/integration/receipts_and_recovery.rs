@@ -100,6 +100,10 @@ async fn each_authenticator_change_is_named_in_the_activity_and_mailed_with_a_wa
         .wait_for(&email, &format!("Added Email ({email})"))
         .await;
     assert!(receipt.text.contains("Hello Ada,") && receipt.text.contains("This wasn't me"));
+    assert!(
+        !receipt.text.contains("Browser:"),
+        "no browser started this change: none is named"
+    );
     assert!(receipt.html.contains("This wasn&#39;t me") || receipt.html.contains("This wasn't me"));
     let not_me = receipt.link(&app.url("/not-me?token="));
     assert_eq!(not_me.len(), app.url("/not-me?token=").len() + 64);

@@ -40,6 +40,8 @@ test("a passkey added in the pre-built UI is named in the activity and mailed as
 
   const receipt = await waitForMail(page, customer.email, "Added Passkey (Virtual authenticator)");
   expect(receipt.text).toContain("This wasn't me");
+  // The browser that opened the pre-built UI is named.
+  expect(receipt.text).toMatch(/Browser: \S/);
   await page.goto(`/dev/mailbox?to=${encodeURIComponent(customer.email)}`);
   await expect(page.getByRole("heading", { name: /Added Passkey \(Virtual authenticator\)/ })).toBeVisible();
   await page.screenshot({ path: "screenshots/dev-mailbox.png", fullPage: true });

@@ -258,6 +258,14 @@ async fn remove_while_leased(
         return caller.back_with(NoticeTone::Error, words::LAST_ONE).await;
     }
     let described = views::describe(target);
+    // The removal's receipt (from the webhook) names this browser.
+    let context = RequestContext::of_server_fn(&caller.state.settings).await?;
+    let origin = crate::server::devices::origin_of(&context);
+    caller
+        .state
+        .users
+        .remember_change_origin(&caller.user_id, &origin.browser, &origin.network)
+        .await;
     if let Err(e) = client
         .delete_authenticator(&caller.user_id, &authenticator_id)
         .await

@@ -14,6 +14,7 @@ use secrecy::ExposeSecret;
 
 use super::events::EventKind;
 use super::views::{describe, method_words};
+use crate::server::mail::compose::Origin;
 use crate::server::state::AppState;
 
 /// What an authenticator event did, in the activity's words.
@@ -83,7 +84,13 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         .record(&user.id, EventKind::Change, &change.line)
         .await;
     refresh_enrollment(&state, &user.id, &event).await;
-    crate::server::receipts::security_change(&state, &user, &change.line, None).await;
+    // Where the change was made: the browser that started one in the last 15 minutes.
+    let origin = state
+        .users
+        .recent_change_origin(&user.id, 15 * 60)
+        .await
+        .map(|(browser, network)| Origin { browser, network });
+    crate::server::receipts::security_change(&state, &user, &change.line, origin.as_ref()).await;
     tracing::info!(user_id = %user.id, event_type = %event.event_type, "authenticator change recorded");
     (StatusCode::OK, "applied").into_response()
 }

@@ -235,6 +235,14 @@ pub async fn start(
         started_at: now_unix(),
     };
     session.set_pending_round_trip(&pending).await?;
+    if !pending.purpose.is_sign_in() {
+        // The receipt for whatever this visit changes names this browser.
+        let origin = crate::server::devices::origin_of(context);
+        state
+            .users
+            .remember_change_origin(user_id, &origin.browser, &origin.network)
+            .await;
+    }
     Ok(Started::Go {
         url: response.url,
         token: Some(response.token),
