@@ -27,6 +27,8 @@ CREATE TABLE account_tokens (
     token_hash TEXT PRIMARY KEY NOT NULL,
     user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     purpose    TEXT NOT NULL,
+    -- What the link undoes: the authenticator a receipt reported as added.
+    subject    TEXT,
     created_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
     used_at    BIGINT
@@ -46,3 +48,7 @@ CREATE TABLE known_devices (
 ALTER TABLE users ADD COLUMN change_browser TEXT;
 ALTER TABLE users ADD COLUMN change_network TEXT;
 ALTER TABLE users ADD COLUMN change_started_at BIGINT;
+
+-- Changes when the password is reset or "this wasn't me" is reported: a session started with
+-- credentials checked before that is ended, even one whose sign-in was in flight.
+ALTER TABLE users ADD COLUMN security_stamp TEXT;

@@ -74,7 +74,9 @@ pub async fn start_session(
     context: &RequestContext,
     first_ever: bool,
 ) -> Result<(), AppError> {
-    session.sign_in(&user.id, context).await?;
+    session
+        .sign_in(&user.id, user.security_stamp.clone(), context)
+        .await?;
     let inserted = sqlx::query(
         "INSERT INTO known_devices (user_id, device_id, first_seen_at) VALUES ($1, $2, $3)
          ON CONFLICT (user_id, device_id) DO NOTHING",
@@ -109,7 +111,10 @@ pub async fn list(
     let mut devices: Vec<(bool, i64, DeviceView)> = records
         .iter()
         .filter_map(|record| {
-            let signed_in = signed_in_of(record)?;
+            // Past its absolute lifetime a session signs nobody in: not listed.
+            let signed_in = signed_in_of(record).filter(|s| {
+                super::security::now_unix() - s.since < super::session::ABSOLUTE_LIFETIME_SECS
+            })?;
             let this = Some(record.id) == current;
             let view = DeviceView {
                 handle: handle(&record.id),

@@ -11,6 +11,7 @@ pub mod error_pages;
 pub mod form_cookie;
 pub mod headers;
 pub mod health;
+pub mod housekeeping;
 pub mod mail;
 pub mod protect;
 pub mod receipts;

@@ -18,8 +18,8 @@ fn now_words() -> String {
 
 /// A fresh "This wasn't me" link for the customer, or `None` when it could not be stored
 /// (then the receipt goes without one rather than not at all).
-async fn not_me_link(state: &AppState, user: &User) -> String {
-    match tokens::issue(&state.pool, &user.id, LinkPurpose::NotMe).await {
+async fn not_me_link(state: &AppState, user: &User, undoes: Option<&str>) -> String {
+    match tokens::issue_about(&state.pool, &user.id, LinkPurpose::NotMe, undoes).await {
         Ok(token) => format!(
             "{}{}?token={token}",
             state.settings.origin(),
@@ -32,9 +32,16 @@ async fn not_me_link(state: &AppState, user: &User) -> String {
     }
 }
 
-/// "Added Passkey (Google Password Manager)" and the like.
-pub async fn security_change(state: &AppState, user: &User, what: &str, origin: Option<&Origin>) {
-    let link = not_me_link(state, user).await;
+/// "Added Passkey (Google Password Manager)" and the like. `added`: the authenticator the
+/// change put on the account, which "This wasn't me" then removes.
+pub async fn security_change(
+    state: &AppState,
+    user: &User,
+    what: &str,
+    origin: Option<&Origin>,
+    added: Option<&str>,
+) {
+    let link = not_me_link(state, user, added).await;
     let mail = compose::security_change(
         &user.email,
         &user.display_name,
@@ -48,14 +55,14 @@ pub async fn security_change(state: &AppState, user: &User, what: &str, origin: 
 
 /// A sign-in from a browser this customer had not used.
 pub async fn new_sign_in(state: &AppState, user: &User, origin: &Origin) {
-    let link = not_me_link(state, user).await;
+    let link = not_me_link(state, user, None).await;
     let mail = compose::new_sign_in(&user.email, &user.display_name, &now_words(), origin, &link);
     state.mailer.enqueue(mail).await;
 }
 
 /// The password was reset.
 pub async fn password_changed(state: &AppState, user: &User, origin: Option<&Origin>) {
-    let link = not_me_link(state, user).await;
+    let link = not_me_link(state, user, None).await;
     let mail =
         compose::password_changed(&user.email, &user.display_name, &now_words(), origin, &link);
     state.mailer.enqueue(mail).await;

@@ -39,6 +39,9 @@ pub struct SignedIn {
     /// The client address at sign-in.
     #[serde(default)]
     pub ip: String,
+    /// The customer's security stamp when their credentials were checked.
+    #[serde(default)]
+    pub stamp: Option<String>,
 }
 
 /// The signed-in customer a stored session record belongs to, if any.
@@ -102,6 +105,7 @@ impl TypedSession {
     pub async fn sign_in(
         &self,
         user_id: &str,
+        stamp: Option<String>,
         from: &crate::server::security::request_context::RequestContext,
     ) -> Result<(), AppError> {
         self.0.clear().await;
@@ -113,6 +117,7 @@ impl TypedSession {
             touched: now,
             user_agent: from.user_agent.clone().unwrap_or_default(),
             ip: from.ip_address.clone().unwrap_or_default(),
+            stamp,
         };
         self.0
             .insert(SIGNED_IN, signed_in)

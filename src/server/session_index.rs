@@ -176,6 +176,24 @@ impl SessionBackend {
         Ok(ended)
     }
 
+    /// Ends every session of the customer started under another security stamp than
+    /// `current` (a sign-in whose password was checked before a reset); answers how many.
+    pub async fn end_sessions_with_stale_stamp(
+        &self,
+        user_id: &str,
+        current: &str,
+    ) -> session_store::Result<usize> {
+        let mut ended = 0;
+        for record in self.sessions_of(user_id).await? {
+            let stamp = super::session::signed_in_of(&record).and_then(|s| s.stamp);
+            if stamp.as_deref() != Some(current) {
+                self.end_session(user_id, &record.id).await?;
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+
     /// Forgets index rows whose session is gone (SQL stores; Redis sets expire by themselves).
     pub(crate) async fn sweep_index(&self) -> sqlx::Result<()> {
         match self {

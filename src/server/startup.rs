@@ -63,6 +63,7 @@ pub struct Application {
     router: Router,
     sessions: SessionBackend,
     mailer: super::mail::Mailer,
+    pool: sqlx::AnyPool,
 }
 
 /// The sandbox when it runs embedded (no secret key configured). Only ever on a loopback
@@ -149,12 +150,14 @@ impl Application {
             sessions: sessions.clone(),
             sign_in_limits,
         };
+        let state_pool = state.pool.clone();
         let router = build_router(state, sessions.clone(), sandbox.map(|s| s.router()));
         Ok(Application {
             listener,
             router,
             sessions,
             mailer,
+            pool: state_pool,
         })
     }
 
@@ -170,6 +173,7 @@ impl Application {
     ) -> std::io::Result<()> {
         let sweeper = self.sessions.spawn_sweeper();
         let mail_worker = self.mailer.spawn_worker();
+        let housekeeping = super::housekeeping::spawn(self.pool.clone());
         let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
         let shutdown = async move {
             shutdown.await;
@@ -195,7 +199,10 @@ impl Application {
             sweeper.abort();
         }
         // Unsent mail stays queued for the next start (or another instance).
-        mail_worker.abort();
+        if let Some(worker) = mail_worker {
+            worker.abort();
+        }
+        housekeeping.abort();
         tracing::info!("stopped");
         served
     }

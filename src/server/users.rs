@@ -20,6 +20,10 @@ pub struct User {
     /// Stored as 0/1 (SQLite has no booleans); see `two_step_enrolled()`.
     #[sqlx(default, rename = "two_step_enrolled")]
     two_step_flag: Option<i64>,
+    /// Changes on every reset and "this wasn't me": sessions carry the one their credentials
+    /// were checked under.
+    #[sqlx(default)]
+    pub security_stamp: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +98,7 @@ impl UserStore {
                 display_name: name.to_string(),
                 password_hash: hash,
                 two_step_flag: None,
+                security_stamp: None,
             }),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                 Err(UserStoreError::EmailTaken)
@@ -103,14 +108,14 @@ impl UserStore {
     }
 
     pub async fn find_by_id(&self, id: &str) -> Result<Option<User>, UserStoreError> {
-        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash, two_step_enrolled FROM users WHERE id = $1")
+        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash, two_step_enrolled, security_stamp FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?)
     }
 
     pub async fn find_by_email(&self, email: &Email) -> Result<Option<User>, UserStoreError> {
-        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash, two_step_enrolled FROM users WHERE email = $1")
+        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash, two_step_enrolled, security_stamp FROM users WHERE email = $1")
             .bind(email.as_str())
             .fetch_optional(&self.pool)
             .await?)
@@ -172,6 +177,17 @@ impl UserStore {
         hash_password(password).await
     }
 
+    /// A new security stamp: every session started under the old one is to end.
+    pub async fn rotate_security_stamp(&self, id: &str) -> Result<String, UserStoreError> {
+        let stamp = super::security::random_hex();
+        sqlx::query("UPDATE users SET security_stamp = $1 WHERE id = $2")
+            .bind(&stamp)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(stamp)
+    }
+
     /// Remembers the browser starting a change to the customer's authenticators.
     pub async fn remember_change_origin(&self, id: &str, browser: &str, network: &str) {
         let result = sqlx::query(
@@ -189,7 +205,11 @@ impl UserStore {
     }
 
     /// The browser and network that started a change within the last `within_secs`.
-    pub async fn recent_change_origin(&self, id: &str, within_secs: i64) -> Option<(String, String)> {
+    pub async fn recent_change_origin(
+        &self,
+        id: &str,
+        within_secs: i64,
+    ) -> Option<(String, String)> {
         let since = time::OffsetDateTime::now_utc().unix_timestamp() - within_secs;
         sqlx::query_as::<_, (String, String)>(
             "SELECT change_browser, change_network FROM users WHERE id = $1 AND change_started_at >= $2
@@ -224,7 +244,7 @@ impl UserStore {
         password: String,
     ) -> Result<Option<User>, UserStoreError> {
         let user = match Email::parse(email) {
-            Ok(email) => sqlx::query_as::<_, User>("SELECT id, email, display_name, password_hash, two_step_enrolled FROM users WHERE email = $1")
+            Ok(email) => sqlx::query_as::<_, User>("SELECT id, email, display_name, password_hash, two_step_enrolled, security_stamp FROM users WHERE email = $1")
                 .bind(email.as_str())
                 .fetch_optional(&self.pool)
                 .await?,

@@ -629,3 +629,81 @@ async fn mail_that_cannot_be_sent_is_retried_and_the_change_stands() {
     let mail = MailServer::start_on(port).await;
     mail.wait_for(&email, "Added Email").await;
 }
+
+#[tokio::test]
+async fn this_wasnt_me_on_an_added_authenticator_removes_it() {
+    let app = spawn_app_with(&[]).await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    let user_id = app.user_id(&email).await;
+    // Someone with the password adds their own second step.
+    app.sandbox_api(
+        Method::POST,
+        &format!("/users/{user_id}/authenticators"),
+        Some(json!({"verificationMethod": "SMS", "phoneNumber": "+64279999888"})),
+    )
+    .await;
+    wait_for_activity(&app, "Added SMS (+64 27 … 888)").await;
+    let receipt = dev_mailbox(&app, &email)
+        .await
+        .into_iter()
+        .find(|m| m["subject"].as_str().unwrap().contains("Added SMS"))
+        .expect("a receipt");
+    let text = receipt["text"].as_str().unwrap();
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/not-me?token="))
+        .unwrap();
+    let token = link.split("token=").nth(1).unwrap();
+
+    let owner = new_client();
+    let response = owner
+        .post(app.url("/not-me"))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&response).starts_with("/reset-password?token="));
+    let left = app
+        .sandbox_api(
+            Method::GET,
+            &format!("/users/{user_id}/authenticators"),
+            None,
+        )
+        .await;
+    assert_eq!(left, json!([]), "the intruder's SMS is gone");
+    app.sign_in(&email, PASSWORD).await;
+    wait_for_activity(&app, "the added authenticator removed").await;
+}
+
+#[tokio::test]
+async fn sessions_from_before_a_reset_are_swept_by_their_stamp() {
+    use storefront::server::session_store::SessionBackend;
+    let app = spawn_app_with(&[]).await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    let user_id = app.user_id(&email).await;
+    let early = browser(FIREFOX_LINUX);
+    sign_in_with(&early, &app, &email, PASSWORD).await;
+    // The stamp changes (as a reset does) and a sign-in under the new one follows.
+    let url = format!("sqlite://{}/storefront.db", app.data.path().display());
+    let pool = storefront::server::db::connect_and_migrate(&url)
+        .await
+        .unwrap();
+    let stamp = storefront::server::users::UserStore::new(pool)
+        .rotate_security_stamp(&user_id)
+        .await
+        .unwrap();
+    let later = browser(FIREFOX_LINUX);
+    sign_in_with(&later, &app, &email, PASSWORD).await;
+
+    let sessions = SessionBackend::connect(&url, None).await.unwrap();
+    let ended = sessions
+        .end_sessions_with_stale_stamp(&user_id, &stamp)
+        .await
+        .unwrap();
+    assert_eq!(ended, 2, "the sign-up's and the early sign-in's");
+    assert_eq!(account_page(&early, &app).await.status(), 303);
+    assert_eq!(account_page(&app.client, &app).await.status(), 303);
+    assert_eq!(account_page(&later, &app).await.status(), 200);
+}

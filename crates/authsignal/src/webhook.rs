@@ -93,7 +93,8 @@ pub fn construct_event(
     if signatures.is_empty() {
         return Err(WebhookError::MalformedSignature);
     }
-    if (now_unix - timestamp).abs() > tolerance_secs {
+    // `abs_diff`: a timestamp near i64::MIN must not overflow.
+    if now_unix.abs_diff(timestamp) > tolerance_secs.unsigned_abs() {
         return Err(WebhookError::StaleTimestamp);
     }
     let matches = signatures.iter().any(|sig| {
@@ -182,6 +183,12 @@ mod tests {
         assert_eq!(
             construct_event(BODY, &format!("t={NOW}"), "k", NOW, 300),
             Err(WebhookError::MalformedSignature)
+        );
+        // A timestamp at the edge of the integers is stale, not an overflow.
+        let far = format!("t={},v2=abc", i64::MIN);
+        assert_eq!(
+            construct_event(BODY, &far, "k", NOW, 300),
+            Err(WebhookError::StaleTimestamp)
         );
     }
 }

@@ -30,8 +30,10 @@ pub struct Mail {
 #[derive(Clone)]
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    /// No SMTP server: the message stays in the table (the dev mailbox lists it).
+    /// Embedded mode without SMTP: the message stays in the table (the dev mailbox lists it).
     Keep,
+    /// A real tenant without SMTP: nothing is sent; mail waits until SMTP is configured.
+    Hold,
 }
 
 #[derive(Clone)]
@@ -54,7 +56,8 @@ impl Mailer {
                     .map_err(|_| "STOREFRONT_SMTP_URL: not a usable SMTP URL".to_string())?;
                 Transport::Smtp(builder.timeout(Some(SMTP_TIMEOUT)).build())
             }
-            None => Transport::Keep,
+            None if settings.dev_mailbox() => Transport::Keep,
+            None => Transport::Hold,
         };
         let from = settings
             .mail_from
@@ -90,9 +93,11 @@ impl Mailer {
         }
     }
 
-    /// Starts the sending worker (one per process; several processes share the table safely).
-    pub fn spawn_worker(&self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(worker::run(self.clone()))
+    /// Starts the sending worker (one per process; several processes share the table
+    /// safely), unless mail is held for want of an SMTP server.
+    pub fn spawn_worker(&self) -> Option<tokio::task::JoinHandle<()>> {
+        (!matches!(self.transport, Transport::Hold))
+            .then(|| tokio::spawn(worker::run(self.clone())))
     }
 
     /// True when SMTP is configured (else messages are kept for the dev mailbox).

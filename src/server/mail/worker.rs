@@ -74,7 +74,7 @@ async fn deliver(mailer: &Mailer, queued: Queued) {
         return;
     }
     let outcome = match &mailer.transport {
-        Transport::Keep => Ok(()),
+        Transport::Keep | Transport::Hold => Ok(()),
         Transport::Smtp(smtp) => match message(mailer, &queued) {
             Ok(message) => smtp
                 .send(message)
@@ -88,12 +88,18 @@ async fn deliver(mailer: &Mailer, queued: Queued) {
     let recorded = match &outcome {
         Ok(()) => {
             tracing::info!(mail_id = queued.id, "mail sent");
+            // Sent mail keeps no body: its links are credentials. (The dev mailbox shows kept mail.)
+            let forget_body = matches!(mailer.transport, Transport::Smtp(_));
             sqlx::query(
-                "UPDATE outgoing_mail SET sent_at = $1, attempts = $2, last_error = NULL WHERE id = $3",
+                "UPDATE outgoing_mail SET sent_at = $1, attempts = $2, last_error = NULL,
+                    body_text = CASE WHEN $4 THEN '' ELSE body_text END,
+                    body_html = CASE WHEN $4 THEN '' ELSE body_html END
+                 WHERE id = $3",
             )
             .bind(now_unix())
             .bind(attempts)
             .bind(queued.id)
+            .bind(forget_body)
             .execute(&mailer.pool)
             .await
         }

@@ -298,6 +298,11 @@ async fn apply_reset(
     password_hash: &str,
     context: &RequestContext,
 ) -> Response {
+    // Every step that can fail comes before the link is used up and the password changes.
+    let stamp = match sign_out_everywhere(state, &user.id).await {
+        Ok(stamp) => stamp,
+        Err(response) => return response,
+    };
     match tokens::consume(&state.pool, link, LinkPurpose::ResetPassword).await {
         Ok(Some(owner)) if owner == user.id => {}
         Ok(_) => return back_to_forgot(state, LINK_UNUSABLE, ""),
@@ -306,18 +311,14 @@ async fn apply_reset(
     if let Err(e) = state.users.set_password_hash(&user.id, password_hash).await {
         return internal(e);
     }
-    if let Err(e) = tokens::revoke_all(&state.pool, &user.id, LinkPurpose::ResetPassword).await {
-        tracing::error!(error = %e, "revoking older reset links failed");
-    }
-    let ended = match state.sessions.end_sessions_of(&user.id, None).await {
-        Ok(ended) => ended,
-        Err(e) => {
-            // The password is changed; sessions that could not be listed still end at their expiry.
-            tracing::error!(error = %e, "ending sessions after a reset failed");
-            0
+    // Older reset links, and "this wasn't me" links (each leads to a reset), stop working.
+    for purpose in [LinkPurpose::ResetPassword, LinkPurpose::NotMe] {
+        if let Err(e) = tokens::revoke_all(&state.pool, &user.id, purpose).await {
+            tracing::error!(error = %e, "revoking older links failed");
         }
-    };
-    tracing::info!(user_id = %user.id, sessions_ended = ended, "password reset");
+    }
+    sweep_again(state, &user.id, stamp);
+    tracing::info!(user_id = %user.id, "password reset");
     state
         .events
         .record(
@@ -331,30 +332,80 @@ async fn apply_reset(
     Redirect::to(&format!("{}?reset=1", routes::SIGN_IN)).into_response()
 }
 
-/// `POST /not-me`: "This wasn't me" from a receipt. Uses the link up, signs the account out
-/// everywhere, and continues to choosing a new password with a fresh reset link.
+/// Ends every session of the customer under a new security stamp (answered).
+async fn sign_out_everywhere(state: &AppState, user_id: &str) -> Result<String, Response> {
+    let stamp = state
+        .users
+        .rotate_security_stamp(user_id)
+        .await
+        .map_err(internal)?;
+    let ended = state
+        .sessions
+        .end_sessions_of(user_id, None)
+        .await
+        .map_err(internal)?;
+    tracing::info!(user_id = %user_id, sessions_ended = ended, "signed out everywhere");
+    Ok(stamp)
+}
+
+/// A sign-in whose password was checked just before the stamp changed may store its session
+/// just after the sweep: look again once such a request has surely finished.
+fn sweep_again(state: &AppState, user_id: &str, stamp: String) {
+    let (sessions, user_id) = (state.sessions.clone(), user_id.to_string());
+    tokio::spawn(async move {
+        for wait in [5, 30] {
+            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+            match sessions
+                .end_sessions_with_stale_stamp(&user_id, &stamp)
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::warn!(user_id = %user_id, ended = n, "a sign-in from before the reset was ended")
+                }
+                Err(e) => tracing::error!(error = %e, "sweeping sessions after a reset failed"),
+            }
+        }
+    });
+}
+
+/// `POST /not-me`: "This wasn't me" from a receipt. Signs the account out everywhere, removes
+/// the authenticator the receipt reported as added (an intruder's passkey would otherwise
+/// sign them in again, and answer the reset's challenge), uses the link up, and continues to
+/// choosing a new password with a fresh reset link.
 #[tracing::instrument(name = "not_me", skip_all)]
 pub async fn not_me(
     State(state): State<AppState>,
     PostedForm(form): PostedForm<LinkForm>,
 ) -> Response {
-    let user_id = match tokens::consume(&state.pool, &form.token, LinkPurpose::NotMe).await {
+    let user_id = match tokens::peek(&state.pool, &form.token, LinkPurpose::NotMe).await {
         Ok(Some(user_id)) => user_id,
         Ok(None) => return back_to_forgot(&state, LINK_UNUSABLE, ""),
         Err(e) => return internal(e),
     };
-    let ended = match state.sessions.end_sessions_of(&user_id, None).await {
-        Ok(ended) => ended,
+    let stamp = match sign_out_everywhere(&state, &user_id).await {
+        Ok(stamp) => stamp,
+        Err(response) => return response,
+    };
+    let undo = match tokens::consume_about(&state.pool, &form.token, LinkPurpose::NotMe).await {
+        Ok(Some((_, undo))) => undo,
+        Ok(None) => return back_to_forgot(&state, LINK_UNUSABLE, ""),
         Err(e) => return internal(e),
     };
-    tracing::warn!(user_id = %user_id, sessions_ended = ended, "customer reported a change they didn't make; signed out everywhere");
+    sweep_again(&state, &user_id, stamp);
+    let removed = match undo {
+        Some(authenticator_id) => remove_reported(&state, &user_id, &authenticator_id).await,
+        None => false,
+    };
+    tracing::warn!(user_id = %user_id, removed, "customer reported a change they didn't make; signed out everywhere");
+    let line = if removed {
+        "Reported \"this wasn't me\"; every device was signed out and the added authenticator removed"
+    } else {
+        "Reported \"this wasn't me\"; every device was signed out"
+    };
     state
         .events
-        .record(
-            &user_id,
-            EventKind::Recovery,
-            "Reported \"this wasn't me\"; every device was signed out",
-        )
+        .record(&user_id, EventKind::Recovery, line)
         .await;
     match tokens::issue(&state.pool, &user_id, LinkPurpose::ResetPassword).await {
         Ok(token) => Redirect::to(&format!(
@@ -363,6 +414,23 @@ pub async fn not_me(
         ))
         .into_response(),
         Err(e) => internal(e),
+    }
+}
+
+/// Removes the authenticator a "this wasn't me" receipt reported as added; true when it is
+/// gone (already gone counts).
+async fn remove_reported(state: &AppState, user_id: &str, authenticator_id: &str) -> bool {
+    match state
+        .authsignal
+        .delete_authenticator(user_id, authenticator_id)
+        .await
+    {
+        Ok(()) => true,
+        Err(e) if e.status() == Some(404) => true,
+        Err(e) => {
+            tracing::error!(error = %e, "removing a reported authenticator failed; the customer must ask support");
+            false
+        }
     }
 }
 

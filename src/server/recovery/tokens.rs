@@ -45,6 +45,16 @@ fn well_formed(token: &str) -> bool {
 
 /// Issues a new link token for `user_id` (256 random bits).
 pub async fn issue(pool: &AnyPool, user_id: &str, purpose: LinkPurpose) -> sqlx::Result<String> {
+    issue_about(pool, user_id, purpose, None).await
+}
+
+/// A link about one thing: a "This wasn't me" for an added authenticator undoes it.
+pub async fn issue_about(
+    pool: &AnyPool,
+    user_id: &str,
+    purpose: LinkPurpose,
+    subject: Option<&str>,
+) -> sqlx::Result<String> {
     let token = format!(
         "{}{}",
         crate::server::security::random_hex(),
@@ -52,11 +62,12 @@ pub async fn issue(pool: &AnyPool, user_id: &str, purpose: LinkPurpose) -> sqlx:
     );
     let now = now_unix();
     sqlx::query(
-        "INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO account_tokens (token_hash, user_id, purpose, subject, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(hash(&token))
     .bind(user_id)
     .bind(purpose.as_str())
+    .bind(subject)
     .bind(now)
     .bind(now + purpose.lifetime_secs())
     .execute(pool)
@@ -89,19 +100,40 @@ pub async fn consume(
     token: &str,
     purpose: LinkPurpose,
 ) -> sqlx::Result<Option<String>> {
+    Ok(consume_about(pool, token, purpose)
+        .await?
+        .map(|(user_id, _)| user_id))
+}
+
+/// Like `consume`, also answering what the link was about.
+pub async fn consume_about(
+    pool: &AnyPool,
+    token: &str,
+    purpose: LinkPurpose,
+) -> sqlx::Result<Option<(String, Option<String>)>> {
     if !well_formed(token) {
         return Ok(None);
     }
     let now = now_unix();
-    sqlx::query_scalar(
+    sqlx::query_as(
         "UPDATE account_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1
-         RETURNING user_id",
+         RETURNING user_id, subject",
     )
     .bind(now)
     .bind(hash(token))
     .bind(purpose.as_str())
     .fetch_optional(pool)
     .await
+}
+
+/// Forgets links that ended more than a day ago (used or expired).
+pub async fn forget_old(pool: &AnyPool) -> sqlx::Result<u64> {
+    let day_ago = now_unix() - 24 * 60 * 60;
+    let deleted = sqlx::query("DELETE FROM account_tokens WHERE expires_at < $1 OR used_at < $1")
+        .bind(day_ago)
+        .execute(pool)
+        .await?;
+    Ok(deleted.rows_affected())
 }
 
 /// Uses up every open link of this purpose for the customer (after a reset, older reset

@@ -72,7 +72,8 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
         popup,
         add_passkey,
         offer_passkey,
-        devices: devices?,
+        // The list failing (logged) must not hide the rest of the section.
+        devices: devices.unwrap_or_default(),
     })
 }
 

@@ -45,6 +45,7 @@ pub async fn begin(
 ) -> Result<Outcome, AppError> {
     let purpose = Purpose::SignIn {
         next: next.to_string(),
+        stamp: user.security_stamp.clone(),
     };
     let (decided, is_enrolled) =
         match round_trip::start(state, session, &user.id, purpose, &context).await? {

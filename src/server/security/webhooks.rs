@@ -23,6 +23,9 @@ pub struct Change {
     pub user_id: String,
     /// "Added Passkey (Google Password Manager)", "Removed SMS +64 27 … 567", …
     pub line: String,
+    /// The authenticator an addition (or a re-enrollment) put on the account: what "This
+    /// wasn't me" removes.
+    pub added: Option<String>,
 }
 
 pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -90,7 +93,14 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         .recent_change_origin(&user.id, 15 * 60)
         .await
         .map(|(browser, network)| Origin { browser, network });
-    crate::server::receipts::security_change(&state, &user, &change.line, origin.as_ref()).await;
+    crate::server::receipts::security_change(
+        &state,
+        &user,
+        &change.line,
+        origin.as_ref(),
+        change.added.as_deref(),
+    )
+    .await;
     tracing::info!(user_id = %user.id, event_type = %event.event_type, "authenticator change recorded");
     (StatusCode::OK, "applied").into_response()
 }
@@ -100,7 +110,7 @@ async fn first_delivery(state: &AppState, event: &WebhookEvent, now: i64) -> sql
     let inserted = sqlx::query(
         "INSERT INTO webhook_events (event_id, event_type, received_at) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING",
     )
-    .bind(event.id.chars().take(200).collect::<String>())
+    .bind(stored_id(event))
     .bind(event.event_type.chars().take(100).collect::<String>())
     .bind(now)
     .execute(&state.pool)
@@ -108,10 +118,15 @@ async fn first_delivery(state: &AppState, event: &WebhookEvent, now: i64) -> sql
     Ok(inserted.rows_affected() == 1)
 }
 
+/// The event id as kept (bounded: it is the sender's text).
+fn stored_id(event: &WebhookEvent) -> String {
+    event.id.chars().take(200).collect()
+}
+
 /// Lets a redelivery apply an event whose first delivery failed half-way.
 async fn forget(state: &AppState, event: &WebhookEvent) {
     let result = sqlx::query("DELETE FROM webhook_events WHERE event_id = $1")
-        .bind(&event.id)
+        .bind(stored_id(event))
         .execute(&state.pool)
         .await;
     if let Err(e) = result {
@@ -196,7 +211,14 @@ pub fn change_of(event: &WebhookEvent) -> Option<Change> {
     };
     // One line of plain text, whatever the event carried.
     let line: String = line.chars().filter(|c| !c.is_control()).take(200).collect();
-    Some(Change { user_id, line })
+    let added = matches!(verb, "Added" | "Updated")
+        .then(|| authenticator.user_authenticator_id.clone())
+        .filter(|id| !id.is_empty() && id.len() <= 200 && !line.starts_with("Default set to"));
+    Some(Change {
+        user_id,
+        line,
+        added,
+    })
 }
 
 /// "+64 27 … 567": enough for the customer to recognise, not the whole number.
@@ -237,7 +259,8 @@ mod tests {
             change_of(&added).unwrap(),
             Change {
                 user_id: "u1".into(),
-                line: "Added Passkey (Google Password Manager)".into()
+                line: "Added Passkey (Google Password Manager)".into(),
+                added: Some("a".into()),
             }
         );
         let removed = event(

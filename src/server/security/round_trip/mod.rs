@@ -45,7 +45,12 @@ const PENDING_TTL_SECS: i64 = 10 * 60;
 pub enum Purpose {
     /// Two-step sign-in after a correct password; `next` (already checked to be on this site)
     /// is where to go once signed in.
-    SignIn { next: String },
+    SignIn {
+        next: String,
+        /// The security stamp the password was checked under.
+        #[serde(default)]
+        stamp: Option<String>,
+    },
     /// The primary button: enroll a first authenticator (`manage: false`) or manage them.
     Settings { manage: bool },
     /// A challenge before removing this authenticator.

@@ -153,7 +153,7 @@ pub async fn sign_in_return(
     };
     match complete(&state, &session, query.token, None, routes::SIGN_IN_RETURN).await {
         Ok(Completion::Done {
-            purpose: Purpose::SignIn { next },
+            purpose: Purpose::SignIn { next, stamp },
             user_id,
             method,
             ..
@@ -163,7 +163,11 @@ pub async fn sign_in_return(
                 Err(e) => return internal(e),
             };
             let user = match state.users.find_by_id(&user_id).await {
-                Ok(Some(user)) => user,
+                // The stamp of when the password was checked, not of now.
+                Ok(Some(mut user)) => {
+                    user.security_stamp = stamp;
+                    user
+                }
                 Ok(None) => return refused(Refusal::Invalid),
                 Err(e) => return internal(e),
             };
