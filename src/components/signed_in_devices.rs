@@ -43,7 +43,7 @@ fn Device(device: DeviceView) -> impl IntoView {
                 <strong id=name_id.clone()>{browser}</strong>
                 {current.then(|| view! { " " <span class="badge">"This device"</span> })}
                 <p class="hint">
-                    {format!("Signed in {signed_in} from {network}")}
+                    {format!("Signed in on {signed_in} from {network}")}
                     <br/>
                     {if current { "Active now".to_string() } else { format!("Last active {last_active}") }}
                 </p>

@@ -106,8 +106,8 @@ pub fn NotMePage() -> impl IntoView {
                         }.into_any();
                     }
                     view! {
-                        <p>"If you didn't make the change we emailed you about, someone else may know your password."</p>
-                        <p>"This signs your account out on every device, including this one, and then asks you for a new password."</p>
+                        <p>"If you didn't make the change or the sign-in we emailed you about, someone else may know your password."</p>
+                        <p>"This signs your account out on every device, including this one, removes an authenticator the email reported as added, and then asks you for a new password."</p>
                         <form method="post" action=routes::NOT_ME class="stack">
                             <input type="hidden" name="token" value=token/>
                             <button type="submit" class="button button-danger">"Sign out everywhere and choose a new password"</button>
