@@ -200,9 +200,12 @@ async fn when_authsignal_fails_the_section_says_so_and_the_page_still_renders() 
             html.contains(&email),
             "the rest of the page renders ({fault})"
         );
+        let near_503 = html
+            .find("503")
+            .map(|i| &html[i.saturating_sub(80)..(i + 80).min(html.len())]);
         assert!(
-            !html.contains("503") && !html.contains("too_many_requests"),
-            "no raw upstream error"
+            !html.contains("HTTP 503") && !html.contains("too_many_requests"),
+            "no raw upstream error: {near_503:?}"
         );
         app.client
             .delete(app.url("/sandbox/_faults"))
