@@ -47,6 +47,18 @@ async fn sign_in_with(
         .unwrap()
 }
 
+/// The HTML `client` gets for `path`.
+async fn page_html(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    client
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 async fn account_page(client: &reqwest::Client, app: &TestApp) -> reqwest::Response {
     client.get(app.url("/account")).send().await.unwrap()
 }
@@ -369,14 +381,7 @@ async fn a_new_browser_gets_a_receipt_and_this_wasnt_me_signs_out_everywhere() {
     // Opening the link changes nothing (mail scanners open links); the button does.
     let not_me = path_of(&receipt.link(&app.url("/not-me?token=")), &app);
     let visitor = new_client();
-    let page = visitor
-        .get(app.url(&not_me))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_html(&visitor, &app, &not_me).await;
     assert!(page.contains("Sign out everywhere and choose a new password"));
     assert_eq!(account_page(&intruder, &app).await.status(), 200);
 
@@ -400,14 +405,7 @@ async fn a_new_browser_gets_a_receipt_and_this_wasnt_me_signs_out_everywhere() {
         303,
         "and so is this one"
     );
-    let html = visitor
-        .get(app.url(&reset))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_html(&visitor, &app, &reset).await;
     assert!(html.contains("signed out on every device") && html.contains("Set new password"));
 
     // The link works once.
@@ -450,14 +448,7 @@ async fn forgot_password_answers_alike_resets_once_and_ends_every_session() {
     let app = spawn_app_with(&[("STOREFRONT_SMTP_URL", &mail.url())]).await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
-    let html = new_client()
-        .get(app.url("/signin"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_html(&new_client(), &app, "/signin").await;
     assert!(html.contains("Forgot password?"));
 
     let ask = |email: String| {
@@ -533,14 +524,7 @@ async fn forgot_password_answers_alike_resets_once_and_ends_every_session() {
         .get_html("/account")
         .await
         .contains("Password changed with an email link"));
-    let html = new_client()
-        .get(app.url(&link))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_html(&new_client(), &app, &link).await;
     assert!(html.contains("expired or was already used"));
 }
 
