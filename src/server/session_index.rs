@@ -24,8 +24,32 @@ fn backend_error(e: impl std::fmt::Display) -> session_store::Error {
 }
 
 impl SessionBackend {
-    /// Creates the SQL index table (Redis needs none).
+    /// Creates the SQL index table (Redis needs none) and, the first time, indexes the
+    /// sessions that already exist, so "sign out everywhere" reaches them too.
     pub(crate) async fn migrate_index(&self) -> sqlx::Result<()> {
+        let new_table = match self {
+            SessionBackend::Sqlite(_, pool) => sqlx::query_scalar::<_, String>(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'session_owners'",
+            )
+            .fetch_optional(pool)
+            .await?
+            .is_none(),
+            SessionBackend::Postgres(_, pool) => sqlx::query_scalar::<_, Option<String>>(
+                r#"SELECT to_regclass('"tower_sessions"."session_owner"')::text"#,
+            )
+            .fetch_one(pool)
+            .await?
+            .is_none(),
+            SessionBackend::Redis(..) => false,
+        };
+        self.create_index_table().await?;
+        if new_table {
+            self.index_existing().await?;
+        }
+        Ok(())
+    }
+
+    async fn create_index_table(&self) -> sqlx::Result<()> {
         match self {
             SessionBackend::Sqlite(_, pool) => {
                 sqlx::query(&format!("CREATE TABLE IF NOT EXISTS {SQLITE_TABLE} (session_id TEXT PRIMARY KEY NOT NULL, user_id TEXT NOT NULL)"))
@@ -47,6 +71,34 @@ impl SessionBackend {
             }
             SessionBackend::Redis(..) => {}
         }
+        Ok(())
+    }
+
+    /// Indexes every stored signed-in session (once, when the index is created).
+    async fn index_existing(&self) -> sqlx::Result<()> {
+        let rows: Vec<(String, Vec<u8>)> = match self {
+            SessionBackend::Sqlite(_, pool) => {
+                sqlx::query_as("SELECT id, data FROM tower_sessions")
+                    .fetch_all(pool)
+                    .await?
+            }
+            SessionBackend::Postgres(_, pool) => {
+                sqlx::query_as(r#"SELECT id, data FROM "tower_sessions"."session""#)
+                    .fetch_all(pool)
+                    .await?
+            }
+            SessionBackend::Redis(..) => Vec::new(),
+        };
+        let mut indexed = 0;
+        for (_, data) in rows {
+            let Ok(record) = rmp_serde::from_slice::<Record>(&data) else {
+                continue;
+            };
+            if self.index_owner(&record).await.is_ok() && signed_in_user(&record).is_some() {
+                indexed += 1;
+            }
+        }
+        tracing::info!(indexed, "indexed the existing signed-in sessions");
         Ok(())
     }
 

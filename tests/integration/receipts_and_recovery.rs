@@ -691,3 +691,36 @@ async fn sessions_from_before_a_reset_are_swept_by_their_stamp() {
     assert_eq!(account_page(&app.client, &app).await.status(), 303);
     assert_eq!(account_page(&later, &app).await.status(), 200);
 }
+
+#[tokio::test]
+async fn sessions_stored_before_the_index_existed_are_indexed_at_start() {
+    let first = spawn_app_with(&[]).await;
+    let email = unique_email();
+    first.sign_up(&email, "Ada", PASSWORD).await;
+    first.stop().await;
+    // As after an upgrade from a version without the index.
+    let url = format!("sqlite://{}/storefront.db", first.data.path().display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("DROP TABLE session_owners")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let second = spawn_app_sharing(first.data.clone(), &[]).await;
+    let other = browser(FIREFOX_LINUX);
+    sign_in_with(&other, &second, &email, PASSWORD).await;
+    let html = account_page(&other, &second).await.text().await.unwrap();
+    assert!(
+        html.contains("Sign out everywhere else"),
+        "the older session is listed"
+    );
+    other
+        .post(second.url("/account/devices/sign-out-others"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        account_page(&first.client, &second).await.status(),
+        303,
+        "and it was ended"
+    );
+}
