@@ -299,10 +299,9 @@ async fn apply_reset(
     context: &RequestContext,
 ) -> Response {
     // Every step that can fail comes before the link is used up and the password changes.
-    let stamp = match sign_out_everywhere(state, &user.id).await {
-        Ok(stamp) => stamp,
-        Err(response) => return response,
-    };
+    if let Err(response) = sign_out_everywhere(state, &user.id).await {
+        return response;
+    }
     match tokens::consume(&state.pool, link, LinkPurpose::ResetPassword).await {
         Ok(Some(owner)) if owner == user.id => {}
         Ok(_) => return back_to_forgot(state, LINK_UNUSABLE, ""),
@@ -317,7 +316,7 @@ async fn apply_reset(
             tracing::error!(error = %e, "revoking older links failed");
         }
     }
-    sweep_again(state, &user.id, stamp);
+    sweep_again(state, &user.id);
     tracing::info!(user_id = %user.id, "password reset");
     state
         .events
@@ -332,9 +331,9 @@ async fn apply_reset(
     Redirect::to(&format!("{}?reset=1", routes::SIGN_IN)).into_response()
 }
 
-/// Ends every session of the customer under a new security stamp (answered).
-async fn sign_out_everywhere(state: &AppState, user_id: &str) -> Result<String, Response> {
-    let stamp = state
+/// Ends every session of the customer under a new security stamp.
+async fn sign_out_everywhere(state: &AppState, user_id: &str) -> Result<(), Response> {
+    state
         .users
         .rotate_security_stamp(user_id)
         .await
@@ -345,16 +344,30 @@ async fn sign_out_everywhere(state: &AppState, user_id: &str) -> Result<String, 
         .await
         .map_err(internal)?;
     tracing::info!(user_id = %user_id, sessions_ended = ended, "signed out everywhere");
-    Ok(stamp)
+    Ok(())
 }
 
 /// A sign-in whose password was checked just before the stamp changed may store its session
-/// just after the sweep: look again once such a request has surely finished.
-fn sweep_again(state: &AppState, user_id: &str, stamp: String) {
-    let (sessions, user_id) = (state.sessions.clone(), user_id.to_string());
+/// just after the sweep: look again once such a request has surely finished. Each look keeps
+/// sessions under the stamp current then (a later reset may have rotated it again).
+fn sweep_again(state: &AppState, user_id: &str) {
+    let (sessions, users, user_id) = (
+        state.sessions.clone(),
+        state.users.clone(),
+        user_id.to_string(),
+    );
     tokio::spawn(async move {
         for wait in [5, 30] {
             tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+            let stamp = match users.find_by_id(&user_id).await {
+                Ok(Some(user)) => user.security_stamp,
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::error!(error = %e, "reading the stamp for a sweep failed");
+                    continue;
+                }
+            };
+            let Some(stamp) = stamp else { return };
             match sessions
                 .end_sessions_with_stale_stamp(&user_id, &stamp)
                 .await
@@ -383,16 +396,15 @@ pub async fn not_me(
         Ok(None) => return back_to_forgot(&state, LINK_UNUSABLE, ""),
         Err(e) => return internal(e),
     };
-    let stamp = match sign_out_everywhere(&state, &user_id).await {
-        Ok(stamp) => stamp,
-        Err(response) => return response,
-    };
+    if let Err(response) = sign_out_everywhere(&state, &user_id).await {
+        return response;
+    }
     let undo = match tokens::consume_about(&state.pool, &form.token, LinkPurpose::NotMe).await {
         Ok(Some((_, undo))) => undo,
         Ok(None) => return back_to_forgot(&state, LINK_UNUSABLE, ""),
         Err(e) => return internal(e),
     };
-    sweep_again(&state, &user_id, stamp);
+    sweep_again(&state, &user_id);
     let removed = match undo {
         Some(authenticator_id) => remove_reported(&state, &user_id, &authenticator_id).await,
         None => false,
