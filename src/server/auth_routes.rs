@@ -134,12 +134,7 @@ pub async fn sign_up(
     match state.users.create(&email, &name, password).await {
         Ok(user) => {
             tracing::info!(user_id = %user.id, "customer signed up");
-            let context = RequestContext::from_parts(
-                &headers,
-                Some(peer),
-                &state.settings.trusted_proxies,
-                state.settings.cookies_secure(),
-            );
+            let context = RequestContext::of_request(&headers, peer, &state.settings);
             match devices::start_session(&state, &session, &user, &context, true).await {
                 Ok(()) => with_device_cookie(
                     Redirect::to(routes::ACCOUNT).into_response(),
@@ -200,12 +195,7 @@ pub async fn sign_in(
         Err(e) => return internal(e),
     };
     state.sign_in_limits.succeeded(attempt).await;
-    let context = RequestContext::from_parts(
-        &headers,
-        Some(peer),
-        &settings.trusted_proxies,
-        settings.cookies_secure(),
-    );
+    let context = RequestContext::of_request(&headers, peer, settings);
     let device_cookie = context.device_cookie();
     let response = match two_step::begin(&state, &session, &user, context.clone(), &next).await {
         Ok(Outcome::SignedIn) => {

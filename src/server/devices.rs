@@ -13,7 +13,7 @@ use super::auth_routes::internal;
 use super::mail::compose::Origin;
 use super::request_limits::PostedForm;
 use super::security::request_context::RequestContext;
-use super::security::views::date_time_words;
+use super::security::views::unix_time_words;
 use super::session::{signed_in_of, TypedSession};
 use super::state::AppState;
 use crate::model::security::{DeviceView, NoticeTone};
@@ -120,8 +120,8 @@ pub async fn list(
                 handle: handle(&record.id),
                 browser: browser_words(&signed_in.user_agent),
                 network: network_words(&signed_in.ip),
-                signed_in: unix_words(signed_in.since),
-                last_active: unix_words(signed_in.touched),
+                signed_in: unix_time_words(signed_in.since),
+                last_active: unix_time_words(signed_in.touched),
                 current: this,
             };
             Some((this, signed_in.touched, view))
@@ -129,17 +129,6 @@ pub async fn list(
         .collect();
     devices.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
     Ok(devices.into_iter().map(|(_, _, view)| view).collect())
-}
-
-fn unix_words(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .map(|iso| date_time_words(&iso))
-        .unwrap_or_default()
 }
 
 #[derive(Deserialize)]

@@ -10,10 +10,7 @@ use crate::routes;
 
 /// "30 Nov 2026, 22:15 UTC", now.
 fn now_words() -> String {
-    let iso = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    super::security::views::date_time_words(&iso)
+    super::security::views::unix_time_words(super::security::now_unix())
 }
 
 /// A fresh "This wasn't me" link for the customer, or `None` when it could not be stored

@@ -218,14 +218,8 @@ impl SessionBackend {
         user_id: &str,
         keep: Option<&Id>,
     ) -> session_store::Result<usize> {
-        let mut ended = 0;
-        for record in self.sessions_of(user_id).await? {
-            if Some(&record.id) != keep {
-                self.end_session(user_id, &record.id).await?;
-                ended += 1;
-            }
-        }
-        Ok(ended)
+        self.end_sessions_where(user_id, |record| Some(&record.id) != keep)
+            .await
     }
 
     /// Ends every session of the customer started under another security stamp than
@@ -235,10 +229,23 @@ impl SessionBackend {
         user_id: &str,
         current: &str,
     ) -> session_store::Result<usize> {
+        self.end_sessions_where(user_id, |record| {
+            super::session::signed_in_of(record)
+                .and_then(|s| s.stamp)
+                .as_deref()
+                != Some(current)
+        })
+        .await
+    }
+
+    async fn end_sessions_where(
+        &self,
+        user_id: &str,
+        ends: impl Fn(&Record) -> bool,
+    ) -> session_store::Result<usize> {
         let mut ended = 0;
         for record in self.sessions_of(user_id).await? {
-            let stamp = super::session::signed_in_of(&record).and_then(|s| s.stamp);
-            if stamp.as_deref() != Some(current) {
+            if ends(&record) {
                 self.end_session(user_id, &record.id).await?;
                 ended += 1;
             }

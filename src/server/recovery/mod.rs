@@ -58,15 +58,6 @@ pub struct LinkForm {
     token: String,
 }
 
-fn context(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> RequestContext {
-    RequestContext::from_parts(
-        headers,
-        Some(peer),
-        &state.settings.trusted_proxies,
-        state.settings.cookies_secure(),
-    )
-}
-
 fn back_to_forgot(state: &AppState, error: &str, email: &str) -> Response {
     let kept = FormState {
         error: error.to_string(),
@@ -185,7 +176,7 @@ pub async fn reset_password(
         Ok(hash) => hash,
         Err(e) => return internal(e),
     };
-    let context = context(&state, &headers, peer);
+    let context = RequestContext::of_request(&headers, peer, &state.settings);
     let purpose = Purpose::ResetPassword {
         link: form.token.clone(),
         password_hash: password_hash.clone(),
@@ -265,7 +256,7 @@ pub async fn reset_password_return(
                 &user,
                 &link,
                 &password_hash,
-                &context(&state, &headers, peer),
+                &RequestContext::of_request(&headers, peer, &state.settings),
             )
             .await
         }

@@ -49,6 +49,20 @@ impl RequestContext {
 }
 
 impl RequestContext {
+    /// The context of a request to a form route, with the settings' proxies and cookie rules.
+    pub fn of_request(
+        headers: &HeaderMap,
+        peer: SocketAddr,
+        settings: &crate::server::config::Settings,
+    ) -> RequestContext {
+        RequestContext::from_parts(
+            headers,
+            Some(peer),
+            &settings.trusted_proxies,
+            settings.cookies_secure(),
+        )
+    }
+
     /// The context of the request a server function is handling. A browser without a device
     /// id gets the cookie on the server function's response.
     pub async fn of_server_fn(

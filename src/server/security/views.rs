@@ -46,6 +46,15 @@ pub fn date_words(iso: &str) -> String {
         .unwrap_or_else(|| iso.to_string())
 }
 
+/// "23 Nov 2026, 14:05 UTC" from unix seconds.
+pub fn unix_time_words(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .map(|iso| date_time_words(&iso))
+        .unwrap_or_default()
+}
+
 /// "23 Nov 2026, 14:05 UTC" from an ISO-8601 timestamp.
 pub fn date_time_words(iso: &str) -> String {
     OffsetDateTime::parse(iso, &Rfc3339)

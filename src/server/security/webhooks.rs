@@ -201,7 +201,8 @@ pub fn change_of(event: &WebhookEvent) -> Option<Change> {
     if let Some(phone) = authenticator.phone_number.take() {
         authenticator.phone_number = Some(masked_phone(&phone));
     }
-    let line = if verb == "Updated" && is_default(event) {
+    let default_change = verb == "Updated" && is_default(event);
+    let line = if default_change {
         format!(
             "Default set to {}",
             method_words(&authenticator.verification_method)
@@ -211,9 +212,10 @@ pub fn change_of(event: &WebhookEvent) -> Option<Change> {
     };
     // One line of plain text, whatever the event carried.
     let line: String = line.chars().filter(|c| !c.is_control()).take(200).collect();
-    let added = matches!(verb, "Added" | "Updated")
+    // What "This wasn't me" undoes: an authenticator put on the account, not a new default.
+    let added = (matches!(verb, "Added" | "Updated") && !default_change)
         .then(|| authenticator.user_authenticator_id.clone())
-        .filter(|id| !id.is_empty() && id.len() <= 200 && !line.starts_with("Default set to"));
+        .filter(|id| !id.is_empty() && id.len() <= 200);
     Some(Change {
         user_id,
         line,

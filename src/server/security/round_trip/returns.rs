@@ -171,12 +171,7 @@ pub async fn sign_in_return(
                 Ok(None) => return refused(Refusal::Invalid),
                 Err(e) => return internal(e),
             };
-            let context = RequestContext::from_parts(
-                &headers,
-                Some(peer),
-                &state.settings.trusted_proxies,
-                state.settings.cookies_secure(),
-            );
+            let context = RequestContext::of_request(&headers, peer, &state.settings);
             if let Err(e) = sign_in_with_password(&state, &session, &user, &context).await {
                 return internal(e);
             }
