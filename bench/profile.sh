@@ -16,7 +16,7 @@ SB="$(port)"; SF="$(port)"
 target/release/authsignal-sandbox --addr "127.0.0.1:$SB" --secret-key k \
   --database-url "sqlite://$WORK/sandbox.db?mode=rwc" --enable-faults >"$WORK/sb.log" 2>&1 &
 SB_PID=$!
-AUTHSIGNAL_SECRET_KEY=k AUTHSIGNAL_API_URL="http://127.0.0.1:$SB/v1" LEPTOS_SITE_ADDR="127.0.0.1:$SF" \
+AUTHSIGNAL_SECRET_KEY=k STOREFRONT_SIGN_UPS_PER_IP=10000 AUTHSIGNAL_API_URL="http://127.0.0.1:$SB/v1" LEPTOS_SITE_ADDR="127.0.0.1:$SF" \
   LEPTOS_SITE_ROOT=target/site STOREFRONT_BASE_URL="http://127.0.0.1:$SF" \
   DATABASE_URL="sqlite://$WORK/sf.db?mode=rwc" STOREFRONT_DATA_DIR="$WORK" target/release/storefront >"$WORK/sf.log" 2>&1 &
 SF_PID=$!
@@ -38,7 +38,7 @@ for lat in 0 50; do
 done
 curl -s -X DELETE "http://127.0.0.1:$SB/_faults" >/dev/null
 BENCH_COOKIES="$WORK/cookies-$POOL.txt" BENCH_MODE="$MODE" wrk -t 64 -c 64 -d 2s -s bench/wrk/session.lua "http://127.0.0.1:$SF" >/dev/null
-perf record -F 999 -o "$WORK/perf.data" -p "$SF_PID" -- sleep "$SECS" >/dev/null 2>&1 &
+perf record -e cpu-clock -F 999 -o "$WORK/perf.data" -p "$SF_PID" -- sleep "$SECS" >/dev/null 2>&1 &
 PERF_PID=$!
 BENCH_COOKIES="$WORK/cookies-$POOL.txt" BENCH_MODE="$MODE" wrk -t 64 -c 64 -d "${SECS}s" -s bench/wrk/session.lua "http://127.0.0.1:$SF" | tail -1
 wait "$PERF_PID" || true
@@ -48,6 +48,9 @@ wait "$PERF_PID" || true
   echo
   echo "# perf of the storefront, $MODE ($POOL), 64 connections, 0 ms upstream, ${SECS}s"
   perf report -i "$WORK/perf.data" --sort dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | sed 's/ *$//' | head -12
+  echo
+  echo "# grouped by subsystem (bench/perf_groups.py)"
+  perf report -i "$WORK/perf.data" --sort dso,symbol --stdio 2>/dev/null | python3 "$ROOT/bench/perf_groups.py"
   echo
   perf report -i "$WORK/perf.data" --sort dso,symbol --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | sed 's/ *$//' | cut -c1-160 | head -70
 } >"$OUT"

@@ -14,9 +14,10 @@ TOOLS_DIR=${TOOLS_DIR:-$HOME/.cache/storefront-tools}
 log() { printf '[install-tools] %s\n' "$*"; }
 
 # The tools are build helpers, not shipped code: skip their release profiles' fat LTO and
-# single codegen unit, which make the link single-threaded (cargo-leptos: ~20 min -> a few).
+# single codegen unit, which make the link single-threaded, and most of their optimisation:
+# what they process (one wasm file, one stylesheet) takes them well under a second at -O1.
 tool_install() {
-  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
     CARGO_PROFILE_RELEASE_DEBUG=false cargo install --quiet --locked --path . "$@"
 }
 
@@ -40,21 +41,31 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The two Rust tools build side by side: each has a long single-threaded tail (its biggest
+# crates, its link) that the other fills.
+pids=()
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   log "building cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads)"
-  dir=$(fetch_crate_source cargo-leptos "$CARGO_LEPTOS_VERSION")
-  # Its lock pins cargo-util-schemas 0.14.2, which needs a newer rustc than this machine's.
-  (cd "$dir" && cargo update --quiet -p cargo-util-schemas --precise 0.14.1 &&
-    tool_install --features no_downloads)
+  (
+    dir=$(fetch_crate_source cargo-leptos "$CARGO_LEPTOS_VERSION")
+    # Its lock pins cargo-util-schemas 0.14.2, which needs a newer rustc than this machine's.
+    cd "$dir" && cargo update --quiet -p cargo-util-schemas --precise 0.14.1 &&
+      tool_install --features no_downloads
+  ) &
+  pids+=($!)
 fi
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
-  log "building wasm-bindgen-cli $WASM_BINDGEN_VERSION "
-  dir=$(fetch_crate_source wasm-bindgen-cli "$WASM_BINDGEN_VERSION")
-  # webpki-roots 1.0.11 in its lock is missing from the registry here.
-  (cd "$dir" && { cargo update --quiet -p webpki-roots@1.0.11 --precise 1.0.10 2>/dev/null || true; } &&
-    tool_install --bin wasm-bindgen)
+  log "building wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  (
+    dir=$(fetch_crate_source wasm-bindgen-cli "$WASM_BINDGEN_VERSION")
+    # webpki-roots 1.0.11 in its lock is missing from the registry here.
+    cd "$dir" && { cargo update --quiet -p webpki-roots@1.0.11 --precise 1.0.10 2>/dev/null || true; } &&
+      tool_install --bin wasm-bindgen
+  ) &
+  pids+=($!)
 fi
+for pid in "${pids[@]}"; do wait "$pid"; done
 
 # Debian's binaryen 108 breaks hydration; the npm package ships a working wasm-opt.
 BINARYEN_DIR="$TOOLS_DIR/binaryen-$BINARYEN_VERSION"

@@ -10,6 +10,7 @@
 --                  launch-fresh  alternates launch_authenticator_settings and remove_authenticator
 --                                (a launch of the challenge before a removal, not yet verified) on the connection's session, so every call is a new launch
 --                                that tracks upstream (the launch path a real click takes)
+--                  page          GET BENCH_PATH (the cookie line may be empty: signed out)
 --                  mixed         the soak (bench/soak.sh): three /account views, then a fresh
 --                                launch and a removal launch, over and over
 --
@@ -63,6 +64,13 @@ function init(args)
       ["User-Agent"] = "storefront-bench",
     })
     requests_by_turn[1] = requests_by_turn[0]
+  elseif mode == "page" then
+    local headers = { ["Accept"] = "text/html", ["User-Agent"] = "storefront-bench" }
+    if cookie ~= "" then
+      headers["Cookie"] = cookie
+    end
+    requests_by_turn[0] = wrk.format("GET", os.getenv("BENCH_PATH") or "/", headers)
+    requests_by_turn[1] = requests_by_turn[0]
   elseif mode == "launch" then
     requests_by_turn[0] = wrk.format("POST", "/api/launch_authenticator_settings", form, "intent=Enroll")
     requests_by_turn[1] = requests_by_turn[0]
@@ -102,6 +110,8 @@ function response(status, headers, body)
   local is_view = mode == "account" or (mode == "mixed" and last_turn < 3)
   if status ~= 200 then
     bad = bad + 1
+  elseif mode == "page" then
+    return
   elseif is_view then
     if body:find("temporarily unavailable", 1, true) then
       degraded = degraded + 1

@@ -14,7 +14,7 @@ pub async fn current_user() -> Result<Option<Customer>, AppError> {
         return Ok(None);
     };
     let state = AppState::from_context()?;
-    let user = state.users.find_by_id(&user_id).await.map_err(|e| {
+    let user = state.users.find_signed_in(&user_id).await.map_err(|e| {
         tracing::error!(error = %e, "loading the signed-in customer failed");
         AppError::Internal
     })?;

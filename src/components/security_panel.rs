@@ -1,8 +1,8 @@
 //! The account page's security section: status in words, the authenticators, one primary
 //! button (Enroll / Manage), removal with a confirmation step, and recent activity.
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use super::activity_list::ActivityList;
 use super::authenticator_list::AuthenticatorList;
@@ -18,17 +18,6 @@ fn tone(t: NoticeTone) -> Tone {
         NoticeTone::Error => Tone::Error,
         NoticeTone::Info => Tone::Info,
     }
-}
-
-/// Sends the browser to `target` once a server function answered with it (hydrated page only;
-/// without JavaScript the server answered the form post with a 303 itself).
-fn follow(target: Option<Result<String, crate::model::AppError>>) {
-    #[cfg(feature = "hydrate")]
-    if let Some(Ok(url)) = target {
-        let _ = window().location().assign(&url);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = target;
 }
 
 #[component]
@@ -131,26 +120,51 @@ fn Unavailable() -> impl IntoView {
     }
 }
 
-/// The primary button: a real form, so it works without JavaScript. An island: with
-/// JavaScript it disables itself on the first click and shows upstream errors in place. (In
-/// popup mode `public/prebuilt-ui-popup.js` handles its submit before the island does.)
+/// The primary button (Enroll / Manage): a real form, so it works without JavaScript; the
+/// server answers its post with a 303 to the pre-built UI, or back here with a notice. (In
+/// popup mode `public/prebuilt-ui-popup.js` takes its submit before the browser does.)
 #[island]
 fn LaunchButton(enrolled: bool) -> impl IntoView {
-    let launch = ServerAction::<LaunchAuthenticatorSettings>::new();
-    Effect::new(move |_| follow(launch.value().get()));
     let (intent, label) = if enrolled {
         ("Manage", "Manage authenticators")
     } else {
         ("Enroll", "Enroll authenticator")
     };
-    // Disabled from the first click until the browser leaves: a double click launches once.
-    let busy = move || launch.pending().get() || launch.value().with(|v| matches!(v, Some(Ok(_))));
     view! {
-        <ActionForm action=launch attr:class="inline">
-            <input type="hidden" name="intent" value=intent/>
-            <button type="submit" class="button" disabled=busy aria-busy=move || busy().to_string()>{label}</button>
-        </ActionForm>
-        {move || launch.value().get().and_then(|r| r.err()).map(|e| view! { <Notice tone=Tone::Error message=e.to_string()/> })}
+        <SubmitOnceForm action=LaunchAuthenticatorSettings::PATH field="intent" value=intent.to_string()
+            label=label.to_string() class="button".to_string()/>
+    }
+}
+
+/// A form that posts natively, as it does without JavaScript. Hydrated, it disables its
+/// button from the first submit until the browser leaves, so a double click sends one post;
+/// coming back with the Back button (the page restored from the back-forward cache) enables it again.
+/// Nothing else runs in the browser: a click needs no code beyond the browser's own.
+#[component]
+fn SubmitOnceForm(
+    action: &'static str,
+    field: &'static str,
+    value: String,
+    label: String,
+    class: String,
+) -> impl IntoView {
+    let sent = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    {
+        let restored = window_event_listener(leptos::ev::pageshow, move |_| sent.set(false));
+        on_cleanup(move || restored.remove());
+    }
+    view! {
+        <form method="post" action=action class="inline" on:submit=move |ev| {
+            if sent.get_untracked() {
+                ev.prevent_default();
+            } else {
+                sent.set(true);
+            }
+        }>
+            <input type="hidden" name=field value=value/>
+            <button type="submit" class=class disabled=move || sent.get() aria-busy=move || sent.get().to_string()>{label}</button>
+        </form>
     }
 }
 
@@ -195,14 +209,8 @@ fn ConfirmRemoval(
 /// The confirmation's submit button: an island, like `LaunchButton`, so a double click removes once.
 #[island]
 fn RemoveButton(authenticator_id: String, label: String, class: String) -> impl IntoView {
-    let remove = ServerAction::<RemoveAuthenticator>::new();
-    Effect::new(move |_| follow(remove.value().get()));
-    let busy = move || remove.pending().get() || remove.value().with(|v| matches!(v, Some(Ok(_))));
     view! {
-        <ActionForm action=remove attr:class="inline">
-            <input type="hidden" name="authenticator_id" value=authenticator_id/>
-            <button type="submit" class=class disabled=busy>{label}</button>
-        </ActionForm>
-        {move || remove.value().get().and_then(|r| r.err()).map(|e| view! { <Notice tone=Tone::Error message=e.to_string()/> })}
+        <SubmitOnceForm action=RemoveAuthenticator::PATH field="authenticator_id" value=authenticator_id
+            label=label class=class/>
     }
 }

@@ -47,6 +47,9 @@ pub async fn connect_and_migrate(url: &str) -> Result<AnyPool, sqlx::Error> {
     let pool = AnyPoolOptions::new()
         .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
         .acquire_timeout(Duration::from_secs(5))
+        // A SQLite connection is a local file handle that cannot go stale: no round trip to
+        // its worker thread to ping it before every query.
+        .test_before_acquire(backend != Backend::Sqlite)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {

@@ -103,21 +103,36 @@ pub async fn list(
     session: &TypedSession,
     user_id: &str,
 ) -> Result<Vec<DeviceView>, AppError> {
-    let records = state.sessions.sessions_of(user_id).await.map_err(|e| {
-        tracing::error!(error = %e, "listing the customer's sessions failed");
-        AppError::Internal
-    })?;
     let current = session.id();
-    let mut devices: Vec<(bool, i64, DeviceView)> = records
+    let records = state
+        .sessions
+        .sessions_of_except(user_id, current.as_ref())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "listing the customer's sessions failed");
+            AppError::Internal
+        })?;
+    // This request's own session is already in hand: not read from the store again.
+    let this_one = match (current, session.signed_in().await?) {
+        (Some(id), Some(signed_in)) => Some((id, signed_in)),
+        _ => None,
+    };
+    let others = records
         .iter()
-        .filter_map(|record| {
+        .filter_map(|record| Some((record.id, signed_in_of(record)?)));
+    let mut devices: Vec<(bool, i64, DeviceView)> = this_one
+        .into_iter()
+        .map(|one| (true, one))
+        .chain(others.map(|other| (false, other)))
+        .filter_map(|(this, (id, signed_in))| {
             // Past its absolute lifetime a session signs nobody in: not listed.
-            let signed_in = signed_in_of(record).filter(|s| {
-                super::security::now_unix() - s.since < super::session::ABSOLUTE_LIFETIME_SECS
-            })?;
-            let this = Some(record.id) == current;
+            if super::security::now_unix() - signed_in.since
+                >= super::session::ABSOLUTE_LIFETIME_SECS
+            {
+                return None;
+            }
             let view = DeviceView {
-                handle: handle(&record.id),
+                handle: handle(&id),
                 browser: browser_words(&signed_in.user_agent),
                 network: network_words(&signed_in.ip),
                 signed_in: unix_time_words(signed_in.since),

@@ -13,6 +13,7 @@ pub mod headers;
 pub mod health;
 pub mod housekeeping;
 pub mod mail;
+pub mod page_cache;
 pub mod protect;
 pub mod receipts;
 pub mod recovery;

@@ -95,6 +95,14 @@ impl TypedSession {
         Ok(Some(signed_in.user_id))
     }
 
+    /// What this session says about its sign-in, as stored (no expiry checks).
+    pub async fn signed_in(&self) -> Result<Option<SignedIn>, AppError> {
+        self.0
+            .get::<SignedIn>(SIGNED_IN)
+            .await
+            .map_err(store_failed)
+    }
+
     /// The signed-in user's id, or `NotSignedIn`.
     pub async fn require_user_id(&self) -> Result<String, AppError> {
         self.user_id().await?.ok_or(AppError::NotSignedIn)

@@ -190,8 +190,21 @@ impl SessionBackend {
 
     /// The customer's live sessions. Ended or expired ones are dropped from the index here.
     pub async fn sessions_of(&self, user_id: &str) -> session_store::Result<Vec<Record>> {
+        self.sessions_of_except(user_id, None).await
+    }
+
+    /// The same, without `except` (the request's own session, which it already holds).
+    pub async fn sessions_of_except(
+        &self,
+        user_id: &str,
+        except: Option<&Id>,
+    ) -> session_store::Result<Vec<Record>> {
+        let except = except.map(|id| id.to_string());
         let mut live = Vec::new();
         for raw in self.indexed_ids(user_id).await? {
+            if except.as_ref() == Some(&raw) {
+                continue;
+            }
             let record = match raw.parse::<Id>() {
                 Ok(id) => self.load(&id).await?,
                 Err(_) => None,

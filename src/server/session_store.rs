@@ -67,6 +67,8 @@ impl SessionBackend {
                     .busy_timeout(Duration::from_secs(5));
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
+                    // A local file cannot go stale: no ping before every query.
+                    .test_before_acquire(false)
                     .connect_with(options)
                     .await?;
                 let store = SqliteStore::new(pool.clone());

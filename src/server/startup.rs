@@ -28,7 +28,8 @@ use super::sign_in_limits::SignInLimits;
 use super::state::AppState;
 use super::users::UserStore;
 use super::{
-    auth_routes, cross_site, db, devices, error_pages, headers, health, mail, protect, recovery,
+    auth_routes, cross_site, db, devices, error_pages, headers, health, mail, page_cache, protect,
+    recovery,
 };
 use crate::app::{shell, App};
 use crate::routes;
@@ -133,7 +134,7 @@ impl Application {
                 "STOREFRONT_SMTP_URL is not set: receipts and reset links are queued but not sent"
             );
         }
-        let state = AppState {
+        let state = AppState::from(super::state::Shared {
             mailer: mailer.clone(),
             form_cookies: super::form_cookie::FormCookies::new(&settings),
             authsignal_probe: Default::default(),
@@ -149,7 +150,7 @@ impl Application {
             pool,
             sessions: sessions.clone(),
             sign_in_limits,
-        };
+        });
         let state_pool = state.pool.clone();
         let router = build_router(state, sessions.clone(), sandbox.map(|s| s.router()));
         Ok(Application {
@@ -240,6 +241,7 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
         let state = state.clone();
         move || {
             provide_context(state.clone());
+            provide_context(super::users::RequestUser::default());
             headers::provide_page_policy(&sources);
         }
     };
@@ -297,6 +299,11 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
         // Outside the session layer: a session store outage becomes a readable page.
         .layer(axum::middleware::from_fn(
             error_pages::friendly_server_errors,
+        ))
+        // Outermost: a signed-out visitor's public page skips sessions and rendering.
+        .layer(axum::middleware::from_fn_with_state(
+            page_cache::PageCache::default(),
+            page_cache::serve,
         ))
         .with_state(state.clone());
     // Server to server, signed: no session, no cookies, no cross-site check.

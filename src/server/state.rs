@@ -13,8 +13,31 @@ use super::sign_in_limits::SignInLimits;
 use super::users::UserStore;
 use crate::model::AppError;
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Cloned for every render and server function: one pointer, not a dozen.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl From<Shared> for AppState {
+    fn from(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+/// Leptos' file and error handler takes the site options from the state.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        state.leptos_options.clone()
+    }
+}
+
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub settings: Arc<Settings>,
     pub pool: AnyPool,

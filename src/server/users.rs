@@ -24,7 +24,15 @@ pub struct User {
     /// were checked under.
     #[sqlx(default)]
     pub security_stamp: Option<String>,
+    /// When the customer said "Not now" to the offer to add a passkey.
+    #[sqlx(default)]
+    passkey_offer_dismissed_at: Option<String>,
 }
+
+/// The signed-in customer's row, read once per request however many parts of the page ask
+/// (the header, the profile, the security section): provided fresh for every request.
+#[derive(Clone, Default)]
+pub struct RequestUser(std::sync::Arc<tokio::sync::OnceCell<Option<User>>>);
 
 #[derive(Debug, thiserror::Error)]
 pub enum UserStoreError {
@@ -60,6 +68,11 @@ impl User {
     /// What Authsignal last said about enrollment (None = never asked).
     pub fn two_step_enrolled(&self) -> Option<bool> {
         self.two_step_flag.map(|flag| flag != 0)
+    }
+
+    /// Whether the customer said "Not now" to the offer to add a passkey.
+    pub fn passkey_offer_dismissed(&self) -> bool {
+        self.passkey_offer_dismissed_at.is_some()
     }
 }
 
@@ -99,6 +112,7 @@ impl UserStore {
                 password_hash: hash,
                 two_step_flag: None,
                 security_stamp: None,
+                passkey_offer_dismissed_at: None,
             }),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                 Err(UserStoreError::EmailTaken)
@@ -107,8 +121,21 @@ impl UserStore {
         }
     }
 
+    /// The signed-in customer `id`, through this request's `RequestUser` when there is one.
+    pub async fn find_signed_in(&self, id: &str) -> Result<Option<User>, UserStoreError> {
+        let Some(cache) = leptos::prelude::use_context::<RequestUser>() else {
+            return self.find_by_id(id).await;
+        };
+        let user = cache.0.get_or_try_init(|| self.find_by_id(id)).await?;
+        // A request signs in one customer; anyone else is read afresh.
+        match user {
+            Some(user) if user.id != id => self.find_by_id(id).await,
+            _ => Ok(user.clone()),
+        }
+    }
+
     pub async fn find_by_id(&self, id: &str) -> Result<Option<User>, UserStoreError> {
-        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash, two_step_enrolled, security_stamp FROM users WHERE id = $1")
+        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash, two_step_enrolled, security_stamp, passkey_offer_dismissed_at FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?)
@@ -143,20 +170,6 @@ impl UserStore {
         if let Err(e) = result {
             tracing::error!(error = %e, "remembering enrollment failed");
         }
-    }
-
-    /// Whether the customer said "Not now" to the offer to add a passkey (false on error).
-    pub async fn passkey_offer_dismissed(&self, id: &str) -> bool {
-        sqlx::query_scalar::<_, Option<String>>(
-            "SELECT passkey_offer_dismissed_at FROM users WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .ok()
-        .flatten()
-        .flatten()
-        .is_some()
     }
 
     /// Remembers "Not now" for the offer to add a passkey, so it is not repeated.

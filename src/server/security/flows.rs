@@ -27,14 +27,16 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
             state.authsignal.get_authenticators(&user_id)
         )
     };
-    let (upstream, notice, recently_verified, activity, known, devices) = tokio::join!(
+    let (upstream, notice, recently_verified, activity, customer, devices) = tokio::join!(
         upstream,
         session.take_notice(),
         round_trip::verified_recently(&state, &session, &user_id),
         state.events.latest(&user_id),
-        state.users.two_step_enrolled(&user_id),
+        state.users.find_signed_in(&user_id),
         crate::server::devices::list(&state, &session, &user_id)
     );
+    let customer = customer.ok().flatten();
+    let known = customer.as_ref().and_then(|c| c.two_step_enrolled());
     let status = match upstream {
         Ok((user, authenticators)) => {
             // Remembered for sign-in while Authsignal is down; written only when it changed.
@@ -63,7 +65,9 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
         && !has_passkey
         && matches!(status, SecurityStatus::Ready { .. })
         && session.passkey_offer().await?
-        && !state.users.passkey_offer_dismissed(&user_id).await;
+        && !customer
+            .as_ref()
+            .is_some_and(|c| c.passkey_offer_dismissed());
     Ok(SecurityOverview {
         status,
         notice: notice?,
