@@ -1,8 +1,47 @@
 //! Server entry: configuration → state → router → serve, with graceful shutdown.
 
 #[cfg(feature = "ssr")]
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    let workers = match async_workers() {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("{e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build();
+    match runtime {
+        Ok(runtime) => runtime.block_on(serve()),
+        Err(e) => {
+            eprintln!("start-up failed: no async runtime: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Half the cores (at least one) run the async tasks: the rest is left to the threads that
+/// do the blocking work (SQLite connections, password hashing) and to the kernel's network
+/// stack. On two cores one worker served an account page with ~30% less CPU than two (no
+/// hand-offs between workers; BENCHMARKS.md). `TOKIO_WORKER_THREADS` overrides it.
+#[cfg(feature = "ssr")]
+fn async_workers() -> Result<usize, String> {
+    match std::env::var("TOKIO_WORKER_THREADS") {
+        Ok(n) => match n.trim().parse::<usize>() {
+            Ok(n) if (1..=1024).contains(&n) => Ok(n),
+            _ => Err("invalid configuration: TOKIO_WORKER_THREADS: expected a number of threads from 1 to 1024".into()),
+        },
+        Err(_) => {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            Ok((cores / 2).max(1))
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn serve() -> std::process::ExitCode {
     use storefront::server::{config::Settings, site, startup, telemetry};
 
     // `storefront admin …` is the operators' CLI; anything else serves, as it always has.
