@@ -57,6 +57,68 @@ async fn pages_carry_a_nonce_csp_that_matches_every_inline_script() {
     assert_ne!(first, second, "a fresh nonce per response");
 }
 
+/// Reads a page's policy nonce and checks every inline script carries it.
+async fn nonce_of_page(response: reqwest::Response) -> (String, String) {
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let html = response.text().await.unwrap();
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("no nonce in {policy}"))
+        .to_string();
+    assert_eq!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count(),
+        html.matches("<script").count(),
+        "every script carries this response's nonce"
+    );
+    (nonce, html)
+}
+
+/// Public pages are kept per process for visitors without cookies: the kept copy still gets
+/// a fresh nonce every time, and nothing personal is ever served from it, or kept.
+#[tokio::test]
+async fn kept_public_pages_get_a_fresh_nonce_and_never_show_anyone_else() {
+    let app = spawn_app().await;
+    let visitor = reqwest::Client::new();
+    for path in ["/", "/signin", "/signup", "/forgot-password"] {
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            let response = visitor.get(app.url(path)).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            assert!(response.headers().get("set-cookie").is_none(), "{path}");
+            let (nonce, html) = nonce_of_page(response).await;
+            assert!(html.contains("Create account"), "{path}: signed out");
+            seen.push(nonce);
+        }
+        seen.dedup();
+        assert_eq!(seen.len(), 3, "{path}: a new nonce per response: {seen:?}");
+    }
+    // A customer signed in sees their own header on the same paths, never the kept copy.
+    app.sign_up(&unique_email(), "Grace", PASSWORD).await;
+    let (_, html) = nonce_of_page(app.get("/").await).await;
+    assert!(html.contains("Hi, Grace") && !html.contains("Create account"));
+    // What the query asks for is rendered, not served from the kept copy.
+    let html = visitor
+        .get(app.url("/signin?next=%2Faccount%2Fadd-passkey"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("value=\"/account/add-passkey\""),
+        "the next page is kept in the form"
+    );
+    // And a signed-out visit after that one still gets the anonymous page.
+    let (_, html) = nonce_of_page(visitor.get(app.url("/")).send().await.unwrap()).await;
+    assert!(!html.contains("Grace"));
+}
+
 #[tokio::test]
 async fn non_page_responses_get_a_locked_down_policy() {
     let app = spawn_app().await;
