@@ -42,8 +42,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 # The two Rust tools build side by side: each has a long single-threaded tail (its biggest
-# crates, its link) that the other fills.
+# crates, its link) that the other fills. Meanwhile the project's own crates download.
 pids=()
+if ! cargo fetch --locked --quiet --offline 2>/dev/null; then
+  cargo fetch --locked --quiet &
+  pids+=($!)
+fi
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   log "building cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads)"
   (
