@@ -74,6 +74,10 @@ SIGNUP_RSS_KB="$(status_kb "$SF_PID" VmRSS)"
 kill "$SF_PID"; wait "$SF_PID" 2>/dev/null || true
 start_storefront
 
+# First load of /account for an enrolled customer, as a browser fetches it (brotli).
+python3 bench/transfer.py --base "$SF" --cookie "$(head -1 "$WORK/cookies-enrolled.txt")" \
+  --out "$OUT/transfer.json" >"$OUT/transfer.txt"
+
 PEER_PORT="$(port)"
 PEER="http://127.0.0.1:$PEER_PORT"
 (cd "$WORK/peer" && NODE_ENV=production PORT="$PEER_PORT" AUTHSIGNAL_API_URL="$SB/v1" \
