@@ -30,7 +30,7 @@ fetch_crate_source() {
   echo 'fn main() {}' >"$work/src/main.rs"
   (cd "$work" && cargo fetch --quiet)
   local src
-  src=$(ls -d "$HOME"/.cargo/registry/src/*/"$name-$version" | head -n1)
+  src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/"$name-$version" | head -n1)
   rm -rf "$TOOLS_DIR/$name-$version"
   cp -r "$src" "$TOOLS_DIR/$name-$version"
   echo "$TOOLS_DIR/$name-$version"
@@ -78,8 +78,9 @@ if [ ! -x "$BINARYEN_DIR/node_modules/.bin/wasm-opt" ]; then
   mkdir -p "$BINARYEN_DIR"
   (cd "$BINARYEN_DIR" && npm install --silent --no-save "binaryen@$BINARYEN_VERSION")
 fi
-mkdir -p "$HOME/.cargo/bin"
-ln -sf "$BINARYEN_DIR/node_modules/.bin/wasm-opt" "$HOME/.cargo/bin/wasm-opt"
+CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+mkdir -p "$CARGO_BIN"
+ln -sf "$BINARYEN_DIR/node_modules/.bin/wasm-opt" "$CARGO_BIN/wasm-opt"
 
 # The official Authsignal Web SDK (npm, pinned), served by the storefront from public/vendor/
 # to the pages that use it (adding a passkey, passkey sign-in); git ignores the copy.
