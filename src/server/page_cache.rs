@@ -28,7 +28,7 @@ const PUBLIC_PAGES: &[&str] = &[
     routes::FORGOT_PASSWORD,
 ];
 
-/// Larger than any of those pages: a render that outgrows it is served, not kept.
+/// Far larger than any of those pages (~5 KB): reading a render back stops there.
 const MAX_PAGE_BYTES: usize = 256 * 1024;
 
 /// One kept page: its body and its policy, each split where the nonce was.
