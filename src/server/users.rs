@@ -32,7 +32,7 @@ pub struct User {
 /// The signed-in customer's row, read once per request however many parts of the page ask
 /// (the header, the profile, the security section): provided fresh for every request.
 #[derive(Clone, Default)]
-pub struct RequestUser(std::sync::Arc<tokio::sync::OnceCell<Option<User>>>);
+pub struct RequestUser(std::sync::Arc<tokio::sync::OnceCell<(String, Option<User>)>>);
 
 #[derive(Debug, thiserror::Error)]
 pub enum UserStoreError {
@@ -126,12 +126,17 @@ impl UserStore {
         let Some(cache) = leptos::prelude::use_context::<RequestUser>() else {
             return self.find_by_id(id).await;
         };
-        let user = cache.0.get_or_try_init(|| self.find_by_id(id)).await?;
+        let (read_for, user) = cache
+            .0
+            .get_or_try_init(|| async {
+                Ok::<_, UserStoreError>((id.to_string(), self.find_by_id(id).await?))
+            })
+            .await?;
         // A request signs in one customer; anyone else is read afresh.
-        match user {
-            Some(user) if user.id != id => self.find_by_id(id).await,
-            _ => Ok(user.clone()),
+        if read_for != id {
+            return self.find_by_id(id).await;
         }
+        Ok(user.clone())
     }
 
     pub async fn find_by_id(&self, id: &str) -> Result<Option<User>, UserStoreError> {
