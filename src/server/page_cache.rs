@@ -3,8 +3,8 @@
 //! and then served from memory, with a fresh nonce in the page and its policy every time.
 //!
 //! Only a request that cannot be personalised is served from here: a GET of one of those
-//! paths, with no query string and no cookie at all (no session, no refused form coming
-//! back). Only a render that personalised nothing is kept: 200, HTML, no `Set-Cookie`. The
+//! paths, with no query string and no cookie but Authsignal's device id (no session, no
+//! refused form coming back, nothing unknown). Only a render that personalised nothing is kept: 200, HTML, no `Set-Cookie`. The
 //! pages change only with a new build, which is a new process, so nothing is ever evicted.
 
 use std::collections::HashMap;
@@ -182,5 +182,39 @@ mod tests {
             Some("q1w2")
         );
         assert_ne!(new_nonce(), new_nonce());
+    }
+
+    fn get(uri: &str, cookie: Option<&str>) -> Request {
+        let mut request = Request::get(uri);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn only_requests_nothing_could_personalise_are_served_from_the_kept_copy() {
+        assert_eq!(anonymous_public_page(&get("/", None)), Some("/"));
+        assert_eq!(
+            anonymous_public_page(&get("/signin", Some("__as_aid=0123456789abcdef-aa"))),
+            Some("/signin")
+        );
+        for (uri, cookie) in [
+            ("/", Some("storefront_session=abc")),
+            ("/", Some("__as_aid=x; storefront_session=abc")),
+            ("/signin", Some("storefront_form_sign_in=e30.AAAA")),
+            ("/signup", Some("someone_elses=1")),
+            ("/signin?next=%2Faccount", None),
+            ("/account", None),
+            ("/signin/return", None),
+        ] {
+            assert_eq!(
+                anonymous_public_page(&get(uri, cookie)),
+                None,
+                "{uri} {cookie:?}"
+            );
+        }
+        let post = Request::post("/signin").body(Body::empty()).unwrap();
+        assert_eq!(anonymous_public_page(&post), None);
     }
 }
