@@ -41,10 +41,27 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# webauthn-rs (the sandbox's passkeys) links OpenSSL, found through pkg-config.
+if ! pkg-config --exists openssl 2>/dev/null; then
+  log "installing libssl-dev and pkg-config (OpenSSL for the sandbox's passkeys)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev pkg-config >/dev/null
+fi
+
 # The two Rust tools build side by side: each has a long single-threaded tail (its biggest
-# crates, its link) that the other fills. Meanwhile the project's own crates download.
+# crates, its link) that the other fills. Meanwhile the project's own crates download, and
+# with PREBUILD_SERVER=1 (`make run`) the release builds of the server and the wasm start:
+# they need none of these tools, and cargo-leptos later finds them done (same commands).
 pids=()
-if ! cargo fetch --locked --quiet --offline 2>/dev/null; then
+if [ "${PREBUILD_SERVER:-0}" = 1 ]; then
+  # A failure here is reported again, with the tools, by the build that follows.
+  { cargo build --release --locked --quiet --package storefront --bin storefront \
+      --no-default-features --features ssr || log "server prebuild failed; the next build reports why"; } &
+  pids+=($!)
+  { cargo build --locked --quiet --package storefront --lib --target-dir target/front \
+      --target wasm32-unknown-unknown --no-default-features --features hydrate --profile wasm-release ||
+      log "wasm prebuild failed; the next build reports why"; } &
+  pids+=($!)
+elif ! cargo fetch --locked --quiet --offline 2>/dev/null; then
   cargo fetch --locked --quiet &
   pids+=($!)
 fi
@@ -92,12 +109,6 @@ if [ ! -s "$WEB_SDK" ]; then
   mkdir -p "$SDK_DIR" public/vendor
   (cd "$SDK_DIR" && npm install --silent --no-save --no-audit --no-fund "@authsignal/browser@$AUTHSIGNAL_BROWSER_VERSION")
   cp "$SDK_DIR/node_modules/@authsignal/browser/dist/index.min.js" "$WEB_SDK"
-fi
-
-# webauthn-rs (the sandbox's passkeys) links OpenSSL, found through pkg-config.
-if ! pkg-config --exists openssl 2>/dev/null; then
-  log "installing libssl-dev and pkg-config (OpenSSL for the sandbox's passkeys)"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev pkg-config >/dev/null
 fi
 
 if [ "${NEED_BROWSER:-0}" = 1 ] && [ ! -x /usr/bin/chromium ]; then
