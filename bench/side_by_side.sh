@@ -46,6 +46,7 @@ trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 1 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; die "$1 did not answer"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICK_MS=$((1000 / $(getconf CLK_TCK)))
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 
 SB="http://127.0.0.1:$(port)"
@@ -109,13 +110,13 @@ measure() { # server pid base cookies latency conns mode path
   out="$(BENCH_COOKIES="$cookies" BENCH_MODE="$mode" BENCH_PATH="$path" wrk -t "$conns" -c "$conns" \
     -d "${DURATION}s" --timeout 10s -s bench/wrk/session.lua "$base" 2>&1)" || die "wrk failed: $out"
   c1="$(cpu_ticks "$pid")"
-  json="$(grep '^BENCH_JSON ' <<<"$out" | sed 's/^BENCH_JSON //')"
+  json="$(grep '^BENCH_JSON ' <<<"$out" | sed 's/^BENCH_JSON //' || true)"
   [[ -n "$json" ]] || die "no result from wrk: $out"
-  python3 - "$json" "$server" "$latency" "$conns" "$((c1 - c0))" "$path" "$(status_kb "$pid" VmHWM)" <<'PY' >>"$RUNS"
+  python3 - "$json" "$server" "$latency" "$conns" "$(((c1 - c0) * TICK_MS))" "$path" "$(status_kb "$pid" VmHWM)" <<'PY' >>"$RUNS"
 import json, sys
 r = json.loads(sys.argv[1])
 r.update(server=sys.argv[2], latency_ms=int(sys.argv[3]), connections=int(sys.argv[4]),
-         cpu_ms=int(sys.argv[5]) * 10.0, path=sys.argv[6] or "/account", hwm_kb=int(sys.argv[7]))
+         cpu_ms=float(sys.argv[5]), path=sys.argv[6] or "/account", hwm_kb=int(sys.argv[7]))
 print(json.dumps(r))
 PY
 }

@@ -42,9 +42,9 @@ def main(out):
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for lat, conns in sorted({(k[0], k[1]) for k in views}):
         sf, peer = views[(lat, conns, "storefront")], views[(lat, conns, "peer")]
-        ratio = med(sf, "cpu") / med(peer, "cpu")
+        ratio = med(sf, "cpu") / max(med(peer, "cpu"), 1e-9)
         print(f"| {lat} ms | {conns} | {med(sf, 'rps'):.0f} | {med(peer, 'rps'):.0f} | {med(sf, 'cpu'):.3f} "
-              f"| {med(peer, 'cpu'):.3f} | 1/{1 / ratio:.1f} | {med(sf, 'p50_us') / 1000:.1f} ms "
+              f"| {med(peer, 'cpu'):.3f} | 1/{1 / max(ratio, 1e-9):.1f} | {med(sf, 'p50_us') / 1000:.1f} ms "
               f"| {med(peer, 'p50_us') / 1000:.1f} ms | {sum(map(errors, sf))}/{sum(map(errors, peer))} |")
     print()
     print("| storefront page, signed out, 1 conn | req/s | CPU ms/request | p50 |")

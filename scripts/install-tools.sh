@@ -86,7 +86,13 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   ) &
   pids+=($!)
 fi
-for pid in "${pids[@]}"; do wait "$pid"; done
+# Every job is waited for, so a failed one leaves none running behind `make`.
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+if [ "$failed" = 1 ]; then
+  log "a tool failed to build (see above)"
+  exit 1
+fi
 
 # Debian's binaryen 108 breaks hydration; the npm package ships a working wasm-opt.
 BINARYEN_DIR="$TOOLS_DIR/binaryen-$BINARYEN_VERSION"

@@ -121,7 +121,7 @@ fn Unavailable() -> impl IntoView {
 }
 
 /// The primary button (Enroll / Manage): a real form, so it works without JavaScript; the
-/// server answers its post with a 303 to the pre-built UI, or back here with a notice. (In
+/// server answers its post with a redirect to the pre-built UI, or back here with a notice. (In
 /// popup mode `public/prebuilt-ui-popup.js` takes its submit before the browser does.)
 #[island]
 fn LaunchButton(enrolled: bool) -> impl IntoView {
@@ -137,8 +137,9 @@ fn LaunchButton(enrolled: bool) -> impl IntoView {
 }
 
 /// A form that posts natively, as it does without JavaScript. Hydrated, it disables its
-/// button from the first submit until the browser leaves, so a double click sends one post;
-/// coming back with the Back button (the page restored from the back-forward cache) enables it again.
+/// button from the first submit until the browser leaves (or 15 s pass), so a double click
+/// sends one post; coming back with the Back button (the page restored from the
+/// back-forward cache) enables it again.
 /// Nothing else runs in the browser: a click needs no code beyond the browser's own.
 #[component]
 fn SubmitOnceForm(
@@ -160,6 +161,9 @@ fn SubmitOnceForm(
                 ev.prevent_default();
             } else {
                 sent.set(true);
+                // A navigation the customer stopped (Esc) leaves the page: the button comes back.
+                #[cfg(feature = "hydrate")]
+                set_timeout(move || { let _ = sent.try_set(false); }, std::time::Duration::from_secs(15));
             }
         }>
             <input type="hidden" name=field value=value/>

@@ -91,11 +91,30 @@ fn new_nonce() -> String {
     base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)
 }
 
+/// Cookies no render reads: the device id only travels with posts (sign-in, launches).
+const IMPERSONAL_COOKIES: &[&str] = &[super::security::request_context::DEVICE_ID_COOKIE];
+
+/// Whether every cookie the request carries (in every `Cookie` header) is one no render reads.
+fn only_impersonal_cookies(request: &Request) -> bool {
+    request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .all(|value| {
+            value.to_str().is_ok_and(|cookies| {
+                cookies
+                    .split(';')
+                    .map(|pair| pair.split('=').next().unwrap_or("").trim())
+                    .all(|name| name.is_empty() || IMPERSONAL_COOKIES.contains(&name))
+            })
+        })
+}
+
 /// The path of a request that nothing could personalise, if it is one of the public pages.
 fn anonymous_public_page(request: &Request) -> Option<&'static str> {
     if request.method() != Method::GET
         || request.uri().query().is_some()
-        || request.headers().contains_key(header::COOKIE)
+        || !only_impersonal_cookies(request)
     {
         return None;
     }

@@ -300,7 +300,7 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
         .layer(axum::middleware::from_fn(
             error_pages::friendly_server_errors,
         ))
-        // Outermost: a signed-out visitor's public page skips sessions and rendering.
+        // Outside sessions and rendering: a signed-out visitor's public page skips both.
         .layer(axum::middleware::from_fn_with_state(
             page_cache::PageCache::default(),
             page_cache::serve,

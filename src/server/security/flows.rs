@@ -121,6 +121,17 @@ impl Caller {
         Ok(target)
     }
 
+    /// A plain form post that failed goes back to the account page with the message in its
+    /// notice (a failed server function would answer a form with a bare redirect).
+    async fn settle(&self, outcome: Result<String, AppError>) -> Result<String, AppError> {
+        match outcome {
+            Err(e) if self.is_plain_form_post() && e != AppError::NotSignedIn => {
+                self.back_with(NoticeTone::Error, &e.to_string()).await
+            }
+            outcome => outcome,
+        }
+    }
+
     /// Shows `message` on the account page and sends the customer back there.
     async fn back_with(&self, tone: NoticeTone, message: &str) -> Result<String, AppError> {
         self.session.set_notice(tone, message).await?;
@@ -196,19 +207,25 @@ impl Caller {
 pub async fn launch(intent: LaunchIntent) -> Result<String, AppError> {
     let caller = Caller::extract().await?;
     let manage = intent == LaunchIntent::Manage;
-    caller
+    let outcome = caller
         .open_pre_built_ui(Purpose::Settings { manage }, |scoped| match (manage, scoped) {
             (false, _) => "Started enrolling an authenticator".into(),
             (true, true) => "Opened authenticator settings (verified in the last 10 minutes: no second challenge)".into(),
             (true, false) => "Opened authenticator settings (challenge first)".into(),
         })
-        .await
+        .await;
+    caller.settle(outcome).await
 }
 
 /// Removes an authenticator: only after a recent challenge (otherwise the customer is sent
 /// through one first and comes back to confirm), never the last one.
 pub async fn remove(authenticator_id: String) -> Result<String, AppError> {
     let caller = Caller::extract().await?;
+    let outcome = remove_for(&caller, authenticator_id).await;
+    caller.settle(outcome).await
+}
+
+async fn remove_for(caller: &Caller, authenticator_id: String) -> Result<String, AppError> {
     if !round_trip::verified_recently(&caller.state, &caller.session, &caller.user_id).await? {
         let purpose = Purpose::VerifyToRemove { authenticator_id };
         return caller
