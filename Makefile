@@ -2,9 +2,7 @@
 .PHONY: run test tools dev build-release
 
 # Runs the storefront on the embedded default (SQLite + in-process Authsignal sandbox).
-# The server's release build overlaps the tools' first install (scripts/install-tools.sh).
-run:
-	PREBUILD_SERVER=1 ./scripts/install-tools.sh
+run: tools
 	cargo leptos serve --release --precompress
 
 # Runs every test: Rust unit + integration, the official SDKs against the sandbox, Playwright.
