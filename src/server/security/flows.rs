@@ -247,7 +247,7 @@ async fn remove_for(caller: &Caller, authenticator_id: String) -> Result<String,
             return Err(AppError::Internal);
         }
     };
-    let removed = remove_while_leased(&caller, authenticator_id).await;
+    let removed = remove_while_leased(caller, authenticator_id).await;
     change_lease::release(pool, lease).await;
     removed
 }
