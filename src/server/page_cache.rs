@@ -15,8 +15,6 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use rand::RngCore;
 
 use crate::routes;
 
@@ -84,11 +82,9 @@ impl KeptPage {
 #[derive(Clone, Default)]
 pub struct PageCache(Arc<RwLock<HashMap<&'static str, Arc<KeptPage>>>>);
 
-/// A fresh CSP nonce: 144 random bits.
+/// A fresh CSP nonce, made as Leptos makes the one of every render.
 fn new_nonce() -> String {
-    let mut bytes = [0u8; 18];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)
+    leptos::nonce::Nonce::new().to_string()
 }
 
 /// Cookies no render reads: the device id only travels with posts (sign-in, launches).

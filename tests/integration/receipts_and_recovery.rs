@@ -78,19 +78,6 @@ async fn wait_for_activity(app: &TestApp, line: &str) -> String {
     );
 }
 
-/// Kept mail in the dev mailbox for `to`, newest first.
-async fn dev_mailbox(app: &TestApp, to: &str) -> Vec<Value> {
-    app.client
-        .get(app.url("/dev/mailbox/messages"))
-        .query(&[("to", to)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 fn path_of(link: &str, app: &TestApp) -> String {
     link.strip_prefix(&app.address)
         .expect("a link to this shop")
@@ -216,7 +203,7 @@ async fn unsigned_forged_stale_and_replayed_webhooks_change_nothing() {
     let html = wait_for_activity(&app, "Added Authenticator app").await;
     assert_eq!(html.matches("Added Authenticator app").count(), 1);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let kept = dev_mailbox(&app, &email).await;
+    let kept = app.dev_mailbox(&email).await;
     assert_eq!(
         kept.iter()
             .filter(|m| m["subject"]
@@ -628,7 +615,8 @@ async fn this_wasnt_me_on_an_added_authenticator_removes_it() {
     )
     .await;
     wait_for_activity(&app, "Added SMS (+64 27 … 888)").await;
-    let receipt = dev_mailbox(&app, &email)
+    let receipt = app
+        .dev_mailbox(&email)
         .await
         .into_iter()
         .find(|m| m["subject"].as_str().unwrap().contains("Added SMS"))

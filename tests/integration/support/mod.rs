@@ -301,6 +301,19 @@ impl TestApp {
             .to_string()
     }
 
+    /// Kept mail in the dev mailbox for `to`, newest first.
+    pub async fn dev_mailbox(&self, to: &str) -> Vec<serde_json::Value> {
+        self.client
+            .get(self.url("/dev/mailbox/messages"))
+            .query(&[("to", to)])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn set_fault(&self, fault: serde_json::Value) {
         let response = self
             .client
