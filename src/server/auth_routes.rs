@@ -8,7 +8,6 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tower_sessions::Session;
 
 use super::devices;
 use super::request_limits::PostedForm;
@@ -86,12 +85,11 @@ pub(crate) fn refuse(
 #[tracing::instrument(name = "sign_up", skip_all)]
 pub async fn sign_up(
     State(state): State<AppState>,
-    session: Session,
+    session: TypedSession,
     headers: HeaderMap,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     PostedForm(form): PostedForm<SignUpForm>,
 ) -> Response {
-    let session = TypedSession(session);
     let kept = |error: String| FormState {
         error,
         email: form.email.trim().to_string(),
@@ -156,12 +154,11 @@ pub async fn sign_up(
 #[tracing::instrument(name = "sign_in", skip_all)]
 pub async fn sign_in(
     State(state): State<AppState>,
-    session: Session,
+    session: TypedSession,
     headers: HeaderMap,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     PostedForm(form): PostedForm<SignInForm>,
 ) -> Response {
-    let session = TypedSession(session);
     let next = safe_next(&form.next).to_string();
     let email = form.email.trim().to_string();
     let back_to_form = |error: &str| {
@@ -233,8 +230,10 @@ pub(crate) async fn sign_in_with_password(
 }
 
 /// `POST /account/passkey-offer/dismiss`: "Not now" to the passkey offer, for good.
-pub async fn dismiss_passkey_offer(State(state): State<AppState>, session: Session) -> Response {
-    let session = TypedSession(session);
+pub async fn dismiss_passkey_offer(
+    State(state): State<AppState>,
+    session: TypedSession,
+) -> Response {
     let user_id = match session.user_id().await {
         Ok(Some(user_id)) => user_id,
         Ok(None) => return Redirect::to(&routes::sign_in_then(routes::ACCOUNT)).into_response(),
@@ -257,8 +256,8 @@ pub(crate) fn with_device_cookie(mut response: Response, cookie: Option<HeaderVa
 }
 
 #[tracing::instrument(name = "sign_out", skip_all)]
-pub async fn sign_out(session: Session) -> Response {
-    match TypedSession(session).sign_out().await {
+pub async fn sign_out(session: TypedSession) -> Response {
+    match session.sign_out().await {
         Ok(()) => Redirect::to("/").into_response(),
         Err(e) => internal(e),
     }

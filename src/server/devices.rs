@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tower_sessions::session::Id;
-use tower_sessions::Session;
 
 use super::auth_routes::internal;
 use super::mail::compose::Origin;
@@ -74,6 +73,11 @@ pub async fn start_session(
     context: &RequestContext,
     first_ever: bool,
 ) -> Result<(), AppError> {
+    if user.held() {
+        return Err(AppError::Rejected(
+            crate::server::security::round_trip::words::ACCOUNT_HELD.into(),
+        ));
+    }
     session
         .sign_in(&user.id, user.security_stamp.clone(), context)
         .await?;
@@ -173,10 +177,9 @@ async fn back(session: &TypedSession, tone: NoticeTone, message: &str) -> Respon
 #[tracing::instrument(name = "sign_out_device", skip_all)]
 pub async fn sign_out_device(
     State(state): State<AppState>,
-    session: Session,
+    session: TypedSession,
     PostedForm(form): PostedForm<DeviceForm>,
 ) -> Response {
-    let session = TypedSession(session);
     let user_id = match signed_in(&session).await {
         Ok(user_id) => user_id,
         Err(response) => return response,
@@ -219,8 +222,7 @@ pub async fn sign_out_device(
 
 /// `POST /account/devices/sign-out-others`: ends every session of the customer but this one.
 #[tracing::instrument(name = "sign_out_other_devices", skip_all)]
-pub async fn sign_out_others(State(state): State<AppState>, session: Session) -> Response {
-    let session = TypedSession(session);
+pub async fn sign_out_others(State(state): State<AppState>, session: TypedSession) -> Response {
     let user_id = match signed_in(&session).await {
         Ok(user_id) => user_id,
         Err(response) => return response,

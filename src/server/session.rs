@@ -1,5 +1,8 @@
 //! The typed session: the only place that knows the session's keys.
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
 use tower_sessions::Session;
 
 use serde::{Deserialize, Serialize};
@@ -7,10 +10,28 @@ use serde::{Deserialize, Serialize};
 use crate::model::security::{NoticeTone, SecurityNotice};
 use crate::model::AppError;
 use crate::server::security::round_trip::{Pending, Verified};
+use crate::server::state::AppState;
+use crate::server::users::UserStore;
 
 /// A wrapper over the tower-sessions session with one method per thing we keep in it.
+/// Handlers take it as an extractor; it checks a signed-in session's security stamp.
 #[derive(Clone)]
-pub struct TypedSession(pub Session);
+pub struct TypedSession {
+    session: Session,
+    users: UserStore,
+}
+
+impl FromRequestParts<AppState> for TypedSession {
+    type Rejection = (StatusCode, &'static str);
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state).await?;
+        Ok(TypedSession::new(session, state))
+    }
+}
 
 const SIGNED_IN: &str = "signed_in";
 const PENDING_ROUND_TRIP: &str = "security.pending";
@@ -60,19 +81,28 @@ fn store_failed(e: tower_sessions::session::Error) -> AppError {
 }
 
 impl TypedSession {
+    pub fn new(session: Session, state: &AppState) -> TypedSession {
+        TypedSession {
+            session,
+            users: state.users.clone(),
+        }
+    }
+
     /// The session of the request a server function is handling.
     pub async fn extract() -> Result<TypedSession, AppError> {
-        leptos_axum::extract::<Session>().await.map(TypedSession).map_err(|e| {
+        let state = AppState::from_context()?;
+        let session = leptos_axum::extract::<Session>().await.map_err(|e| {
             tracing::error!(error = %e, "no session on the request (is the session layer installed?)");
             AppError::Internal
-        })
+        })?;
+        Ok(TypedSession::new(session, &state))
     }
 
     /// The signed-in customer's id; `None` when signed out or past the absolute lifetime
     /// (then the session is ended here). Touches the session at most every few minutes.
     pub async fn user_id(&self) -> Result<Option<String>, AppError> {
         let Some(mut signed_in) = self
-            .0
+            .session
             .get::<SignedIn>(SIGNED_IN)
             .await
             .map_err(store_failed)?
@@ -85,9 +115,23 @@ impl TypedSession {
             self.sign_out().await?;
             return Ok(None);
         }
+        // A reset (or "this wasn't me") since this sign-in ends it, however it was created.
+        let current = self
+            .users
+            .stamp_is_current(&signed_in.user_id, signed_in.stamp.as_deref())
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "checking the session's security stamp failed");
+                AppError::Internal
+            })?;
+        if !current {
+            tracing::warn!(user_id = %signed_in.user_id, "session from before a reset; signed out");
+            self.sign_out().await?;
+            return Ok(None);
+        }
         if now - signed_in.touched >= TOUCH_EVERY_SECS {
             signed_in.touched = now;
-            self.0
+            self.session
                 .insert(SIGNED_IN, &signed_in)
                 .await
                 .map_err(store_failed)?;
@@ -97,7 +141,7 @@ impl TypedSession {
 
     /// What this session says about its sign-in, as stored (no expiry checks).
     pub async fn signed_in(&self) -> Result<Option<SignedIn>, AppError> {
-        self.0
+        self.session
             .get::<SignedIn>(SIGNED_IN)
             .await
             .map_err(store_failed)
@@ -116,8 +160,8 @@ impl TypedSession {
         stamp: Option<String>,
         from: &crate::server::security::request_context::RequestContext,
     ) -> Result<(), AppError> {
-        self.0.clear().await;
-        self.0.cycle_id().await.map_err(store_failed)?;
+        self.session.clear().await;
+        self.session.cycle_id().await.map_err(store_failed)?;
         let now = now_unix();
         let signed_in = SignedIn {
             user_id: user_id.to_string(),
@@ -127,7 +171,7 @@ impl TypedSession {
             ip: from.ip_address.clone().unwrap_or_default(),
             stamp,
         };
-        self.0
+        self.session
             .insert(SIGNED_IN, signed_in)
             .await
             .map_err(store_failed)
@@ -135,26 +179,26 @@ impl TypedSession {
 
     /// This session's id, once it has been stored.
     pub fn id(&self) -> Option<tower_sessions::session::Id> {
-        self.0.id()
+        self.session.id()
     }
 
     /// Destroys the session, server side and cookie.
     pub async fn sign_out(&self) -> Result<(), AppError> {
-        self.0.flush().await.map_err(store_failed)
+        self.session.flush().await.map_err(store_failed)
     }
 
     /// Removes `key` only when it is there: tower-sessions counts any removal as a change,
     /// and a page view that changes nothing must write nothing.
     async fn take<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, AppError> {
         let value = self
-            .0
+            .session
             .get::<serde_json::Value>(key)
             .await
             .map_err(store_failed)?;
         if value.is_none() {
             return Ok(None);
         }
-        self.0.remove::<T>(key).await.map_err(store_failed)
+        self.session.remove::<T>(key).await.map_err(store_failed)
     }
 }
 
@@ -165,11 +209,14 @@ fn now_unix() -> i64 {
 impl TypedSession {
     /// The Authsignal round trip this session is waiting on (one at a time).
     pub async fn pending_round_trip(&self) -> Result<Option<Pending>, AppError> {
-        self.0.get(PENDING_ROUND_TRIP).await.map_err(store_failed)
+        self.session
+            .get(PENDING_ROUND_TRIP)
+            .await
+            .map_err(store_failed)
     }
 
     pub async fn set_pending_round_trip(&self, pending: &Pending) -> Result<(), AppError> {
-        self.0
+        self.session
             .insert(PENDING_ROUND_TRIP, pending)
             .await
             .map_err(store_failed)
@@ -182,11 +229,11 @@ impl TypedSession {
 
     /// Who last completed an Authsignal challenge in this session, and when.
     pub async fn verified(&self) -> Result<Option<Verified>, AppError> {
-        self.0.get(VERIFIED).await.map_err(store_failed)
+        self.session.get(VERIFIED).await.map_err(store_failed)
     }
 
     pub async fn set_verified(&self, verified: &Verified) -> Result<(), AppError> {
-        self.0
+        self.session
             .insert(VERIFIED, verified)
             .await
             .map_err(store_failed)
@@ -201,7 +248,7 @@ impl TypedSession {
             tone,
             message: message.into(),
         };
-        self.0
+        self.session
             .insert(SECURITY_NOTICE, notice)
             .await
             .map_err(store_failed)
@@ -213,7 +260,7 @@ impl TypedSession {
 
     /// Signed in with a password this session: the account page may offer a passkey.
     pub async fn set_passkey_offer(&self) -> Result<(), AppError> {
-        self.0
+        self.session
             .insert(PASSKEY_OFFER, true)
             .await
             .map_err(store_failed)
@@ -221,7 +268,7 @@ impl TypedSession {
 
     pub async fn passkey_offer(&self) -> Result<bool, AppError> {
         Ok(self
-            .0
+            .session
             .get::<bool>(PASSKEY_OFFER)
             .await
             .map_err(store_failed)?

@@ -37,6 +37,16 @@ use crate::routes;
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "storefront_session";
 
+/// The session cookie's name: over https `__Host-` (Secure, `Path=/`, no `Domain`), so a
+/// sibling subdomain cannot plant its own session on the shop (login CSRF).
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-storefront_session"
+    } else {
+        SESSION_COOKIE
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("database {0}: {1}")]
@@ -216,7 +226,8 @@ fn session_layer(
     let inactivity =
         time::Duration::try_from(settings.session_inactivity).unwrap_or(time::Duration::hours(12));
     SessionManagerLayer::new(store)
-        .with_name(SESSION_COOKIE)
+        .with_name(session_cookie_name(settings.cookies_secure()))
+        .with_path("/")
         .with_http_only(true)
         // Lax, not Strict: the pre-built UI returns by a cross-site top-level redirect.
         .with_same_site(SameSite::Lax)
@@ -290,7 +301,10 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
         .layer(axum::middleware::from_fn(
             request_limits::server_fn_bad_input_is_400,
         ))
-        .layer(axum::middleware::from_fn(protect::require_sign_in))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            protect::require_sign_in,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cross_site::refuse_cross_site_writes,

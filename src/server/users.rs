@@ -27,6 +27,9 @@ pub struct User {
     /// When the customer said "Not now" to the offer to add a passkey.
     #[sqlx(default)]
     passkey_offer_dismissed_at: Option<String>,
+    /// Since when the account is held for support (a report left it with no second factor).
+    #[sqlx(default)]
+    held_since: Option<String>,
 }
 
 /// The signed-in customer's row, read once per request however many parts of the page ask
@@ -48,6 +51,51 @@ pub enum UserStoreError {
 #[derive(Clone)]
 pub struct UserStore {
     pool: AnyPool,
+    stamps: StampCache,
+}
+
+/// Recently read security stamps, so a signed-in request need not read the row to check its
+/// session's stamp. Entries live a second; a reset on another instance is seen within that.
+#[derive(Clone, Default)]
+struct StampCache(
+    std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Option<String>)>>,
+    >,
+);
+
+impl StampCache {
+    const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+    const MOST: usize = 10_000;
+
+    fn confirms(&self, id: &str, stamp: Option<&str>) -> bool {
+        let Ok(map) = self.0.lock() else { return false };
+        map.get(id).is_some_and(|(read_at, current)| {
+            read_at.elapsed() < Self::FRESH_FOR && current.as_deref() == stamp
+        })
+    }
+
+    fn remember(&self, id: &str, current: Option<String>) {
+        let Ok(mut map) = self.0.lock() else { return };
+        if map.len() >= Self::MOST {
+            map.retain(|_, (read_at, _)| read_at.elapsed() < Self::FRESH_FOR);
+            if map.len() >= Self::MOST {
+                map.clear();
+            }
+        }
+        map.insert(id.to_string(), (std::time::Instant::now(), current));
+    }
+
+    fn forget(&self, id: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(id);
+        }
+    }
+}
+
+fn rfc3339_now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// A hash of a random throw-away password, so an unknown email costs as much as a wrong password.
@@ -74,11 +122,19 @@ impl User {
     pub fn passkey_offer_dismissed(&self) -> bool {
         self.passkey_offer_dismissed_at.is_some()
     }
+
+    /// Held for support: no sign-in and no reset goes through until an operator releases it.
+    pub fn held(&self) -> bool {
+        self.held_since.is_some()
+    }
 }
 
 impl UserStore {
     pub fn new(pool: AnyPool) -> Self {
-        UserStore { pool }
+        UserStore {
+            pool,
+            stamps: StampCache::default(),
+        }
     }
 
     /// Creates a customer; the password is hashed on a blocking thread.
@@ -113,6 +169,7 @@ impl UserStore {
                 two_step_flag: None,
                 security_stamp: None,
                 passkey_offer_dismissed_at: None,
+                held_since: None,
             }),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                 Err(UserStoreError::EmailTaken)
@@ -140,14 +197,14 @@ impl UserStore {
     }
 
     pub async fn find_by_id(&self, id: &str) -> Result<Option<User>, UserStoreError> {
-        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash, two_step_enrolled, security_stamp, passkey_offer_dismissed_at FROM users WHERE id = $1")
+        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash, two_step_enrolled, security_stamp, passkey_offer_dismissed_at, held_since FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?)
     }
 
     pub async fn find_by_email(&self, email: &Email) -> Result<Option<User>, UserStoreError> {
-        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash, two_step_enrolled, security_stamp FROM users WHERE email = $1")
+        Ok(sqlx::query_as::<_, User>("SELECT id, email, display_name, '' AS password_hash, two_step_enrolled, security_stamp, held_since FROM users WHERE email = $1")
             .bind(email.as_str())
             .fetch_optional(&self.pool)
             .await?)
@@ -203,7 +260,53 @@ impl UserStore {
             .bind(id)
             .execute(&self.pool)
             .await?;
+        self.stamps.forget(id);
         Ok(stamp)
+    }
+
+    /// Whether `stamp` (a session's) is the customer's current one; false for an account that
+    /// no longer exists. A match may come from a cache a second old; a mismatch never does.
+    pub async fn stamp_is_current(
+        &self,
+        id: &str,
+        stamp: Option<&str>,
+    ) -> Result<bool, UserStoreError> {
+        if self.stamps.confirms(id, stamp) {
+            return Ok(true);
+        }
+        let current = sqlx::query_scalar::<_, Option<String>>(
+            "SELECT security_stamp FROM users WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(current) = current else {
+            return Ok(false);
+        };
+        let is_current = current.as_deref() == stamp;
+        self.stamps.remember(id, current);
+        Ok(is_current)
+    }
+
+    /// Holds the account for support: sign-in and reset are refused until `release_hold`.
+    pub async fn hold_for_review(&self, id: &str) -> Result<(), UserStoreError> {
+        sqlx::query("UPDATE users SET held_since = $1 WHERE id = $2 AND held_since IS NULL")
+            .bind(rfc3339_now())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends a hold (support has checked the account); true when there was one.
+    pub async fn release_hold(&self, id: &str) -> Result<bool, UserStoreError> {
+        let released = sqlx::query(
+            "UPDATE users SET held_since = NULL WHERE id = $1 AND held_since IS NOT NULL",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(released.rows_affected() == 1)
     }
 
     /// Remembers the browser starting a change to the customer's authenticators.
@@ -262,7 +365,7 @@ impl UserStore {
         password: String,
     ) -> Result<Option<User>, UserStoreError> {
         let user = match Email::parse(email) {
-            Ok(email) => sqlx::query_as::<_, User>("SELECT id, email, display_name, password_hash, two_step_enrolled, security_stamp FROM users WHERE email = $1")
+            Ok(email) => sqlx::query_as::<_, User>("SELECT id, email, display_name, password_hash, two_step_enrolled, security_stamp, held_since FROM users WHERE email = $1")
                 .bind(email.as_str())
                 .fetch_optional(&self.pool)
                 .await?,

@@ -5,6 +5,7 @@
 mod support;
 
 mod account_security;
+mod account_takeover;
 mod accounts;
 mod action_outcomes;
 mod admin;

@@ -146,6 +146,13 @@ impl Admin {
         Ok(())
     }
 
+    /// Logs and records the end of a hold on the customer's account.
+    pub async fn record_released(&self, user: &User, reason: Option<&str>) {
+        tracing::info!(operator = %self.operator, user_id = %user.id, reason = reason.unwrap_or(""), "admin: released a hold");
+        self.record(user, "Support released the hold on the account", reason)
+            .await;
+    }
+
     async fn record(&self, user: &User, what: &str, reason: Option<&str>) {
         let detail = match reason {
             Some(reason) => format!("{what} (reason: {reason})"),

@@ -8,6 +8,7 @@ mod context;
 mod enroll;
 mod import;
 mod logging;
+mod release;
 mod remove;
 
 use std::ffi::OsString;
@@ -59,6 +60,8 @@ enum Command {
     RemoveAuthenticator(remove::Args),
     /// Enroll verified contacts in bulk from a CSV file (columns: email, optional phone).
     Import(import::Args),
+    /// Let a customer held after a "this wasn't me" report sign in and reset again.
+    ReleaseHold(release::Args),
 }
 
 /// Runs the CLI; `args` starts with the word `admin` (it stands in for the program name).
@@ -78,6 +81,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             Command::EnrollVerified(args) => enroll::run(&admin, args).await,
             Command::RemoveAuthenticator(args) => remove::run(&admin, args).await,
             Command::Import(args) => import::run(&admin, args).await,
+            Command::ReleaseHold(args) => release::run(&admin, args).await,
         },
         Err(failure) => Err(failure),
     };

@@ -14,20 +14,18 @@ pub mod tokens;
 
 use std::net::SocketAddr;
 
-use authsignal::ActionState;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tower_sessions::Session;
 
 use self::tokens::LinkPurpose;
 use super::auth_routes::{internal, refuse, with_device_cookie};
-use super::config::EnrolledAllowPolicy;
 use super::request_limits::PostedForm;
 use super::security::events::EventKind;
 use super::security::request_context::{client_ip, RequestContext};
 use super::security::round_trip::{self, Completion, Purpose, Refusal, Started};
+use super::security::two_step::{without_second_factor, Answer, Pass};
 use super::session::TypedSession;
 use super::sign_in_limits::ResetAllowance;
 use super::state::AppState;
@@ -153,12 +151,11 @@ async fn send_reset_link(state: &AppState, email: &Email) {
 #[tracing::instrument(name = "reset_password", skip_all)]
 pub async fn reset_password(
     State(state): State<AppState>,
-    session: Session,
+    session: TypedSession,
     headers: HeaderMap,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     PostedForm(form): PostedForm<ResetForm>,
 ) -> Response {
-    let session = TypedSession(session);
     let password = match Password::parse(form.password) {
         Ok(password) => password,
         Err(message) => return back_to_reset(&state, &message, &form.token),
@@ -172,6 +169,10 @@ pub async fn reset_password(
         Ok(None) => return back_to_forgot(&state, LINK_UNUSABLE, ""),
         Err(e) => return internal(e),
     };
+    if user.held() {
+        tracing::warn!(user_id = %user.id, "password reset refused: the account is held for support");
+        return back_to_reset(&state, Refusal::Held.at_reset(), &form.token);
+    }
     let password_hash = match state.users.hash_new_password(password).await {
         Ok(hash) => hash,
         Err(e) => return internal(e),
@@ -185,35 +186,41 @@ pub async fn reset_password(
         Ok(started) => started,
         Err(e) => return internal(e),
     };
-    let response = match started {
+    let answer = match started {
         Started::Go { url, .. } => {
             tracing::info!(user_id = %user.id, "password reset: challenge required");
-            Redirect::to(&url).into_response()
+            let response = Redirect::to(&url).into_response();
+            return with_device_cookie(response, context.device_cookie());
         }
         Started::Decided {
-            state: ActionState::Allow,
+            state: decided,
             is_enrolled,
-        } => {
-            let honour =
-                !is_enrolled || state.settings.enrolled_allow == EnrolledAllowPolicy::Honour;
-            if honour {
-                apply_reset(&state, &user, &form.token, &password_hash, &context).await
-            } else {
+        } => Answer::Decided {
+            state: decided,
+            is_enrolled,
+        },
+        Started::ProviderDown => Answer::Unreachable,
+    };
+    let pass = without_second_factor(
+        &answer,
+        user.two_step_enrolled(),
+        state.settings.enrolled_allow,
+        user.held(),
+    );
+    let response = match pass {
+        Pass::Refused(why) => {
+            if why == Refusal::ChallengeSkipped {
                 tracing::error!(user_id = %user.id, "Authsignal allowed resetPassword for an enrolled customer without a challenge; refused (STOREFRONT_ENROLLED_ALLOW=refuse)");
-                back_to_reset(&state, Refusal::Invalid.at_reset(), &form.token)
+            } else {
+                tracing::info!(user_id = %user.id, ?why, "password reset refused");
             }
+            let why = match why {
+                Refusal::ProviderDown | Refusal::Held => why,
+                _ => Refusal::Invalid,
+            };
+            back_to_reset(&state, why.at_reset(), &form.token)
         }
-        Started::Decided { state: decided, .. } => {
-            tracing::info!(user_id = %user.id, ?decided, "password reset refused by Authsignal");
-            back_to_reset(&state, Refusal::Invalid.at_reset(), &form.token)
-        }
-        // Fail closed unless Authsignal last told us nothing is enrolled.
-        Started::ProviderDown if user.two_step_enrolled() == Some(false) => {
-            apply_reset(&state, &user, &form.token, &password_hash, &context).await
-        }
-        Started::ProviderDown => {
-            back_to_reset(&state, Refusal::ProviderDown.at_reset(), &form.token)
-        }
+        _ => apply_reset(&state, &user, &form.token, &password_hash, &context).await,
     };
     with_device_cookie(response, context.device_cookie())
 }
@@ -222,12 +229,11 @@ pub async fn reset_password(
 #[tracing::instrument(name = "reset_password_return", skip_all)]
 pub async fn reset_password_return(
     State(state): State<AppState>,
-    session: Session,
+    session: TypedSession,
     headers: HeaderMap,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(query): Query<LinkQuery>,
 ) -> Response {
-    let session = TypedSession(session);
     let completion = round_trip::complete(
         &state,
         &session,
@@ -289,6 +295,9 @@ async fn apply_reset(
     password_hash: &str,
     context: &RequestContext,
 ) -> Response {
+    if user.held() {
+        return back_to_reset(state, Refusal::Held.at_reset(), link);
+    }
     // Every step that can fail comes before the link is used up and the password changes.
     if let Err(response) = sign_out_everywhere(state, &user.id).await {
         return response;
@@ -396,20 +405,30 @@ pub async fn not_me(
         Err(e) => return internal(e),
     };
     sweep_again(&state, &user_id);
-    let removed = match undo {
-        Some(authenticator_id) => remove_reported(&state, &user_id, &authenticator_id).await,
+    let removed = match &undo {
+        Some(authenticator_id) => remove_reported(&state, &user_id, authenticator_id).await,
         None => false,
     };
-    tracing::warn!(user_id = %user_id, removed, "customer reported a change they didn't make; signed out everywhere");
-    let line = if removed {
-        "Reported \"this wasn't me\"; every device was signed out and the added authenticator removed"
-    } else {
-        "Reported \"this wasn't me\"; every device was signed out"
+    // Inbox access alone must never strip the last factor and then reset on the link alone.
+    let held = removed && !has_a_second_factor(&state, &user_id).await;
+    if held {
+        if let Err(e) = state.users.hold_for_review(&user_id).await {
+            return internal(e);
+        }
+    }
+    tracing::warn!(user_id = %user_id, removed, held, "customer reported a change they didn't make; signed out everywhere");
+    let line = match (removed, held) {
+        (true, true) => "Reported \"this wasn't me\"; every device was signed out, the added authenticator removed and the account held for support",
+        (true, false) => "Reported \"this wasn't me\"; every device was signed out and the added authenticator removed",
+        _ => "Reported \"this wasn't me\"; every device was signed out",
     };
     state
         .events
         .record(&user_id, EventKind::Recovery, line)
         .await;
+    if held {
+        return back_to_forgot(&state, Refusal::Held.at_reset(), "");
+    }
     match tokens::issue(&state.pool, &user_id, LinkPurpose::ResetPassword).await {
         Ok(token) => Redirect::to(&format!(
             "{}?token={token}&signed_out=1",
@@ -417,6 +436,17 @@ pub async fn not_me(
         ))
         .into_response(),
         Err(e) => internal(e),
+    }
+}
+
+/// Whether the customer still has an authenticator; unknown (Authsignal down) counts as none.
+async fn has_a_second_factor(state: &AppState, user_id: &str) -> bool {
+    match state.authsignal.get_authenticators(user_id).await {
+        Ok(left) => !left.is_empty(),
+        Err(e) => {
+            tracing::error!(error = %e, "listing what is left after a report failed; holding the account");
+            false
+        }
     }
 }
 

@@ -8,7 +8,6 @@ use authsignal::{ActionState, ChallengeToken, ValidateChallengeRequest};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
-use tower_sessions::Session;
 
 use super::events::EventKind;
 use super::request_context::{client_ip, RequestContext};
@@ -178,11 +177,10 @@ async fn newest_passkey(state: &AppState, user_id: &str) -> String {
 /// a passkey, in the pre-built UI; it comes back to the add-a-passkey page.
 pub async fn verify_to_add(
     State(state): State<AppState>,
-    session: Session,
+    session: TypedSession,
     headers: HeaderMap,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
 ) -> Response {
-    let session = TypedSession(session);
     let user_id = match session.user_id().await {
         Ok(Some(user_id)) => user_id,
         Ok(None) => {

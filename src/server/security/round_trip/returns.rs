@@ -7,7 +7,6 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tower_sessions::Session;
 
 use super::words::{self, Refusal};
 use super::{complete, Completion, Purpose, Verified};
@@ -33,10 +32,9 @@ pub struct ReturnQuery {
 #[tracing::instrument(name = "account_return", skip_all)]
 pub async fn account_return(
     State(state): State<AppState>,
-    session: Session,
+    session: TypedSession,
     Query(query): Query<ReturnQuery>,
 ) -> Response {
-    let session = TypedSession(session);
     let user_id = match session.user_id().await {
         Ok(Some(user_id)) => user_id,
         // Signed out meanwhile: the token is dropped here and goes no further.
@@ -137,12 +135,11 @@ pub async fn finish_account_return(
 #[tracing::instrument(name = "sign_in_return", skip_all)]
 pub async fn sign_in_return(
     State(state): State<AppState>,
-    session: Session,
+    session: TypedSession,
     headers: axum::http::HeaderMap,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(query): Query<ReturnQuery>,
 ) -> Response {
-    let session = TypedSession(session);
     let refused = |why: Refusal| {
         let kept = FormState {
             error: why.at_sign_in().to_string(),
@@ -163,11 +160,13 @@ pub async fn sign_in_return(
                 Err(e) => return internal(e),
             };
             let user = match state.users.find_by_id(&user_id).await {
-                // The stamp of when the password was checked, not of now.
-                Ok(Some(mut user)) => {
-                    user.security_stamp = stamp;
-                    user
+                // A reset since the password was checked ends this sign-in, however late it returns.
+                Ok(Some(user)) if user.security_stamp != stamp => {
+                    tracing::warn!(user_id = %user_id, "a sign-in started before a reset came back; refused");
+                    return refused(Refusal::Invalid);
                 }
+                Ok(Some(user)) if user.held() => return refused(Refusal::Held),
+                Ok(Some(user)) => user,
                 Ok(None) => return refused(Refusal::Invalid),
                 Err(e) => return internal(e),
             };

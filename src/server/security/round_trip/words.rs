@@ -20,6 +20,8 @@ pub enum Refusal {
     NothingPending,
     /// The token was garbage, for someone else, or for another launch.
     Invalid,
+    /// The account is held for support after a "this wasn't me" report.
+    Held,
 }
 
 impl Refusal {
@@ -36,6 +38,7 @@ impl Refusal {
                 "Two-step sign-in can't be completed right now, so you're not signed in. Please try again later or contact support."
             }
             Refusal::NothingPending => "Your sign-in expired or was already completed. Please sign in again.",
+            Refusal::Held => ACCOUNT_HELD,
         }
     }
 
@@ -44,6 +47,7 @@ impl Refusal {
         match self {
             Refusal::ProviderDown | Refusal::CannotConfirm => "We couldn't confirm it's you right now, so your password was not changed. Try again in a few minutes.",
             Refusal::NothingPending => "Confirming it's you took too long, so your password was not changed. Submit your new password again.",
+            Refusal::Held => ACCOUNT_HELD,
             _ => "We couldn't confirm it's you, so your password was not changed.",
         }
     }
@@ -66,6 +70,7 @@ impl Refusal {
     }
 }
 
+pub const ACCOUNT_HELD: &str = "For your protection, your account is locked while our support team checks a report that someone else changed it. Please contact support to get back in.";
 pub const SIGN_IN_UNAVAILABLE: &str =
     "Two-step sign-in is temporarily unavailable. Please try again in a few minutes.";
 pub const UNAVAILABLE_TO_CHANGE: &str = "We couldn't reach our security provider, so nothing was changed. Please try again in a moment.";
