@@ -1,6 +1,8 @@
 //! The storefront: a Leptos app whose account page manages Authsignal authenticators.
 //! This file holds only the hydrate entry; everything else lives in the modules below.
 
+#[cfg(feature = "ssr")]
+pub mod admin;
 pub mod api;
 pub mod app;
 pub mod components;

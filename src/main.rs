@@ -43,11 +43,12 @@ fn async_workers() -> Result<usize, String> {
 
 #[cfg(feature = "ssr")]
 async fn serve() -> std::process::ExitCode {
-    use storefront::server::{config::Settings, site, startup, telemetry};
+    use storefront::server::config::{site, Settings};
+    use storefront::server::{startup, telemetry};
 
     // `storefront admin …` is the operators' CLI; anything else serves, as it always has.
     if std::env::args_os().nth(1).is_some_and(|arg| arg == "admin") {
-        return storefront::server::admin::run(std::env::args_os().skip(1)).await;
+        return storefront::admin::run(std::env::args_os().skip(1)).await;
     }
     telemetry::init();
     let settings = match Settings::from_env() {

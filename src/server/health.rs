@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
-use super::state::AppState;
+use crate::server::state::AppState;
 
 /// Each check gets this long; a load balancer polls often and must not pile up requests.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
@@ -117,7 +117,7 @@ async fn within(
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let (database, sessions, authsignal) = tokio::join!(
         within(async {
-            super::db::ping(&state.pool)
+            crate::server::db::ping(&state.pool)
                 .await
                 .map_err(|_| "unreachable".to_string())
         }),
@@ -125,12 +125,12 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         // A read of a user that never exists: proves the network path and the secret key.
         state.authsignal_probe.check(&state.authsignal),
     );
-    let backend = super::db::Backend::of(secrecy::ExposeSecret::expose_secret(
+    let backend = crate::server::db::Backend::of(secrecy::ExposeSecret::expose_secret(
         &state.settings.database_url,
     ));
     let report = Readiness {
         ready: database.is_ok() && sessions.is_ok(),
-        database: Check::from(backend.map(super::db::Backend::name), database),
+        database: Check::from(backend.map(crate::server::db::Backend::name), database),
         sessions: Check::from(
             Some(state.sessions.describe()),
             sessions.map_err(|_| "unreachable".to_string()),

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use sqlx::AnyPool;
 
-use super::recovery::tokens;
-use super::security::now_unix;
+use crate::server::clock::now_unix;
+use crate::server::recovery::tokens;
 
 const EVERY: Duration = Duration::from_secs(60 * 60);
 const DAY: i64 = 24 * 60 * 60;

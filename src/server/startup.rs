@@ -19,20 +19,24 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use super::config::{AuthsignalMode, PrebuiltUi, Settings};
-use super::request_limits::{self, MAX_BODY_BYTES};
-use super::security::round_trip::{self, clock::AuthsignalClock};
-use super::security::{self, events::SecurityEvents};
-use super::session_store::{SessionBackend, SessionStoreError};
-use super::sign_in_limits::SignInLimits;
-use super::state::AppState;
-use super::users::UserStore;
-use super::{
-    auth_routes, cross_site, db, devices, error_pages, headers, health, mail, page_cache, protect,
-    recovery,
-};
 use crate::app::{shell, App};
 use crate::routes;
+use crate::server::accounts::limits::SignInLimits;
+use crate::server::activity::log::SecurityEvents;
+use crate::server::state::AppState;
+use crate::server::users::UserStore;
+use crate::{
+    server::accounts::devices, server::accounts::sign_in, server::db, server::health, server::mail,
+    server::recovery, server::web::layers::cross_site, server::web::layers::error_pages,
+    server::web::layers::headers, server::web::layers::page_cache,
+    server::web::layers::require_sign_in,
+};
+use crate::{
+    server::authsignal::round_trip, server::authsignal::round_trip::clock::AuthsignalClock,
+};
+use crate::{server::config::AuthsignalMode, server::config::PrebuiltUi, server::config::Settings};
+use crate::{server::sessions::store::SessionBackend, server::sessions::store::SessionStoreError};
+use crate::{server::web::request_limits, server::web::request_limits::MAX_BODY_BYTES};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "storefront_session";
@@ -73,7 +77,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     sessions: SessionBackend,
-    mailer: super::mail::Mailer,
+    mailer: crate::server::mail::Mailer,
     pool: sqlx::AnyPool,
 }
 
@@ -129,7 +133,7 @@ impl Application {
         let sign_in_limits = SignInLimits::new(settings.sign_in_limits, sessions.redis());
         tracing::info!(database = ?db::Backend::of(&database_url), sessions = sessions.describe(), "storage connected");
 
-        let authsignal = security::client::build(&settings)?;
+        let authsignal = crate::server::authsignal::client::build(&settings)?;
         let sandbox = embedded_sandbox(&settings, listener.local_addr()?).await?;
         match &sandbox {
             Some(_) => {
@@ -137,16 +141,16 @@ impl Application {
             }
             None => tracing::info!(api = %authsignal.base_url(), "mode: real Authsignal tenant"),
         }
-        let mailer =
-            super::mail::Mailer::new(pool.clone(), &settings).map_err(StartupError::Mail)?;
+        let mailer = crate::server::mail::Mailer::new(pool.clone(), &settings)
+            .map_err(StartupError::Mail)?;
         if !mailer.sends() && !settings.dev_mailbox() {
             tracing::warn!(
                 "STOREFRONT_SMTP_URL is not set: receipts and reset links are queued but not sent"
             );
         }
-        let state = AppState::from(super::state::Shared {
+        let state = AppState::from(crate::server::state::Shared {
             mailer: mailer.clone(),
-            form_cookies: super::form_cookie::FormCookies::new(&settings),
+            form_cookies: crate::server::web::form_cookie::FormCookies::new(&settings),
             authsignal_probe: Default::default(),
             authsignal_clock: match &sandbox {
                 Some(sandbox) => AuthsignalClock::Sandbox(sandbox.clone()),
@@ -184,7 +188,7 @@ impl Application {
     ) -> std::io::Result<()> {
         let sweeper = self.sessions.spawn_sweeper();
         let mail_worker = self.mailer.spawn_worker();
-        let housekeeping = super::housekeeping::spawn(self.pool.clone());
+        let housekeeping = crate::server::housekeeping::spawn(self.pool.clone());
         let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
         let shutdown = async move {
             shutdown.await;
@@ -244,7 +248,7 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
     let https = state.settings.cookies_secure();
     // Every render and server function gets the state, and every page its own CSP nonce.
     let sources = headers::PageSources::for_api(
-        &security::client::api_base_url(&state.settings),
+        &crate::server::authsignal::client::api_base_url(&state.settings),
         state.settings.prebuilt_ui == PrebuiltUi::Popup,
         state.settings.tenant_id.is_some(),
     );
@@ -252,14 +256,14 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
         let state = state.clone();
         move || {
             provide_context(state.clone());
-            provide_context(super::users::RequestUser::default());
+            provide_context(crate::server::users::RequestUser::default());
             headers::provide_page_policy(&sources);
         }
     };
 
     let router = Router::new()
-        .route(routes::SIGN_UP, post(auth_routes::sign_up))
-        .route(routes::SIGN_IN, post(auth_routes::sign_in))
+        .route(routes::SIGN_UP, post(sign_in::sign_up))
+        .route(routes::SIGN_IN, post(sign_in::sign_in))
         .route(
             routes::SIGN_IN_RETURN,
             get(round_trip::returns::sign_in_return),
@@ -270,13 +274,13 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
         )
         .route(
             routes::ADD_PASSKEY_VERIFY,
-            post(security::passkeys::verify_to_add),
+            post(crate::server::authsignal::passkeys::verify_to_add),
         )
         .route(
             routes::PASSKEY_OFFER_DISMISS,
-            post(auth_routes::dismiss_passkey_offer),
+            post(sign_in::dismiss_passkey_offer),
         )
-        .route(routes::SIGN_OUT, post(auth_routes::sign_out))
+        .route(routes::SIGN_OUT, post(sign_in::sign_out))
         .route(routes::DEVICES_SIGN_OUT, post(devices::sign_out_device))
         .route(
             routes::DEVICES_SIGN_OUT_OTHERS,
@@ -303,7 +307,7 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            protect::require_sign_in,
+            require_sign_in::require_sign_in,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -323,7 +327,7 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
     // Server to server, signed: no session, no cookies, no cross-site check.
     let router = router.route(
         routes::AUTHSIGNAL_WEBHOOK,
-        post(security::webhooks::receive).with_state(state.clone()),
+        post(crate::server::authsignal::webhooks::receive).with_state(state.clone()),
     );
     let router = if state.settings.dev_mailbox() {
         router

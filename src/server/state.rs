@@ -6,12 +6,12 @@ use axum::extract::FromRef;
 use leptos::prelude::*;
 use sqlx::AnyPool;
 
-use super::config::Settings;
-use super::security::events::SecurityEvents;
-use super::session_store::SessionBackend;
-use super::sign_in_limits::SignInLimits;
-use super::users::UserStore;
 use crate::model::AppError;
+use crate::server::accounts::limits::SignInLimits;
+use crate::server::activity::log::SecurityEvents;
+use crate::server::config::Settings;
+use crate::server::sessions::store::SessionBackend;
+use crate::server::users::UserStore;
 
 /// Cloned for every render and server function: one pointer, not a dozen.
 #[derive(Clone)]
@@ -45,15 +45,15 @@ pub struct Shared {
     pub sessions: SessionBackend,
     pub sign_in_limits: SignInLimits,
     /// Carries a refused form's typed values back to it (signed cookie, nothing stored).
-    pub form_cookies: super::form_cookie::FormCookies,
+    pub form_cookies: crate::server::web::form_cookie::FormCookies,
     /// `/readyz`'s remembered answer about Authsignal (asked at most every few seconds).
-    pub authsignal_probe: super::health::AuthsignalProbe,
+    pub authsignal_probe: crate::server::health::AuthsignalProbe,
     /// Authsignal's "now", which the verification window is measured on.
-    pub authsignal_clock: super::security::round_trip::clock::AuthsignalClock,
+    pub authsignal_clock: crate::server::authsignal::round_trip::clock::AuthsignalClock,
     pub users: UserStore,
     pub events: SecurityEvents,
     /// Receipts and reset links (queued in the database, sent by a worker).
-    pub mailer: super::mail::Mailer,
+    pub mailer: crate::server::mail::Mailer,
     /// The one Authsignal client (pooled connections), pointed at the sandbox or the tenant.
     pub authsignal: authsignal::Client,
 }

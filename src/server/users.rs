@@ -254,7 +254,7 @@ impl UserStore {
 
     /// A new security stamp: every session started under the old one is to end.
     pub async fn rotate_security_stamp(&self, id: &str) -> Result<String, UserStoreError> {
-        let stamp = super::security::random_hex();
+        let stamp = crate::server::ids::random_hex();
         sqlx::query("UPDATE users SET security_stamp = $1 WHERE id = $2")
             .bind(&stamp)
             .bind(id)
@@ -385,7 +385,7 @@ impl UserStore {
 
 /// Opaque, unguessable, and safe to hand to Authsignal as the user id.
 fn new_user_id() -> String {
-    format!("usr_{}", super::security::random_hex())
+    format!("usr_{}", crate::server::ids::random_hex())
 }
 
 /// Argon2 takes 19 MiB and one core per hash: more hashes at once than cores only costs memory
@@ -431,7 +431,7 @@ async fn verify_password(password: String, hash: String) -> Result<bool, UserSto
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::server::users::*;
 
     #[tokio::test]
     async fn dummy_hash_is_a_valid_argon2_hash_that_matches_nothing_typed() {

@@ -15,23 +15,15 @@ const NEW_PASSWORD: &str = "an attacker's passphrase";
 
 /// The "This wasn't me" token of the receipt whose subject contains `subject`, once it is mailed.
 async fn not_me_token(app: &TestApp, email: &str, subject: &str) -> String {
-    for _ in 0..150 {
-        let found = app
-            .dev_mailbox(email)
-            .await
-            .into_iter()
-            .find(|m| m["subject"].as_str().is_some_and(|s| s.contains(subject)));
-        if let Some(mail) = found {
-            let text = mail["text"].as_str().unwrap().to_string();
-            let link = text
-                .split_whitespace()
-                .find(|w| w.contains("/not-me?token="))
-                .expect("a way out in the receipt");
-            return link.split("token=").nth(1).unwrap().to_string();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no receipt {subject:?} for {email}");
+    let mail = app.wait_for_mail(email, subject).await;
+    let link = mail["text"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .find(|w| w.contains("/not-me?token="))
+        .expect("a way out in the receipt")
+        .to_string();
+    link.split("token=").nth(1).unwrap().to_string()
 }
 
 async fn report(app: &TestApp, attacker: &reqwest::Client, token: &str) -> String {
@@ -174,21 +166,12 @@ async fn a_two_step_sign_in_started_before_a_reset_cannot_finish_after_it() {
         .send()
         .await
         .unwrap();
-    let mut link = None;
-    for _ in 0..150 {
-        link = app.dev_mailbox(&email).await.into_iter().find_map(|m| {
-            m["text"].as_str().and_then(|t| {
-                t.split_whitespace()
-                    .find(|w| w.contains("/reset-password?token="))
-                    .map(str::to_string)
-            })
-        });
-        if link.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let token = link
+    let letter = app.wait_for_mail(&email, "reset your password").await;
+    let token = letter["text"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .find(|w| w.contains("/reset-password?token="))
         .expect("a reset link")
         .split("token=")
         .nth(1)

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use sqlx::AnyPool;
 use storefront::domain::{DisplayName, Email, Password};
+use storefront::server::activity::log::{EventKind, SecurityEvents, SHOWN};
 use storefront::server::db::{self, Backend};
-use storefront::server::security::events::{EventKind, SecurityEvents, SHOWN};
 use storefront::server::users::{UserStore, UserStoreError};
 
 /// (table, column) pairs of the storefront's own tables.

@@ -566,7 +566,7 @@ async fn a_session_ends_thirty_days_after_sign_in_however_active() {
         "sqlite://{}/storefront.db?mode=rwc",
         app.data.path().display()
     );
-    let store = storefront::server::session_store::SessionBackend::connect(&url, None)
+    let store = storefront::server::sessions::store::SessionBackend::connect(&url, None)
         .await
         .unwrap();
     let id: Id = cookie

@@ -615,12 +615,7 @@ async fn this_wasnt_me_on_an_added_authenticator_removes_it() {
     )
     .await;
     wait_for_activity(&app, "Added SMS (+64 27 … 888)").await;
-    let receipt = app
-        .dev_mailbox(&email)
-        .await
-        .into_iter()
-        .find(|m| m["subject"].as_str().unwrap().contains("Added SMS"))
-        .expect("a receipt");
+    let receipt = app.wait_for_mail(&email, "Added SMS").await;
     let text = receipt["text"].as_str().unwrap();
     let link = text
         .split_whitespace()
@@ -659,7 +654,7 @@ async fn this_wasnt_me_on_an_added_authenticator_removes_it() {
 
 #[tokio::test]
 async fn sessions_from_before_a_reset_are_swept_by_their_stamp() {
-    use storefront::server::session_store::SessionBackend;
+    use storefront::server::sessions::store::SessionBackend;
     let app = spawn_app_with(&[]).await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;

@@ -2,7 +2,7 @@
 
 use maud::{html, DOCTYPE};
 
-use super::Mail;
+use crate::server::mail::Mail;
 
 const SHOP: &str = "Northwind Supply";
 
@@ -151,7 +151,7 @@ pub fn reset_link(to: &str, name: &str, url: &str, minutes: i64) -> Mail {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::server::mail::compose::*;
 
     #[test]
     fn values_are_escaped_in_html_and_kept_in_text() {

@@ -15,7 +15,7 @@ use secrecy::ExposeSecret;
 use sqlx::AnyPool;
 use tokio::sync::Notify;
 
-use super::config::Settings;
+use crate::server::config::Settings;
 
 /// One message to one customer.
 #[derive(Clone, Debug)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use lettre::message::{header::ContentType, MultiPart, SinglePart};
 use lettre::{AsyncTransport, Message};
 
-use super::{now_unix, Mailer, Transport};
+use crate::{server::mail::now_unix, server::mail::Mailer, server::mail::Transport};
 
 /// How often the queue is looked at without a wake-up (other instances' mail, retries).
 const POLL: Duration = Duration::from_secs(5);
@@ -159,7 +159,7 @@ fn message(mailer: &Mailer, queued: &Queued) -> Result<Message, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::retry_delay;
+    use crate::server::mail::worker::retry_delay;
 
     #[test]
     fn retries_double_and_stop_growing_at_half_an_hour() {

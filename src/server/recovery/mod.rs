@@ -19,20 +19,32 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use self::tokens::LinkPurpose;
-use super::auth_routes::{internal, refuse, with_device_cookie};
-use super::request_limits::PostedForm;
-use super::security::events::EventKind;
-use super::security::request_context::{client_ip, RequestContext};
-use super::security::round_trip::{self, Completion, Purpose, Refusal, Started};
-use super::security::two_step::{without_second_factor, Answer, Pass};
-use super::session::TypedSession;
-use super::sign_in_limits::ResetAllowance;
-use super::state::AppState;
-use super::users::User;
 use crate::domain::{Email, Password};
 use crate::model::session::{FormName, FormState};
 use crate::routes;
+use crate::server::accounts::limits::ResetAllowance;
+use crate::server::activity::log::EventKind;
+use crate::server::recovery::tokens::LinkPurpose;
+use crate::server::sessions::TypedSession;
+use crate::server::state::AppState;
+use crate::server::users::User;
+use crate::server::web::request_limits::PostedForm;
+use crate::{
+    server::accounts::sign_in::internal, server::accounts::sign_in::refuse,
+    server::accounts::sign_in::with_device_cookie,
+};
+use crate::{
+    server::accounts::two_step::without_second_factor, server::accounts::two_step::Answer,
+    server::accounts::two_step::Pass,
+};
+use crate::{
+    server::authsignal::round_trip, server::authsignal::round_trip::Completion,
+    server::authsignal::round_trip::Purpose, server::authsignal::round_trip::Refusal,
+    server::authsignal::round_trip::Started,
+};
+use crate::{
+    server::web::request_context::client_ip, server::web::request_context::RequestContext,
+};
 
 pub use crate::model::recovery::LINK_UNUSABLE;
 
@@ -141,7 +153,8 @@ async fn send_reset_link(state: &AppState, email: &Email) {
         routes::RESET_PASSWORD
     );
     let minutes = LinkPurpose::ResetPassword.lifetime_secs() / 60;
-    let mail = super::mail::compose::reset_link(&user.email, &user.display_name, &url, minutes);
+    let mail =
+        crate::server::mail::compose::reset_link(&user.email, &user.display_name, &url, minutes);
     state.mailer.enqueue(mail).await;
     tracing::info!(user_id = %user.id, "password reset link queued");
 }
@@ -326,8 +339,8 @@ async fn apply_reset(
             "Password changed with an email link; every device was signed out",
         )
         .await;
-    let origin = super::devices::origin_of(context);
-    super::receipts::password_changed(state, user, Some(&origin)).await;
+    let origin = crate::server::accounts::devices::origin_of(context);
+    crate::server::activity::receipts::password_changed(state, user, Some(&origin)).await;
     Redirect::to(&format!("{}?reset=1", routes::SIGN_IN)).into_response()
 }
 

@@ -4,7 +4,7 @@
 use sha2::{Digest, Sha256};
 use sqlx::AnyPool;
 
-use crate::server::security::now_unix;
+use crate::server::clock::now_unix;
 
 /// What a link is for, and how long it works.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,8 +57,8 @@ pub async fn issue_about(
 ) -> sqlx::Result<String> {
     let token = format!(
         "{}{}",
-        crate::server::security::random_hex(),
-        crate::server::security::random_hex()
+        crate::server::ids::random_hex(),
+        crate::server::ids::random_hex()
     );
     let now = now_unix();
     sqlx::query(

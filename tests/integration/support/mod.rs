@@ -314,6 +314,23 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The newest kept mail for `to` whose subject contains `subject`, waiting (≤ 15 s) for the
+    /// mail worker: receipts are queued after the activity line they report.
+    pub async fn wait_for_mail(&self, to: &str, subject: &str) -> serde_json::Value {
+        for _ in 0..150 {
+            let found = self
+                .dev_mailbox(to)
+                .await
+                .into_iter()
+                .find(|m| m["subject"].as_str().is_some_and(|s| s.contains(subject)));
+            if let Some(mail) = found {
+                return mail;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no mail {subject:?} for {to}");
+    }
+
     pub async fn set_fault(&self, fault: serde_json::Value) {
         let response = self
             .client

@@ -1,0 +1,285 @@
+//! Two-step sign-in: after the password check, Authsignal decides whether the customer must
+//! also complete a challenge. The round trip itself (pending slot, return, validation) is
+//! `round_trip`'s; this file holds only the sign-in's decisions.
+//!
+//! ```text
+//! password ok ──track signIn──▶ ALLOW, not enrolled ▶ signed in
+//!                          ├──▶ ALLOW, enrolled ────▶ refused (STOREFRONT_ENROLLED_ALLOW=refuse, default)
+//!                          │                          or signed in (=honour)
+//!                          ├──▶ CHALLENGE_REQUIRED ─▶ pre-built UI ─▶ /signin/return (round_trip)
+//!                          ├──▶ BLOCK ──────────────▶ refused: blocked
+//!                          ├──▶ REVIEW_REQUIRED ────▶ refused: support will look at it
+//!                          └──▶ unreachable ────────▶ enrolled (as last known): refused (fail closed)
+//!                                                     not enrolled: signed in
+//! ```
+
+use authsignal::ActionState;
+
+use crate::model::AppError;
+use crate::server::activity::log::EventKind;
+use crate::server::config::EnrolledAllowPolicy;
+use crate::server::sessions::TypedSession;
+use crate::server::state::AppState;
+use crate::server::users::User;
+use crate::server::web::request_context::RequestContext;
+use crate::{
+    server::authsignal::round_trip, server::authsignal::round_trip::Purpose,
+    server::authsignal::round_trip::Refusal, server::authsignal::round_trip::Started,
+};
+
+/// What the password step leads to.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Sign the customer in now.
+    SignedIn,
+    /// Send the browser to the pre-built UI's challenge.
+    Challenge { url: String },
+    /// Refuse, with the reason for the sign-in form.
+    Refused(Refusal),
+}
+
+/// What Authsignal answered when asked whether this customer must pass a challenge.
+#[derive(Clone, Debug)]
+pub enum Answer {
+    Decided {
+        state: ActionState,
+        is_enrolled: bool,
+    },
+    Unreachable,
+}
+
+/// Whether a customer may pass with their password (sign-in) or email link (reset) alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    /// Authsignal allowed it and nothing is enrolled.
+    NothingEnrolled,
+    /// Authsignal allowed an enrolled customer and this shop honours its rules.
+    AllowedByRules,
+    /// Authsignal is down and last said nothing is enrolled.
+    ProviderDownNothingEnrolled,
+    /// Not without a second factor.
+    Refused(Refusal),
+}
+
+/// The one fail-closed rule for passing without a second factor, used by sign-in and reset:
+/// a held account never passes, an enrolled customer passes only when Authsignal's rules say
+/// so and the shop honours them, and an outage lets through only a customer last known to
+/// have nothing enrolled (never asked counts as enrolled).
+pub fn without_second_factor(
+    answer: &Answer,
+    last_known_enrolled: Option<bool>,
+    policy: EnrolledAllowPolicy,
+    held: bool,
+) -> Pass {
+    if held {
+        return Pass::Refused(Refusal::Held);
+    }
+    match answer {
+        Answer::Decided {
+            state: ActionState::Allow,
+            is_enrolled: false,
+        } => Pass::NothingEnrolled,
+        Answer::Decided {
+            state: ActionState::Allow,
+            is_enrolled: true,
+        } => match policy {
+            EnrolledAllowPolicy::Honour => Pass::AllowedByRules,
+            EnrolledAllowPolicy::Refuse => Pass::Refused(Refusal::ChallengeSkipped),
+        },
+        Answer::Decided {
+            state: ActionState::Block,
+            ..
+        } => Pass::Refused(Refusal::Blocked),
+        Answer::Decided {
+            state: ActionState::ReviewRequired,
+            ..
+        } => Pass::Refused(Refusal::UnderReview),
+        Answer::Decided { .. } => Pass::Refused(Refusal::NotVerified),
+        Answer::Unreachable if last_known_enrolled == Some(false) => {
+            Pass::ProviderDownNothingEnrolled
+        }
+        Answer::Unreachable => Pass::Refused(Refusal::ProviderDown),
+    }
+}
+
+/// Runs the second step for a customer whose password was right.
+pub async fn begin(
+    state: &AppState,
+    session: &TypedSession,
+    user: &User,
+    context: RequestContext,
+    next: &str,
+) -> Result<Outcome, AppError> {
+    if user.held() {
+        record(
+            state,
+            &user.id,
+            "A sign-in was refused: the account is held for support",
+        )
+        .await;
+        return Ok(Outcome::Refused(Refusal::Held));
+    }
+    let purpose = Purpose::SignIn {
+        next: next.to_string(),
+        stamp: user.security_stamp.clone(),
+    };
+    let answer = match round_trip::start(state, session, &user.id, purpose, &context).await? {
+        Started::Go {
+            url, is_enrolled, ..
+        } => {
+            remember_enrollment(state, user, is_enrolled).await;
+            return Ok(Outcome::Challenge { url });
+        }
+        Started::Decided {
+            state: decided,
+            is_enrolled,
+        } => {
+            remember_enrollment(state, user, Some(is_enrolled)).await;
+            Answer::Decided {
+                state: decided,
+                is_enrolled,
+            }
+        }
+        Started::ProviderDown => Answer::Unreachable,
+    };
+    let pass = without_second_factor(
+        &answer,
+        user.two_step_enrolled(),
+        state.settings.enrolled_allow,
+        user.held(),
+    );
+    let line = match pass {
+        Pass::NothingEnrolled => "Signed in with password",
+        Pass::AllowedByRules => {
+            "Signed in with password (the security settings asked for no second step)"
+        }
+        Pass::ProviderDownNothingEnrolled => {
+            "Signed in with password (two-step check unavailable; nothing enrolled)"
+        }
+        Pass::Refused(Refusal::ChallengeSkipped) => {
+            tracing::error!(
+                "Authsignal allowed an enrolled customer to sign in without a challenge: set the signIn action's default \
+                 outcome to CHALLENGE (or add a rule that challenges enrolled users); sign-in refused (STOREFRONT_ENROLLED_ALLOW=refuse)"
+            );
+            "A sign-in was refused: the second step was skipped by the security settings"
+        }
+        Pass::Refused(Refusal::Blocked) => "Sign-in blocked",
+        Pass::Refused(Refusal::UnderReview) => "A sign-in is waiting for a review by support",
+        Pass::Refused(why) => {
+            tracing::warn!(?why, ?answer, "sign-in refused at the second step");
+            return Ok(Outcome::Refused(why));
+        }
+    };
+    record(state, &user.id, line).await;
+    Ok(match pass {
+        Pass::Refused(why) => Outcome::Refused(why),
+        _ => Outcome::SignedIn,
+    })
+}
+
+/// Remembered for sign-in while Authsignal is down; written only when it changed.
+async fn remember_enrollment(state: &AppState, user: &User, is_enrolled: Option<bool>) {
+    if let Some(is_enrolled) = is_enrolled.filter(|now| user.two_step_enrolled() != Some(*now)) {
+        state
+            .users
+            .set_two_step_enrolled(&user.id, is_enrolled)
+            .await;
+    }
+}
+
+async fn record(state: &AppState, user_id: &str, what: &str) {
+    state.events.record(user_id, EventKind::SignIn, what).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::server::accounts::two_step::*;
+    use EnrolledAllowPolicy::{Honour, Refuse};
+
+    fn decided(state: ActionState, is_enrolled: bool) -> Answer {
+        Answer::Decided { state, is_enrolled }
+    }
+
+    #[test]
+    fn only_a_customer_with_nothing_enrolled_passes_on_allow_by_default() {
+        for last_known in [None, Some(false), Some(true)] {
+            assert_eq!(
+                without_second_factor(
+                    &decided(ActionState::Allow, false),
+                    last_known,
+                    Refuse,
+                    false
+                ),
+                Pass::NothingEnrolled
+            );
+            assert_eq!(
+                without_second_factor(
+                    &decided(ActionState::Allow, true),
+                    last_known,
+                    Refuse,
+                    false
+                ),
+                Pass::Refused(Refusal::ChallengeSkipped)
+            );
+            assert_eq!(
+                without_second_factor(
+                    &decided(ActionState::Allow, true),
+                    last_known,
+                    Honour,
+                    false
+                ),
+                Pass::AllowedByRules
+            );
+        }
+    }
+
+    #[test]
+    fn block_review_and_anything_else_are_refused_whatever_the_policy() {
+        for policy in [Refuse, Honour] {
+            for enrolled in [false, true] {
+                let pass =
+                    |state| without_second_factor(&decided(state, enrolled), None, policy, false);
+                assert_eq!(pass(ActionState::Block), Pass::Refused(Refusal::Blocked));
+                assert_eq!(
+                    pass(ActionState::ReviewRequired),
+                    Pass::Refused(Refusal::UnderReview)
+                );
+                assert_eq!(
+                    pass(ActionState::ChallengeRequired),
+                    Pass::Refused(Refusal::NotVerified)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_outage_lets_through_only_a_customer_last_known_to_have_nothing_enrolled() {
+        for policy in [Refuse, Honour] {
+            let pass =
+                |last_known| without_second_factor(&Answer::Unreachable, last_known, policy, false);
+            assert_eq!(pass(Some(false)), Pass::ProviderDownNothingEnrolled);
+            assert_eq!(pass(Some(true)), Pass::Refused(Refusal::ProviderDown));
+            assert_eq!(
+                pass(None),
+                Pass::Refused(Refusal::ProviderDown),
+                "never asked counts as enrolled"
+            );
+        }
+    }
+
+    #[test]
+    fn a_held_account_never_passes() {
+        for answer in [
+            decided(ActionState::Allow, false),
+            decided(ActionState::Allow, true),
+            Answer::Unreachable,
+        ] {
+            for policy in [Refuse, Honour] {
+                assert_eq!(
+                    without_second_factor(&answer, Some(false), policy, true),
+                    Pass::Refused(Refusal::Held)
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! Passkeys with Authsignal's Web SDK (the Client-SDK path): added in place on the storefront's
+//! own page, and used to sign in. The ceremony runs in the browser; the server only tracks
+//! the action (handing the page its short-lived token) and validates what comes back.
+
+use std::net::SocketAddr;
+
+use authsignal::{ActionState, ChallengeToken, ValidateChallengeRequest};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::model::passkeys::{AddPasskeyStep, AddPasskeyView, PasskeyCeremony};
+use crate::model::security::NoticeTone;
+use crate::model::AppError;
+use crate::routes;
+use crate::server::activity::log::EventKind;
+use crate::server::sessions::TypedSession;
+use crate::server::state::AppState;
+use crate::{server::accounts::sign_in::internal, server::accounts::sign_in::safe_next};
+use crate::{server::authsignal::client, server::authsignal::views};
+use crate::{
+    server::authsignal::round_trip, server::authsignal::round_trip::words,
+    server::authsignal::round_trip::Completion, server::authsignal::round_trip::Purpose,
+    server::authsignal::round_trip::Refusal, server::authsignal::round_trip::Started,
+    server::authsignal::round_trip::Verified,
+};
+use crate::{
+    server::web::request_context::client_ip, server::web::request_context::RequestContext,
+};
+
+/// The action a passkey sign-in is tracked as by the Web SDK (`passkey.signIn({ action })`).
+pub const SIGN_IN_ACTION: &str = "signInWithPasskey";
+
+const NOT_CONFIGURED: &str =
+    "Adding a passkey here isn't available right now. Use Manage authenticators instead.";
+const VERIFY_FIRST: &str = "For your security, verify it's you before adding a passkey.";
+const PASSKEY_NOT_ACCEPTED: &str =
+    "We couldn't verify that passkey, so you're not signed in. Try again, or sign in with your email and password.";
+const NO_ACCOUNT: &str =
+    "That passkey isn't linked to an account here. Sign in with your email and password.";
+
+/// The signed-in customer, their session and the state, for a server function.
+async fn signed_in() -> Result<(TypedSession, String, AppState), AppError> {
+    let session = TypedSession::extract().await?;
+    let user_id = session.require_user_id().await?;
+    Ok((session, user_id, AppState::from_context()?))
+}
+
+/// A first authenticator needs no challenge; adding to an enrolled account needs one in the
+/// last 10 minutes (Authsignal's binding rule, which the token's scope then carries).
+async fn may_add_now(
+    state: &AppState,
+    session: &TypedSession,
+    user_id: &str,
+) -> Result<bool, AppError> {
+    if round_trip::verified_recently(state, session, user_id).await? {
+        return Ok(true);
+    }
+    match state.authsignal.get_user(user_id).await {
+        Ok(user) => Ok(!user.is_enrolled),
+        Err(e) => {
+            tracing::warn!(error = %e, "Authsignal unavailable while preparing to add a passkey");
+            Err(AppError::SecurityUnavailable)
+        }
+    }
+}
+
+/// What the add-a-passkey page shows first.
+pub async fn add_step() -> Result<AddPasskeyView, AppError> {
+    let (session, user_id, state) = signed_in().await?;
+    let notice = session.take_notice().await?;
+    let step = if state.settings.tenant_id.is_none() {
+        AddPasskeyStep::Unavailable
+    } else if may_add_now(&state, &session, &user_id).await? {
+        AddPasskeyStep::Ready
+    } else {
+        AddPasskeyStep::VerifyFirst
+    };
+    Ok(AddPasskeyView { step, notice })
+}
+
+/// Tracks `addPasskey` and hands the page what `passkey.signUp` needs.
+pub async fn start_enrollment() -> Result<PasskeyCeremony, AppError> {
+    let (session, user_id, state) = signed_in().await?;
+    let tenant_id = state
+        .settings
+        .tenant_id
+        .clone()
+        .ok_or_else(|| AppError::Rejected(NOT_CONFIGURED.into()))?;
+    if !may_add_now(&state, &session, &user_id).await? {
+        return Err(AppError::Rejected(VERIFY_FIRST.into()));
+    }
+    let customer = state.users.find_by_id(&user_id).await.map_err(|e| {
+        tracing::error!(error = %e, "loading the customer failed");
+        AppError::Internal
+    })?;
+    let customer = customer.ok_or(AppError::NotSignedIn)?;
+    let context = RequestContext::of_server_fn(&state.settings).await?;
+    match round_trip::start(&state, &session, &user_id, Purpose::AddPasskey, &context).await? {
+        Started::Go {
+            token: Some(token), ..
+        } => Ok(PasskeyCeremony {
+            token: token.expose().to_string(),
+            username: customer.email,
+            display_name: customer.display_name,
+            tenant_id,
+            base_url: client::api_base_url(&state.settings),
+        }),
+        Started::Decided {
+            state: ActionState::Block,
+            ..
+        } => Err(AppError::Rejected(Refusal::Blocked.on_account().into())),
+        Started::Decided {
+            state: ActionState::ReviewRequired,
+            ..
+        } => Err(AppError::Rejected(Refusal::UnderReview.on_account().into())),
+        _ => Err(AppError::SecurityUnavailable),
+    }
+}
+
+/// Validates the ceremony's token for this customer and the `addPasskey` launched from this
+/// session, records what was added, and sends the customer back to their account.
+pub async fn finish_enrollment(token: String) -> Result<String, AppError> {
+    let (session, user_id, state) = signed_in().await?;
+    match round_trip::complete(
+        &state,
+        &session,
+        Some(token),
+        Some(&user_id),
+        routes::ADD_PASSKEY,
+    )
+    .await?
+    {
+        Completion::Done {
+            purpose: Purpose::AddPasskey,
+            verified: true,
+            ..
+        } => {
+            let added = newest_passkey(&state, &user_id).await;
+            if state.users.two_step_enrolled(&user_id).await != Some(true) {
+                state.users.set_two_step_enrolled(&user_id, true).await;
+            }
+            // With webhooks on, `authenticator.created` writes the line (and the receipt).
+            if !state.settings.webhooks_on() {
+                state
+                    .events
+                    .record(&user_id, EventKind::Return, &format!("Added {added}"))
+                    .await;
+            }
+            tracing::info!(user_id = %user_id, "passkey added with the Web SDK");
+            session
+                .set_notice(NoticeTone::Success, format!("{added} was added."))
+                .await?;
+            Ok(routes::ACCOUNT.to_string())
+        }
+        Completion::Done { .. } => Err(AppError::Rejected(Refusal::Invalid.on_account().into())),
+        Completion::Refused { pending, why } => {
+            if pending.is_some() && why != Refusal::CannotConfirm {
+                state
+                    .events
+                    .record(&user_id, EventKind::Return, "Adding a passkey was refused")
+                    .await;
+            }
+            Err(AppError::Rejected(why.on_account().into()))
+        }
+    }
+}
+
+/// "Passkey (Google Password Manager)": the newest passkey, as the list names it.
+async fn newest_passkey(state: &AppState, user_id: &str) -> String {
+    let list = state
+        .authsignal
+        .get_authenticators(user_id)
+        .await
+        .unwrap_or_default();
+    list.iter()
+        .filter(|a| a.verification_method == authsignal::VerificationMethod::Passkey)
+        .max_by(|a, b| a.created_at.cmp(&b.created_at))
+        .map(views::describe)
+        .unwrap_or_else(|| "A passkey".to_string())
+}
+
+/// `POST /account/add-passkey/verify`: the challenge an enrolled customer passes before adding
+/// a passkey, in the pre-built UI; it comes back to the add-a-passkey page.
+pub async fn verify_to_add(
+    State(state): State<AppState>,
+    session: TypedSession,
+    headers: HeaderMap,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
+    let user_id = match session.user_id().await {
+        Ok(Some(user_id)) => user_id,
+        Ok(None) => {
+            return Redirect::to(&routes::sign_in_then(routes::ADD_PASSKEY)).into_response()
+        }
+        Err(e) => return internal(e),
+    };
+    let settings = &state.settings;
+    let context = RequestContext::from_parts(
+        &headers,
+        Some(peer),
+        &settings.trusted_proxies,
+        settings.cookies_secure(),
+    );
+    let started = round_trip::start(
+        &state,
+        &session,
+        &user_id,
+        Purpose::VerifyToAddPasskey,
+        &context,
+    )
+    .await;
+    let back_with = |message: &'static str| async move {
+        match session.set_notice(NoticeTone::Error, message).await {
+            Ok(()) => Redirect::to(routes::ADD_PASSKEY).into_response(),
+            Err(e) => internal(e),
+        }
+    };
+    match started {
+        Ok(Started::Go { url, repeated, .. }) => {
+            if !repeated {
+                state
+                    .events
+                    .record(
+                        &user_id,
+                        EventKind::Launch,
+                        "Started verifying to add a passkey",
+                    )
+                    .await;
+            }
+            let mut response = Redirect::to(&url).into_response();
+            if let Some(cookie) = context.device_cookie() {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            response
+        }
+        Ok(Started::Decided {
+            state: ActionState::Block,
+            ..
+        }) => back_with(Refusal::Blocked.on_account()).await,
+        Ok(Started::Decided {
+            state: ActionState::ReviewRequired,
+            ..
+        }) => back_with(Refusal::UnderReview.on_account()).await,
+        Ok(_) => back_with(words::UNAVAILABLE_TO_CHANGE).await,
+        Err(e) => internal(e),
+    }
+}
+
+/// Signs in the customer whose passkey answered `passkey.signIn`: Authsignal says the token is
+/// valid, for this action, completed, and for a customer of this shop. Each token signs in
+/// once; failed attempts count against the address like wrong passwords.
+pub async fn finish_sign_in(token: String, next: String) -> Result<String, AppError> {
+    let session = TypedSession::extract().await?;
+    let state = AppState::from_context()?;
+    let headers = leptos_axum::extract::<HeaderMap>()
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|c| c.0);
+    let ip = client_ip(&headers, peer, &state.settings.trusted_proxies);
+    let attempt = state
+        .sign_in_limits
+        .passkey_attempt(ip)
+        .await
+        .map_err(|blocked| AppError::Rejected(blocked.message()))?;
+    let request = ValidateChallengeRequest {
+        token: ChallengeToken::new(token),
+        user_id: None,
+        action: Some(SIGN_IN_ACTION.into()),
+    };
+    let result = state
+        .authsignal
+        .validate_challenge(&request)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "validating a passkey sign-in failed");
+            AppError::Rejected(Refusal::CannotConfirm.at_sign_in().into())
+        })?;
+    let passed = result.is_valid
+        && result.state == Some(ActionState::ChallengeSucceeded)
+        && result.action.as_deref() == Some(SIGN_IN_ACTION);
+    let (Some(user_id), Some(key), true) = (
+        result.user_id.clone(),
+        result.idempotency_key.clone(),
+        passed,
+    ) else {
+        tracing::info!(state = ?result.state, "passkey sign-in refused by validation");
+        return Err(AppError::Rejected(PASSKEY_NOT_ACCEPTED.into()));
+    };
+    if !state
+        .sign_in_limits
+        .first_use(&format!("{user_id}/{key}"))
+        .await
+    {
+        tracing::warn!("passkey sign-in refused: token already used");
+        return Err(AppError::Rejected(PASSKEY_NOT_ACCEPTED.into()));
+    }
+    let known = state.users.find_by_id(&user_id).await.map_err(|e| {
+        tracing::error!(error = %e, "loading the customer failed");
+        AppError::Internal
+    })?;
+    let Some(user) = known else {
+        tracing::info!("passkey sign-in refused: no such customer here");
+        return Err(AppError::Rejected(NO_ACCOUNT.into()));
+    };
+    let context = RequestContext::of_server_fn(&state.settings).await?;
+    crate::server::accounts::devices::start_session(&state, &session, &user, &context, false)
+        .await?;
+    // The passkey is a completed challenge: no second one for Manage in the next ten minutes.
+    let at = round_trip::challenge_time(&state, &user_id, result.state_updated_at.as_deref());
+    session
+        .set_verified(&Verified {
+            user_id: user_id.clone(),
+            at,
+        })
+        .await?;
+    state.sign_in_limits.succeeded(attempt).await;
+    state
+        .events
+        .record(&user_id, EventKind::SignIn, "Signed in with a passkey")
+        .await;
+    tracing::info!(user_id = %user_id, "customer signed in with a passkey");
+    Ok(safe_next(&next).to_string())
+}

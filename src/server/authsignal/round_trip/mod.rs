@@ -1,0 +1,400 @@
+//! The one Authsignal round trip, for every purpose: `start` tracks an action and remembers it
+//! in the session's single pending slot; the browser goes to the pre-built UI (a redirect, or a
+//! dialog in popup mode); `complete` validates the token it comes back with against what is
+//! pending. What the customer reads about each outcome lives in `words`.
+//!
+//! ```text
+//! start(purpose) ──track──▶ pre-built UI ──?token──▶ /account/return or /signin/return ─┐
+//!                                  └──postMessage(token) (popup) ─▶ complete_prebuilt_ui ┤
+//!                                                       complete(token) ◀───────────────┘
+//!                                                       ├ Done { purpose, verified }
+//!                                                       └ Refused(why)
+//! ```
+
+pub mod clock;
+pub mod returns;
+pub mod words;
+
+use authsignal::{
+    ActionState, TrackRequest, ValidateChallengeRequest, ValidateChallengeResponse,
+    VerificationMethod,
+};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+
+use crate::model::AppError;
+use crate::routes;
+use crate::server::sessions::TypedSession;
+use crate::server::state::AppState;
+use crate::server::web::request_context::RequestContext;
+use crate::{
+    server::authsignal::VERIFICATION_WINDOW_SECS, server::clock::now_unix, server::ids::random_hex,
+};
+pub use words::Refusal;
+
+/// The scopes that let the pre-built UI open the settings screen without a second challenge
+/// (Authsignal's authenticator-binding docs): sent only for a customer verified moments ago.
+pub const BINDING_SCOPES: &str = "add:authenticators update:authenticators remove:authenticators";
+/// The scope that lets the Web SDK add an authenticator to an enrolled customer.
+pub const ADD_SCOPE: &str = "add:authenticators";
+/// A second press within this many seconds reuses the first launch (a double click).
+const RELAUNCH_WINDOW_SECS: i64 = 30;
+/// Track's tokens are valid this long; a return after it cannot succeed.
+const PENDING_TTL_SECS: i64 = 10 * 60;
+
+/// Why the customer goes to the pre-built UI.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Purpose {
+    /// Two-step sign-in after a correct password; `next` (already checked to be on this site)
+    /// is where to go once signed in.
+    SignIn {
+        next: String,
+        /// The security stamp the password was checked under.
+        #[serde(default)]
+        stamp: Option<String>,
+    },
+    /// The primary button: enroll a first authenticator (`manage: false`) or manage them.
+    Settings { manage: bool },
+    /// A challenge before removing this authenticator.
+    VerifyToRemove { authenticator_id: String },
+    /// A challenge before adding a passkey in place (the customer has authenticators and no
+    /// recent challenge): comes back to the add-a-passkey page.
+    VerifyToAddPasskey,
+    /// Adding a passkey in place with the Web SDK: no pre-built UI; the token goes to the
+    /// browser and comes back from the ceremony to `complete`.
+    AddPasskey,
+    /// A challenge before a password reset by email link takes effect. Signed out, like
+    /// sign-in; carries the link and the new password's hash until the return.
+    ResetPassword { link: String, password_hash: String },
+}
+
+impl Purpose {
+    pub fn action(&self) -> &'static str {
+        match self {
+            Purpose::SignIn { .. } => "signIn",
+            Purpose::Settings { manage: false } => "enroll",
+            Purpose::Settings { manage: true } => "manage",
+            Purpose::VerifyToRemove { .. } => "removeAuthenticator",
+            Purpose::VerifyToAddPasskey => "verifyToAddPasskey",
+            Purpose::AddPasskey => "addPasskey",
+            Purpose::ResetPassword { .. } => "resetPassword",
+        }
+    }
+
+    fn return_path(&self) -> &'static str {
+        match self {
+            Purpose::SignIn { .. } => routes::SIGN_IN_RETURN,
+            Purpose::AddPasskey => routes::ADD_PASSKEY,
+            Purpose::ResetPassword { .. } => routes::RESET_PASSWORD_RETURN,
+            _ => routes::ACCOUNT_RETURN,
+        }
+    }
+
+    /// The scopes to track with, given whether this customer was verified moments ago.
+    fn scope(&self, verified_recently: bool) -> Option<&'static str> {
+        match self {
+            Purpose::Settings { manage: true } if verified_recently => Some(BINDING_SCOPES),
+            Purpose::AddPasskey if verified_recently => Some(ADD_SCOPE),
+            _ => None,
+        }
+    }
+
+    /// Started by a signed-out visitor (sign-in, password reset): nobody need be signed in
+    /// at the return, and only a challenge sends the browser to the pre-built UI.
+    fn is_sign_in(&self) -> bool {
+        matches!(self, Purpose::SignIn { .. } | Purpose::ResetPassword { .. })
+    }
+}
+
+/// The launch waiting for its return: one per session, taken by the first return.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Pending {
+    pub purpose: Purpose,
+    pub user_id: String,
+    pub idempotency_key: String,
+    pub url: String,
+    /// Tracked with [`BINDING_SCOPES`]: the UI may skip its challenge.
+    pub scoped: bool,
+    /// Unix seconds.
+    pub started_at: i64,
+}
+
+/// When this session's customer last completed an Authsignal challenge, by Authsignal's clock.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Verified {
+    pub user_id: String,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// What `start` leads to.
+#[derive(Debug)]
+pub enum Started {
+    /// Send the browser to the pre-built UI (or, for the Web SDK, hand it `token`).
+    /// `repeated`: a double click reused the launch (and has no token).
+    Go {
+        url: String,
+        token: Option<authsignal::ChallengeToken>,
+        repeated: bool,
+        scoped: bool,
+        is_enrolled: Option<bool>,
+    },
+    /// Authsignal decided without the UI: blocked or held for review (any purpose), or, at
+    /// sign-in, allowed without a challenge.
+    Decided {
+        state: ActionState,
+        is_enrolled: bool,
+    },
+    /// Authsignal could not be asked: nothing was tracked.
+    ProviderDown,
+}
+
+/// Tracks the purpose's action for `user_id` and remembers it as pending when the browser
+/// is to go to the pre-built UI.
+pub async fn start(
+    state: &AppState,
+    session: &TypedSession,
+    user_id: &str,
+    purpose: Purpose,
+    context: &RequestContext,
+) -> Result<Started, AppError> {
+    let may_scope = matches!(
+        purpose,
+        Purpose::Settings { manage: true } | Purpose::AddPasskey
+    );
+    let scope = match may_scope {
+        true => purpose.scope(verified_recently(state, session, user_id).await?),
+        false => None,
+    };
+    let scoped = scope.is_some();
+    if let Some(previous) = session.pending_round_trip().await? {
+        let fresh = now_unix() - previous.started_at < RELAUNCH_WINDOW_SECS;
+        // Reused only as it was launched: a launch never keeps scopes its customer no longer merits.
+        let same =
+            previous.purpose == purpose && previous.user_id == user_id && previous.scoped == scoped;
+        if same && fresh && !purpose.is_sign_in() && purpose != Purpose::AddPasskey {
+            return Ok(Started::Go {
+                url: previous.url,
+                token: None,
+                repeated: true,
+                scoped,
+                is_enrolled: None,
+            });
+        }
+    }
+    let idempotency_key = random_hex();
+    let request = TrackRequest {
+        redirect_url: Some(format!(
+            "{}{}",
+            state.settings.origin(),
+            purpose.return_path()
+        )),
+        redirect_to_settings: matches!(purpose, Purpose::Settings { .. }).then_some(true),
+        scope: scope.map(str::to_string),
+        device_id: Some(context.device_id.clone()),
+        user_agent: context.user_agent.clone(),
+        ip_address: context.ip_address.clone(),
+        idempotency_key: Some(idempotency_key.clone()),
+        ..TrackRequest::default()
+    };
+    let response = match state
+        .authsignal
+        .track(user_id, purpose.action(), &request)
+        .await
+    {
+        Ok(response) => response,
+        Err(e) => {
+            tracing::warn!(error = %e, action = purpose.action(), "tracking an Authsignal action failed");
+            return Ok(Started::ProviderDown);
+        }
+    };
+    // Blocked or held for review: never to the UI, whatever the purpose.
+    let decided_here = matches!(
+        response.state,
+        ActionState::Block | ActionState::ReviewRequired
+    );
+    let goes_to_ui = !decided_here
+        && (!purpose.is_sign_in() || response.state == ActionState::ChallengeRequired);
+    if !goes_to_ui {
+        return Ok(Started::Decided {
+            state: response.state,
+            is_enrolled: response.is_enrolled,
+        });
+    }
+    // Only ever send the browser to a web URL.
+    if !(response.url.starts_with("https://") || response.url.starts_with("http://")) {
+        tracing::error!(
+            action = purpose.action(),
+            "Authsignal's track response had no usable url"
+        );
+        return Ok(Started::ProviderDown);
+    }
+    let pending = Pending {
+        purpose,
+        user_id: user_id.to_string(),
+        idempotency_key: if response.idempotency_key.is_empty() {
+            idempotency_key
+        } else {
+            response.idempotency_key
+        },
+        url: response.url.clone(),
+        scoped,
+        started_at: now_unix(),
+    };
+    session.set_pending_round_trip(&pending).await?;
+    if !pending.purpose.is_sign_in() {
+        // The receipt for whatever this visit changes names this browser.
+        let origin = crate::server::accounts::devices::origin_of(context);
+        state
+            .users
+            .remember_change_origin(user_id, &origin.browser, &origin.network)
+            .await;
+    }
+    Ok(Started::Go {
+        url: response.url,
+        token: Some(response.token),
+        repeated: false,
+        scoped,
+        is_enrolled: Some(response.is_enrolled),
+    })
+}
+
+/// How a return ended.
+#[derive(Debug)]
+pub enum Completion {
+    /// The token is genuine for what was pending. `verified`: a challenge was completed.
+    Done {
+        purpose: Purpose,
+        user_id: String,
+        verified: bool,
+        method: Option<VerificationMethod>,
+    },
+    /// Refused; `pending` is what the return used up, if anything was waiting.
+    Refused {
+        pending: Option<Pending>,
+        why: Refusal,
+    },
+}
+
+/// Validates `token` for the launch this session is waiting on, arriving at `return_path`.
+/// `signed_in` is who is signed in now: every purpose but sign-in must come back to the
+/// customer who left.
+pub async fn complete(
+    state: &AppState,
+    session: &TypedSession,
+    token: Option<String>,
+    signed_in: Option<&str>,
+    return_path: &str,
+) -> Result<Completion, AppError> {
+    // Taken, not read: a token completes a launch once; a replay finds nothing pending.
+    let Some(pending) = session.take_pending_round_trip().await? else {
+        return Ok(Completion::Refused {
+            pending: None,
+            why: Refusal::NothingPending,
+        });
+    };
+    let refused = |pending: Pending, why| {
+        Ok(Completion::Refused {
+            pending: Some(pending),
+            why,
+        })
+    };
+    if now_unix() - pending.started_at > PENDING_TTL_SECS {
+        return refused(pending, Refusal::NothingPending);
+    }
+    let wrong_customer =
+        !pending.purpose.is_sign_in() && signed_in != Some(pending.user_id.as_str());
+    if wrong_customer || pending.purpose.return_path() != return_path {
+        return refused(pending, Refusal::Invalid);
+    }
+    let Some(token) = token.filter(|t| !t.is_empty()) else {
+        return refused(pending, Refusal::Invalid);
+    };
+    let request = ValidateChallengeRequest::for_user_action(
+        token,
+        pending.user_id.clone(),
+        pending.purpose.action(),
+    );
+    let result = match state.authsignal.validate_challenge(&request).await {
+        Ok(result) => result,
+        Err(e) => {
+            tracing::warn!(error = %e, "validating a return from Authsignal failed");
+            return refused(pending, Refusal::CannotConfirm);
+        }
+    };
+    if !is_genuine(&result, &pending) {
+        tracing::info!(action = pending.purpose.action(), state = ?result.state, "return from Authsignal refused by validation");
+        return refused(pending, Refusal::Invalid);
+    }
+    let verified = result.state == Some(ActionState::ChallengeSucceeded) && result.is_valid;
+    // A scoped settings visit may end without a challenge; every other purpose needs one.
+    let accepted = verified
+        || (pending.scoped
+            && matches!(pending.purpose, Purpose::Settings { .. })
+            && matches!(
+                result.state,
+                Some(ActionState::ChallengeRequired) | Some(ActionState::Allow)
+            ));
+    if !accepted {
+        tracing::info!(action = pending.purpose.action(), state = ?result.state, "return from Authsignal: challenge not completed");
+        return refused(pending, Refusal::NotVerified);
+    }
+    if verified {
+        let at = challenge_time(state, &pending.user_id, result.state_updated_at.as_deref());
+        session
+            .set_verified(&Verified {
+                user_id: pending.user_id.clone(),
+                at,
+            })
+            .await?;
+    }
+    Ok(Completion::Done {
+        purpose: pending.purpose,
+        user_id: pending.user_id,
+        verified,
+        method: result.verification_method,
+    })
+}
+
+/// The token names the user, action and idempotency key that were launched.
+fn is_genuine(result: &ValidateChallengeResponse, pending: &Pending) -> bool {
+    result.user_id.as_deref() == Some(pending.user_id.as_str())
+        && result.action.as_deref() == Some(pending.purpose.action())
+        && result.idempotency_key.as_deref() == Some(pending.idempotency_key.as_str())
+}
+
+/// This customer completed a challenge within the verification window, by Authsignal's clock.
+pub async fn verified_recently(
+    state: &AppState,
+    session: &TypedSession,
+    user_id: &str,
+) -> Result<bool, AppError> {
+    Ok(verified_ago(state, session, user_id)
+        .await?
+        .is_some_and(|secs| (0..VERIFICATION_WINDOW_SECS).contains(&secs)))
+}
+
+/// Seconds since this customer's last completed challenge, if one is remembered.
+async fn verified_ago(
+    state: &AppState,
+    session: &TypedSession,
+    user_id: &str,
+) -> Result<Option<i64>, AppError> {
+    let verified = session.verified().await?.filter(|v| v.user_id == user_id);
+    Ok(verified.map(|v| state.authsignal_clock.now_for(user_id) - v.at))
+}
+
+/// When a challenge was completed, by Authsignal's clock: its `stateUpdatedAt`, else now, and
+/// never later than now (a clock ahead of ours must not lengthen the window).
+pub fn challenge_time(state: &AppState, user_id: &str, state_updated_at: Option<&str>) -> i64 {
+    let now = state.authsignal_clock.now_for(user_id);
+    state_updated_at
+        .and_then(unix_seconds)
+        .map_or(now, |at| at.min(now))
+}
+
+fn unix_seconds(iso: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(iso, &Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
+}

@@ -1,0 +1,290 @@
+//! `POST /webhooks/authsignal`: Authsignal's authenticator events. Each delivery is verified
+//! (signature and timestamp), applied once per event id, named precisely in the customer's
+//! activity, mailed to them as a receipt, and refreshes what we remember about enrollment.
+//! This is the one place authenticator changes are recorded, wherever they were made: the
+//! pre-built UI, the account page, the Web SDK or the admin CLI.
+
+use authsignal::webhook::{self, WebhookError, WebhookEvent, DEFAULT_TOLERANCE_SECS};
+use authsignal::UserAuthenticator;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use secrecy::ExposeSecret;
+
+use crate::server::activity::log::EventKind;
+use crate::server::mail::compose::Origin;
+use crate::server::state::AppState;
+use crate::{server::authsignal::views::describe, server::authsignal::views::method_words};
+
+/// What an authenticator event did, in the activity's words.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Change {
+    pub user_id: String,
+    /// "Added Passkey (Google Password Manager)", "Removed SMS +64 27 … 567", …
+    pub line: String,
+    /// The authenticator an addition (or a re-enrollment) put on the account: what "This
+    /// wasn't me" removes.
+    pub added: Option<String>,
+}
+
+pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(secret) = &state.settings.webhook_secret else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let signature = headers
+        .get(webhook::SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let now = crate::server::clock::now_unix();
+    let event = match webhook::construct_event(
+        &body,
+        signature,
+        secret.expose_secret(),
+        now,
+        DEFAULT_TOLERANCE_SECS,
+    ) {
+        Ok(event) => event,
+        Err(why) => {
+            tracing::warn!(%why, "webhook delivery refused");
+            let status = match why {
+                WebhookError::InvalidBody(_) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            return (status, "refused").into_response();
+        }
+    };
+    let Some(change) = change_of(&event) else {
+        tracing::debug!(event_type = %event.event_type, "webhook event not about authenticators; ignored");
+        return (StatusCode::OK, "ignored").into_response();
+    };
+    match first_delivery(&state, &event, now).await {
+        Ok(true) => {}
+        Ok(false) => {
+            // A redelivery, or a captured request replayed: answered, never applied twice.
+            tracing::info!(event_id = %event.id, "webhook event already applied; not applied again");
+            return (StatusCode::OK, "already applied").into_response();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "recording a webhook event failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    }
+    let user = match state.users.find_by_id(&change.user_id).await {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            tracing::info!(event_id = %event.id, "webhook event for a user this shop doesn't have; ignored");
+            return (StatusCode::OK, "ignored").into_response();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "loading the webhook's customer failed");
+            forget(&state, &event).await;
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    state
+        .events
+        .record(&user.id, EventKind::Change, &change.line)
+        .await;
+    refresh_enrollment(&state, &user.id, &event).await;
+    // Where the change was made: the browser that started one in the last 15 minutes.
+    let origin = state
+        .users
+        .recent_change_origin(&user.id, 15 * 60)
+        .await
+        .map(|(browser, network)| Origin { browser, network });
+    crate::server::activity::receipts::security_change(
+        &state,
+        &user,
+        &change.line,
+        origin.as_ref(),
+        change.added.as_deref(),
+    )
+    .await;
+    tracing::info!(user_id = %user.id, event_type = %event.event_type, "authenticator change recorded");
+    (StatusCode::OK, "applied").into_response()
+}
+
+/// True the first time this event id arrives.
+async fn first_delivery(state: &AppState, event: &WebhookEvent, now: i64) -> sqlx::Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO webhook_events (event_id, event_type, received_at) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING",
+    )
+    .bind(stored_id(event))
+    .bind(event.event_type.chars().take(100).collect::<String>())
+    .bind(now)
+    .execute(&state.pool)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+/// The event id as kept (bounded: it is the sender's text).
+fn stored_id(event: &WebhookEvent) -> String {
+    event.id.chars().take(200).collect()
+}
+
+/// Lets a redelivery apply an event whose first delivery failed half-way.
+async fn forget(state: &AppState, event: &WebhookEvent) {
+    let result = sqlx::query("DELETE FROM webhook_events WHERE event_id = $1")
+        .bind(stored_id(event))
+        .execute(&state.pool)
+        .await;
+    if let Err(e) = result {
+        tracing::error!(error = %e, "forgetting a failed webhook event failed");
+    }
+}
+
+/// Remembers what Authsignal now says about enrollment (sign-in fails closed on it while
+/// Authsignal is down). Unreachable: an addition still means enrolled; a removal leaves the
+/// old answer, which errs towards asking for a second step.
+async fn refresh_enrollment(state: &AppState, user_id: &str, event: &WebhookEvent) {
+    match state.authsignal.get_user(user_id).await {
+        Ok(user) => {
+            state
+                .users
+                .set_two_step_enrolled(user_id, user.is_enrolled)
+                .await
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "refreshing enrollment after a webhook failed");
+            if event.event_type == "authenticator.created" {
+                state.users.set_two_step_enrolled(user_id, true).await;
+            }
+        }
+    }
+}
+
+/// The authenticator an event is about: Authsignal puts its fields in `data` itself (an
+/// `authenticator` object is accepted too); a passkey is named by `credentialName`.
+fn authenticator_of(event: &WebhookEvent) -> Option<UserAuthenticator> {
+    let data = &event.data;
+    let object = data.get("authenticator").unwrap_or(data);
+    let mut authenticator: UserAuthenticator = serde_json::from_value(object.clone()).ok()?;
+    if authenticator.display_name.is_none() {
+        authenticator.display_name = object
+            .get("credentialName")
+            .and_then(|n| n.as_str())
+            .filter(|n| !n.is_empty())
+            .map(str::to_string);
+    }
+    Some(authenticator)
+}
+
+fn user_id_of(event: &WebhookEvent, authenticator: &UserAuthenticator) -> Option<String> {
+    event
+        .data
+        .get("userId")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .or_else(|| authenticator.user_id.clone())
+        .filter(|id| !id.is_empty() && id.len() <= 200)
+}
+
+fn is_default(event: &WebhookEvent) -> bool {
+    let data = &event.data;
+    let flag = |v: &serde_json::Value| v.get("isDefault").and_then(|f| f.as_bool());
+    flag(data)
+        .or_else(|| data.get("authenticator").and_then(flag))
+        .unwrap_or(false)
+}
+
+/// The activity line for an authenticator event; `None` for other events.
+pub fn change_of(event: &WebhookEvent) -> Option<Change> {
+    let verb = match event.event_type.as_str() {
+        "authenticator.created" => "Added",
+        "authenticator.deleted" => "Removed",
+        "authenticator.updated" => "Updated",
+        _ => return None,
+    };
+    let mut authenticator = authenticator_of(event)?;
+    let user_id = user_id_of(event, &authenticator)?;
+    if let Some(phone) = authenticator.phone_number.take() {
+        authenticator.phone_number = Some(masked_phone(&phone));
+    }
+    let default_change = verb == "Updated" && is_default(event);
+    let line = if default_change {
+        format!(
+            "Default set to {}",
+            method_words(&authenticator.verification_method)
+        )
+    } else {
+        format!("{verb} {}", describe(&authenticator))
+    };
+    // One line of plain text, whatever the event carried.
+    let line: String = line.chars().filter(|c| !c.is_control()).take(200).collect();
+    // What "This wasn't me" undoes: an authenticator put on the account, not a new default.
+    let added = (matches!(verb, "Added" | "Updated") && !default_change)
+        .then(|| authenticator.user_authenticator_id.clone())
+        .filter(|id| !id.is_empty() && id.len() <= 200);
+    Some(Change {
+        user_id,
+        line,
+        added,
+    })
+}
+
+/// "+64 27 … 567": enough for the customer to recognise, not the whole number.
+pub fn masked_phone(phone: &str) -> String {
+    let digits: String = phone.chars().filter(|c| c.is_ascii_digit()).collect();
+    if digits.len() < 7 {
+        return "…".to_string();
+    }
+    format!(
+        "+{} {} … {}",
+        &digits[..2],
+        &digits[2..4],
+        &digits[digits.len() - 3..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::server::authsignal::webhooks::*;
+
+    fn event(event_type: &str, data: serde_json::Value) -> WebhookEvent {
+        serde_json::from_value(serde_json::json!({
+            "version": 1, "type": event_type, "id": "evt", "time": "2026-11-30T00:00:00Z", "data": data
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn each_change_is_named_precisely() {
+        let added = event(
+            "authenticator.created",
+            serde_json::json!({"userId": "u1",
+            "userAuthenticatorId": "a", "verificationMethod": "PASSKEY", "createdAt": "2026-11-30T00:00:00Z",
+            "credentialId": "abc", "aaguid": "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4",
+            "credentialName": "Google Password Manager", "isDefault": false}),
+        );
+        assert_eq!(
+            change_of(&added).unwrap(),
+            Change {
+                user_id: "u1".into(),
+                line: "Added Passkey (Google Password Manager)".into(),
+                added: Some("a".into()),
+            }
+        );
+        let removed = event(
+            "authenticator.deleted",
+            serde_json::json!({"userId": "u1",
+            "userAuthenticatorId": "a", "verificationMethod": "SMS", "phoneNumber": "+64271234567",
+            "createdAt": "2026-11-30T00:00:00Z", "deletedAt": "2026-11-30T00:01:00Z"}),
+        );
+        assert_eq!(
+            change_of(&removed).unwrap().line,
+            "Removed SMS (+64 27 … 567)"
+        );
+        let default = event(
+            "authenticator.updated",
+            serde_json::json!({"userId": "u1",
+            "userAuthenticatorId": "a", "verificationMethod": "AUTHENTICATOR_APP", "isDefault": true}),
+        );
+        assert_eq!(
+            change_of(&default).unwrap().line,
+            "Default set to Authenticator app"
+        );
+        assert!(change_of(&event("action.created", serde_json::json!({}))).is_none());
+        assert!(change_of(&event("authenticator.created", serde_json::json!({"authenticator": {"verificationMethod": "SMS", "userAuthenticatorId": "a"}}))).is_none());
+    }
+}

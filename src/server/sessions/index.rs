@@ -1,0 +1,286 @@
+//! Which sessions belong to which customer, in every session store: the signed-in devices
+//! list and "sign out everywhere" read it. The store's own `load` decides what is still
+//! alive, so an expired or deleted session drops out of the index the next time it is read.
+
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store;
+use tower_sessions::SessionStore;
+use tower_sessions_redis_store::fred::prelude::{KeysInterface, SetsInterface};
+
+use crate::server::sessions::signed_in_user;
+use crate::server::sessions::store::SessionBackend;
+
+const SQLITE_TABLE: &str = "session_owners";
+const POSTGRES_TABLE: &str = r#""tower_sessions"."session_owner""#;
+/// A Redis set per customer; it outlives the longest session a little.
+const REDIS_SET_TTL_SECS: i64 = 31 * 24 * 60 * 60;
+
+fn redis_key(user_id: &str) -> String {
+    format!("storefront:sessions-of:{user_id}")
+}
+
+fn backend_error(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+impl SessionBackend {
+    /// Creates the SQL index table (Redis needs none) and, the first time, indexes the
+    /// sessions that already exist, so "sign out everywhere" reaches them too.
+    pub(crate) async fn migrate_index(&self) -> sqlx::Result<()> {
+        let new_table = match self {
+            SessionBackend::Sqlite(_, pool) => sqlx::query_scalar::<_, String>(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'session_owners'",
+            )
+            .fetch_optional(pool)
+            .await?
+            .is_none(),
+            SessionBackend::Postgres(_, pool) => sqlx::query_scalar::<_, Option<String>>(
+                r#"SELECT to_regclass('"tower_sessions"."session_owner"')::text"#,
+            )
+            .fetch_one(pool)
+            .await?
+            .is_none(),
+            SessionBackend::Redis(..) => false,
+        };
+        self.create_index_table().await?;
+        if new_table {
+            self.index_existing().await?;
+        }
+        Ok(())
+    }
+
+    async fn create_index_table(&self) -> sqlx::Result<()> {
+        match self {
+            SessionBackend::Sqlite(_, pool) => {
+                sqlx::query(&format!("CREATE TABLE IF NOT EXISTS {SQLITE_TABLE} (session_id TEXT PRIMARY KEY NOT NULL, user_id TEXT NOT NULL)"))
+                    .execute(pool)
+                    .await?;
+                sqlx::query(&format!(
+                    "CREATE INDEX IF NOT EXISTS session_owners_by_user ON {SQLITE_TABLE} (user_id)"
+                ))
+                .execute(pool)
+                .await?;
+            }
+            SessionBackend::Postgres(_, pool) => {
+                sqlx::query(&format!("CREATE TABLE IF NOT EXISTS {POSTGRES_TABLE} (session_id TEXT PRIMARY KEY NOT NULL, user_id TEXT NOT NULL)"))
+                    .execute(pool)
+                    .await?;
+                sqlx::query(&format!("CREATE INDEX IF NOT EXISTS session_owner_by_user ON {POSTGRES_TABLE} (user_id)"))
+                    .execute(pool)
+                    .await?;
+            }
+            SessionBackend::Redis(..) => {}
+        }
+        Ok(())
+    }
+
+    /// Indexes every stored signed-in session (once, when the index is created).
+    async fn index_existing(&self) -> sqlx::Result<()> {
+        let rows: Vec<(String, Vec<u8>)> = match self {
+            SessionBackend::Sqlite(_, pool) => {
+                sqlx::query_as("SELECT id, data FROM tower_sessions")
+                    .fetch_all(pool)
+                    .await?
+            }
+            SessionBackend::Postgres(_, pool) => {
+                sqlx::query_as(r#"SELECT id, data FROM "tower_sessions"."session""#)
+                    .fetch_all(pool)
+                    .await?
+            }
+            SessionBackend::Redis(..) => Vec::new(),
+        };
+        let mut indexed = 0;
+        for (_, data) in rows {
+            let Ok(record) = rmp_serde::from_slice::<Record>(&data) else {
+                continue;
+            };
+            if self.index_owner(&record).await.is_ok() && signed_in_user(&record).is_some() {
+                indexed += 1;
+            }
+        }
+        tracing::info!(indexed, "indexed the existing signed-in sessions");
+        Ok(())
+    }
+
+    /// Notes the record's owner, if it is a signed-in session (called on every write).
+    pub(crate) async fn index_owner(&self, record: &Record) -> session_store::Result<()> {
+        let Some(user_id) = signed_in_user(record) else {
+            return Ok(());
+        };
+        let id = record.id.to_string();
+        match self {
+            SessionBackend::Sqlite(_, pool) => {
+                sqlx::query(&format!("INSERT INTO {SQLITE_TABLE} (session_id, user_id) VALUES (?, ?) ON CONFLICT (session_id) DO NOTHING"))
+                    .bind(id)
+                    .bind(user_id)
+                    .execute(pool)
+                    .await
+                    .map_err(backend_error)?;
+            }
+            SessionBackend::Postgres(_, pool) => {
+                sqlx::query(&format!("INSERT INTO {POSTGRES_TABLE} (session_id, user_id) VALUES ($1, $2) ON CONFLICT (session_id) DO NOTHING"))
+                    .bind(id)
+                    .bind(user_id)
+                    .execute(pool)
+                    .await
+                    .map_err(backend_error)?;
+            }
+            SessionBackend::Redis(_, pool) => {
+                let key = redis_key(&user_id);
+                let _: i64 = pool.sadd(&key, id).await.map_err(backend_error)?;
+                let _: bool = pool
+                    .expire(&key, REDIS_SET_TTL_SECS, None)
+                    .await
+                    .map_err(backend_error)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn indexed_ids(&self, user_id: &str) -> session_store::Result<Vec<String>> {
+        match self {
+            SessionBackend::Sqlite(_, pool) => sqlx::query_scalar(&format!(
+                "SELECT session_id FROM {SQLITE_TABLE} WHERE user_id = ?"
+            ))
+            .bind(user_id)
+            .fetch_all(pool)
+            .await
+            .map_err(backend_error),
+            SessionBackend::Postgres(_, pool) => sqlx::query_scalar(&format!(
+                "SELECT session_id FROM {POSTGRES_TABLE} WHERE user_id = $1"
+            ))
+            .bind(user_id)
+            .fetch_all(pool)
+            .await
+            .map_err(backend_error),
+            SessionBackend::Redis(_, pool) => pool
+                .smembers(redis_key(user_id))
+                .await
+                .map_err(backend_error),
+        }
+    }
+
+    async fn unindex(&self, user_id: &str, session_id: &str) -> session_store::Result<()> {
+        match self {
+            SessionBackend::Sqlite(_, pool) => {
+                sqlx::query(&format!("DELETE FROM {SQLITE_TABLE} WHERE session_id = ?"))
+                    .bind(session_id)
+                    .execute(pool)
+                    .await
+                    .map_err(backend_error)?;
+            }
+            SessionBackend::Postgres(_, pool) => {
+                sqlx::query(&format!(
+                    "DELETE FROM {POSTGRES_TABLE} WHERE session_id = $1"
+                ))
+                .bind(session_id)
+                .execute(pool)
+                .await
+                .map_err(backend_error)?;
+            }
+            SessionBackend::Redis(_, pool) => {
+                let _: i64 = pool
+                    .srem(redis_key(user_id), session_id)
+                    .await
+                    .map_err(backend_error)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The customer's live sessions. Ended or expired ones are dropped from the index here.
+    pub async fn sessions_of(&self, user_id: &str) -> session_store::Result<Vec<Record>> {
+        self.sessions_of_except(user_id, None).await
+    }
+
+    /// The same, without `except` (the request's own session, which it already holds).
+    pub async fn sessions_of_except(
+        &self,
+        user_id: &str,
+        except: Option<&Id>,
+    ) -> session_store::Result<Vec<Record>> {
+        let except = except.map(|id| id.to_string());
+        let mut live = Vec::new();
+        for raw in self.indexed_ids(user_id).await? {
+            if except.as_ref() == Some(&raw) {
+                continue;
+            }
+            let record = match raw.parse::<Id>() {
+                Ok(id) => self.load(&id).await?,
+                Err(_) => None,
+            };
+            match record {
+                Some(record) if signed_in_user(&record).as_deref() == Some(user_id) => {
+                    live.push(record)
+                }
+                _ => self.unindex(user_id, &raw).await?,
+            }
+        }
+        Ok(live)
+    }
+
+    /// Ends one session of the customer (server side: its cookie no longer signs anyone in).
+    pub async fn end_session(&self, user_id: &str, id: &Id) -> session_store::Result<()> {
+        self.delete(id).await?;
+        self.unindex(user_id, &id.to_string()).await
+    }
+
+    /// Ends every session of the customer except `keep`; answers how many ended.
+    pub async fn end_sessions_of(
+        &self,
+        user_id: &str,
+        keep: Option<&Id>,
+    ) -> session_store::Result<usize> {
+        self.end_sessions_where(user_id, |record| Some(&record.id) != keep)
+            .await
+    }
+
+    /// Ends every session of the customer started under another security stamp than
+    /// `current` (a sign-in whose password was checked before a reset); answers how many.
+    pub async fn end_sessions_with_stale_stamp(
+        &self,
+        user_id: &str,
+        current: &str,
+    ) -> session_store::Result<usize> {
+        self.end_sessions_where(user_id, |record| {
+            crate::server::sessions::signed_in_of(record)
+                .and_then(|s| s.stamp)
+                .as_deref()
+                != Some(current)
+        })
+        .await
+    }
+
+    async fn end_sessions_where(
+        &self,
+        user_id: &str,
+        ends: impl Fn(&Record) -> bool,
+    ) -> session_store::Result<usize> {
+        let mut ended = 0;
+        for record in self.sessions_of(user_id).await? {
+            if ends(&record) {
+                self.end_session(user_id, &record.id).await?;
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+
+    /// Forgets index rows whose session is gone (SQL stores; Redis sets expire by themselves).
+    pub(crate) async fn sweep_index(&self) -> sqlx::Result<()> {
+        match self {
+            SessionBackend::Sqlite(_, pool) => {
+                sqlx::query(&format!("DELETE FROM {SQLITE_TABLE} WHERE session_id NOT IN (SELECT id FROM tower_sessions)"))
+                    .execute(pool)
+                    .await?;
+            }
+            SessionBackend::Postgres(_, pool) => {
+                sqlx::query(&format!(r#"DELETE FROM {POSTGRES_TABLE} WHERE session_id NOT IN (SELECT id FROM "tower_sessions"."session")"#))
+                    .execute(pool)
+                    .await?;
+            }
+            SessionBackend::Redis(..) => {}
+        }
+        Ok(())
+    }
+}

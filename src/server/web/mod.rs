@@ -1,0 +1,7 @@
+//! The small web kit every feature stands on: request context, form plumbing and the layers
+//! around every route. It imports no feature.
+
+pub mod form_cookie;
+pub mod layers;
+pub mod request_context;
+pub mod request_limits;
