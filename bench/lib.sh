@@ -101,8 +101,7 @@ wait_http() { # url [seconds]
     sleep 0.2
   done
 }
-# Starts the standalone sandbox on a free port (fresh SQLite in DIR, faults enabled, RUST_LOG
-# set only if given), waits for it; sets SANDBOX (its URL) and SB_PID.
+# Starts the sandbox on a free port (SQLite in DIR, faults on), waits for it; sets SANDBOX, SB_PID.
 start_sandbox() { # dir [rust_log]
   local port env=()
   port="$(free_port)"
@@ -114,10 +113,8 @@ start_sandbox() { # dir [rust_log]
   track "$SB_PID"
   wait_http "$SANDBOX/_faults" 30
 }
-# Starts the storefront on PORT against SANDBOX (SQLite and data in DIR, log appended to
-# DIR/storefront.log, RUST_LOG set only if given, plus the NAME=VALUE pairs in STOREFRONT_ENV),
-# waits for /healthz; sets BASE (its URL) and SF_PID, and remembers DIR/PORT for a restart.
-start_storefront() { # dir port [rust_log]
+# Starts the storefront on PORT against SANDBOX (state in DIR), waits for it; sets BASE, SF_PID.
+start_storefront() { # dir port [rust_log]; also passes STOREFRONT_ENV's NAME=VALUE pairs
   SF_DIR="$1" SF_PORT="$2" SF_RUST_LOG="${3:-}"
   BASE="http://127.0.0.1:$SF_PORT"
   local env=("${STOREFRONT_ENV[@]}")
@@ -131,8 +128,7 @@ start_storefront() { # dir port [rust_log]
   track "$SF_PID"
   wait_http "$BASE/healthz" 60
 }
-# Restarts the storefront as it was started: a fresh process, users and sessions kept (SQLite),
-# e.g. so that the sign-ups' Argon2 hashing is not in the memory figures.
+# A fresh storefront process, same settings, users and sessions kept (SQLite): drops sign-up RSS.
 restart_storefront() {
   stop "$SF_PID"
   start_storefront "$SF_DIR" "$SF_PORT" "$SF_RUST_LOG"
@@ -144,8 +140,7 @@ set_upstream_latency() { # ms
 }
 # Removes the sandbox's injected faults and latency.
 clear_faults() { curl -sf -X DELETE "$SANDBOX/_faults" >/dev/null || true; }
-# Signs up COUNT customers per pool through the storefront (bench/setup_users.py); writes
-# DIR/cookies-{enrolled,not-enrolled,launch}.txt and DIR/upstream-per-request.json.
+# Signs up COUNT customers per pool (bench/setup_users.py); writes DIR/cookies-<pool>.txt.
 setup_users() { # dir count tag
   python3 "$ROOT/bench/setup_users.py" --base "$BASE" --sandbox "$SANDBOX" --secret "$SECRET" \
     --db "$1/storefront.db" --count "$2" --out "$1" --tag "$3"
@@ -153,9 +148,8 @@ setup_users() { # dir count tag
 
 # --- load -------------------------------------------------------------------------------
 
-# Runs wrk with bench/wrk/session.lua: CONNS connections, one thread and one session (a line
-# of COOKIES) each, for DURATION (wrk's syntax: 10s, 2m), BENCH_MODE=MODE, BENCH_PATH if given.
-wrk_session() { # conns duration base cookies mode [path]
+# Runs wrk with bench/wrk/session.lua, one thread and one session (line of COOKIES) per connection.
+wrk_session() { # conns duration(10s, 2m) base cookies mode [path]
   local env=(BENCH_COOKIES="$4" BENCH_MODE="$5")
   if [[ -n "${6:-}" ]]; then env+=(BENCH_PATH="$6"); fi
   env "${env[@]}" wrk -t "$1" -c "$1" -d "$2" --timeout 10s -s "$ROOT/bench/wrk/session.lua" "$3"
@@ -172,8 +166,7 @@ bench_json() { sed -n 's/^BENCH_JSON //p'; }
 # Prints how many build processes (BUSY_RE: rustc, cargo, ...) are running.
 # shellcheck disable=SC2009 # ps | grep -x counts whole command names, one regex for all
 busy_procs() { ps -eo comm= | grep -cxE "$BUSY_RE" || true; }
-# Waits, polling every QUIET_POLL s, while busy_procs > 0: at most QUIET_MAX_WAIT s this call,
-# QUIET_BUDGET s over all calls; sets LAST_WAIT to the seconds waited.
+# Waits while busy_procs > 0 (QUIET_MAX_WAIT per call, QUIET_BUDGET in all); sets LAST_WAIT.
 wait_quiet() {
   local waited=0
   while (($(busy_procs) > 0)) && ((waited < QUIET_MAX_WAIT)) && ((QUIET_SPENT < QUIET_BUDGET)); do
