@@ -17,8 +17,9 @@ tools:
 dev: tools
 	cargo leptos watch
 
-# The performance benchmark (issue 8): release build vs a standalone sandbox, wrk on
-# 127.0.0.1; see BENCHMARKS.md. UPSTREAM_LATENCY_MS, CONNECTIONS, DURATION, REPEATS tune it.
+# The performance benchmark: release build vs a standalone sandbox, wrk on 127.0.0.1; see
+# BENCHMARKS.md. UPSTREAM_LATENCY_MS, CONNECTIONS, DURATION, REPEATS tune it. The comparison
+# with the Express peer is bench/side_by_side.sh.
 .PHONY: bench
 bench:
 	./bench/run.sh

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The storefront benchmark (issue 8): the release build against a standalone sandbox with
-# added upstream latency, driven by wrk on 127.0.0.1. `make bench` runs it; see BENCHMARKS.md.
+# The storefront benchmark: the release build alone against a standalone sandbox with added
+# upstream latency, driven by wrk on 127.0.0.1, four scenarios (/account enrolled and not,
+# launch repeat and fresh) with upstream calls, storefront and sandbox CPU and RSS per run.
+# `make bench` runs it; see BENCHMARKS.md. The comparison with the Express peer is
+# bench/side_by_side.sh.
 #
 # Environment (all optional):
 #   UPSTREAM_LATENCY_MS  latency the sandbox adds to every API call (default 50)
@@ -16,9 +19,9 @@
 #   RESTART_AFTER_SETUP  1 = restart the storefront after the sign-ups (default 1)
 #   STOREFRONT_BIN, SANDBOX_BIN, SKIP_BUILD=1   smoke-test the script with other binaries
 set -euo pipefail
-
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+BENCH_TAG=bench
 
 UPSTREAM_LATENCY_MS="${UPSTREAM_LATENCY_MS:-50}"
 FAST_RUN="${FAST_RUN:-1}"
@@ -26,126 +29,37 @@ CONNECTIONS="${CONNECTIONS:-1 16 64}"
 DURATION="${DURATION:-10}"
 REPEATS="${REPEATS:-3}"
 SCENARIOS="${SCENARIOS:-account-enrolled account-not-enrolled launch launch-fresh}"
-QUIET_MAX_WAIT="${QUIET_MAX_WAIT:-1200}"
-QUIET_BUDGET="${QUIET_BUDGET:-1800}"
 BENCH_RUST_LOG="${BENCH_RUST_LOG:-info}"
-STOREFRONT_BIN="${STOREFRONT_BIN:-target/release/storefront}"
-SANDBOX_BIN="${SANDBOX_BIN:-target/release/authsignal-sandbox}"
-SKIP_BUILD="${SKIP_BUILD:-0}"
 SECRET="bench-secret"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 RESULTS_DIR="${RESULTS_DIR:-$ROOT/bench/results/$STAMP}"
-WORK="$(mktemp -d /tmp/storefront-bench.XXXXXX)"
+make_work storefront-bench
 RUNS="$RESULTS_DIR/runs.jsonl"
 mkdir -p "$RESULTS_DIR"
 
-log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-# --- tools (idempotent) -----------------------------------------------------------------
-need_apt=()
-command -v wrk >/dev/null || need_apt+=(wrk)
-command -v brotli >/dev/null || need_apt+=(brotli)
-command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
-command -v curl >/dev/null || need_apt+=(curl)
-if ((${#need_apt[@]})); then
-  log "installing ${need_apt[*]} (apt)"
-  apt-get install -y "${need_apt[@]}" >/dev/null 2>&1 ||
-    { apt-get update -q >/dev/null && apt-get install -y "${need_apt[@]}" >/dev/null; }
-fi
-command -v python3 >/dev/null || die "python3 is required"
-
-# --- quiet machine ----------------------------------------------------------------------
-QUIET_SPENT=0
-busy_procs() { ps -eo comm= | grep -cxE 'rustc|cargo|cargo-leptos|wasm-opt|wasm-bindgen|cargo-nextest' || true; }
-wait_quiet() {
-  local waited=0
-  while (($(busy_procs) > 0)) && ((waited < QUIET_MAX_WAIT)) && ((QUIET_SPENT < QUIET_BUDGET)); do
-    ((waited == 0)) && log "machine busy ($(busy_procs) rustc/cargo processes, load $(cut -d' ' -f1 /proc/loadavg)); waiting"
-    sleep 30
-    waited=$((waited + 30))
-    QUIET_SPENT=$((QUIET_SPENT + 30))
-  done
-  LAST_WAIT=$waited
-}
-
-# --- build ------------------------------------------------------------------------------
-if [[ "$SKIP_BUILD" != 1 ]]; then
-if [[ ! -x target/release/storefront || ! -d target/site/pkg || -z "$(ls target/site/pkg/*.wasm 2>/dev/null)" ]]; then
-  log "release build missing: cargo leptos build --release"
-  cargo leptos build --release --precompress
-fi
-# The sandbox binary needs /_test/stats; cargo is a no-op when it is up to date.
-log "cargo build --release -p authsignal-sandbox"
-cargo build --release -p authsignal-sandbox --quiet
-fi
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-wait_http() { # url, seconds
-  local deadline=$((SECONDS + $2))
-  until curl -s -o /dev/null "$1"; do
-    ((SECONDS < deadline)) || die "$1 did not answer within $2 s"
-    sleep 0.2
-  done
-}
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
-
-start_storefront() { # port, dir
-  AUTHSIGNAL_SECRET_KEY="$SECRET" AUTHSIGNAL_API_URL="$SANDBOX/v1" STOREFRONT_SIGN_UPS_PER_IP=10000 \
-    LEPTOS_SITE_ADDR="127.0.0.1:$1" LEPTOS_SITE_ROOT=target/site \
-    STOREFRONT_BASE_URL="$BASE" DATABASE_URL="sqlite://$2/storefront.db?mode=rwc" \
-    STOREFRONT_DATA_DIR="$2/data" RUST_LOG="$BENCH_RUST_LOG" \
-    "$STOREFRONT_BIN" >>"$2/storefront.log" 2>&1 &
-  SF_PID=$!
-  PIDS+=("$SF_PID")
-  wait_http "$BASE/" 60
-}
+apt_tools wrk brotli sqlite3 curl
+need_tools python3
+build_release
 
 # --- one configuration: fresh sandbox + storefront, users, then every scenario ----------
 run_config() {
   local latency="$1" dir="$WORK/lat$1"
-  mkdir -p "$dir/data"
-  local sb_port sf_port
-  sb_port="$(free_port)"
-  sf_port="$(free_port)"
-  SANDBOX="http://127.0.0.1:$sb_port"
-  BASE="http://127.0.0.1:$sf_port"
-
-  RUST_LOG="$BENCH_RUST_LOG" "$SANDBOX_BIN" --addr "127.0.0.1:$sb_port" \
-    --secret-key "$SECRET" --database-url "sqlite://$dir/sandbox.db?mode=rwc" --enable-faults \
-    >"$dir/sandbox.log" 2>&1 &
-  SB_PID=$!
-  PIDS+=("$SB_PID")
-  wait_http "$SANDBOX/_faults" 30
-
-  start_storefront "$sf_port" "$dir"
+  mkdir -p "$dir"
+  start_sandbox "$dir" "$BENCH_RUST_LOG"
+  start_storefront "$dir" "$(free_port)" "$BENCH_RUST_LOG"
   log "latency ${latency} ms: sandbox pid $SB_PID ($SANDBOX), storefront pid $SF_PID ($BASE)"
 
   # Users: one pool per kind, as many as the largest connection count.
   local n=0 c
   for c in $CONNECTIONS; do if ((c > n)); then n=$c; fi; done
-  python3 "$ROOT/bench/setup_users.py" --base "$BASE" --sandbox "$SANDBOX" --secret "$SECRET" \
-    --db "$dir/storefront.db" --count "$n" --out "$dir" --tag "lat$latency"
+  setup_users "$dir" "$n" "lat$latency"
   local hwm_after_setup
-  hwm_after_setup="$(status_kb "$SF_PID" VmHWM)"
+  hwm_after_setup="$(peak_rss_kb "$SF_PID")"
   # Sign-ups hash passwords (Argon2, 19 MiB each), which inflates the process's peak RSS
   # for good; restart (sessions and users are in SQLite) so that the figures under load
   # are the page's own. The sign-up peak is reported separately.
   if [[ "${RESTART_AFTER_SETUP:-1}" == 1 ]]; then
-    kill "$SF_PID"
-    wait "$SF_PID" 2>/dev/null || true
-    start_storefront "$sf_port" "$dir"
+    restart_storefront
     log "storefront restarted after sign-ups (VmHWM was $hwm_after_setup kB): pid $SF_PID"
   fi
   cp "$dir/upstream-per-request.json" "$RESULTS_DIR/upstream-per-request-lat$latency.json"
@@ -160,10 +74,7 @@ run_config() {
       log "hydration check failed: $(tail -3 "$dir/hydration.err")"
   fi
 
-  if ((latency > 0)); then
-    curl -sf -X PUT "$SANDBOX/_faults" -H 'content-type: application/json' \
-      -d "{\"route\":\"*\",\"latencyMs\":$latency}" >/dev/null
-  fi
+  if ((latency > 0)); then set_upstream_latency "$latency"; fi
 
   local scenario rep cookies mode
   for scenario in $SCENARIOS; do
@@ -176,32 +87,30 @@ run_config() {
     esac
     for c in $CONNECTIONS; do
       # Warm-up (not recorded): opens connections, fills caches and the 30 s launch window.
-      BENCH_COOKIES="$cookies" BENCH_MODE="$mode" wrk -t "$c" -c "$c" -d 2s --timeout 10s \
-        -s "$ROOT/bench/wrk/session.lua" "$BASE" >/dev/null 2>&1 || true
+      warm_up "$c" "$BASE" "$cookies" "$mode"
       for rep in $(seq 1 "$REPEATS"); do
         wait_quiet
         local load busy sf0 sb0 sf1 sb1 stats out
-        load="$(cut -d' ' -f1 /proc/loadavg)"
+        load="$(load1)"
         busy="$(busy_procs)"
         curl -sf -X DELETE "$SANDBOX/_test/stats" >/dev/null
         sf0="$(cpu_ticks "$SF_PID")"
         sb0="$(cpu_ticks "$SB_PID")"
-        out="$(BENCH_COOKIES="$cookies" BENCH_MODE="$mode" wrk -t "$c" -c "$c" -d "${DURATION}s" \
-          --timeout 10s -s "$ROOT/bench/wrk/session.lua" "$BASE" 2>&1)" || die "wrk failed: $out"
+        out="$(wrk_session "$c" "${DURATION}s" "$BASE" "$cookies" "$mode" 2>&1)" || die "wrk failed: $out"
         sf1="$(cpu_ticks "$SF_PID")"
         sb1="$(cpu_ticks "$SB_PID")"
         stats="$(curl -sf "$SANDBOX/_test/stats")"
         local json
-        json="$(grep '^BENCH_JSON ' <<<"$out" | sed 's/^BENCH_JSON //')"
+        json="$(bench_json <<<"$out")"
         [[ -n "$json" ]] || die "no result from wrk: $out"
         python3 - "$json" "$stats" <<PY >>"$RUNS"
 import json, sys
 run = json.loads(sys.argv[1]); stats = json.loads(sys.argv[2])
-tick = 100.0
+tick = float($CLK_TCK)
 run.update(
     latency_ms=$latency, scenario="$scenario", connections=$c, rep=$rep,
-    upstream=stats, storefront_rss_kb=int("$(status_kb "$SF_PID" VmRSS)"),
-    storefront_hwm_kb=int("$(status_kb "$SF_PID" VmHWM)"),
+    upstream=stats, storefront_rss_kb=int("$(rss_kb "$SF_PID")"),
+    storefront_hwm_kb=int("$(peak_rss_kb "$SF_PID")"),
     storefront_cpu_s=($sf1 - $sf0) / tick, sandbox_cpu_s=($sb1 - $sb0) / tick,
     load1_before=float("$load"), busy_procs_before=$busy, waited_s=$LAST_WAIT,
     hwm_after_setup_kb=int("$hwm_after_setup"),
@@ -212,10 +121,9 @@ PY
       done
     done
   done
-  curl -sf -X DELETE "$SANDBOX/_faults" >/dev/null || true
-  log "latency ${latency} ms: storefront VmHWM $(status_kb "$SF_PID" VmHWM) kB"
-  kill "$SF_PID" "$SB_PID"
-  wait "$SF_PID" "$SB_PID" 2>/dev/null || true
+  clear_faults
+  log "latency ${latency} ms: storefront VmHWM $(peak_rss_kb "$SF_PID") kB"
+  stop "$SF_PID" "$SB_PID"
 }
 
 {

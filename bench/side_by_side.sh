@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Side by side (issue 18): the storefront's release build and the peer design of Authsignal's
+# Side by side with the peer: the storefront's release build and the peer design of Authsignal's
 # blog post "Managing Authenticators" (Express 5 + iron-session + @authsignal/node, in
 # PEER_DIR, default ../shared/peer-express) against ONE standalone sandbox with injected
 # latency, the same 64 enrolled customers (same Authsignal user ids), the same wrk settings
 # (one session per connection), in one sitting: runs alternate storefront / peer.
-# Also: the storefront's anonymous pages at one connection, and its peak RSS.
+# Also: the storefront's anonymous pages at one connection, and its peak RSS. This is the one
+# side-by-side script; `make bench` (bench/run.sh) measures the storefront alone, in more
+# scenarios, with upstream calls and sandbox CPU per run.
 #
 # Usage: bench/side_by_side.sh   → bench/results/side-by-side-<stamp>/{runs.jsonl,table.md}
 # Environment: LATENCIES ("0 50"), CONNECTIONS ("1 64"), DURATION (10 s), REPEATS (3),
-#              PEER_DIR, BENCH_RUST_LOG (info).
+#              PEER_DIR, BENCH_RUST_LOG (info); STOREFRONT_BIN, SANDBOX_BIN (see lib.sh).
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+BENCH_TAG=side-by-side
 PEER_DIR="${PEER_DIR:-$ROOT/../shared/peer-express}"
 LATENCIES="${LATENCIES:-0 50}"
 CONNECTIONS="${CONNECTIONS:-1 64}"
@@ -20,72 +23,40 @@ REPEATS="${REPEATS:-3}"
 BENCH_RUST_LOG="${BENCH_RUST_LOG:-info}"
 SECRET="bench-secret"
 OUT="$ROOT/bench/results/side-by-side-$(date -u +%Y%m%dT%H%M%SZ)"
-WORK="$(mktemp -d /tmp/side-by-side.XXXXXX)"
+make_work side-by-side
 RUNS="$OUT/runs.jsonl"
 mkdir -p "$OUT"
-log() { printf '[side-by-side %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 
 [[ -d "$PEER_DIR" ]] || die "no peer at $PEER_DIR (set PEER_DIR)"
-for tool in wrk sqlite3 curl node npm python3; do command -v "$tool" >/dev/null || die "$tool is required"; done
-[[ -x target/release/storefront && -d target/site/pkg ]] || die "build first: cargo leptos build --release --precompress"
-cargo build --release -p authsignal-sandbox --quiet
+need_tools wrk sqlite3 curl node npm python3
+release_built || die "build first: cargo leptos build --release --precompress"
+build_sandbox
 
 # The peer runs as its README says, from a copy (its node_modules stay out of PEER_DIR).
 mkdir -p "$WORK/peer"
 cp "$PEER_DIR"/package.json "$PEER_DIR"/package-lock.json "$PEER_DIR"/server.js "$WORK/peer/"
 (cd "$WORK/peer" && npm ci --omit=dev --silent --no-audit --no-fund)
 
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; die "$1 did not answer"; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-TICK_MS=$((1000 / $(getconf CLK_TCK)))
-status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
-
-SB="http://127.0.0.1:$(port)"
-RUST_LOG="$BENCH_RUST_LOG" target/release/authsignal-sandbox --addr "${SB#http://}" --secret-key "$SECRET" \
-  --database-url "sqlite://$WORK/sandbox.db?mode=rwc" --enable-faults >"$WORK/sandbox.log" 2>&1 &
-PIDS+=($!)
-wait_http "$SB/_faults"
-
-SF_PORT="$(port)"
-SF="http://127.0.0.1:$SF_PORT"
-start_storefront() {
-  AUTHSIGNAL_SECRET_KEY="$SECRET" AUTHSIGNAL_API_URL="$SB/v1" STOREFRONT_SIGN_UPS_PER_IP=10000 \
-    LEPTOS_SITE_ADDR="127.0.0.1:$SF_PORT" LEPTOS_SITE_ROOT=target/site STOREFRONT_BASE_URL="$SF" \
-    DATABASE_URL="sqlite://$WORK/storefront.db?mode=rwc" STOREFRONT_DATA_DIR="$WORK/data" \
-    RUST_LOG="$BENCH_RUST_LOG" target/release/storefront >>"$WORK/storefront.log" 2>&1 &
-  SF_PID=$!
-  PIDS+=("$SF_PID")
-  wait_http "$SF/healthz"
-}
-start_storefront
-python3 bench/setup_users.py --base "$SF" --sandbox "$SB" --secret "$SECRET" --db "$WORK/storefront.db" \
-  --count 64 --out "$WORK" --tag side
-SIGNUP_HWM_KB="$(status_kb "$SF_PID" VmHWM)"
-SIGNUP_RSS_KB="$(status_kb "$SF_PID" VmRSS)"
+start_sandbox "$WORK" "$BENCH_RUST_LOG"
+start_storefront "$WORK" "$(free_port)" "$BENCH_RUST_LOG"
+SF="$BASE"
+setup_users "$WORK" 64 side
+SIGNUP_HWM_KB="$(peak_rss_kb "$SF_PID")"
+SIGNUP_RSS_KB="$(rss_kb "$SF_PID")"
 # A fresh process for the views, as after a deploy; the sign-up burst's figures are kept above.
-kill "$SF_PID"; wait "$SF_PID" 2>/dev/null || true
-start_storefront
+restart_storefront
 
 # First load of /account for an enrolled customer, as a browser fetches it (brotli).
 python3 bench/transfer.py --base "$SF" --cookie "$(head -1 "$WORK/cookies-enrolled.txt")" \
   --out "$OUT/transfer.json" >"$OUT/transfer.txt"
 
-PEER_PORT="$(port)"
+PEER_PORT="$(free_port)"
 PEER="http://127.0.0.1:$PEER_PORT"
-(cd "$WORK/peer" && NODE_ENV=production PORT="$PEER_PORT" AUTHSIGNAL_API_URL="$SB/v1" \
+(cd "$WORK/peer" && NODE_ENV=production PORT="$PEER_PORT" AUTHSIGNAL_API_URL="$SANDBOX/v1" \
   AUTHSIGNAL_SECRET="$SECRET" exec node server.js >"$WORK/peer.log" 2>&1) &
 PEER_PID=$!
-PIDS+=("$PEER_PID")
-wait_http "$PEER/account"
+track "$PEER_PID"
+wait_http "$PEER/account" 60
 # The node process itself (the subshell exec'd into it).
 PEER_NODE_PID="$PEER_PID"
 
@@ -107,12 +78,11 @@ measure() { # server pid base cookies latency conns mode path
   local server=$1 pid=$2 base=$3 cookies=$4 latency=$5 conns=$6 mode=$7 path=${8:-}
   local c0 c1 out json
   c0="$(cpu_ticks "$pid")"
-  out="$(BENCH_COOKIES="$cookies" BENCH_MODE="$mode" BENCH_PATH="$path" wrk -t "$conns" -c "$conns" \
-    -d "${DURATION}s" --timeout 10s -s bench/wrk/session.lua "$base" 2>&1)" || die "wrk failed: $out"
+  out="$(wrk_session "$conns" "${DURATION}s" "$base" "$cookies" "$mode" "$path" 2>&1)" || die "wrk failed: $out"
   c1="$(cpu_ticks "$pid")"
-  json="$(grep '^BENCH_JSON ' <<<"$out" | sed 's/^BENCH_JSON //' || true)"
+  json="$(bench_json <<<"$out")"
   [[ -n "$json" ]] || die "no result from wrk: $out"
-  python3 - "$json" "$server" "$latency" "$conns" "$(((c1 - c0) * TICK_MS))" "$path" "$(status_kb "$pid" VmHWM)" <<'PY' >>"$RUNS"
+  python3 - "$json" "$server" "$latency" "$conns" "$(ticks_ms $((c1 - c0)))" "$path" "$(peak_rss_kb "$pid")" <<'PY' >>"$RUNS"
 import json, sys
 r = json.loads(sys.argv[1])
 r.update(server=sys.argv[2], latency_ms=int(sys.argv[3]), connections=int(sys.argv[4]),
@@ -122,13 +92,12 @@ PY
 }
 
 for latency in $LATENCIES; do
-  curl -sf -X PUT "$SB/_faults" -H 'content-type: application/json' \
-    -d "{\"route\":\"*\",\"latencyMs\":$latency}" >/dev/null
+  set_upstream_latency "$latency"
   for conns in $CONNECTIONS; do
     log "upstream $latency ms, $conns connections"
     for server in storefront peer; do # warm-up, not recorded
       if [[ $server == storefront ]]; then base=$SF cookies=$WORK/cookies-enrolled.txt; else base=$PEER cookies=$WORK/cookies-peer.txt; fi
-      BENCH_COOKIES="$cookies" BENCH_MODE=account wrk -t "$conns" -c "$conns" -d 2s -s bench/wrk/session.lua "$base" >/dev/null 2>&1 || true
+      warm_up "$conns" "$base" "$cookies" account
     done
     for _ in $(seq 1 "$REPEATS"); do
       measure storefront "$SF_PID" "$SF" "$WORK/cookies-enrolled.txt" "$latency" "$conns" account
@@ -140,7 +109,7 @@ done
 log "the storefront's anonymous pages, one connection"
 echo "" >"$WORK/no-cookie.txt"
 for path in /healthz / /signin; do
-  BENCH_COOKIES="$WORK/no-cookie.txt" BENCH_MODE=page BENCH_PATH="$path" wrk -t 1 -c 1 -d 2s -s bench/wrk/session.lua "$SF" >/dev/null 2>&1 || true
+  warm_up 1 "$SF" "$WORK/no-cookie.txt" page "$path"
   for _ in $(seq 1 "$REPEATS"); do
     measure storefront "$SF_PID" "$SF" "$WORK/no-cookie.txt" 0 1 page "$path"
   done
@@ -148,6 +117,6 @@ done
 
 {
   echo "sign-up burst (192 sign-ups, 2 at a time): storefront VmHWM ${SIGNUP_HWM_KB} kB, VmRSS after ${SIGNUP_RSS_KB} kB"
-  echo "machine: $(nproc) cores, $(uname -r), load1 at end $(cut -d' ' -f1 /proc/loadavg)"
+  echo "machine: $(nproc) cores, $(uname -r), load1 at end $(load1)"
 } >"$OUT/machine.txt"
 python3 bench/side_by_side_report.py "$OUT" | tee "$OUT/table.md"

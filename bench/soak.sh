@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Bounded soak (issue 7): the release storefront against a standalone sandbox, 64 signed-in
-# sessions on 64 connections, mixed traffic (3 /account views : 2 launches) for SOAK_MINUTES,
-# sampling the storefront's RSS every 10 s. Passes when there are zero errors and memory is
+# Bounded soak, for leaks and errors over time: the release storefront against a standalone
+# sandbox, 64 signed-in sessions on 64 connections, mixed traffic (3 /account views : 2
+# launches) for SOAK_MINUTES, sampling the storefront's RSS every 10 s. Passes when there are zero errors and memory is
 # flat (last minute's mean RSS within 10 % + 4 MiB of the second minute's).
 #
 #   make soak                      # 10 minutes, SQLite sessions
 #   SOAK_MINUTES=2 SOAK_REDIS_URL=redis://127.0.0.1:6379 make soak
 #
 # Environment: SOAK_MINUTES (10), CONNECTIONS (64), UPSTREAM_LATENCY_MS (0), SOAK_REDIS_URL
-# (unset = sessions in SQLite), RESULTS_DIR (bench/results/soak-<UTC>), SKIP_BUILD=1.
+# (unset = sessions in SQLite), RESULTS_DIR (bench/results/soak-<UTC>), SKIP_BUILD=1;
+# STOREFRONT_BIN, SANDBOX_BIN (see lib.sh).
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+BENCH_TAG=soak
 
 MINUTES="${SOAK_MINUTES:-10}"
 CONNECTIONS="${CONNECTIONS:-64}"
@@ -19,54 +21,28 @@ LATENCY="${UPSTREAM_LATENCY_MS:-0}"
 SECRET="soak-secret"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 RESULTS_DIR="${RESULTS_DIR:-$ROOT/bench/results/soak-$STAMP}"
-WORK="$(mktemp -d /tmp/storefront-soak.XXXXXX)"
-mkdir -p "$RESULTS_DIR" "$WORK/data"
-log() { printf '[soak %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+make_work storefront-soak
+mkdir -p "$RESULTS_DIR"
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk curl >/dev/null; }
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-  [[ -x target/release/storefront && -n "$(ls target/site/pkg/*.wasm 2>/dev/null)" ]] || cargo leptos build --release --precompress
-  cargo build --release -p authsignal-sandbox --quiet
-fi
+apt_tools wrk curl
+build_release
 
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { local deadline=$((SECONDS + $2)); until curl -s -o /dev/null "$1"; do ((SECONDS < deadline)) || die "$1 did not answer"; sleep 0.2; done; }
-rss_kb() { awk '$1 == "VmRSS:" {print $2}' "/proc/$1/status"; }
-
-SB_PORT="$(free_port)"; SF_PORT="$(free_port)"
-SANDBOX="http://127.0.0.1:$SB_PORT"; BASE="http://127.0.0.1:$SF_PORT"
-RUST_LOG=warn target/release/authsignal-sandbox --addr "127.0.0.1:$SB_PORT" --secret-key "$SECRET" \
-  --database-url "sqlite://$WORK/sandbox.db?mode=rwc" --enable-faults >"$WORK/sandbox.log" 2>&1 &
-PIDS+=($!)
-wait_http "$SANDBOX/_faults" 30
-start_storefront() {
-  AUTHSIGNAL_SECRET_KEY="$SECRET" AUTHSIGNAL_API_URL="$SANDBOX/v1" STOREFRONT_SIGN_UPS_PER_IP=10000 LEPTOS_SITE_ADDR="127.0.0.1:$SF_PORT" \
-    LEPTOS_SITE_ROOT=target/site STOREFRONT_BASE_URL="$BASE" DATABASE_URL="sqlite://$WORK/storefront.db?mode=rwc" \
-    STOREFRONT_DATA_DIR="$WORK/data" REDIS_URL="${SOAK_REDIS_URL:-}" RUST_LOG=warn \
-    target/release/storefront >>"$WORK/storefront.log" 2>&1 &
-  SF_PID=$!
-  PIDS+=("$SF_PID")
-  wait_http "$BASE/healthz" 60
-}
-start_storefront
-python3 bench/setup_users.py --base "$BASE" --sandbox "$SANDBOX" --secret "$SECRET" \
-  --db "$WORK/storefront.db" --count "$CONNECTIONS" --out "$WORK" --tag soak
+start_sandbox "$WORK" warn
+STOREFRONT_ENV=(REDIS_URL="${SOAK_REDIS_URL:-}") # empty = unset: sessions in SQLite
+start_storefront "$WORK" "$(free_port)" warn
+setup_users "$WORK" "$CONNECTIONS" soak
 # Restart so the sign-ups' password hashing is not in the memory figures (sessions persist).
-kill "$SF_PID"; wait "$SF_PID" 2>/dev/null || true
-start_storefront
-((LATENCY > 0)) && curl -sf -X PUT "$SANDBOX/_faults" -H 'content-type: application/json' -d "{\"route\":\"*\",\"latencyMs\":$LATENCY}" >/dev/null
+restart_storefront
+if ((LATENCY > 0)); then set_upstream_latency "$LATENCY"; fi
 
 log "storefront pid $SF_PID, $CONNECTIONS connections, ${MINUTES} min, upstream +${LATENCY} ms"
 echo "seconds,rss_kb" >"$RESULTS_DIR/rss.csv"
 ( start=$SECONDS; while kill -0 "$SF_PID" 2>/dev/null; do echo "$((SECONDS - start)),$(rss_kb "$SF_PID")" >>"$RESULTS_DIR/rss.csv"; sleep 10; done ) &
 SAMPLER=$!
-BENCH_COOKIES="$WORK/cookies-launch.txt" BENCH_MODE=mixed wrk -t "$CONNECTIONS" -c "$CONNECTIONS" -d "${MINUTES}m" \
-  --timeout 10s -s bench/wrk/session.lua "$BASE" >"$RESULTS_DIR/wrk.txt" 2>&1 || die "wrk failed: $(tail -5 "$RESULTS_DIR/wrk.txt")"
-kill "$SAMPLER" 2>/dev/null || true
+track "$SAMPLER"
+wrk_session "$CONNECTIONS" "${MINUTES}m" "$BASE" "$WORK/cookies-launch.txt" mixed >"$RESULTS_DIR/wrk.txt" 2>&1 ||
+  die "wrk failed: $(tail -5 "$RESULTS_DIR/wrk.txt")"
+stop "$SAMPLER"
 grep -c "panicked" "$WORK/storefront.log" >"$RESULTS_DIR/panics.txt" || true
 cp "$WORK/storefront.log" "$RESULTS_DIR/storefront.log"
 
