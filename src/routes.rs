@@ -48,6 +48,16 @@ pub const DEV_MAILBOX_MESSAGES: &str = "/dev/mailbox/messages";
 /// Pages only a signed-in customer may see: a signed-out visitor is sent to sign in first.
 pub const SIGNED_IN_ONLY: &[&str] = &[ACCOUNT, ADD_PASSKEY];
 
+/// The page a signed-out visitor of `path` comes back to after signing in: a signed-in page
+/// itself, the add-a-passkey page for its verify form, the account page for anything else.
+pub fn page_of(path: &str) -> &str {
+    match path {
+        ADD_PASSKEY_VERIFY => ADD_PASSKEY,
+        _ if SIGNED_IN_ONLY.contains(&path) => path,
+        _ => ACCOUNT,
+    }
+}
+
 /// `/signin?next=…` for a page that needs sign-in.
 pub fn sign_in_then(next: &str) -> String {
     let next: String = next
@@ -61,4 +71,38 @@ pub fn sign_in_then(next: &str) -> String {
         })
         .collect();
     format!("{SIGN_IN}?next={next}")
+}
+
+/// Where to go after signing in: only a path on this site (no open redirect).
+pub fn safe_next(next: &str) -> &str {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    if local {
+        next
+    } else {
+        ACCOUNT
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next("/account"), "/account");
+        assert_eq!(safe_next("/account?tab=security"), "/account?tab=security");
+        for bad in [
+            "",
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "account",
+            "/a\nb",
+        ] {
+            assert_eq!(safe_next(bad), "/account", "{bad:?}");
+        }
+    }
 }

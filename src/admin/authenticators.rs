@@ -2,9 +2,9 @@
 
 use authsignal::UserAuthenticator;
 
+use crate::admin::context::{Admin, Failure};
 use crate::admin::EXIT_OK;
 use crate::server::authsignal::views;
-use crate::{admin::context::Admin, admin::context::Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

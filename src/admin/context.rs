@@ -3,14 +3,14 @@
 
 use authsignal::UserAuthenticator;
 
+use crate::admin::contact::{authenticator_words, Contact};
+use crate::admin::{EXIT_FAILED, EXIT_USAGE};
 use crate::domain::Email;
+use crate::server::activity::log::{EventKind, SecurityEvents};
 use crate::server::authsignal::client;
+use crate::server::config::{AuthsignalMode, Settings};
 use crate::server::db;
-use crate::{admin::contact::authenticator_words, admin::contact::Contact};
-use crate::{admin::EXIT_FAILED, admin::EXIT_USAGE};
-use crate::{server::activity::log::EventKind, server::activity::log::SecurityEvents};
-use crate::{server::config::AuthsignalMode, server::config::Settings};
-use crate::{server::users::User, server::users::UserStore};
+use crate::server::users::{User, UserStore};
 
 /// Why a command stopped; `Display` is the one line printed after `error: `.
 #[derive(Debug, thiserror::Error)]

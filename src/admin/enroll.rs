@@ -1,8 +1,8 @@
 //! `admin enroll-verified`: enroll an email or phone number the operator has verified.
 
+use crate::admin::contact::{Contact, EnrollMethod, PhoneNumber};
+use crate::admin::context::{one_line_reason, Admin, Failure};
 use crate::admin::EXIT_OK;
-use crate::{admin::contact::Contact, admin::contact::EnrollMethod, admin::contact::PhoneNumber};
-use crate::{admin::context::one_line_reason, admin::context::Admin, admin::context::Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

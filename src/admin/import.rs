@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use futures_util::{future, stream, StreamExt};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
+use crate::admin::contact::{Contact, PhoneNumber};
+use crate::admin::context::{one_line_reason, Admin, Failure};
+use crate::admin::{logging, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
 use crate::domain::Email;
-use crate::{admin::contact::Contact, admin::contact::PhoneNumber};
-use crate::{admin::context::one_line_reason, admin::context::Admin, admin::context::Failure};
-use crate::{admin::logging, admin::EXIT_FAILED, admin::EXIT_INTERRUPTED, admin::EXIT_OK};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -1,8 +1,8 @@
 //! `admin release-hold`: lets a customer back in after support has checked a "this wasn't me"
 //! report that left their account without a second factor.
 
+use crate::admin::context::{one_line_reason, Admin, Failure};
 use crate::admin::EXIT_OK;
-use crate::{admin::context::one_line_reason, admin::context::Admin, admin::context::Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

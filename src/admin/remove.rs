@@ -1,8 +1,8 @@
 //! `admin remove-authenticator`: remove one authenticator, e.g. a compromised phone number.
 
 use crate::admin::contact::authenticator_words;
+use crate::admin::context::{one_line_reason, Admin, Failure};
 use crate::admin::EXIT_OK;
-use crate::{admin::context::one_line_reason, admin::context::Admin, admin::context::Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

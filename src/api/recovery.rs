@@ -14,7 +14,8 @@ pub enum LinkKind {
 /// True while the link can still be used (unused and unexpired); says nothing about whose.
 #[server(endpoint = "link_usable")]
 pub async fn link_usable(kind: LinkKind, token: String) -> Result<bool, AppError> {
-    use crate::{server::recovery, server::recovery::tokens::LinkPurpose};
+    use crate::server::recovery;
+    use crate::server::recovery::tokens::LinkPurpose;
     let state = crate::server::state::AppState::from_context()?;
     let purpose = match kind {
         LinkKind::ResetPassword => LinkPurpose::ResetPassword,

@@ -8,7 +8,8 @@ use crate::model::AppError;
 /// The signed-in customer, if any.
 #[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<Customer>, AppError> {
-    use crate::{server::sessions::TypedSession, server::state::AppState};
+    use crate::server::sessions::TypedSession;
+    use crate::server::state::AppState;
     let session = TypedSession::extract().await?;
     let Some(user_id) = session.user_id().await? else {
         return Ok(None);

@@ -184,10 +184,11 @@ fn ConfirmRemoval(
         return view! {
             <div class="notice notice-info confirm" role="status">
                 <p><strong>{format!("{what} is your only authenticator.")}</strong></p>
-                <p>"You can't remove your only authenticator: without one you couldn't complete two-step sign-in and could be locked out of your account. Add another authenticator first."</p>
+                <p>{crate::model::words::LAST_ONE}</p>
                 <a href=routes::ACCOUNT rel="external">"Back"</a>
             </div>
-        }.into_any();
+        }
+        .into_any();
     }
     // Without a recent challenge the same button first sends the customer through one.
     let (explain, label, class) = if recently_verified {

@@ -8,5 +8,6 @@ pub mod passkeys;
 pub mod recovery;
 pub mod security;
 pub mod session;
+pub mod words;
 
 pub use error::AppError;

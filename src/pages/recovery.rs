@@ -65,7 +65,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     let kept = kept.await.ok().flatten().unwrap_or_default();
                     if !usable.await.unwrap_or(false) {
                         return view! {
-                            <Notice tone=Tone::Error message=crate::model::recovery::LINK_UNUSABLE.to_string()/>
+                            <Notice tone=Tone::Error message=crate::model::words::LINK_UNUSABLE.to_string()/>
                             <p><a href=routes::FORGOT_PASSWORD class="button">"Ask for a new link"</a></p>
                         }.into_any();
                     }
@@ -101,7 +101,7 @@ pub fn NotMePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     if !usable.await.unwrap_or(false) {
                         return view! {
-                            <Notice tone=Tone::Error message=crate::model::recovery::LINK_UNUSABLE.to_string()/>
+                            <Notice tone=Tone::Error message=crate::model::words::LINK_UNUSABLE.to_string()/>
                             <p><a href=routes::FORGOT_PASSWORD class="button">"Reset your password"</a></p>
                         }.into_any();
                     }

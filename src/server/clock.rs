@@ -1,6 +1,18 @@
-//! The server's sense of time, in the unit sessions and tables keep.
+//! The server's sense of time: seconds in the unit sessions and tables keep, and time limits.
 
 /// Seconds since the epoch.
 pub fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Each readiness check gets this long; a load balancer polls often and must not pile up requests.
+const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A readiness check, bounded in time.
+pub async fn within(
+    check: impl std::future::Future<Output = Result<(), String>>,
+) -> Result<(), String> {
+    tokio::time::timeout(CHECK_TIMEOUT, check)
+        .await
+        .unwrap_or_else(|_| Err("no answer within 2 s".into()))
 }

@@ -2,70 +2,14 @@
 //! store answer; whether Authsignal answers is reported but does not fail readiness, because
 //! the shop keeps selling when only the security settings are unavailable).
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
+use crate::server::clock::within;
 use crate::server::state::AppState;
-
-/// Each check gets this long; a load balancer polls often and must not pile up requests.
-const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// The user id `/readyz` asks Authsignal about (never a customer's: theirs start with `usr_`).
-const PROBE_USER: &str = "storefront-readiness-probe";
-
-/// However often `/readyz` is polled, Authsignal is asked at most this often.
-const PROBE_EVERY: Duration = Duration::from_secs(5);
-
-/// The last answer about Authsignal's reachability, shared by concurrent `/readyz` calls
-/// (the lock is held across the one upstream call, so a burst makes one call).
-#[derive(Clone, Default)]
-pub struct AuthsignalProbe(Arc<tokio::sync::Mutex<Option<LastProbe>>>);
-
-/// When Authsignal was last asked, and what came of it.
-type LastProbe = (Instant, Result<(), String>);
-
-impl AuthsignalProbe {
-    async fn check(&self, client: &authsignal::Client) -> Result<(), String> {
-        let mut last = self.0.lock().await;
-        if let Some((at, result)) = last.as_ref() {
-            if at.elapsed() < PROBE_EVERY {
-                return result.clone();
-            }
-        }
-        let result = within(async {
-            client
-                .get_user(PROBE_USER)
-                .await
-                .map(|_| ())
-                .map_err(|e| in_our_words(&e))
-        })
-        .await;
-        *last = Some((Instant::now(), result.clone()));
-        result
-    }
-}
-
-/// What went wrong, in our words: upstream text (which an upstream controls) is never echoed.
-fn in_our_words(error: &authsignal::Error) -> String {
-    let words = if error.is_unauthorized() {
-        "the secret key was refused"
-    } else {
-        match error {
-            authsignal::Error::Timeout => "no answer in time",
-            authsignal::Error::Connection { .. } => "unreachable",
-            authsignal::Error::Api { status, .. } if *status == 429 => "rate limited",
-            authsignal::Error::Api { status, .. } if *status >= 500 => "server error",
-            _ => "unexpected answer",
-        }
-    };
-    words.to_string()
-}
 
 pub async fn healthz() -> &'static str {
     "ok"
@@ -104,14 +48,6 @@ impl Check {
             },
         }
     }
-}
-
-async fn within(
-    check: impl std::future::Future<Output = Result<(), String>>,
-) -> Result<(), String> {
-    tokio::time::timeout(CHECK_TIMEOUT, check)
-        .await
-        .unwrap_or_else(|_| Err("no answer within 2 s".into()))
 }
 
 pub async fn readyz(State(state): State<AppState>) -> Response {

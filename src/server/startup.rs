@@ -22,21 +22,18 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use crate::app::{shell, App};
 use crate::routes;
 use crate::server::accounts::limits::SignInLimits;
+use crate::server::accounts::{devices, sign_in};
 use crate::server::activity::log::SecurityEvents;
+use crate::server::authsignal::clock::AuthsignalClock;
+use crate::server::authsignal::round_trip;
+use crate::server::config::{AuthsignalMode, PrebuiltUi, Settings};
+use crate::server::sessions::store::{SessionBackend, SessionStoreError};
 use crate::server::state::AppState;
 use crate::server::users::UserStore;
-use crate::{
-    server::accounts::devices, server::accounts::sign_in, server::db, server::health, server::mail,
-    server::recovery, server::web::layers::cross_site, server::web::layers::error_pages,
-    server::web::layers::headers, server::web::layers::page_cache,
-    server::web::layers::require_sign_in,
-};
-use crate::{
-    server::authsignal::round_trip, server::authsignal::round_trip::clock::AuthsignalClock,
-};
-use crate::{server::config::AuthsignalMode, server::config::PrebuiltUi, server::config::Settings};
-use crate::{server::sessions::store::SessionBackend, server::sessions::store::SessionStoreError};
-use crate::{server::web::request_limits, server::web::request_limits::MAX_BODY_BYTES};
+use crate::server::web::layers::{cross_site, error_pages, headers, page_cache, require_sign_in};
+use crate::server::web::request_limits;
+use crate::server::web::request_limits::MAX_BODY_BYTES;
+use crate::server::{db, health, mail, recovery};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "storefront_session";
@@ -262,11 +259,14 @@ fn build_router(state: AppState, session_store: SessionBackend, sandbox: Option<
     };
 
     let router = Router::new()
-        .route(routes::SIGN_UP, post(sign_in::sign_up))
+        .route(
+            routes::SIGN_UP,
+            post(crate::server::accounts::sign_up::sign_up),
+        )
         .route(routes::SIGN_IN, post(sign_in::sign_in))
         .route(
             routes::SIGN_IN_RETURN,
-            get(round_trip::returns::sign_in_return),
+            get(crate::server::accounts::two_step::sign_in_return),
         )
         .route(
             routes::ACCOUNT_RETURN,

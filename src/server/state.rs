@@ -47,9 +47,9 @@ pub struct Shared {
     /// Carries a refused form's typed values back to it (signed cookie, nothing stored).
     pub form_cookies: crate::server::web::form_cookie::FormCookies,
     /// `/readyz`'s remembered answer about Authsignal (asked at most every few seconds).
-    pub authsignal_probe: crate::server::health::AuthsignalProbe,
+    pub authsignal_probe: crate::server::authsignal::probe::AuthsignalProbe,
     /// Authsignal's "now", which the verification window is measured on.
-    pub authsignal_clock: crate::server::authsignal::round_trip::clock::AuthsignalClock,
+    pub authsignal_clock: crate::server::authsignal::clock::AuthsignalClock,
     pub users: UserStore,
     pub events: SecurityEvents,
     /// Receipts and reset links (queued in the database, sent by a worker).

@@ -57,11 +57,10 @@ pub struct UserStore {
 /// Recently read security stamps, so a signed-in request need not read the row to check its
 /// session's stamp. Entries live a second; a reset on another instance is seen within that.
 #[derive(Clone, Default)]
-struct StampCache(
-    std::sync::Arc<
-        std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Option<String>)>>,
-    >,
-);
+struct StampCache(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, StampRead>>>);
+
+/// When a stamp was read, and what it was.
+type StampRead = (std::time::Instant, Option<String>);
 
 impl StampCache {
     const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(1);

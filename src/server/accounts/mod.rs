@@ -4,4 +4,5 @@
 pub mod devices;
 pub mod limits;
 pub mod sign_in;
+pub mod sign_up;
 pub mod two_step;

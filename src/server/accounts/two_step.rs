@@ -13,19 +13,30 @@
 //!                                                     not enrolled: signed in
 //! ```
 
+use std::net::SocketAddr;
+
 use authsignal::ActionState;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect};
+
+use crate::model::session::{FormName, FormState};
+use crate::routes::{self, safe_next};
+use crate::server::accounts::devices::sign_in_with_password;
+use crate::server::authsignal::round_trip::returns::ReturnQuery;
+use crate::server::authsignal::round_trip::{complete, Completion, Verified};
+use crate::server::authsignal::views::method_words;
+use crate::server::web::error::PageResult;
 
 use crate::model::AppError;
 use crate::server::activity::log::EventKind;
+use crate::server::authsignal::round_trip;
+use crate::server::authsignal::round_trip::{Purpose, Refusal, Started};
 use crate::server::config::EnrolledAllowPolicy;
 use crate::server::sessions::TypedSession;
 use crate::server::state::AppState;
 use crate::server::users::User;
 use crate::server::web::request_context::RequestContext;
-use crate::{
-    server::authsignal::round_trip, server::authsignal::round_trip::Purpose,
-    server::authsignal::round_trip::Refusal, server::authsignal::round_trip::Started,
-};
 
 /// What the password step leads to.
 #[derive(Debug)]
@@ -189,6 +200,79 @@ async fn remember_enrollment(state: &AppState, user: &User, is_enrolled: Option<
 
 async fn record(state: &AppState, user_id: &str, what: &str) {
     state.events.record(user_id, EventKind::SignIn, what).await;
+}
+
+/// `GET /signin/return?token=…`: back from the two-step challenge; signs the customer in.
+#[tracing::instrument(name = "sign_in_return", skip_all)]
+pub async fn sign_in_return(
+    State(state): State<AppState>,
+    session: TypedSession,
+    headers: HeaderMap,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(query): Query<ReturnQuery>,
+) -> PageResult {
+    let refused = |why: Refusal| {
+        let kept = FormState {
+            error: why.at_sign_in().to_string(),
+            ..FormState::default()
+        };
+        Ok(state
+            .form_cookies
+            .refuse(FormName::SignIn, kept, routes::SIGN_IN.to_string()))
+    };
+    let completion = complete(&state, &session, query.token, None, routes::SIGN_IN_RETURN).await?;
+    let (next, stamp, user_id, method) = match completion {
+        Completion::Done {
+            purpose: Purpose::SignIn { next, stamp },
+            user_id,
+            method,
+            ..
+        } => (next, stamp, user_id, method),
+        Completion::Done { .. } => return refused(Refusal::Invalid),
+        Completion::Refused { pending, why } => {
+            if let Some(pending) =
+                pending.filter(|_| matches!(why, Refusal::NotVerified | Refusal::Invalid))
+            {
+                record(
+                    &state,
+                    &pending.user_id,
+                    "A sign-in was refused: the second step wasn't completed",
+                )
+                .await;
+            }
+            tracing::info!(?why, "two-step sign-in refused at the return");
+            return refused(why);
+        }
+    };
+    let verified = session.verified().await?;
+    let user = match state.users.find_by_id(&user_id).await? {
+        // A reset since the password was checked ends this sign-in, however late it returns.
+        Some(user) if user.security_stamp != stamp => {
+            tracing::warn!(user_id = %user_id, "a sign-in started before a reset came back; refused");
+            return refused(Refusal::Invalid);
+        }
+        Some(user) if user.held() => return refused(Refusal::Held),
+        Some(user) => user,
+        None => return refused(Refusal::Invalid),
+    };
+    let context = RequestContext::of_request(&headers, peer, &state.settings);
+    sign_in_with_password(&state, &session, &user, &context).await?;
+    // The challenge just passed counts for the next ten minutes (no second one for Manage).
+    if let Some(verified) = verified.filter(|v: &Verified| v.user_id == user_id) {
+        session.set_verified(&verified).await?;
+    }
+    let method = method
+        .as_ref()
+        .map(method_words)
+        .unwrap_or_else(|| "an authenticator".into());
+    record(
+        &state,
+        &user_id,
+        &format!("Signed in with password and {method}"),
+    )
+    .await;
+    tracing::info!(user_id = %user_id, "customer signed in after a two-step challenge");
+    Ok(Redirect::to(safe_next(&next)).into_response())
 }
 
 #[cfg(test)]

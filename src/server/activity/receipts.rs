@@ -3,10 +3,12 @@
 //! the change it reports (see `mail`).
 
 use crate::routes;
+use crate::server::mail::compose;
+use crate::server::recovery::tokens;
+use crate::server::recovery::tokens::LinkPurpose;
 use crate::server::state::AppState;
 use crate::server::users::User;
-use crate::{server::mail::compose, server::mail::compose::Origin};
-use crate::{server::recovery::tokens, server::recovery::tokens::LinkPurpose};
+use crate::server::web::request_context::Origin;
 
 /// "30 Nov 2026, 22:15 UTC", now.
 fn now_words() -> String {

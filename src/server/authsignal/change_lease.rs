@@ -4,7 +4,9 @@
 
 use sqlx::AnyPool;
 
-use crate::{server::clock::now_unix, server::ids::random_hex};
+use crate::server::clock::now_unix;
+
+use crate::server::ids::random_hex;
 
 /// Longer than any change takes (two Authsignal calls within their time budget).
 const LEASE_SECS: i64 = 30;

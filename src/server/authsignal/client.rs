@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{server::config::AuthsignalMode, server::config::Settings};
+use crate::server::config::{AuthsignalMode, Settings};
 
 /// The sandbox's API under the storefront's own origin, or the real tenant's base URL.
 pub fn api_base_url(settings: &Settings) -> String {

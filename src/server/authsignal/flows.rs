@@ -2,29 +2,29 @@
 //! `crate::api::security` is a thin wrapper around one of these; the trip to the pre-built UI
 //! and back is `round_trip`'s.
 
-use axum::http::{header, HeaderMap};
+use axum::http::header;
 
 use crate::model::security::{LaunchIntent, NoticeTone, SecurityOverview, SecurityStatus};
+use crate::model::words;
 use crate::model::AppError;
 use crate::routes;
 use crate::server::activity::log::EventKind;
 use crate::server::authsignal::change_lease;
+use crate::server::authsignal::round_trip;
+use crate::server::authsignal::round_trip::{Purpose, Refusal, Started};
 use crate::server::authsignal::views;
-use crate::server::sessions::TypedSession;
-use crate::server::state::AppState;
+use crate::server::web::extract::Caller;
 use crate::server::web::request_context::RequestContext;
-use crate::{
-    server::authsignal::round_trip, server::authsignal::round_trip::words,
-    server::authsignal::round_trip::Purpose, server::authsignal::round_trip::Refusal,
-    server::authsignal::round_trip::Started,
-};
 use authsignal::ActionState;
 
 /// The section's data: Authsignal's two reads run concurrently, alongside the local ones.
 pub async fn load_overview() -> Result<SecurityOverview, AppError> {
-    let session = TypedSession::extract().await?;
-    let user_id = session.require_user_id().await?;
-    let state = AppState::from_context()?;
+    let Caller {
+        session,
+        user_id,
+        state,
+        ..
+    } = Caller::signed_in().await?;
     let upstream = async {
         tokio::try_join!(
             state.authsignal.get_user(&user_id),
@@ -85,30 +85,7 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
     })
 }
 
-/// The request as the flows need it.
-struct Caller {
-    session: TypedSession,
-    user_id: String,
-    state: AppState,
-    headers: HeaderMap,
-}
-
 impl Caller {
-    async fn extract() -> Result<Caller, AppError> {
-        let session = TypedSession::extract().await?;
-        let user_id = session.require_user_id().await?;
-        let state = AppState::from_context()?;
-        let headers = leptos_axum::extract::<HeaderMap>()
-            .await
-            .map_err(|_| AppError::Internal)?;
-        Ok(Caller {
-            session,
-            user_id,
-            state,
-            headers,
-        })
-    }
-
     /// A plain HTML form post (JavaScript off) wants a 303; the hydrated page wants the URL.
     fn is_plain_form_post(&self) -> bool {
         self.headers
@@ -209,7 +186,7 @@ impl Caller {
 /// Tracks `enroll` or `manage` and sends the customer to the pre-built UI. Managing within ten
 /// minutes of a completed challenge opens the settings screen with no second challenge.
 pub async fn launch(intent: LaunchIntent) -> Result<String, AppError> {
-    let caller = Caller::extract().await?;
+    let caller = Caller::signed_in().await?;
     let manage = intent == LaunchIntent::Manage;
     let outcome = caller
         .open_pre_built_ui(Purpose::Settings { manage }, |scoped| match (manage, scoped) {
@@ -224,7 +201,7 @@ pub async fn launch(intent: LaunchIntent) -> Result<String, AppError> {
 /// Removes an authenticator: only after a recent challenge (otherwise the customer is sent
 /// through one first and comes back to confirm), never the last one.
 pub async fn remove(authenticator_id: String) -> Result<String, AppError> {
-    let caller = Caller::extract().await?;
+    let caller = Caller::signed_in().await?;
     let outcome = remove_for(&caller, authenticator_id).await;
     caller.settle(outcome).await
 }
@@ -286,7 +263,7 @@ async fn remove_while_leased(
     let described = views::describe(target);
     // The removal's receipt (from the webhook) names this browser.
     let context = RequestContext::of_server_fn(&caller.state.settings).await?;
-    let origin = crate::server::accounts::devices::origin_of(&context);
+    let origin = crate::server::web::request_context::origin_of(&context);
     caller
         .state
         .users

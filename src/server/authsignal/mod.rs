@@ -3,8 +3,10 @@
 
 pub mod change_lease;
 pub mod client;
+pub mod clock;
 pub mod flows;
 pub mod passkeys;
+pub mod probe;
 pub mod round_trip;
 pub mod views;
 pub mod webhooks;

@@ -6,44 +6,32 @@ use std::net::SocketAddr;
 
 use authsignal::{ActionState, ChallengeToken, ValidateChallengeRequest};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect};
 
 use crate::model::passkeys::{AddPasskeyStep, AddPasskeyView, PasskeyCeremony};
 use crate::model::security::NoticeTone;
+use crate::model::words;
 use crate::model::AppError;
 use crate::routes;
+use crate::routes::safe_next;
 use crate::server::activity::log::EventKind;
-use crate::server::sessions::TypedSession;
+use crate::server::authsignal::round_trip;
+use crate::server::authsignal::round_trip::{Completion, Purpose, Refusal, Started, Verified};
+use crate::server::authsignal::{client, views};
+use crate::server::sessions::{SessionKey, TypedSession};
 use crate::server::state::AppState;
-use crate::{server::accounts::sign_in::internal, server::accounts::sign_in::safe_next};
-use crate::{server::authsignal::client, server::authsignal::views};
-use crate::{
-    server::authsignal::round_trip, server::authsignal::round_trip::words,
-    server::authsignal::round_trip::Completion, server::authsignal::round_trip::Purpose,
-    server::authsignal::round_trip::Refusal, server::authsignal::round_trip::Started,
-    server::authsignal::round_trip::Verified,
-};
-use crate::{
-    server::web::request_context::client_ip, server::web::request_context::RequestContext,
-};
+use crate::server::web::error::PageResult;
+use crate::server::web::extract::{Caller, SignedIn};
+use crate::server::web::request_context::{client_ip, with_device_cookie, RequestContext};
 
 /// The action a passkey sign-in is tracked as by the Web SDK (`passkey.signIn({ action })`).
 pub const SIGN_IN_ACTION: &str = "signInWithPasskey";
 
-const NOT_CONFIGURED: &str =
-    "Adding a passkey here isn't available right now. Use Manage authenticators instead.";
-const VERIFY_FIRST: &str = "For your security, verify it's you before adding a passkey.";
-const PASSKEY_NOT_ACCEPTED: &str =
-    "We couldn't verify that passkey, so you're not signed in. Try again, or sign in with your email and password.";
-const NO_ACCOUNT: &str =
-    "That passkey isn't linked to an account here. Sign in with your email and password.";
-
 /// The signed-in customer, their session and the state, for a server function.
 async fn signed_in() -> Result<(TypedSession, String, AppState), AppError> {
-    let session = TypedSession::extract().await?;
-    let user_id = session.require_user_id().await?;
-    Ok((session, user_id, AppState::from_context()?))
+    let caller = Caller::signed_in().await?;
+    Ok((caller.session, caller.user_id, caller.state))
 }
 
 /// A first authenticator needs no challenge; adding to an enrolled account needs one in the
@@ -86,9 +74,9 @@ pub async fn start_enrollment() -> Result<PasskeyCeremony, AppError> {
         .settings
         .tenant_id
         .clone()
-        .ok_or_else(|| AppError::Rejected(NOT_CONFIGURED.into()))?;
+        .ok_or_else(|| AppError::Rejected(words::PASSKEYS_NOT_CONFIGURED.into()))?;
     if !may_add_now(&state, &session, &user_id).await? {
-        return Err(AppError::Rejected(VERIFY_FIRST.into()));
+        return Err(AppError::Rejected(words::VERIFY_BEFORE_PASSKEY.into()));
     }
     let customer = state.users.find_by_id(&user_id).await.map_err(|e| {
         tracing::error!(error = %e, "loading the customer failed");
@@ -184,67 +172,33 @@ async fn newest_passkey(state: &AppState, user_id: &str) -> String {
 /// a passkey, in the pre-built UI; it comes back to the add-a-passkey page.
 pub async fn verify_to_add(
     State(state): State<AppState>,
-    session: TypedSession,
+    SignedIn { session, user_id }: SignedIn,
     headers: HeaderMap,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-) -> Response {
-    let user_id = match session.user_id().await {
-        Ok(Some(user_id)) => user_id,
-        Ok(None) => {
-            return Redirect::to(&routes::sign_in_then(routes::ADD_PASSKEY)).into_response()
-        }
-        Err(e) => return internal(e),
-    };
-    let settings = &state.settings;
-    let context = RequestContext::from_parts(
-        &headers,
-        Some(peer),
-        &settings.trusted_proxies,
-        settings.cookies_secure(),
-    );
-    let started = round_trip::start(
-        &state,
-        &session,
-        &user_id,
-        Purpose::VerifyToAddPasskey,
-        &context,
-    )
-    .await;
-    let back_with = |message: &'static str| async move {
-        match session.set_notice(NoticeTone::Error, message).await {
-            Ok(()) => Redirect::to(routes::ADD_PASSKEY).into_response(),
-            Err(e) => internal(e),
-        }
-    };
-    match started {
-        Ok(Started::Go { url, repeated, .. }) => {
+) -> PageResult {
+    let context = RequestContext::of_request(&headers, peer, &state.settings);
+    let purpose = Purpose::VerifyToAddPasskey;
+    let message = match round_trip::start(&state, &session, &user_id, purpose, &context).await? {
+        Started::Go { url, repeated, .. } => {
             if !repeated {
-                state
-                    .events
-                    .record(
-                        &user_id,
-                        EventKind::Launch,
-                        "Started verifying to add a passkey",
-                    )
-                    .await;
+                let line = "Started verifying to add a passkey";
+                state.events.record(&user_id, EventKind::Launch, line).await;
             }
-            let mut response = Redirect::to(&url).into_response();
-            if let Some(cookie) = context.device_cookie() {
-                response.headers_mut().append(header::SET_COOKIE, cookie);
-            }
-            response
+            let response = Redirect::to(&url).into_response();
+            return Ok(with_device_cookie(response, context.device_cookie()));
         }
-        Ok(Started::Decided {
+        Started::Decided {
             state: ActionState::Block,
             ..
-        }) => back_with(Refusal::Blocked.on_account()).await,
-        Ok(Started::Decided {
+        } => Refusal::Blocked.on_account(),
+        Started::Decided {
             state: ActionState::ReviewRequired,
             ..
-        }) => back_with(Refusal::UnderReview.on_account()).await,
-        Ok(_) => back_with(words::UNAVAILABLE_TO_CHANGE).await,
-        Err(e) => internal(e),
-    }
+        } => Refusal::UnderReview.on_account(),
+        _ => words::UNAVAILABLE_TO_CHANGE,
+    };
+    session.set_notice(NoticeTone::Error, message).await?;
+    Ok(Redirect::to(routes::ADD_PASSKEY).into_response())
 }
 
 /// Signs in the customer whose passkey answered `passkey.signIn`: Authsignal says the token is
@@ -288,7 +242,7 @@ pub async fn finish_sign_in(token: String, next: String) -> Result<String, AppEr
         passed,
     ) else {
         tracing::info!(state = ?result.state, "passkey sign-in refused by validation");
-        return Err(AppError::Rejected(PASSKEY_NOT_ACCEPTED.into()));
+        return Err(AppError::Rejected(words::PASSKEY_NOT_ACCEPTED.into()));
     };
     if !state
         .sign_in_limits
@@ -296,7 +250,7 @@ pub async fn finish_sign_in(token: String, next: String) -> Result<String, AppEr
         .await
     {
         tracing::warn!("passkey sign-in refused: token already used");
-        return Err(AppError::Rejected(PASSKEY_NOT_ACCEPTED.into()));
+        return Err(AppError::Rejected(words::PASSKEY_NOT_ACCEPTED.into()));
     }
     let known = state.users.find_by_id(&user_id).await.map_err(|e| {
         tracing::error!(error = %e, "loading the customer failed");
@@ -304,7 +258,7 @@ pub async fn finish_sign_in(token: String, next: String) -> Result<String, AppEr
     })?;
     let Some(user) = known else {
         tracing::info!("passkey sign-in refused: no such customer here");
-        return Err(AppError::Rejected(NO_ACCOUNT.into()));
+        return Err(AppError::Rejected(words::PASSKEY_WITHOUT_ACCOUNT.into()));
     };
     let context = RequestContext::of_server_fn(&state.settings).await?;
     crate::server::accounts::devices::start_session(&state, &session, &user, &context, false)
@@ -324,4 +278,22 @@ pub async fn finish_sign_in(token: String, next: String) -> Result<String, AppEr
         .await;
     tracing::info!(user_id = %user_id, "customer signed in with a passkey");
     Ok(safe_next(&next).to_string())
+}
+
+/// Signed in with a password this session: the account page may offer a passkey.
+const PASSKEY_OFFER: SessionKey<bool> = SessionKey::new("security.passkey_offer");
+
+impl TypedSession {
+    /// Signed in with a password this session: the account page may offer a passkey.
+    pub async fn set_passkey_offer(&self) -> Result<(), AppError> {
+        self.put(&PASSKEY_OFFER, &true).await
+    }
+
+    pub async fn passkey_offer(&self) -> Result<bool, AppError> {
+        Ok(self.get(&PASSKEY_OFFER).await?.unwrap_or(false))
+    }
+
+    pub async fn end_passkey_offer(&self) -> Result<(), AppError> {
+        self.take(&PASSKEY_OFFER).await.map(|_| ())
+    }
 }

@@ -13,9 +13,9 @@ use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 
 use crate::server::activity::log::EventKind;
-use crate::server::mail::compose::Origin;
+use crate::server::authsignal::views::{describe, method_words};
 use crate::server::state::AppState;
-use crate::{server::authsignal::views::describe, server::authsignal::views::method_words};
+use crate::server::web::request_context::Origin;
 
 /// What an authenticator event did, in the activity's words.
 #[derive(Debug, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 use maud::{html, DOCTYPE};
 
 use crate::server::mail::Mail;
+use crate::server::web::request_context::Origin;
 
 const SHOP: &str = "Northwind Supply";
 
@@ -55,15 +56,6 @@ impl Letter<'_> {
             html,
         }
     }
-}
-
-/// Where a sign-in or change came from, in words.
-#[derive(Clone, Debug)]
-pub struct Origin {
-    /// "Chrome on macOS".
-    pub browser: String,
-    /// "203.0.113.x".
-    pub network: String,
 }
 
 fn origin_facts(origin: Option<&Origin>) -> Vec<(&'static str, String)> {

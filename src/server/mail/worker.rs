@@ -6,7 +6,7 @@ use std::time::Duration;
 use lettre::message::{header::ContentType, MultiPart, SinglePart};
 use lettre::{AsyncTransport, Message};
 
-use crate::{server::mail::now_unix, server::mail::Mailer, server::mail::Transport};
+use crate::server::mail::{now_unix, Mailer, Transport};
 
 /// How often the queue is looked at without a wake-up (other instances' mail, retries).
 const POLL: Duration = Duration::from_secs(5);

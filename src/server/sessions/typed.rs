@@ -1,43 +1,44 @@
-//! The typed session: the only place that knows the session's keys.
+//! The typed session: who is signed in (checked against the customer's security stamp), a
+//! notice for the next page, and typed keys that each feature declares for what it keeps.
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-use axum::http::StatusCode;
-use tower_sessions::Session;
+use std::marker::PhantomData;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
 
 use crate::model::security::{NoticeTone, SecurityNotice};
 use crate::model::AppError;
-use crate::server::state::AppState;
+use crate::server::clock::now_unix;
 use crate::server::users::UserStore;
-use crate::{server::authsignal::round_trip::Pending, server::authsignal::round_trip::Verified};
 
-/// A wrapper over the tower-sessions session with one method per thing we keep in it.
-/// Handlers take it as an extractor; it checks a signed-in session's security stamp.
+/// A wrapper over the tower-sessions session. Handlers take it as an extractor
+/// (`web::extract`); features keep their own values in it under a `SessionKey`.
 #[derive(Clone)]
 pub struct TypedSession {
     session: Session,
     users: UserStore,
 }
 
-impl FromRequestParts<AppState> for TypedSession {
-    type Rejection = (StatusCode, &'static str);
+/// A value a feature keeps in the session, under its own name.
+pub struct SessionKey<T> {
+    name: &'static str,
+    value: PhantomData<fn() -> T>,
+}
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let session = Session::from_request_parts(parts, state).await?;
-        Ok(TypedSession::new(session, state))
+impl<T> SessionKey<T> {
+    pub const fn new(name: &'static str) -> SessionKey<T> {
+        SessionKey {
+            name,
+            value: PhantomData,
+        }
     }
 }
 
+/// Who is signed in: the one key this module owns.
 const SIGNED_IN: &str = "signed_in";
-const PENDING_ROUND_TRIP: &str = "security.pending";
-const VERIFIED: &str = "security.verified";
-const SECURITY_NOTICE: &str = "security.notice";
-const PASSKEY_OFFER: &str = "security.passkey_offer";
+/// The notice the next page shows once (a flash message).
+const NOTICE: SessionKey<SecurityNotice> = SessionKey::new("security.notice");
 
 /// A signed-in session ends this long after sign-in, however active it stays.
 pub const ABSOLUTE_LIFETIME_SECS: i64 = 30 * 24 * 60 * 60;
@@ -81,21 +82,12 @@ fn store_failed(e: tower_sessions::session::Error) -> AppError {
 }
 
 impl TypedSession {
-    pub fn new(session: Session, state: &AppState) -> TypedSession {
+    /// `users` answers whether a signed-in session's security stamp is still current.
+    pub fn new(session: Session, users: &UserStore) -> TypedSession {
         TypedSession {
             session,
-            users: state.users.clone(),
+            users: users.clone(),
         }
-    }
-
-    /// The session of the request a server function is handling.
-    pub async fn extract() -> Result<TypedSession, AppError> {
-        let state = AppState::from_context()?;
-        let session = leptos_axum::extract::<Session>().await.map_err(|e| {
-            tracing::error!(error = %e, "no session on the request (is the session layer installed?)");
-            AppError::Internal
-        })?;
-        Ok(TypedSession::new(session, &state))
     }
 
     /// The signed-in customer's id; `None` when signed out or past the absolute lifetime
@@ -187,58 +179,45 @@ impl TypedSession {
         self.session.flush().await.map_err(store_failed)
     }
 
-    /// Removes `key` only when it is there: tower-sessions counts any removal as a change,
-    /// and a page view that changes nothing must write nothing.
-    async fn take<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, AppError> {
+    /// What a feature keeps under `key`.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        key: &SessionKey<T>,
+    ) -> Result<Option<T>, AppError> {
+        self.session.get(key.name).await.map_err(store_failed)
+    }
+
+    /// Keeps `value` under `key` (the session is saved when the response goes out).
+    pub async fn put<T: Serialize>(&self, key: &SessionKey<T>, value: &T) -> Result<(), AppError> {
+        self.session
+            .insert(key.name, value)
+            .await
+            .map_err(store_failed)
+    }
+
+    /// Takes what is under `key`, removing it only when it is there: tower-sessions counts
+    /// any removal as a change, and a page view that changes nothing must write nothing.
+    pub async fn take<T: DeserializeOwned>(
+        &self,
+        key: &SessionKey<T>,
+    ) -> Result<Option<T>, AppError> {
         let value = self
             .session
-            .get::<serde_json::Value>(key)
+            .get::<serde_json::Value>(key.name)
             .await
             .map_err(store_failed)?;
         if value.is_none() {
             return Ok(None);
         }
-        self.session.remove::<T>(key).await.map_err(store_failed)
+        self.session
+            .remove::<T>(key.name)
+            .await
+            .map_err(store_failed)
     }
-}
-
-fn now_unix() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 impl TypedSession {
-    /// The Authsignal round trip this session is waiting on (one at a time).
-    pub async fn pending_round_trip(&self) -> Result<Option<Pending>, AppError> {
-        self.session
-            .get(PENDING_ROUND_TRIP)
-            .await
-            .map_err(store_failed)
-    }
-
-    pub async fn set_pending_round_trip(&self, pending: &Pending) -> Result<(), AppError> {
-        self.session
-            .insert(PENDING_ROUND_TRIP, pending)
-            .await
-            .map_err(store_failed)
-    }
-
-    /// Takes the pending round trip: a token can complete it once.
-    pub async fn take_pending_round_trip(&self) -> Result<Option<Pending>, AppError> {
-        self.take(PENDING_ROUND_TRIP).await
-    }
-
-    /// Who last completed an Authsignal challenge in this session, and when.
-    pub async fn verified(&self) -> Result<Option<Verified>, AppError> {
-        self.session.get(VERIFIED).await.map_err(store_failed)
-    }
-
-    pub async fn set_verified(&self, verified: &Verified) -> Result<(), AppError> {
-        self.session
-            .insert(VERIFIED, verified)
-            .await
-            .map_err(store_failed)
-    }
-
+    /// Leaves a notice for the next page to show once.
     pub async fn set_notice(
         &self,
         tone: NoticeTone,
@@ -248,34 +227,10 @@ impl TypedSession {
             tone,
             message: message.into(),
         };
-        self.session
-            .insert(SECURITY_NOTICE, notice)
-            .await
-            .map_err(store_failed)
+        self.put(&NOTICE, &notice).await
     }
 
     pub async fn take_notice(&self) -> Result<Option<SecurityNotice>, AppError> {
-        self.take(SECURITY_NOTICE).await
-    }
-
-    /// Signed in with a password this session: the account page may offer a passkey.
-    pub async fn set_passkey_offer(&self) -> Result<(), AppError> {
-        self.session
-            .insert(PASSKEY_OFFER, true)
-            .await
-            .map_err(store_failed)
-    }
-
-    pub async fn passkey_offer(&self) -> Result<bool, AppError> {
-        Ok(self
-            .session
-            .get::<bool>(PASSKEY_OFFER)
-            .await
-            .map_err(store_failed)?
-            .unwrap_or(false))
-    }
-
-    pub async fn end_passkey_offer(&self) -> Result<(), AppError> {
-        self.take::<bool>(PASSKEY_OFFER).await.map(|_| ())
+        self.take(&NOTICE).await
     }
 }

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -13,7 +14,7 @@ use secrecy::ExposeSecret;
 use sha2::Sha256;
 
 use crate::model::session::{FormName, FormState};
-use crate::{server::config::AuthsignalMode, server::config::Settings};
+use crate::server::config::{AuthsignalMode, Settings};
 
 /// Long enough for the redirect and the render that follows it.
 const MAX_AGE_SECS: u32 = 120;
@@ -140,6 +141,17 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// At most `max` characters: what comes back fits in a cookie whatever was posted.
 fn clip(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
+}
+
+impl FormCookies {
+    /// Back to the form with what was typed and why it was refused (in a cookie, not the session).
+    pub fn refuse(&self, form: FormName, kept: FormState, back_to: String) -> Response {
+        let mut response = Redirect::to(&back_to).into_response();
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, self.keep(form, &kept));
+        response
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use axum::http::HeaderValue;
 use axum::http::{header, HeaderMap};
+use axum::response::Response;
 
 /// The Web SDK's device-id cookie name, so both sides agree on one id per browser.
 pub const DEVICE_ID_COOKIE: &str = "__as_aid";
@@ -149,6 +151,60 @@ fn new_device_id() -> String {
     )
 }
 
+/// Adds the device-id cookie this request's context made, if it made one.
+pub fn with_device_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
+    if let Some(value) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// Where a sign-in or change came from, in words.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    /// "Chrome on macOS".
+    pub browser: String,
+    /// "203.0.113.x".
+    pub network: String,
+}
+
+/// "Chrome on macOS", from a user agent.
+pub fn browser_words(user_agent: &str) -> String {
+    let parsed = woothee::parser::Parser::new().parse(user_agent);
+    let known = |s: &str| !s.is_empty() && s != woothee::woothee::VALUE_UNKNOWN;
+    match parsed {
+        Some(r) if known(r.name) && known(r.os) => {
+            let os = if r.os == "Mac OSX" { "macOS" } else { r.os };
+            format!("{} on {os}", r.name)
+        }
+        Some(r) if known(r.name) => r.name.to_string(),
+        _ => "An unknown browser".to_string(),
+    }
+}
+
+/// The client address, coarsely: "203.0.113.x", or an IPv6 address's first three groups.
+pub fn network_words(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.x")
+        }
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:…", s[0], s[1], s[2])
+        }
+        Err(_) => "an unknown network".to_string(),
+    }
+}
+
+/// Where a request came from, in words (for receipts).
+pub fn origin_of(context: &RequestContext) -> Origin {
+    Origin {
+        browser: browser_words(context.user_agent.as_deref().unwrap_or("")),
+        network: network_words(context.ip_address.as_deref().unwrap_or("")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::server::web::request_context::*;
@@ -207,5 +263,18 @@ mod tests {
                 && cookie.contains("Secure")
                 && cookie.contains("SameSite=Lax")
         );
+    }
+
+    #[test]
+    fn browsers_and_networks_read_as_words() {
+        let chrome_mac = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+        assert_eq!(browser_words(chrome_mac), "Chrome on macOS");
+        assert_eq!(browser_words(""), "An unknown browser");
+        assert_eq!(network_words("203.0.113.77"), "203.0.113.x");
+        assert_eq!(
+            network_words("2001:db8:85a3::8a2e:370:7334"),
+            "2001:db8:85a3:…"
+        );
+        assert_eq!(network_words(""), "an unknown network");
     }
 }

@@ -28,14 +28,16 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Form::<T>::from_request(req, state).await {
             Ok(Form(value)) => Ok(PostedForm(value)),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err((StatusCode::PAYLOAD_TOO_LARGE, "That form is too large.").into_response())
-            }
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err((
+                StatusCode::PAYLOAD_TOO_LARGE,
+                crate::model::words::FORM_TOO_LARGE,
+            )
+                .into_response()),
             Err(rejection) => {
                 tracing::info!(reason = %rejection.body_text(), "unreadable form refused");
                 Err((
                     StatusCode::BAD_REQUEST,
-                    "That form could not be read. Please go back and try again.",
+                    crate::model::words::FORM_UNREADABLE,
                 )
                     .into_response())
             }

@@ -1,7 +1,7 @@
 //! The one Authsignal round trip, for every purpose: `start` tracks an action and remembers it
 //! in the session's single pending slot; the browser goes to the pre-built UI (a redirect, or a
 //! dialog in popup mode); `complete` validates the token it comes back with against what is
-//! pending. What the customer reads about each outcome lives in `words`.
+//! pending. What the customer reads about each outcome lives in `model::words`.
 //!
 //! ```text
 //! start(purpose) ──track──▶ pre-built UI ──?token──▶ /account/return or /signin/return ─┐
@@ -11,9 +11,7 @@
 //!                                                       └ Refused(why)
 //! ```
 
-pub mod clock;
 pub mod returns;
-pub mod words;
 
 use authsignal::{
     ActionState, TrackRequest, ValidateChallengeRequest, ValidateChallengeResponse,
@@ -22,15 +20,15 @@ use authsignal::{
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 
+pub use crate::model::words::Refusal;
 use crate::model::AppError;
 use crate::routes;
-use crate::server::sessions::TypedSession;
+use crate::server::authsignal::VERIFICATION_WINDOW_SECS;
+use crate::server::clock::now_unix;
+use crate::server::ids::random_hex;
+use crate::server::sessions::{SessionKey, TypedSession};
 use crate::server::state::AppState;
 use crate::server::web::request_context::RequestContext;
-use crate::{
-    server::authsignal::VERIFICATION_WINDOW_SECS, server::clock::now_unix, server::ids::random_hex,
-};
-pub use words::Refusal;
 
 /// The scopes that let the pre-built UI open the settings screen without a second challenge
 /// (Authsignal's authenticator-binding docs): sent only for a customer verified moments ago.
@@ -244,7 +242,7 @@ pub async fn start(
     session.set_pending_round_trip(&pending).await?;
     if !pending.purpose.is_sign_in() {
         // The receipt for whatever this visit changes names this browser.
-        let origin = crate::server::accounts::devices::origin_of(context);
+        let origin = crate::server::web::request_context::origin_of(context);
         state
             .users
             .remember_change_origin(user_id, &origin.browser, &origin.network)
@@ -397,4 +395,34 @@ fn unix_seconds(iso: &str) -> Option<i64> {
     time::OffsetDateTime::parse(iso, &Rfc3339)
         .ok()
         .map(|t| t.unix_timestamp())
+}
+
+/// The launch this session is waiting on (one at a time).
+const PENDING: SessionKey<Pending> = SessionKey::new("security.pending");
+/// Who last completed an Authsignal challenge in this session, and when.
+const VERIFIED: SessionKey<Verified> = SessionKey::new("security.verified");
+
+impl TypedSession {
+    /// The Authsignal round trip this session is waiting on (one at a time).
+    pub async fn pending_round_trip(&self) -> Result<Option<Pending>, AppError> {
+        self.get(&PENDING).await
+    }
+
+    pub async fn set_pending_round_trip(&self, pending: &Pending) -> Result<(), AppError> {
+        self.put(&PENDING, pending).await
+    }
+
+    /// Takes the pending round trip: a token can complete it once.
+    pub async fn take_pending_round_trip(&self) -> Result<Option<Pending>, AppError> {
+        self.take(&PENDING).await
+    }
+
+    /// Who last completed an Authsignal challenge in this session, and when.
+    pub async fn verified(&self) -> Result<Option<Verified>, AppError> {
+        self.get(&VERIFIED).await
+    }
+
+    pub async fn set_verified(&self, verified: &Verified) -> Result<(), AppError> {
+        self.put(&VERIFIED, verified).await
+    }
 }

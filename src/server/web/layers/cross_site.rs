@@ -8,8 +8,6 @@ use axum::response::{IntoResponse, Response};
 
 use crate::server::state::AppState;
 
-pub const REFUSED: &str = "This request came from another site and was refused.";
-
 pub async fn refuse_cross_site_writes(
     State(state): State<AppState>,
     request: Request,
@@ -21,7 +19,11 @@ pub async fn refuse_cross_site_writes(
     );
     if writes && is_cross_site(&request, &state.settings.origin()) {
         tracing::warn!(path = %request.uri().path(), "cross-site write refused");
-        return (StatusCode::FORBIDDEN, REFUSED).into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            crate::model::words::CROSS_SITE_REFUSED,
+        )
+            .into_response();
     }
     next.run(request).await
 }

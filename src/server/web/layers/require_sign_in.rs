@@ -18,7 +18,10 @@ pub async fn require_sign_in(
     let path = request.uri().path().to_string();
     if request.method() == axum::http::Method::GET && SIGNED_IN_ONLY.contains(&path.as_str()) {
         let signed_in = match request.extensions().get::<Session>() {
-            Some(session) => match TypedSession::new(session.clone(), &state).user_id().await {
+            Some(session) => match TypedSession::new(session.clone(), &state.users)
+                .user_id()
+                .await
+            {
                 Ok(user) => user.is_some(),
                 // The session store is down: not "signed out", so no trip to a sign-in that would fail.
                 Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
@@ -27,7 +30,7 @@ pub async fn require_sign_in(
         };
         if !signed_in {
             // The query (which may hold a token) is dropped: it must not travel further.
-            return Redirect::to(&routes::sign_in_then(&path)).into_response();
+            return Redirect::to(&routes::sign_in_then(routes::page_of(&path))).into_response();
         }
     }
     next.run(request).await

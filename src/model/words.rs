@@ -1,4 +1,5 @@
-//! What the customer reads about each outcome of the round trip: every message in one place.
+//! Every sentence a customer can read about signing in, their security settings and getting
+//! their account back, in one place for both halves (server responses and rendered pages).
 
 /// Why a launch or a return was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,3 +85,40 @@ pub const LAST_ONE: &str =
 pub const CHANGE_IN_PROGRESS: &str =
     "Another change to your authenticators is in progress. Please try again in a moment.";
 pub const NO_LONGER_THERE: &str = "That authenticator is no longer on your account.";
+
+pub const PASSKEYS_NOT_CONFIGURED: &str =
+    "Adding a passkey here isn't available right now. Use Manage authenticators instead.";
+
+pub const VERIFY_BEFORE_PASSKEY: &str =
+    "For your security, verify it's you before adding a passkey.";
+
+pub const PASSKEY_NOT_ACCEPTED: &str =
+    "We couldn't verify that passkey, so you're not signed in. Try again, or sign in with your email and password.";
+
+pub const PASSKEY_WITHOUT_ACCOUNT: &str =
+    "That passkey isn't linked to an account here. Sign in with your email and password.";
+
+pub const CROSS_SITE_REFUSED: &str = "This request came from another site and was refused.";
+
+/// One message for both an unknown email and a wrong password: no account enumeration.
+pub const WRONG_CREDENTIALS: &str = "That email and password don't match an account.";
+
+pub const EMAIL_TAKEN: &str = "An account with this email already exists. Sign in instead.";
+
+/// A mailed link that is expired, used, or not ours.
+pub const LINK_UNUSABLE: &str = "This link has expired or was already used. Ask for a new one.";
+
+pub const FORM_TOO_LARGE: &str = "That form is too large.";
+
+pub const FORM_UNREADABLE: &str = "That form could not be read. Please go back and try again.";
+
+pub const DEVICE_ALREADY_SIGNED_OUT: &str = "That device is already signed out.";
+
+/// After "Sign out everywhere else".
+pub fn others_signed_out(ended: usize) -> String {
+    match ended {
+        0 => "No other device was signed in.".to_string(),
+        1 => "1 other device was signed out.".to_string(),
+        n => format!("{n} other devices were signed out."),
+    }
+}

@@ -16,7 +16,7 @@ impl AuthsignalClock {
     /// Unix seconds, as Authsignal sees them for `user_id`.
     pub fn now_for(&self, user_id: &str) -> i64 {
         match self {
-            AuthsignalClock::System => crate::server::authsignal::round_trip::now_unix(),
+            AuthsignalClock::System => crate::server::clock::now_unix(),
             AuthsignalClock::Sandbox(sandbox) => sandbox.now_for(user_id).unix_timestamp(),
         }
     }
