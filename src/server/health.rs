@@ -80,3 +80,11 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     };
     (status, Json(report)).into_response()
 }
+
+/// Liveness and readiness, for load balancers.
+pub fn routes() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route(crate::routes::HEALTHZ, get(healthz))
+        .route(crate::routes::READYZ, get(readyz))
+}

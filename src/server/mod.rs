@@ -18,6 +18,7 @@ pub mod housekeeping;
 pub mod ids;
 pub mod mail;
 pub mod recovery;
+pub mod router;
 pub mod sessions;
 pub mod startup;
 pub mod state;

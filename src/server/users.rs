@@ -287,6 +287,20 @@ impl UserStore {
         Ok(is_current)
     }
 
+    /// Remembers a browser the customer signed in from; true the first time it is seen.
+    pub async fn remember_device(&self, id: &str, device_id: &str) -> Result<bool, UserStoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO known_devices (user_id, device_id, first_seen_at) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id, device_id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(device_id)
+        .bind(crate::server::clock::now_unix())
+        .execute(&self.pool)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
     /// Holds the account for support: sign-in and reset are refused until `release_hold`.
     pub async fn hold_for_review(&self, id: &str) -> Result<(), UserStoreError> {
         sqlx::query("UPDATE users SET held_since = $1 WHERE id = $2 AND held_since IS NULL")

@@ -45,17 +45,12 @@ pub async fn start_session(
     session
         .sign_in(&user.id, user.security_stamp.clone(), context)
         .await?;
-    let inserted = sqlx::query(
-        "INSERT INTO known_devices (user_id, device_id, first_seen_at) VALUES ($1, $2, $3)
-         ON CONFLICT (user_id, device_id) DO NOTHING",
-    )
-    .bind(&user.id)
-    .bind(&context.device_id)
-    .bind(crate::server::clock::now_unix())
-    .execute(&state.pool)
-    .await;
+    let inserted = state
+        .users
+        .remember_device(&user.id, &context.device_id)
+        .await;
     match inserted {
-        Ok(r) if r.rows_affected() == 1 && !first_ever => {
+        Ok(true) if !first_ever => {
             crate::server::activity::receipts::new_sign_in(state, user, &origin_of(context)).await;
         }
         Ok(_) => {}

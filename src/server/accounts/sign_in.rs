@@ -7,6 +7,8 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::Router;
 use serde::Deserialize;
 
 use crate::model::session::{FormName, FormState};
@@ -19,7 +21,6 @@ use crate::server::accounts::two_step::Outcome;
 use crate::server::sessions::TypedSession;
 use crate::server::state::AppState;
 use crate::server::web::error::PageResult;
-use crate::server::web::extract::SignedIn;
 use crate::server::web::request_context::with_device_cookie;
 use crate::server::web::request_context::{client_ip, RequestContext};
 use crate::server::web::request_limits::PostedForm;
@@ -90,18 +91,24 @@ pub async fn sign_in(
     Ok(with_device_cookie(response, context.device_cookie()))
 }
 
-/// `POST /account/passkey-offer/dismiss`: "Not now" to the passkey offer, for good.
-pub async fn dismiss_passkey_offer(
-    State(state): State<AppState>,
-    SignedIn { session, user_id }: SignedIn,
-) -> PageResult {
-    state.users.dismiss_passkey_offer(&user_id).await?;
-    session.end_passkey_offer().await?;
-    Ok(Redirect::to(routes::ACCOUNT).into_response())
-}
-
 #[tracing::instrument(name = "sign_out", skip_all)]
 pub async fn sign_out(session: TypedSession) -> PageResult {
     session.sign_out().await?;
     Ok(Redirect::to(routes::HOME).into_response())
+}
+
+/// Sign-up, sign-in (password, its two-step return, passkey via server function), sign-out
+/// and the signed-in devices' forms.
+pub fn routes() -> Router<AppState> {
+    use crate::server::accounts::{devices, sign_up, two_step};
+    Router::new()
+        .route(routes::SIGN_UP, post(sign_up::sign_up))
+        .route(routes::SIGN_IN, post(sign_in))
+        .route(routes::SIGN_IN_RETURN, get(two_step::sign_in_return))
+        .route(routes::SIGN_OUT, post(sign_out))
+        .route(routes::DEVICES_SIGN_OUT, post(devices::sign_out_device))
+        .route(
+            routes::DEVICES_SIGN_OUT_OTHERS,
+            post(devices::sign_out_others),
+        )
 }

@@ -297,3 +297,13 @@ impl TypedSession {
         self.take(&PASSKEY_OFFER).await.map(|_| ())
     }
 }
+
+/// `POST /account/passkey-offer/dismiss`: "Not now" to the passkey offer, for good.
+pub async fn dismiss_passkey_offer(
+    State(state): State<AppState>,
+    SignedIn { session, user_id }: SignedIn,
+) -> PageResult {
+    state.users.dismiss_passkey_offer(&user_id).await?;
+    session.end_passkey_offer().await?;
+    Ok(Redirect::to(routes::ACCOUNT).into_response())
+}

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 
 use crate::server::activity::log::EventKind;
+use crate::server::authsignal::deliveries;
 use crate::server::authsignal::views::{describe, method_words};
 use crate::server::state::AppState;
 use crate::server::web::request_context::Origin;
@@ -58,7 +59,7 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         tracing::debug!(event_type = %event.event_type, "webhook event not about authenticators; ignored");
         return (StatusCode::OK, "ignored").into_response();
     };
-    match first_delivery(&state, &event, now).await {
+    match deliveries::first(&state.pool, &event.id, &event.event_type, now).await {
         Ok(true) => {}
         Ok(false) => {
             // A redelivery, or a captured request replayed: answered, never applied twice.
@@ -78,7 +79,7 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         }
         Err(e) => {
             tracing::error!(error = %e, "loading the webhook's customer failed");
-            forget(&state, &event).await;
+            deliveries::forget(&state.pool, &event.id).await;
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
@@ -103,35 +104,6 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
     .await;
     tracing::info!(user_id = %user.id, event_type = %event.event_type, "authenticator change recorded");
     (StatusCode::OK, "applied").into_response()
-}
-
-/// True the first time this event id arrives.
-async fn first_delivery(state: &AppState, event: &WebhookEvent, now: i64) -> sqlx::Result<bool> {
-    let inserted = sqlx::query(
-        "INSERT INTO webhook_events (event_id, event_type, received_at) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING",
-    )
-    .bind(stored_id(event))
-    .bind(event.event_type.chars().take(100).collect::<String>())
-    .bind(now)
-    .execute(&state.pool)
-    .await?;
-    Ok(inserted.rows_affected() == 1)
-}
-
-/// The event id as kept (bounded: it is the sender's text).
-fn stored_id(event: &WebhookEvent) -> String {
-    event.id.chars().take(200).collect()
-}
-
-/// Lets a redelivery apply an event whose first delivery failed half-way.
-async fn forget(state: &AppState, event: &WebhookEvent) {
-    let result = sqlx::query("DELETE FROM webhook_events WHERE event_id = $1")
-        .bind(stored_id(event))
-        .execute(&state.pool)
-        .await;
-    if let Err(e) = result {
-        tracing::error!(error = %e, "forgetting a failed webhook event failed");
-    }
 }
 
 /// Remembers what Authsignal now says about enrollment (sign-in fails closed on it while

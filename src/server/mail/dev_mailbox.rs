@@ -100,3 +100,12 @@ fn links(text: &str) -> Vec<&str> {
         .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
         .collect()
 }
+
+/// The dev mailbox (embedded mode without SMTP only): no session, read-only.
+pub fn routes(state: AppState) -> axum::Router {
+    use axum::routing::get;
+    axum::Router::new()
+        .route(crate::routes::DEV_MAILBOX, get(page))
+        .route(crate::routes::DEV_MAILBOX_MESSAGES, get(messages))
+        .with_state(state)
+}

@@ -16,6 +16,8 @@ mod reset;
 pub mod tokens;
 
 use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
 
 use crate::model::session::{FormName, FormState};
 use crate::routes;
@@ -26,6 +28,15 @@ pub use forgot::forgot_password;
 pub use not_me::not_me;
 pub use reset::{reset_password, reset_password_return};
 use tokens::LinkPurpose;
+
+/// Forgot password, the reset link's form and its return, and "this wasn't me".
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(routes::FORGOT_PASSWORD, post(forgot_password))
+        .route(routes::RESET_PASSWORD, post(reset_password))
+        .route(routes::RESET_PASSWORD_RETURN, get(reset_password_return))
+        .route(routes::NOT_ME, post(not_me))
+}
 
 /// Back to the forgot-password form with `error` (and the email typed, if any).
 fn back_to_forgot(state: &AppState, error: &str, email: &str) -> Response {
