@@ -109,7 +109,9 @@ impl Admin {
             .enroll_verified_authenticator(&user.id, &contact.request())
             .await?;
         // Sign-in must fail closed for this customer if Authsignal is down from now on.
-        self.users.set_two_step_enrolled(&user.id, true).await;
+        self.users
+            .remember_enrollment(&user.id, true, Some(user))
+            .await;
         tracing::info!(
             operator = %self.operator, user_id = %user.id, method = contact.method().as_str(),
             contact = %contact.masked(), reason = reason.unwrap_or(""), "admin: enrolled a verified authenticator"

@@ -233,6 +233,18 @@ impl UserStore {
         }
     }
 
+    /// Remembers what Authsignal says about enrollment, for failing closed while it is down;
+    /// written only when it changed (against `last_read`, the caller's copy of the row, if any).
+    pub async fn remember_enrollment(&self, id: &str, enrolled: bool, last_read: Option<&User>) {
+        let known = match last_read {
+            Some(user) if user.id == id => user.two_step_enrolled(),
+            _ => self.two_step_enrolled(id).await,
+        };
+        if known != Some(enrolled) {
+            self.set_two_step_enrolled(id, enrolled).await;
+        }
+    }
+
     /// Remembers "Not now" for the offer to add a passkey, so it is not repeated.
     pub async fn dismiss_passkey_offer(&self, id: &str) -> Result<(), UserStoreError> {
         let now = time::OffsetDateTime::now_utc()

@@ -138,14 +138,22 @@ pub async fn begin(
         Started::Go {
             url, is_enrolled, ..
         } => {
-            remember_enrollment(state, user, is_enrolled).await;
+            if let Some(enrolled) = is_enrolled {
+                state
+                    .users
+                    .remember_enrollment(&user.id, enrolled, Some(user))
+                    .await;
+            }
             return Ok(Outcome::Challenge { url });
         }
         Started::Decided {
             state: decided,
             is_enrolled,
         } => {
-            remember_enrollment(state, user, Some(is_enrolled)).await;
+            state
+                .users
+                .remember_enrollment(&user.id, is_enrolled, Some(user))
+                .await;
             Answer::Decided {
                 state: decided,
                 is_enrolled,
@@ -186,16 +194,6 @@ pub async fn begin(
         Pass::Refused(why) => Outcome::Refused(why),
         _ => Outcome::SignedIn,
     })
-}
-
-/// Remembered for sign-in while Authsignal is down; written only when it changed.
-async fn remember_enrollment(state: &AppState, user: &User, is_enrolled: Option<bool>) {
-    if let Some(is_enrolled) = is_enrolled.filter(|now| user.two_step_enrolled() != Some(*now)) {
-        state
-            .users
-            .set_two_step_enrolled(&user.id, is_enrolled)
-            .await;
-    }
 }
 
 async fn record(state: &AppState, user_id: &str, what: &str) {

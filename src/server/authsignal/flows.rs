@@ -15,7 +15,6 @@ use crate::server::authsignal::round_trip::{Purpose, Refusal, Started};
 use crate::server::authsignal::views;
 use crate::server::web::extract::Caller;
 use crate::server::web::request_context::RequestContext;
-use authsignal::ActionState;
 
 /// The section's data: Authsignal's two reads run concurrently, alongside the local ones.
 pub async fn load_overview() -> Result<SecurityOverview, AppError> {
@@ -40,16 +39,12 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
         crate::server::accounts::devices::list(&state, &session, &user_id)
     );
     let customer = customer.ok().flatten();
-    let known = customer.as_ref().and_then(|c| c.two_step_enrolled());
     let status = match upstream {
         Ok((user, authenticators)) => {
-            // Remembered for sign-in while Authsignal is down; written only when it changed.
-            if known != Some(user.is_enrolled) {
-                state
-                    .users
-                    .set_two_step_enrolled(&user_id, user.is_enrolled)
-                    .await;
-            }
+            let users = &state.users;
+            users
+                .remember_enrollment(&user_id, user.is_enrolled, customer.as_ref())
+                .await;
             views::status(&user, &authenticators)
         }
         Err(e) => {
@@ -145,16 +140,13 @@ impl Caller {
                 }
                 self.go(url)
             }
-            Started::Decided {
-                state: ActionState::Block,
-                ..
-            } => self.refused_by_rules(Refusal::Blocked, "blocked").await,
-            Started::Decided {
-                state: ActionState::ReviewRequired,
-                ..
-            } => {
-                self.refused_by_rules(Refusal::UnderReview, "held for review")
-                    .await
+            started if started.refused_by_rules().is_some() => {
+                let why = started.refused_by_rules().unwrap_or(Refusal::Blocked);
+                let what = match why {
+                    Refusal::UnderReview => "held for review",
+                    _ => "blocked",
+                };
+                self.refused_by_rules(why, what).await
             }
             Started::Decided { .. } | Started::ProviderDown => {
                 self.back_with(NoticeTone::Error, words::UNAVAILABLE_TO_CHANGE)

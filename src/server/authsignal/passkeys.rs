@@ -94,15 +94,10 @@ pub async fn start_enrollment() -> Result<PasskeyCeremony, AppError> {
             tenant_id,
             base_url: client::api_base_url(&state.settings),
         }),
-        Started::Decided {
-            state: ActionState::Block,
-            ..
-        } => Err(AppError::Rejected(Refusal::Blocked.on_account().into())),
-        Started::Decided {
-            state: ActionState::ReviewRequired,
-            ..
-        } => Err(AppError::Rejected(Refusal::UnderReview.on_account().into())),
-        _ => Err(AppError::SecurityUnavailable),
+        started => match started.refused_by_rules() {
+            Some(why) => Err(AppError::Rejected(why.on_account().into())),
+            None => Err(AppError::SecurityUnavailable),
+        },
     }
 }
 
@@ -125,9 +120,7 @@ pub async fn finish_enrollment(token: String) -> Result<String, AppError> {
             ..
         } => {
             let added = newest_passkey(&state, &user_id).await;
-            if state.users.two_step_enrolled(&user_id).await != Some(true) {
-                state.users.set_two_step_enrolled(&user_id, true).await;
-            }
+            state.users.remember_enrollment(&user_id, true, None).await;
             // With webhooks on, `authenticator.created` writes the line (and the receipt).
             if !state.settings.webhooks_on() {
                 state
@@ -187,15 +180,9 @@ pub async fn verify_to_add(
             let response = Redirect::to(&url).into_response();
             return Ok(with_device_cookie(response, context.device_cookie()));
         }
-        Started::Decided {
-            state: ActionState::Block,
-            ..
-        } => Refusal::Blocked.on_account(),
-        Started::Decided {
-            state: ActionState::ReviewRequired,
-            ..
-        } => Refusal::UnderReview.on_account(),
-        _ => words::UNAVAILABLE_TO_CHANGE,
+        started => started
+            .refused_by_rules()
+            .map_or(words::UNAVAILABLE_TO_CHANGE, Refusal::on_account),
     };
     session.set_notice(NoticeTone::Error, message).await?;
     Ok(Redirect::to(routes::ADD_PASSKEY).into_response())

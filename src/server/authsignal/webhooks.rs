@@ -112,15 +112,15 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
 async fn refresh_enrollment(state: &AppState, user_id: &str, event: &WebhookEvent) {
     match state.authsignal.get_user(user_id).await {
         Ok(user) => {
-            state
-                .users
-                .set_two_step_enrolled(user_id, user.is_enrolled)
+            let users = &state.users;
+            users
+                .remember_enrollment(user_id, user.is_enrolled, None)
                 .await
         }
         Err(e) => {
             tracing::warn!(error = %e, "refreshing enrollment after a webhook failed");
             if event.event_type == "authenticator.created" {
-                state.users.set_two_step_enrolled(user_id, true).await;
+                state.users.remember_enrollment(user_id, true, None).await;
             }
         }
     }

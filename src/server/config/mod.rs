@@ -111,206 +111,63 @@ impl Settings {
             "STOREFRONT_BASE_URL",
             &lookup("STOREFRONT_BASE_URL").unwrap_or_else(|| "http://localhost:3000".into()),
         )?;
-
         let data_dir = lookup("STOREFRONT_DATA_DIR").unwrap_or_else(|| "data".into());
-        let database_url = lookup("DATABASE_URL")
-            .unwrap_or_else(|| format!("sqlite://{data_dir}/storefront.db?mode=rwc"));
-        if crate::server::db::Backend::of(&database_url).is_none() {
-            return Err(invalid(
-                "DATABASE_URL",
-                "expected sqlite://path?mode=rwc or postgres://user@host/database",
-            ));
-        }
-        let database_url = SecretString::from(database_url);
-
-        let authsignal = match raw_lookup("AUTHSIGNAL_SECRET_KEY") {
-            Some(secret) if secret.trim().is_empty() => {
-                return Err(invalid("AUTHSIGNAL_SECRET_KEY", "is set but empty; set the tenant's secret key, or unset it for the local sandbox"));
-            }
-            Some(secret) => {
-                let raw = lookup("AUTHSIGNAL_API_URL").unwrap_or_else(|| DEFAULT_API_URL.into());
-                let api_url = Url::parse(&raw)
-                    .ok()
-                    .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some())
-                    .ok_or_else(|| {
-                        invalid(
-                            "AUTHSIGNAL_API_URL",
-                            "must be an http(s) URL such as https://api.authsignal.com/v1",
-                        )
-                    })?;
-                AuthsignalMode::Tenant {
-                    secret_key: SecretString::from(secret),
-                    api_url,
-                }
-            }
-            None if !is_loopback_host(&base_url) => {
-                return Err(invalid(
-                    "AUTHSIGNAL_SECRET_KEY",
-                    "is required when STOREFRONT_BASE_URL is not a loopback address: the built-in sandbox \
-                     publishes every customer's one-time codes and must never face the internet",
-                ));
-            }
-            None => AuthsignalMode::EmbeddedSandbox {
-                secret_key: SecretString::from(
-                    lookup("AUTHSIGNAL_SANDBOX_SECRET_KEY")
-                        .unwrap_or_else(|| DEFAULT_SANDBOX_SECRET.into()),
-                ),
-                database_url: lookup("AUTHSIGNAL_SANDBOX_DATABASE_URL")
-                    .unwrap_or_else(|| format!("sqlite://{data_dir}/sandbox.db?mode=rwc")),
-                test_hooks: parse_flag(
-                    "AUTHSIGNAL_SANDBOX_FAULTS",
-                    lookup("AUTHSIGNAL_SANDBOX_FAULTS"),
-                )?,
-            },
+        let authsignal = authsignal_mode(&raw_lookup, &lookup, &base_url, &data_dir)?;
+        let minutes = bounded_number(
+            "STOREFRONT_SESSION_INACTIVITY_MINUTES",
+            lookup("STOREFRONT_SESSION_INACTIVITY_MINUTES"),
+            1..=60 * 24 * 30,
+            "must be a whole number of minutes between 1 and 43200",
+        )?;
+        let timeout_ms = bounded_number(
+            "AUTHSIGNAL_TIMEOUT_MS",
+            lookup("AUTHSIGNAL_TIMEOUT_MS"),
+            50..=60_000,
+            "must be a whole number of milliseconds between 50 and 60000",
+        )?;
+        let prebuilt_ui = one_of(
+            "STOREFRONT_PREBUILT_UI",
+            lookup("STOREFRONT_PREBUILT_UI"),
+            &[
+                ("redirect", PrebuiltUi::Redirect),
+                ("popup", PrebuiltUi::Popup),
+            ],
+            "must be redirect or popup",
+        )?;
+        let enrolled_allow = one_of(
+            "STOREFRONT_ENROLLED_ALLOW",
+            lookup("STOREFRONT_ENROLLED_ALLOW"),
+            &[
+                ("refuse", EnrolledAllowPolicy::Refuse),
+                ("honour", EnrolledAllowPolicy::Honour),
+            ],
+            "must be refuse or honour",
+        )?;
+        let (tenant_id, webhook_secret) = match &authsignal {
+            AuthsignalMode::EmbeddedSandbox { secret_key, .. } => (
+                Some(EMBEDDED_TENANT_ID.to_string()),
+                Some(secret_key.clone()),
+            ),
+            AuthsignalMode::Tenant { .. } => (
+                lookup("AUTHSIGNAL_TENANT_ID"),
+                lookup("AUTHSIGNAL_WEBHOOK_SECRET").map(SecretString::from),
+            ),
         };
-
-        let session_inactivity = match lookup("STOREFRONT_SESSION_INACTIVITY_MINUTES") {
-            None => Duration::from_secs(12 * 60 * 60),
-            Some(raw) => raw
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|m| (1..=60 * 24 * 30).contains(m))
-                .map(|m| Duration::from_secs(m * 60))
-                .ok_or_else(|| {
-                    invalid(
-                        "STOREFRONT_SESSION_INACTIVITY_MINUTES",
-                        "must be a whole number of minutes between 1 and 43200",
-                    )
-                })?,
-        };
-
-        let authsignal_timeout = match lookup("AUTHSIGNAL_TIMEOUT_MS") {
-            None => Duration::from_millis(2_000),
-            Some(raw) => raw
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|ms| (50..=60_000).contains(ms))
-                .map(Duration::from_millis)
-                .ok_or_else(|| {
-                    invalid(
-                        "AUTHSIGNAL_TIMEOUT_MS",
-                        "must be a whole number of milliseconds between 50 and 60000",
-                    )
-                })?,
-        };
-        let trusted_proxies = match lookup("STOREFRONT_TRUSTED_PROXIES") {
-            None => Vec::new(),
-            Some(raw) => raw
-                .split(',')
-                .map(|ip| ip.trim().parse())
-                .collect::<Result<Vec<std::net::IpAddr>, _>>()
-                .map_err(|_| {
-                    invalid(
-                        "STOREFRONT_TRUSTED_PROXIES",
-                        "must be a comma-separated list of IP addresses",
-                    )
-                })?,
-        };
-
-        let defaults = crate::server::accounts::limits::Limits::default();
-        let sign_in_limits = crate::server::accounts::limits::Limits {
-            per_account: parse_count(
-                "STOREFRONT_SIGN_IN_FAILURES_PER_ACCOUNT",
-                lookup("STOREFRONT_SIGN_IN_FAILURES_PER_ACCOUNT"),
-                defaults.per_account,
-            )?,
-            per_ip: parse_count(
-                "STOREFRONT_SIGN_IN_FAILURES_PER_IP",
-                lookup("STOREFRONT_SIGN_IN_FAILURES_PER_IP"),
-                defaults.per_ip,
-            )?,
-            sign_ups_per_ip: parse_count(
-                "STOREFRONT_SIGN_UPS_PER_IP",
-                lookup("STOREFRONT_SIGN_UPS_PER_IP"),
-                defaults.sign_ups_per_ip,
-            )?,
-            window: defaults.window,
-        };
-
-        let prebuilt_ui = match lookup("STOREFRONT_PREBUILT_UI").as_deref().map(str::trim) {
-            None | Some("redirect") => PrebuiltUi::Redirect,
-            Some("popup") => PrebuiltUi::Popup,
-            Some(_) => {
-                return Err(invalid(
-                    "STOREFRONT_PREBUILT_UI",
-                    "must be redirect or popup",
-                ))
-            }
-        };
-
-        let enrolled_allow = match lookup("STOREFRONT_ENROLLED_ALLOW")
-            .as_deref()
-            .map(str::trim)
-        {
-            None | Some("refuse") => EnrolledAllowPolicy::Refuse,
-            Some("honour") => EnrolledAllowPolicy::Honour,
-            Some(_) => {
-                return Err(invalid(
-                    "STOREFRONT_ENROLLED_ALLOW",
-                    "must be refuse or honour",
-                ))
-            }
-        };
-
-        let tenant_id = match &authsignal {
-            AuthsignalMode::EmbeddedSandbox { .. } => Some(EMBEDDED_TENANT_ID.to_string()),
-            AuthsignalMode::Tenant { .. } => lookup("AUTHSIGNAL_TENANT_ID"),
-        };
-
-        let webhook_secret = match &authsignal {
-            AuthsignalMode::EmbeddedSandbox { secret_key, .. } => Some(secret_key.clone()),
-            AuthsignalMode::Tenant { .. } => {
-                lookup("AUTHSIGNAL_WEBHOOK_SECRET").map(SecretString::from)
-            }
-        };
-        let smtp_url = match lookup("STOREFRONT_SMTP_URL") {
-            None => None,
-            Some(raw) => {
-                let ok = Url::parse(raw.trim())
-                    .ok()
-                    .filter(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some());
-                // The message never repeats the URL: it can carry a password.
-                ok.ok_or_else(|| {
-                    invalid(
-                        "STOREFRONT_SMTP_URL",
-                        "must be smtp://host:port or smtps://user:password@host",
-                    )
-                })?;
-                Some(SecretString::from(raw.trim().to_string()))
-            }
-        };
-        let mail_from = lookup("STOREFRONT_MAIL_FROM").unwrap_or_else(|| {
-            // An address needs a domain; a shop on a bare IP sends as localhost.
-            let host = match base_url.host() {
-                Some(url::Host::Domain(domain)) => domain,
-                _ => "localhost",
-            };
-            format!("Northwind Supply <no-reply@{host}>")
-        });
-        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(invalid(
-                "STOREFRONT_MAIL_FROM",
-                "must be an address such as Shop <no-reply@shop.example.com>",
-            ));
-        }
-
         Ok(Settings {
             webhook_secret,
-            smtp_url,
-            mail_from,
+            smtp_url: smtp_url(lookup("STOREFRONT_SMTP_URL"))?,
+            mail_from: mail_from(lookup("STOREFRONT_MAIL_FROM"), &base_url)?,
             tenant_id,
             enrolled_allow,
             prebuilt_ui,
-            sign_in_limits,
-            base_url,
-            authsignal_timeout,
-            trusted_proxies,
-            database_url,
+            sign_in_limits: sign_in_limits(&lookup)?,
+            authsignal_timeout: Duration::from_millis(timeout_ms.unwrap_or(2_000)),
+            trusted_proxies: trusted_proxies(lookup("STOREFRONT_TRUSTED_PROXIES"))?,
+            database_url: database_url(lookup("DATABASE_URL"), &data_dir)?,
             authsignal,
-            session_inactivity,
+            session_inactivity: Duration::from_secs(minutes.unwrap_or(12 * 60) * 60),
             redis_url: lookup("REDIS_URL").map(SecretString::from),
+            base_url,
         })
     }
 
@@ -386,6 +243,168 @@ fn parse_flag(variable: &'static str, raw: Option<String>) -> Result<bool, Confi
         Some("1") | Some("true") => Ok(true),
         Some(_) => Err(invalid(variable, "must be 1/true or 0/false")),
     }
+}
+
+/// `DATABASE_URL`, or the default SQLite file in the data directory.
+fn database_url(raw: Option<String>, data_dir: &str) -> Result<SecretString, ConfigError> {
+    let url = raw.unwrap_or_else(|| format!("sqlite://{data_dir}/storefront.db?mode=rwc"));
+    if crate::server::db::Backend::of(&url).is_none() {
+        return Err(invalid(
+            "DATABASE_URL",
+            "expected sqlite://path?mode=rwc or postgres://user@host/database",
+        ));
+    }
+    Ok(SecretString::from(url))
+}
+
+/// A real tenant when a secret key is set; otherwise the embedded sandbox, only on loopback.
+fn authsignal_mode(
+    raw_lookup: &impl Fn(&str) -> Option<String>,
+    lookup: &impl Fn(&str) -> Option<String>,
+    base_url: &Url,
+    data_dir: &str,
+) -> Result<AuthsignalMode, ConfigError> {
+    match raw_lookup("AUTHSIGNAL_SECRET_KEY") {
+        Some(secret) if secret.trim().is_empty() => Err(invalid(
+            "AUTHSIGNAL_SECRET_KEY",
+            "is set but empty; set the tenant's secret key, or unset it for the local sandbox",
+        )),
+        Some(secret) => {
+            let raw = lookup("AUTHSIGNAL_API_URL").unwrap_or_else(|| DEFAULT_API_URL.into());
+            let api_url = Url::parse(&raw)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some())
+                .ok_or_else(|| {
+                    invalid(
+                        "AUTHSIGNAL_API_URL",
+                        "must be an http(s) URL such as https://api.authsignal.com/v1",
+                    )
+                })?;
+            Ok(AuthsignalMode::Tenant {
+                secret_key: SecretString::from(secret),
+                api_url,
+            })
+        }
+        None if !is_loopback_host(base_url) => Err(invalid(
+            "AUTHSIGNAL_SECRET_KEY",
+            "is required when STOREFRONT_BASE_URL is not a loopback address: the built-in sandbox \
+             publishes every customer's one-time codes and must never face the internet",
+        )),
+        None => Ok(AuthsignalMode::EmbeddedSandbox {
+            secret_key: SecretString::from(
+                lookup("AUTHSIGNAL_SANDBOX_SECRET_KEY")
+                    .unwrap_or_else(|| DEFAULT_SANDBOX_SECRET.into()),
+            ),
+            database_url: lookup("AUTHSIGNAL_SANDBOX_DATABASE_URL")
+                .unwrap_or_else(|| format!("sqlite://{data_dir}/sandbox.db?mode=rwc")),
+            test_hooks: parse_flag(
+                "AUTHSIGNAL_SANDBOX_FAULTS",
+                lookup("AUTHSIGNAL_SANDBOX_FAULTS"),
+            )?,
+        }),
+    }
+}
+
+/// A whole number within `range`, if set.
+fn bounded_number(
+    name: &'static str,
+    raw: Option<String>,
+    range: std::ops::RangeInclusive<u64>,
+    message: &'static str,
+) -> Result<Option<u64>, ConfigError> {
+    match raw {
+        None => Ok(None),
+        Some(raw) => raw
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .map(Some)
+            .ok_or_else(|| invalid(name, message)),
+    }
+}
+
+/// One of a few words (the first is the default).
+fn one_of<T: Copy>(
+    name: &'static str,
+    raw: Option<String>,
+    choices: &[(&str, T)],
+    message: &'static str,
+) -> Result<T, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(choices[0].1);
+    };
+    choices
+        .iter()
+        .find(|(word, _)| *word == raw.trim())
+        .map(|(_, value)| *value)
+        .ok_or_else(|| invalid(name, message))
+}
+
+fn trusted_proxies(raw: Option<String>) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(|ip| ip.trim().parse())
+        .collect::<Result<Vec<std::net::IpAddr>, _>>()
+        .map_err(|_| {
+            invalid(
+                "STOREFRONT_TRUSTED_PROXIES",
+                "must be a comma-separated list of IP addresses",
+            )
+        })
+}
+
+fn sign_in_limits(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<crate::server::accounts::limits::Limits, ConfigError> {
+    let defaults = crate::server::accounts::limits::Limits::default();
+    let count = |name: &'static str, default| parse_count(name, lookup(name), default);
+    Ok(crate::server::accounts::limits::Limits {
+        per_account: count(
+            "STOREFRONT_SIGN_IN_FAILURES_PER_ACCOUNT",
+            defaults.per_account,
+        )?,
+        per_ip: count("STOREFRONT_SIGN_IN_FAILURES_PER_IP", defaults.per_ip)?,
+        sign_ups_per_ip: count("STOREFRONT_SIGN_UPS_PER_IP", defaults.sign_ups_per_ip)?,
+        window: defaults.window,
+    })
+}
+
+/// The message never repeats the URL: it can carry a password.
+fn smtp_url(raw: Option<String>) -> Result<Option<SecretString>, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    Url::parse(raw.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some())
+        .ok_or_else(|| {
+            invalid(
+                "STOREFRONT_SMTP_URL",
+                "must be smtp://host:port or smtps://user:password@host",
+            )
+        })?;
+    Ok(Some(SecretString::from(raw.trim().to_string())))
+}
+
+fn mail_from(raw: Option<String>, base_url: &Url) -> Result<String, ConfigError> {
+    let mail_from = raw.unwrap_or_else(|| {
+        // An address needs a domain; a shop on a bare IP sends as localhost.
+        let host = match base_url.host() {
+            Some(url::Host::Domain(domain)) => domain,
+            _ => "localhost",
+        };
+        format!("Northwind Supply <no-reply@{host}>")
+    });
+    if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(invalid(
+            "STOREFRONT_MAIL_FROM",
+            "must be an address such as Shop <no-reply@shop.example.com>",
+        ));
+    }
+    Ok(mail_from)
 }
 
 #[cfg(test)]

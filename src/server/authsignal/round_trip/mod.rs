@@ -147,6 +147,24 @@ pub enum Started {
     ProviderDown,
 }
 
+impl Started {
+    /// Authsignal's rules blocked the action or held it for review: the one place those two
+    /// answers become a refusal.
+    pub fn refused_by_rules(&self) -> Option<Refusal> {
+        match self {
+            Started::Decided {
+                state: ActionState::Block,
+                ..
+            } => Some(Refusal::Blocked),
+            Started::Decided {
+                state: ActionState::ReviewRequired,
+                ..
+            } => Some(Refusal::UnderReview),
+            _ => None,
+        }
+    }
+}
+
 /// Tracks the purpose's action for `user_id` and remembers it as pending when the browser
 /// is to go to the pre-built UI.
 pub async fn start(
@@ -156,45 +174,13 @@ pub async fn start(
     purpose: Purpose,
     context: &RequestContext,
 ) -> Result<Started, AppError> {
-    let may_scope = matches!(
-        purpose,
-        Purpose::Settings { manage: true } | Purpose::AddPasskey
-    );
-    let scope = match may_scope {
-        true => purpose.scope(verified_recently(state, session, user_id).await?),
-        false => None,
-    };
-    let scoped = scope.is_some();
-    if let Some(previous) = session.pending_round_trip().await? {
-        let fresh = now_unix() - previous.started_at < RELAUNCH_WINDOW_SECS;
-        // Reused only as it was launched: a launch never keeps scopes its customer no longer merits.
-        let same =
-            previous.purpose == purpose && previous.user_id == user_id && previous.scoped == scoped;
-        if same && fresh && !purpose.is_sign_in() && purpose != Purpose::AddPasskey {
-            return Ok(Started::Go {
-                url: previous.url,
-                token: None,
-                repeated: true,
-                scoped,
-                is_enrolled: None,
-            });
-        }
+    let scoped_for = scope_for(state, session, user_id, &purpose).await?;
+    let scoped = scoped_for.is_some();
+    if let Some(repeated) = relaunch(session, &purpose, user_id, scoped).await? {
+        return Ok(repeated);
     }
     let idempotency_key = random_hex();
-    let request = TrackRequest {
-        redirect_url: Some(format!(
-            "{}{}",
-            state.settings.origin(),
-            purpose.return_path()
-        )),
-        redirect_to_settings: matches!(purpose, Purpose::Settings { .. }).then_some(true),
-        scope: scope.map(str::to_string),
-        device_id: Some(context.device_id.clone()),
-        user_agent: context.user_agent.clone(),
-        ip_address: context.ip_address.clone(),
-        idempotency_key: Some(idempotency_key.clone()),
-        ..TrackRequest::default()
-    };
+    let request = track_request(state, &purpose, scoped_for, context, &idempotency_key);
     let response = match state
         .authsignal
         .track(user_id, purpose.action(), &request)
@@ -255,6 +241,74 @@ pub async fn start(
         scoped,
         is_enrolled: Some(response.is_enrolled),
     })
+}
+
+/// The scope a launch carries: only settings and adding a passkey, and only when the customer
+/// passed a challenge in the verification window.
+async fn scope_for(
+    state: &AppState,
+    session: &TypedSession,
+    user_id: &str,
+    purpose: &Purpose,
+) -> Result<Option<&'static str>, AppError> {
+    let may_scope = matches!(
+        purpose,
+        Purpose::Settings { manage: true } | Purpose::AddPasskey
+    );
+    if !may_scope {
+        return Ok(None);
+    }
+    Ok(purpose.scope(verified_recently(state, session, user_id).await?))
+}
+
+/// A double click reuses the launch it repeats, while it is fresh.
+async fn relaunch(
+    session: &TypedSession,
+    purpose: &Purpose,
+    user_id: &str,
+    scoped: bool,
+) -> Result<Option<Started>, AppError> {
+    let Some(previous) = session.pending_round_trip().await? else {
+        return Ok(None);
+    };
+    let fresh = now_unix() - previous.started_at < RELAUNCH_WINDOW_SECS;
+    // Reused only as it was launched: a launch never keeps scopes its customer no longer merits.
+    let same =
+        previous.purpose == *purpose && previous.user_id == user_id && previous.scoped == scoped;
+    if !(same && fresh && !purpose.is_sign_in() && *purpose != Purpose::AddPasskey) {
+        return Ok(None);
+    }
+    Ok(Some(Started::Go {
+        url: previous.url,
+        token: None,
+        repeated: true,
+        scoped,
+        is_enrolled: None,
+    }))
+}
+
+/// What `track` is told: where to come back to, the scope, and the request's device facts.
+fn track_request(
+    state: &AppState,
+    purpose: &Purpose,
+    scope: Option<&str>,
+    context: &RequestContext,
+    idempotency_key: &str,
+) -> TrackRequest {
+    TrackRequest {
+        redirect_url: Some(format!(
+            "{}{}",
+            state.settings.origin(),
+            purpose.return_path()
+        )),
+        redirect_to_settings: matches!(purpose, Purpose::Settings { .. }).then_some(true),
+        scope: scope.map(str::to_string),
+        device_id: Some(context.device_id.clone()),
+        user_agent: context.user_agent.clone(),
+        ip_address: context.ip_address.clone(),
+        idempotency_key: Some(idempotency_key.to_string()),
+        ..TrackRequest::default()
+    }
 }
 
 /// How a return ended.

@@ -49,9 +49,7 @@ pub async fn finish_account_return(
     if let Completion::Done { verified: true, .. } = &completion {
         // A challenge passed or an authenticator added: enrolled, so an outage from now on
         // must not let a password alone through.
-        if state.users.two_step_enrolled(user_id).await != Some(true) {
-            state.users.set_two_step_enrolled(user_id, true).await;
-        }
+        state.users.remember_enrollment(user_id, true, None).await;
     }
     match completion {
         Completion::Done {
