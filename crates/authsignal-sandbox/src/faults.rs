@@ -16,8 +16,8 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::api::response::{json, json_bytes, ApiError, ApiJson};
 use crate::state::AppState;
+use crate::wire::{json, json_bytes, ApiError, ApiJson};
 
 /// Route names a fault can target; `*` is every one of them.
 const ROUTES: [&str; 7] = [

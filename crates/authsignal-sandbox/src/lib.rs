@@ -35,6 +35,7 @@ mod token;
 mod totp;
 mod ui;
 mod webhooks;
+mod wire;
 
 use std::sync::Arc;
 

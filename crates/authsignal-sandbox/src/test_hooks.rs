@@ -14,12 +14,12 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::api::response::{json, ApiError, ApiJson, ApiPath, ApiResult};
 use crate::clock::{iso8601, to_millis, AdvanceRefused, MAX_ADVANCE_SECS};
 use crate::domain::is_valid_action_code;
 use crate::outcomes::ActionRule;
 use crate::state::AppState;
 use crate::store::DeliveryRow;
+use crate::wire::{json, ApiError, ApiJson, ApiPath, ApiResult};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -2,10 +2,9 @@
 
 mod actions;
 mod authenticators;
-pub(crate) mod response;
+mod bodies;
 mod users;
 mod validate;
-mod wire;
 
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
@@ -19,11 +18,10 @@ use base64::Engine;
 use subtle::ConstantTimeEq;
 
 pub(crate) use actions::ACTION_TOKEN_LIFETIME;
-use response::ApiError;
-pub(crate) use wire::{default_authenticator, default_method, AuthenticatorJson};
 
 use crate::faults;
 use crate::state::AppState;
+use crate::wire::ApiError;
 
 pub(crate) fn router(state: AppState) -> Router<AppState> {
     Router::new()

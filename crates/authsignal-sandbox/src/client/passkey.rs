@@ -15,8 +15,6 @@ use webauthn_rs::prelude::{
 };
 
 use super::auth::{Bearer, Caller, TokenCaller};
-use crate::api::response::{json, ApiError, ApiJson, ApiResult};
-use crate::api::AuthenticatorJson;
 use crate::api::ACTION_TOKEN_LIFETIME;
 use crate::clock::{iso8601, to_millis};
 use crate::domain::{is_valid_action_code, Method, DEFAULT_SCOPE};
@@ -32,6 +30,7 @@ use crate::store::{
     CLIENT_REGISTER, CLIENT_SIGN_IN,
 };
 use crate::token::{Claims, TokenKind};
+use crate::wire::{json, ApiError, ApiJson, ApiResult, AuthenticatorJson};
 
 /// How long a started ceremony can be answered: the browser's 5-minute timeout plus slack.
 const CEREMONY_LIFETIME: Duration = Duration::minutes(6);

@@ -1,6 +1,6 @@
 use sqlx::FromRow;
 
-use super::Store;
+use super::{Store, UserRow};
 use crate::ids::new_uuid;
 use crate::webhooks::AuthenticatorEvent;
 
@@ -49,6 +49,33 @@ pub(crate) enum Removal {
     NotFound,
     /// It is the user's last one, and the caller asked to keep one.
     Kept,
+}
+
+/// The user's chosen default if they still have it, else their first method.
+pub(crate) fn default_method(
+    user: Option<&UserRow>,
+    authenticators: &[AuthenticatorRow],
+) -> Option<String> {
+    let chosen = user.and_then(|u| u.default_verification_method.clone());
+    chosen
+        .filter(|m| authenticators.iter().any(|a| &a.verification_method == m))
+        .or_else(|| {
+            authenticators
+                .first()
+                .map(|a| a.verification_method.clone())
+        })
+}
+
+/// The user's default authenticator: the first one of the default method (the one the
+/// Client API marks `isDefault`).
+pub(crate) fn default_authenticator<'a>(
+    user: Option<&UserRow>,
+    authenticators: &'a [AuthenticatorRow],
+) -> Option<&'a AuthenticatorRow> {
+    let method = default_method(user, authenticators)?;
+    authenticators
+        .iter()
+        .find(|a| a.verification_method == method)
 }
 
 impl Store {

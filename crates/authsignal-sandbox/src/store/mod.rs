@@ -18,7 +18,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub(crate) use actions::{ActionKey, ActionRow};
-pub(crate) use authenticators::{AuthenticatorRow, NewAuthenticator, Removal};
+pub(crate) use authenticators::{
+    default_authenticator, default_method, AuthenticatorRow, NewAuthenticator, Removal,
+};
 pub(crate) use client_challenges::{
     ClientChallengeRow, CLIENT_AUTHENTICATE, CLIENT_REGISTER, CLIENT_SIGN_IN,
 };

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use sqlx::{FromRow, SqliteConnection};
 use tokio::sync::Notify;
 
+use super::default_authenticator;
 use super::{AuthenticatorRow, Store, UserRow};
-use crate::api::default_authenticator;
 use crate::webhooks::{authenticator_event, AuthenticatorEvent};
 
 /// Where authenticator changes are told when a webhook URL is configured.

@@ -164,7 +164,7 @@ impl UiContext {
     }
 
     pub(crate) fn default_method(&self) -> Option<String> {
-        crate::api::default_method(self.user.as_ref(), &self.authenticators)
+        crate::store::default_method(self.user.as_ref(), &self.authenticators)
     }
 
     /// The default authenticator first, then the rest in the order they were added.

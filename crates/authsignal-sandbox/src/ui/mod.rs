@@ -19,7 +19,6 @@ use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use serde::Deserialize;
 
-pub(crate) use codes::masked;
 pub(crate) use context::BINDING_WINDOW;
 
 use crate::state::AppState;
