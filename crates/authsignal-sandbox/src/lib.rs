@@ -209,7 +209,7 @@ impl Sandbox {
                     ui::html::with_public_url,
                 ));
         let mut router = axum::Router::new()
-            .nest("/v1", api::router(state.clone()))
+            .nest("/v1", api::router(state.clone(), client::router()))
             .merge(pages);
         if state.config.test_hooks {
             router = router.merge(faults::router()).merge(test_hooks::router());

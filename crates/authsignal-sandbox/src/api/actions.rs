@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::json;
-use time::Duration;
 
 use super::bodies::{ActionJson, Enrollment, TrackBody, TrackResponse, UpdateActionBody};
 use crate::clock::{iso8601, to_millis};
@@ -11,11 +10,8 @@ use crate::domain::{is_valid_action_code, ACTION_STATES, DEFAULT_SCOPE};
 use crate::ids::new_uuid;
 use crate::state::AppState;
 use crate::store::{ActionKey, ActionRow, UserPatch};
-use crate::token::{Claims, TokenKind};
+use crate::token::{Claims, TokenKind, ACTION_TOKEN_LIFETIME};
 use crate::wire::{json, ApiError, ApiJson, ApiPath, ApiResult};
-
-/// Tokens from track (and the redirect back) last as long as Authsignal's.
-pub(crate) const ACTION_TOKEN_LIFETIME: Duration = Duration::minutes(10);
 
 pub(crate) async fn track(
     State(state): State<AppState>,

@@ -15,7 +15,6 @@ use webauthn_rs::prelude::{
 };
 
 use super::auth::{Bearer, Caller, TokenCaller};
-use crate::api::ACTION_TOKEN_LIFETIME;
 use crate::clock::{iso8601, to_millis};
 use crate::domain::{is_valid_action_code, Method, DEFAULT_SCOPE};
 use crate::ids::new_uuid;
@@ -29,7 +28,7 @@ use crate::store::{
     ActionRow, AuthenticatorRow, ClientChallengeRow, NewAuthenticator, CLIENT_AUTHENTICATE,
     CLIENT_REGISTER, CLIENT_SIGN_IN,
 };
-use crate::token::{Claims, TokenKind};
+use crate::token::{Claims, TokenKind, ACTION_TOKEN_LIFETIME};
 use crate::wire::{json, ApiError, ApiJson, ApiResult, AuthenticatorJson};
 
 /// How long a started ceremony can be answered: the browser's 5-minute timeout plus slack.

@@ -19,8 +19,6 @@ use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use serde::Deserialize;
 
-pub(crate) use context::BINDING_WINDOW;
-
 use crate::state::AppState;
 use context::UiContext;
 use enroll::Channel;
