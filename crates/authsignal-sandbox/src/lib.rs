@@ -20,6 +20,7 @@
 mod api;
 mod client;
 mod clock;
+mod config;
 mod domain;
 mod faults;
 mod ids;
@@ -40,6 +41,7 @@ mod wire;
 use std::sync::Arc;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{SandboxConfig, SandboxError};
 pub use outcomes::{ActionRule, ActionsConfig, Outcome};
 pub use webhooks::{WebhookTarget, SIGNATURE_HEADER};
 
@@ -52,36 +54,6 @@ use crate::store::{EventSink, Store};
 use crate::test_hooks::Stats;
 use crate::token::TokenSigner;
 use crate::webhooks::Webhooks;
-
-/// How the sandbox is set up.
-#[derive(Debug, Clone)]
-pub struct SandboxConfig {
-    /// The tenant secret key the API's Basic auth expects (also signs tokens).
-    pub secret_key: String,
-    /// Where the sandbox is reachable from a browser, without a trailing slash, e.g.
-    /// `http://localhost:3000/sandbox`. Every link, form action and redirect in the
-    /// pre-built UI is built from it, never from the request's Host header.
-    pub public_url: String,
-    /// The sandbox's own SQLite database, e.g. `sqlite://data/sandbox.db?mode=rwc`.
-    pub database_url: String,
-    /// Enables fault injection (`/_faults`), the clock hook (`/_test/clock`), the
-    /// per-route call counter (`/_test/stats`), per-action outcomes (`/_test/actions`) and
-    /// the webhook delivery list (`/_test/webhooks`).
-    pub test_hooks: bool,
-    /// What track answers per action code; the default challenges enrolled users of every
-    /// action code and allows the rest.
-    pub actions: ActionsConfig,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SandboxError {
-    #[error("sandbox configuration: {0}")]
-    Config(String),
-    #[error("sandbox database: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("sandbox database migration: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-}
 
 /// The tenant id the Client API accepts unless [`Sandbox::with_tenant_id`] says otherwise:
 /// what the Web SDK's `new Authsignal({ tenantId })` sends for usernameless passkey sign-in.

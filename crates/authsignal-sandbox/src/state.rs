@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::clock::SandboxClock;
+use crate::config::SandboxConfig;
 use crate::faults::Faults;
 use crate::outcomes::Outcomes;
 use crate::passkeys::RelyingParty;
@@ -10,7 +11,6 @@ use crate::store::Store;
 use crate::test_hooks::Stats;
 use crate::token::TokenSigner;
 use crate::webhooks::Webhooks;
-use crate::SandboxConfig;
 
 pub(crate) struct Shared {
     pub store: Store,

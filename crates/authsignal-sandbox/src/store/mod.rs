@@ -30,7 +30,7 @@ pub(crate) use passkeys::{CeremonyRow, CEREMONY_AUTHENTICATE, CEREMONY_REGISTER}
 pub(crate) use users::{UserPatch, UserRow};
 pub(crate) use webhook_deliveries::{Attempt, DeliveryRow, EventSink};
 
-use crate::SandboxError;
+use crate::config::SandboxError;
 
 #[derive(Clone)]
 pub(crate) struct Store {

@@ -15,8 +15,8 @@ use tokio::sync::Notify;
 pub(crate) use event::{authenticator_event, AuthenticatorEvent};
 pub use signature::SIGNATURE_HEADER;
 
+use crate::config::SandboxError;
 use crate::state::AppState;
-use crate::SandboxError;
 
 /// Where the sandbox POSTs Authsignal's authenticator webhook events, and how it retries.
 ///
