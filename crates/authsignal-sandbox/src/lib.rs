@@ -202,6 +202,7 @@ fn shared_state(
     let store = store.with_events(webhooks.as_ref().map(|w| EventSink {
         tenant_id: tenant_id.clone(),
         wake: w.wake.clone(),
+        render: webhooks::authenticator_event,
     }));
     Arc::new(Shared {
         tenant_id,

@@ -1,8 +1,7 @@
 use sqlx::FromRow;
 
-use super::{Store, UserRow};
+use super::{AuthenticatorEvent, Store, UserRow};
 use crate::ids::new_uuid;
-use crate::webhooks::AuthenticatorEvent;
 
 #[derive(Debug, Clone, FromRow)]
 pub(crate) struct AuthenticatorRow {

@@ -28,7 +28,9 @@ pub(crate) use codes::{NewCode, OtpCodeRow, PURPOSE_CHALLENGE, PURPOSE_ENROLL};
 pub(crate) use outbox::OutboxRow;
 pub(crate) use passkeys::{CeremonyRow, CEREMONY_AUTHENTICATE, CEREMONY_REGISTER};
 pub(crate) use users::{UserPatch, UserRow};
-pub(crate) use webhook_deliveries::{Attempt, DeliveryRow, EventSink};
+pub(crate) use webhook_deliveries::{
+    Attempt, AuthenticatorEvent, DeliveryRow, EventSink, WebhookEvent,
+};
 
 use crate::config::SandboxError;
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-pub(crate) use event::{authenticator_event, AuthenticatorEvent};
+pub(crate) use event::authenticator_event;
 pub use signature::SIGNATURE_HEADER;
 
 use crate::config::SandboxError;
