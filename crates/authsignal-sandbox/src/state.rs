@@ -10,7 +10,7 @@ use crate::passkeys::RelyingParty;
 use crate::store::Store;
 use crate::test_hooks::Stats;
 use crate::token::TokenSigner;
-use crate::webhooks::Webhooks;
+use crate::webhooks::{DeliverySource, Webhooks};
 
 pub(crate) struct Shared {
     pub store: Store,
@@ -31,3 +31,17 @@ pub(crate) struct Shared {
 }
 
 pub(crate) type AppState = Arc<Shared>;
+
+impl DeliverySource for Shared {
+    fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn clock(&self) -> &SandboxClock {
+        &self.clock
+    }
+
+    fn secret_key(&self) -> &str {
+        &self.config.secret_key
+    }
+}
