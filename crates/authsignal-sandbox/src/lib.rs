@@ -22,7 +22,6 @@ mod client;
 mod clock;
 mod config;
 mod domain;
-mod faults;
 mod ids;
 mod otp;
 mod outbox;
@@ -31,7 +30,7 @@ mod passkeys;
 mod sent_codes;
 mod state;
 mod store;
-mod test_hooks;
+mod testing;
 mod token;
 mod totp;
 mod ui;
@@ -46,12 +45,10 @@ pub use outcomes::{ActionRule, ActionsConfig, Outcome};
 pub use webhooks::{WebhookTarget, SIGNATURE_HEADER};
 
 use crate::clock::SandboxClock;
-use crate::faults::Faults;
 use crate::outcomes::Outcomes;
 use crate::passkeys::RelyingParty;
-use crate::state::{AppState, Shared};
+use crate::state::{AppState, Faults, Shared, Stats};
 use crate::store::{EventSink, Store};
-use crate::test_hooks::Stats;
 use crate::token::TokenSigner;
 use crate::webhooks::Webhooks;
 
@@ -184,7 +181,7 @@ impl Sandbox {
             .nest("/v1", api::router(state.clone(), client::router()))
             .merge(pages);
         if state.config.test_hooks {
-            router = router.merge(faults::router()).merge(test_hooks::router());
+            router = router.merge(testing::router());
         }
         router.with_state(state)
     }

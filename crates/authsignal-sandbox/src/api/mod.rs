@@ -17,8 +17,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use subtle::ConstantTimeEq;
 
-use crate::faults;
 use crate::state::AppState;
+use crate::testing;
 use crate::wire::ApiError;
 
 /// The Server API, with the Client API's router nested at `/client`; it is passed in so
@@ -47,7 +47,7 @@ pub(crate) fn router(state: AppState, client: Router<AppState>) -> Router<AppSta
             get(actions::get_action).patch(actions::update_action),
         )
         .route("/validate", post(validate::validate))
-        .route_layer(from_fn_with_state(state.clone(), faults::inject))
+        .route_layer(from_fn_with_state(state.clone(), testing::inject))
         .route_layer(from_fn_with_state(state, require_secret_key))
         // The Client API: its own authentication (the token / tenant id) and CORS.
         .nest("/client", client)

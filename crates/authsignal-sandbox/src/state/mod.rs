@@ -1,14 +1,18 @@
 //! What every handler shares.
 
+mod faults;
+mod stats;
+
 use std::sync::Arc;
+
+pub(crate) use faults::{FaultSpec, Faults};
+pub(crate) use stats::Stats;
 
 use crate::clock::SandboxClock;
 use crate::config::SandboxConfig;
-use crate::faults::Faults;
 use crate::outcomes::Outcomes;
 use crate::passkeys::RelyingParty;
 use crate::store::Store;
-use crate::test_hooks::Stats;
 use crate::token::TokenSigner;
 use crate::webhooks::{DeliverySource, Webhooks};
 
