@@ -6,8 +6,8 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use time::{Duration, OffsetDateTime};
 
-use super::html::{page, return_link};
-use super::popup::{done_page, frame_pages, PopupFrame};
+use super::html::{page, return_link, PopupFrame};
+use super::popup::{done_page, frame_pages};
 use crate::clock::to_millis;
 use crate::domain::{
     scope_bypasses_challenge, scope_grants, ui_may_continue, Permission, BINDING_WINDOW,

@@ -62,7 +62,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/ui/challenge/passkey", post(passkey::challenge::submit))
         .route("/ui/passkey.js", get(passkey::script))
-        .route(popup::SCRIPT_PATH, get(popup::script))
+        .route(html::POPUP_SCRIPT_PATH, get(popup::script))
         .route(html::STYLESHEET_PATH, get(html::stylesheet))
         .route(
             "/ui/enroll/app",
