@@ -263,28 +263,7 @@ pub(crate) async fn add(
             "This passkey is already registered.",
         ));
     }
-    let aaguid = aaguid_of(credential.response.attestation_object.as_ref());
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(parse_user_agent);
-    let details = PasskeyDetails {
-        name: user_agent
-            .as_ref()
-            .and_then(|ua| ua.summary())
-            .or_else(|| aaguid.as_deref().and_then(aaguid_mapping).map(|m| m.name))
-            .unwrap_or_else(|| "Passkey".to_owned()),
-        aaguid,
-        authenticator_attachment: raw["authenticatorAttachment"]
-            .as_str()
-            .filter(|a| matches!(*a, "platform" | "cross-platform"))
-            .map(str::to_owned),
-        // Authsignal always reports one; without track's, the sandbox makes one up.
-        device_id: Some(caller.action.device_id.clone().unwrap_or_else(new_uuid)),
-        username: Some(pending.username),
-        display_name: Some(pending.display_name),
-        parsed_user_agent: user_agent,
-    };
+    let details = new_passkey_details(&headers, &caller, &credential, &raw, pending);
     let new = NewAuthenticator {
         user_id: caller.user_id().to_owned(),
         verification_method: Method::Passkey.as_str().to_owned(),
@@ -313,6 +292,39 @@ pub(crate) async fn add(
             "userAuthenticator": AuthenticatorJson::from(&row),
         }),
     ))
+}
+
+/// What the sandbox records about a passkey just registered: a name (from the browser's
+/// user agent, else its AAGUID), how it is attached, the device and the names it is for.
+fn new_passkey_details(
+    headers: &HeaderMap,
+    caller: &TokenCaller,
+    credential: &RegisterPublicKeyCredential,
+    raw: &Value,
+    pending: PendingRegistration,
+) -> PasskeyDetails {
+    let aaguid = aaguid_of(credential.response.attestation_object.as_ref());
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(parse_user_agent);
+    PasskeyDetails {
+        name: user_agent
+            .as_ref()
+            .and_then(|ua| ua.summary())
+            .or_else(|| aaguid.as_deref().and_then(aaguid_mapping).map(|m| m.name))
+            .unwrap_or_else(|| "Passkey".to_owned()),
+        aaguid,
+        authenticator_attachment: raw["authenticatorAttachment"]
+            .as_str()
+            .filter(|a| matches!(*a, "platform" | "cross-platform"))
+            .map(str::to_owned),
+        // Authsignal always reports one; without track's, the sandbox makes one up.
+        device_id: Some(caller.action.device_id.clone().unwrap_or_else(new_uuid)),
+        username: Some(pending.username),
+        display_name: Some(pending.display_name),
+        parsed_user_agent: user_agent,
+    }
 }
 
 /// `POST /client/challenge` (tenant id): starts a usernameless sign-in for `action`.

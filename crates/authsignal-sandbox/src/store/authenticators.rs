@@ -1,4 +1,4 @@
-use sqlx::FromRow;
+use sqlx::{FromRow, SqliteConnection};
 
 use super::{AuthenticatorEvent, Store, UserRow};
 use crate::ids::new_uuid;
@@ -118,45 +118,8 @@ impl Store {
             None => AuthenticatorEvent::Created,
         };
         let row: AuthenticatorRow = match existing {
-            Some((id,)) => {
-                sqlx::query_as(
-                    "UPDATE authenticators SET email = ?, phone_number = ?, totp_secret = ?, last_totp_step = ?,
-                        verified_at = ?, last_verified_at = ?
-                     WHERE authenticator_id = ? RETURNING *",
-                )
-                .bind(&new.email)
-                .bind(&new.phone_number)
-                .bind(&new.totp_secret)
-                .bind(new.last_totp_step)
-                .bind(now_ms)
-                .bind(now_ms)
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?
-            }
-            None => {
-                sqlx::query_as(
-                    "INSERT INTO authenticators (authenticator_id, user_id, verification_method, email, phone_number,
-                        totp_secret, last_totp_step, created_at, verified_at, last_verified_at,
-                        passkey, credential_id, passkey_details)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-                )
-                .bind(new.authenticator_id.clone().unwrap_or_else(new_uuid))
-                .bind(&new.user_id)
-                .bind(&new.verification_method)
-                .bind(&new.email)
-                .bind(&new.phone_number)
-                .bind(&new.totp_secret)
-                .bind(new.last_totp_step)
-                .bind(now_ms)
-                .bind(now_ms)
-                .bind(now_ms)
-                .bind(&new.passkey)
-                .bind(&new.credential_id)
-                .bind(&new.passkey_details)
-                .fetch_one(&mut *tx)
-                .await?
-            }
+            Some((id,)) => replace_authenticator(&mut tx, id, new, now_ms).await?,
+            None => insert_authenticator(&mut tx, new, now_ms).await?,
         };
         // The first method enrolled becomes the default, as does one asked for explicitly.
         sqlx::query(
@@ -305,4 +268,57 @@ impl Store {
         .rows_affected();
         Ok(claimed > 0)
     }
+}
+
+/// Re-enrolling a method: the authenticator `id` keeps its id and gets the new address /
+/// secret, verified now.
+async fn replace_authenticator(
+    conn: &mut SqliteConnection,
+    id: String,
+    new: &NewAuthenticator,
+    now_ms: i64,
+) -> sqlx::Result<AuthenticatorRow> {
+    sqlx::query_as(
+        "UPDATE authenticators SET email = ?, phone_number = ?, totp_secret = ?, last_totp_step = ?,
+            verified_at = ?, last_verified_at = ?
+         WHERE authenticator_id = ? RETURNING *",
+    )
+    .bind(&new.email)
+    .bind(&new.phone_number)
+    .bind(&new.totp_secret)
+    .bind(new.last_totp_step)
+    .bind(now_ms)
+    .bind(now_ms)
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// A new authenticator (its given id, or a new one), created and verified now.
+async fn insert_authenticator(
+    conn: &mut SqliteConnection,
+    new: &NewAuthenticator,
+    now_ms: i64,
+) -> sqlx::Result<AuthenticatorRow> {
+    sqlx::query_as(
+        "INSERT INTO authenticators (authenticator_id, user_id, verification_method, email, phone_number,
+            totp_secret, last_totp_step, created_at, verified_at, last_verified_at,
+            passkey, credential_id, passkey_details)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+    )
+    .bind(new.authenticator_id.clone().unwrap_or_else(new_uuid))
+    .bind(&new.user_id)
+    .bind(&new.verification_method)
+    .bind(&new.email)
+    .bind(&new.phone_number)
+    .bind(&new.totp_secret)
+    .bind(new.last_totp_step)
+    .bind(now_ms)
+    .bind(now_ms)
+    .bind(now_ms)
+    .bind(&new.passkey)
+    .bind(&new.credential_id)
+    .bind(&new.passkey_details)
+    .fetch_one(&mut *conn)
+    .await
 }
