@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use time::Duration;
+
 /// An email address good enough to deliver a code to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Email(String);
@@ -200,6 +202,9 @@ pub(crate) fn scope_bypasses_challenge(scope: &str) -> bool {
         .iter()
         .any(|p| scope_grants(scope, *p))
 }
+
+/// How long after a challenge in the UI the user may change their authenticators.
+pub(crate) const BINDING_WINDOW: Duration = Duration::minutes(10);
 
 #[cfg(test)]
 mod tests {

@@ -20,8 +20,8 @@
 mod api;
 mod client;
 mod clock;
+mod config;
 mod domain;
-mod faults;
 mod ids;
 mod otp;
 mod outbox;
@@ -30,57 +30,27 @@ mod passkeys;
 mod sent_codes;
 mod state;
 mod store;
-mod test_hooks;
+mod testing;
 mod token;
 mod totp;
 mod ui;
 mod webhooks;
+mod wire;
 
 use std::sync::Arc;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{SandboxConfig, SandboxError};
 pub use outcomes::{ActionRule, ActionsConfig, Outcome};
 pub use webhooks::{WebhookTarget, SIGNATURE_HEADER};
 
 use crate::clock::SandboxClock;
-use crate::faults::Faults;
 use crate::outcomes::Outcomes;
 use crate::passkeys::RelyingParty;
-use crate::state::{AppState, Shared};
+use crate::state::{AppState, Faults, Shared, Stats};
 use crate::store::{EventSink, Store};
-use crate::test_hooks::Stats;
 use crate::token::TokenSigner;
 use crate::webhooks::Webhooks;
-
-/// How the sandbox is set up.
-#[derive(Debug, Clone)]
-pub struct SandboxConfig {
-    /// The tenant secret key the API's Basic auth expects (also signs tokens).
-    pub secret_key: String,
-    /// Where the sandbox is reachable from a browser, without a trailing slash, e.g.
-    /// `http://localhost:3000/sandbox`. Every link, form action and redirect in the
-    /// pre-built UI is built from it, never from the request's Host header.
-    pub public_url: String,
-    /// The sandbox's own SQLite database, e.g. `sqlite://data/sandbox.db?mode=rwc`.
-    pub database_url: String,
-    /// Enables fault injection (`/_faults`), the clock hook (`/_test/clock`), the
-    /// per-route call counter (`/_test/stats`), per-action outcomes (`/_test/actions`) and
-    /// the webhook delivery list (`/_test/webhooks`).
-    pub test_hooks: bool,
-    /// What track answers per action code; the default challenges enrolled users of every
-    /// action code and allows the rest.
-    pub actions: ActionsConfig,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SandboxError {
-    #[error("sandbox configuration: {0}")]
-    Config(String),
-    #[error("sandbox database: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("sandbox database migration: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-}
 
 /// The tenant id the Client API accepts unless [`Sandbox::with_tenant_id`] says otherwise:
 /// what the Web SDK's `new Authsignal({ tenantId })` sends for usernameless passkey sign-in.
@@ -208,10 +178,10 @@ impl Sandbox {
                     ui::html::with_public_url,
                 ));
         let mut router = axum::Router::new()
-            .nest("/v1", api::router(state.clone()))
+            .nest("/v1", api::router(state.clone(), client::router()))
             .merge(pages);
         if state.config.test_hooks {
-            router = router.merge(faults::router()).merge(test_hooks::router());
+            router = router.merge(testing::router());
         }
         router.with_state(state)
     }
@@ -229,6 +199,7 @@ fn shared_state(
     let store = store.with_events(webhooks.as_ref().map(|w| EventSink {
         tenant_id: tenant_id.clone(),
         wake: w.wake.clone(),
+        render: webhooks::authenticator_event,
     }));
     Arc::new(Shared {
         tenant_id,

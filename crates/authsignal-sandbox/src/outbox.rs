@@ -9,11 +9,11 @@ use axum::Router;
 use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
 
-use crate::api::response::{json, ApiError};
 use crate::clock::iso8601;
 use crate::state::AppState;
 use crate::store::OutboxRow;
 use crate::ui::html::{human_time, wide_page};
+use crate::wire::{json, ApiError};
 
 const LIST_LIMIT: i64 = 200;
 

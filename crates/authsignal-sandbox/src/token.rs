@@ -4,7 +4,10 @@
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
+
+/// Tokens from track (and the redirect back) last as long as Authsignal's.
+pub(crate) const ACTION_TOKEN_LIFETIME: Duration = Duration::minutes(10);
 
 /// What a token is for: the app-facing token from track / the redirect back, or the
 /// pre-built UI's own session token that rides in its links and forms.

@@ -3,19 +3,16 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::json;
-use time::Duration;
+use time::OffsetDateTime;
 
-use super::response::{json, ApiError, ApiJson, ApiPath, ApiResult};
-use super::wire::{ActionJson, Enrollment, TrackBody, TrackResponse, UpdateActionBody};
+use super::bodies::{ActionJson, Enrollment, TrackBody, TrackResponse, UpdateActionBody};
 use crate::clock::{iso8601, to_millis};
 use crate::domain::{is_valid_action_code, ACTION_STATES, DEFAULT_SCOPE};
 use crate::ids::new_uuid;
 use crate::state::AppState;
 use crate::store::{ActionKey, ActionRow, UserPatch};
-use crate::token::{Claims, TokenKind};
-
-/// Tokens from track (and the redirect back) last as long as Authsignal's.
-pub(crate) const ACTION_TOKEN_LIFETIME: Duration = Duration::minutes(10);
+use crate::token::{Claims, TokenKind, ACTION_TOKEN_LIFETIME};
+use crate::wire::{json, ApiError, ApiJson, ApiPath, ApiResult};
 
 pub(crate) async fn track(
     State(state): State<AppState>,
@@ -30,46 +27,80 @@ pub(crate) async fn track(
     if let Some(redirect_url) = &body.redirect_url {
         check_redirect_url(redirect_url)?;
     }
-    let idempotency_key = match body.idempotency_key.clone() {
-        Some(key) if key.is_empty() || key.len() > 256 => {
-            return Err(ApiError::invalid_request(
-                "idempotencyKey must be 1 to 256 characters.",
-            ));
-        }
-        Some(key) => key,
-        None => new_uuid(),
-    };
     let key = ActionKey {
         user_id: user_id.clone(),
         action_code: action_code.clone(),
-        idempotency_key,
+        idempotency_key: idempotency_key(body.idempotency_key.clone())?,
     };
     let now = state.clock.now_for(&user_id);
-    state.store.ensure_user(&user_id, to_millis(now)).await?;
-    if let Some(username) = body.username.clone().filter(|u| !u.is_empty()) {
-        let patch = UserPatch {
-            username: Some(username),
-            ..UserPatch::default()
-        };
-        state
-            .store
-            .update_user(&user_id, &patch, to_millis(now))
-            .await?;
-    }
+    record_user(&state, &user_id, body.username.clone(), now).await?;
 
     // The same idempotency key gives back the action it first created.
     if let Some(existing) = state.store.find_action(&key).await? {
         return track_response(&state, &existing).await;
     }
     let is_enrolled = !state.store.list_authenticators(&user_id).await?.is_empty();
+    let row = new_action(&state, &key, body, now, is_enrolled);
+    if !state.store.insert_action(&row).await? {
+        // A concurrent track with the same key got there first: answer as it did.
+        let winner = state
+            .store
+            .find_action(&key)
+            .await?
+            .ok_or_else(|| ApiError::not_found("Action not found."))?;
+        return track_response(&state, &winner).await;
+    }
+    track_response(&state, &row).await
+}
+
+/// The key track was given (1 to 256 characters), or a new one.
+fn idempotency_key(given: Option<String>) -> Result<String, ApiError> {
+    match given {
+        Some(key) if key.is_empty() || key.len() > 256 => Err(ApiError::invalid_request(
+            "idempotencyKey must be 1 to 256 characters.",
+        )),
+        Some(key) => Ok(key),
+        None => Ok(new_uuid()),
+    }
+}
+
+/// Creates the user if new, and records the username track was given, if any.
+async fn record_user(
+    state: &AppState,
+    user_id: &str,
+    username: Option<String>,
+    now: OffsetDateTime,
+) -> Result<(), ApiError> {
+    state.store.ensure_user(user_id, to_millis(now)).await?;
+    if let Some(username) = username.filter(|u| !u.is_empty()) {
+        let patch = UserPatch {
+            username: Some(username),
+            ..UserPatch::default()
+        };
+        state
+            .store
+            .update_user(user_id, &patch, to_millis(now))
+            .await?;
+    }
+    Ok(())
+}
+
+/// The action track creates for `key`: its state by the action code's rule, and its token.
+fn new_action(
+    state: &AppState,
+    key: &ActionKey,
+    body: TrackBody,
+    now: OffsetDateTime,
+    is_enrolled: bool,
+) -> ActionRow {
     let scope = body
         .scope
         .clone()
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_SCOPE.to_owned());
     let claims = Claims {
-        sub: user_id.clone(),
-        action_code: action_code.clone(),
+        sub: key.user_id.clone(),
+        action_code: key.action_code.clone(),
         idempotency_key: key.idempotency_key.clone(),
         scope: scope.clone(),
         kind: TokenKind::Action,
@@ -77,13 +108,13 @@ pub(crate) async fn track(
         exp: (now + ACTION_TOKEN_LIFETIME).unix_timestamp(),
         popup: false,
     };
-    let row = ActionRow {
+    ActionRow {
         user_id: key.user_id.clone(),
         action_code: key.action_code.clone(),
         idempotency_key: key.idempotency_key.clone(),
         state: state
             .outcomes
-            .rule_for(&action_code)
+            .rule_for(&key.action_code)
             .state(is_enrolled)
             .to_owned(),
         verification_method: None,
@@ -100,17 +131,7 @@ pub(crate) async fn track(
         created_at: to_millis(now),
         state_updated_at: to_millis(now),
         ui_verified_at: None,
-    };
-    if !state.store.insert_action(&row).await? {
-        // A concurrent track with the same key got there first: answer as it did.
-        let winner = state
-            .store
-            .find_action(&key)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Action not found."))?;
-        return track_response(&state, &winner).await;
     }
-    track_response(&state, &row).await
 }
 
 /// Only absolute http(s) URLs: the pre-built UI redirects the browser there.

@@ -4,13 +4,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::json;
 
-use super::response::{json, ApiError, ApiJson, ApiPath, ApiResult};
-use super::wire::{AuthenticatorJson, EnrollBody};
+use super::bodies::EnrollBody;
 use crate::clock::to_millis;
 use crate::domain::{Email, Method, PhoneNumber};
 use crate::state::AppState;
 use crate::store::NewAuthenticator;
 use crate::totp;
+use crate::wire::{json, ApiError, ApiJson, ApiPath, ApiResult, AuthenticatorJson};
 
 pub(crate) async fn list(
     State(state): State<AppState>,

@@ -2,10 +2,9 @@
 
 mod actions;
 mod authenticators;
-pub(crate) mod response;
+mod bodies;
 mod users;
 mod validate;
-mod wire;
 
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
@@ -18,14 +17,13 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use subtle::ConstantTimeEq;
 
-pub(crate) use actions::ACTION_TOKEN_LIFETIME;
-use response::ApiError;
-pub(crate) use wire::{default_authenticator, default_method, AuthenticatorJson};
-
-use crate::faults;
 use crate::state::AppState;
+use crate::testing;
+use crate::wire::ApiError;
 
-pub(crate) fn router(state: AppState) -> Router<AppState> {
+/// The Server API, with the Client API's router nested at `/client`; it is passed in so
+/// neither surface imports the other.
+pub(crate) fn router(state: AppState, client: Router<AppState>) -> Router<AppState> {
     Router::new()
         // POST on a user is the legacy spelling of update that the Ruby and Java SDKs use.
         .route(
@@ -49,10 +47,10 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
             get(actions::get_action).patch(actions::update_action),
         )
         .route("/validate", post(validate::validate))
-        .route_layer(from_fn_with_state(state.clone(), faults::inject))
+        .route_layer(from_fn_with_state(state.clone(), testing::inject))
         .route_layer(from_fn_with_state(state, require_secret_key))
         // The Client API: its own authentication (the token / tenant id) and CORS.
-        .nest("/client", crate::client::router())
+        .nest("/client", client)
         // A catch-all route rather than only a fallback: fallbacks of doubly nested
         // routers (storefront → /sandbox → /v1) are not reached.
         .route(

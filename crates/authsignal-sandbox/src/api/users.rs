@@ -4,12 +4,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::json;
 
-use super::response::{json, ApiError, ApiJson, ApiPath, ApiResult};
-use super::wire::{parse_custom, Enrollment, UpdateUserBody, UserJson};
+use super::bodies::{parse_custom, Enrollment, UpdateUserBody, UserJson};
 use crate::clock::to_millis;
 use crate::domain::{Email, Method};
 use crate::state::AppState;
 use crate::store::UserPatch;
+use crate::wire::{json, ApiError, ApiJson, ApiPath, ApiResult};
 
 pub(crate) async fn get_user(
     State(state): State<AppState>,

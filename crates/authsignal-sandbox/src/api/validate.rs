@@ -3,13 +3,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::response::{json, ApiError, ApiJson, ApiResult};
-use super::wire::{ValidateBody, ValidateResponse};
+use super::bodies::{ValidateBody, ValidateResponse};
 use crate::clock::iso8601;
 use crate::domain::CHALLENGE_SUCCEEDED;
 use crate::state::AppState;
 use crate::store::ActionKey;
 use crate::token::TokenKind;
+use crate::wire::{json, ApiError, ApiJson, ApiResult};
 
 pub(crate) async fn validate(
     State(state): State<AppState>,

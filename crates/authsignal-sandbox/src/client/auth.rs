@@ -11,14 +11,12 @@ use base64::Engine;
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
-use crate::api::response::ApiError;
-use crate::api::ACTION_TOKEN_LIFETIME;
 use crate::clock::to_millis;
-use crate::domain::{scope_grants, ui_may_continue, Permission};
+use crate::domain::{scope_grants, ui_may_continue, Permission, BINDING_WINDOW};
 use crate::state::AppState;
 use crate::store::{ActionKey, ActionRow, AuthenticatorRow};
-use crate::token::{Claims, TokenKind};
-use crate::ui::BINDING_WINDOW;
+use crate::token::{Claims, TokenKind, ACTION_TOKEN_LIFETIME};
+use crate::wire::ApiError;
 
 /// A caller with a valid, unexpired action token.
 pub(crate) struct TokenCaller {

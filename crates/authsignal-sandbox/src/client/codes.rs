@@ -9,14 +9,13 @@ use serde_json::json;
 use super::auth::{Bearer, TokenCaller};
 use super::VerifyBody;
 use super::{VerifyResponse, CODE_INVALID_OR_EXPIRED, MAX_ATTEMPTS_EXCEEDED};
-use crate::api::response::{json, ApiError, ApiJson, ApiResult};
-use crate::api::AuthenticatorJson;
 use crate::domain::{Email, Method, PhoneNumber};
 use crate::ids::new_uuid;
 use crate::otp::CodeCheck;
 use crate::sent_codes::{self, CodeRequest};
 use crate::state::AppState;
 use crate::store::{NewAuthenticator, PURPOSE_CHALLENGE, PURPOSE_ENROLL};
+use crate::wire::{json, ApiError, ApiJson, ApiResult, AuthenticatorJson};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -6,10 +6,9 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use super::auth::Bearer;
-use crate::api::response::{json, ApiResult};
-use crate::api::{default_authenticator, AuthenticatorJson};
 use crate::state::AppState;
-use crate::ui::masked;
+use crate::store::default_authenticator;
+use crate::wire::{json, masked, ApiResult, AuthenticatorJson};
 
 pub(crate) async fn list(State(state): State<AppState>, Bearer(caller): Bearer) -> ApiResult {
     let authenticators = state.store.list_authenticators(caller.user_id()).await?;

@@ -18,9 +18,8 @@ use axum::routing::{any, get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
 
-use crate::api::response::ApiError;
-use crate::api::AuthenticatorJson;
 use crate::state::AppState;
+use crate::wire::{ApiError, AuthenticatorJson};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

@@ -15,9 +15,6 @@ use webauthn_rs::prelude::{
 };
 
 use super::auth::{Bearer, Caller, TokenCaller};
-use crate::api::response::{json, ApiError, ApiJson, ApiResult};
-use crate::api::AuthenticatorJson;
-use crate::api::ACTION_TOKEN_LIFETIME;
 use crate::clock::{iso8601, to_millis};
 use crate::domain::{is_valid_action_code, Method, DEFAULT_SCOPE};
 use crate::ids::new_uuid;
@@ -31,7 +28,8 @@ use crate::store::{
     ActionRow, AuthenticatorRow, ClientChallengeRow, NewAuthenticator, CLIENT_AUTHENTICATE,
     CLIENT_REGISTER, CLIENT_SIGN_IN,
 };
-use crate::token::{Claims, TokenKind};
+use crate::token::{Claims, TokenKind, ACTION_TOKEN_LIFETIME};
+use crate::wire::{json, ApiError, ApiJson, ApiResult, AuthenticatorJson};
 
 /// How long a started ceremony can be answered: the browser's 5-minute timeout plus slack.
 const CEREMONY_LIFETIME: Duration = Duration::minutes(6);
@@ -265,28 +263,7 @@ pub(crate) async fn add(
             "This passkey is already registered.",
         ));
     }
-    let aaguid = aaguid_of(credential.response.attestation_object.as_ref());
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(parse_user_agent);
-    let details = PasskeyDetails {
-        name: user_agent
-            .as_ref()
-            .and_then(|ua| ua.summary())
-            .or_else(|| aaguid.as_deref().and_then(aaguid_mapping).map(|m| m.name))
-            .unwrap_or_else(|| "Passkey".to_owned()),
-        aaguid,
-        authenticator_attachment: raw["authenticatorAttachment"]
-            .as_str()
-            .filter(|a| matches!(*a, "platform" | "cross-platform"))
-            .map(str::to_owned),
-        // Authsignal always reports one; without track's, the sandbox makes one up.
-        device_id: Some(caller.action.device_id.clone().unwrap_or_else(new_uuid)),
-        username: Some(pending.username),
-        display_name: Some(pending.display_name),
-        parsed_user_agent: user_agent,
-    };
+    let details = new_passkey_details(&headers, &caller, &credential, &raw, pending);
     let new = NewAuthenticator {
         user_id: caller.user_id().to_owned(),
         verification_method: Method::Passkey.as_str().to_owned(),
@@ -315,6 +292,39 @@ pub(crate) async fn add(
             "userAuthenticator": AuthenticatorJson::from(&row),
         }),
     ))
+}
+
+/// What the sandbox records about a passkey just registered: a name (from the browser's
+/// user agent, else its AAGUID), how it is attached, the device and the names it is for.
+fn new_passkey_details(
+    headers: &HeaderMap,
+    caller: &TokenCaller,
+    credential: &RegisterPublicKeyCredential,
+    raw: &Value,
+    pending: PendingRegistration,
+) -> PasskeyDetails {
+    let aaguid = aaguid_of(credential.response.attestation_object.as_ref());
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(parse_user_agent);
+    PasskeyDetails {
+        name: user_agent
+            .as_ref()
+            .and_then(|ua| ua.summary())
+            .or_else(|| aaguid.as_deref().and_then(aaguid_mapping).map(|m| m.name))
+            .unwrap_or_else(|| "Passkey".to_owned()),
+        aaguid,
+        authenticator_attachment: raw["authenticatorAttachment"]
+            .as_str()
+            .filter(|a| matches!(*a, "platform" | "cross-platform"))
+            .map(str::to_owned),
+        // Authsignal always reports one; without track's, the sandbox makes one up.
+        device_id: Some(caller.action.device_id.clone().unwrap_or_else(new_uuid)),
+        username: Some(pending.username),
+        display_name: Some(pending.display_name),
+        parsed_user_agent: user_agent,
+    }
 }
 
 /// `POST /client/challenge` (tenant id): starts a usernameless sign-in for `action`.

@@ -9,14 +9,13 @@ use sha2::{Digest, Sha256};
 use super::auth::Bearer;
 use super::VerifyBody;
 use super::{VerifyResponse, CODE_INVALID_OR_EXPIRED, MAX_ATTEMPTS_EXCEEDED};
-use crate::api::response::{json, ApiError, ApiJson, ApiResult};
-use crate::api::AuthenticatorJson;
 use crate::domain::Method;
 use crate::ids::uuid_shaped;
 use crate::otp::MAX_FAILED_ATTEMPTS;
 use crate::state::AppState;
 use crate::store::{AuthenticatorRow, NewAuthenticator};
 use crate::totp;
+use crate::wire::{json, ApiError, ApiJson, ApiResult, AuthenticatorJson};
 
 /// The id a pending authenticator app gets: the user's existing one, else one derived from
 /// the secret, so enroll and verify agree without storing it twice.

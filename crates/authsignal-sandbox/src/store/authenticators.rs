@@ -1,8 +1,7 @@
-use sqlx::FromRow;
+use sqlx::{FromRow, SqliteConnection};
 
-use super::Store;
+use super::{AuthenticatorEvent, Store, UserRow};
 use crate::ids::new_uuid;
-use crate::webhooks::AuthenticatorEvent;
 
 #[derive(Debug, Clone, FromRow)]
 pub(crate) struct AuthenticatorRow {
@@ -51,6 +50,33 @@ pub(crate) enum Removal {
     Kept,
 }
 
+/// The user's chosen default if they still have it, else their first method.
+pub(crate) fn default_method(
+    user: Option<&UserRow>,
+    authenticators: &[AuthenticatorRow],
+) -> Option<String> {
+    let chosen = user.and_then(|u| u.default_verification_method.clone());
+    chosen
+        .filter(|m| authenticators.iter().any(|a| &a.verification_method == m))
+        .or_else(|| {
+            authenticators
+                .first()
+                .map(|a| a.verification_method.clone())
+        })
+}
+
+/// The user's default authenticator: the first one of the default method (the one the
+/// Client API marks `isDefault`).
+pub(crate) fn default_authenticator<'a>(
+    user: Option<&UserRow>,
+    authenticators: &'a [AuthenticatorRow],
+) -> Option<&'a AuthenticatorRow> {
+    let method = default_method(user, authenticators)?;
+    authenticators
+        .iter()
+        .find(|a| a.verification_method == method)
+}
+
 impl Store {
     pub(crate) async fn list_authenticators(
         &self,
@@ -92,45 +118,8 @@ impl Store {
             None => AuthenticatorEvent::Created,
         };
         let row: AuthenticatorRow = match existing {
-            Some((id,)) => {
-                sqlx::query_as(
-                    "UPDATE authenticators SET email = ?, phone_number = ?, totp_secret = ?, last_totp_step = ?,
-                        verified_at = ?, last_verified_at = ?
-                     WHERE authenticator_id = ? RETURNING *",
-                )
-                .bind(&new.email)
-                .bind(&new.phone_number)
-                .bind(&new.totp_secret)
-                .bind(new.last_totp_step)
-                .bind(now_ms)
-                .bind(now_ms)
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?
-            }
-            None => {
-                sqlx::query_as(
-                    "INSERT INTO authenticators (authenticator_id, user_id, verification_method, email, phone_number,
-                        totp_secret, last_totp_step, created_at, verified_at, last_verified_at,
-                        passkey, credential_id, passkey_details)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-                )
-                .bind(new.authenticator_id.clone().unwrap_or_else(new_uuid))
-                .bind(&new.user_id)
-                .bind(&new.verification_method)
-                .bind(&new.email)
-                .bind(&new.phone_number)
-                .bind(&new.totp_secret)
-                .bind(new.last_totp_step)
-                .bind(now_ms)
-                .bind(now_ms)
-                .bind(now_ms)
-                .bind(&new.passkey)
-                .bind(&new.credential_id)
-                .bind(&new.passkey_details)
-                .fetch_one(&mut *tx)
-                .await?
-            }
+            Some((id,)) => replace_authenticator(&mut tx, id, new, now_ms).await?,
+            None => insert_authenticator(&mut tx, new, now_ms).await?,
         };
         // The first method enrolled becomes the default, as does one asked for explicitly.
         sqlx::query(
@@ -279,4 +268,57 @@ impl Store {
         .rows_affected();
         Ok(claimed > 0)
     }
+}
+
+/// Re-enrolling a method: the authenticator `id` keeps its id and gets the new address /
+/// secret, verified now.
+async fn replace_authenticator(
+    conn: &mut SqliteConnection,
+    id: String,
+    new: &NewAuthenticator,
+    now_ms: i64,
+) -> sqlx::Result<AuthenticatorRow> {
+    sqlx::query_as(
+        "UPDATE authenticators SET email = ?, phone_number = ?, totp_secret = ?, last_totp_step = ?,
+            verified_at = ?, last_verified_at = ?
+         WHERE authenticator_id = ? RETURNING *",
+    )
+    .bind(&new.email)
+    .bind(&new.phone_number)
+    .bind(&new.totp_secret)
+    .bind(new.last_totp_step)
+    .bind(now_ms)
+    .bind(now_ms)
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// A new authenticator (its given id, or a new one), created and verified now.
+async fn insert_authenticator(
+    conn: &mut SqliteConnection,
+    new: &NewAuthenticator,
+    now_ms: i64,
+) -> sqlx::Result<AuthenticatorRow> {
+    sqlx::query_as(
+        "INSERT INTO authenticators (authenticator_id, user_id, verification_method, email, phone_number,
+            totp_secret, last_totp_step, created_at, verified_at, last_verified_at,
+            passkey, credential_id, passkey_details)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+    )
+    .bind(new.authenticator_id.clone().unwrap_or_else(new_uuid))
+    .bind(&new.user_id)
+    .bind(&new.verification_method)
+    .bind(&new.email)
+    .bind(&new.phone_number)
+    .bind(&new.totp_secret)
+    .bind(new.last_totp_step)
+    .bind(now_ms)
+    .bind(now_ms)
+    .bind(now_ms)
+    .bind(&new.passkey)
+    .bind(&new.credential_id)
+    .bind(&new.passkey_details)
+    .fetch_one(&mut *conn)
+    .await
 }

@@ -18,7 +18,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub(crate) use actions::{ActionKey, ActionRow};
-pub(crate) use authenticators::{AuthenticatorRow, NewAuthenticator, Removal};
+pub(crate) use authenticators::{
+    default_authenticator, default_method, AuthenticatorRow, NewAuthenticator, Removal,
+};
 pub(crate) use client_challenges::{
     ClientChallengeRow, CLIENT_AUTHENTICATE, CLIENT_REGISTER, CLIENT_SIGN_IN,
 };
@@ -26,9 +28,11 @@ pub(crate) use codes::{NewCode, OtpCodeRow, PURPOSE_CHALLENGE, PURPOSE_ENROLL};
 pub(crate) use outbox::OutboxRow;
 pub(crate) use passkeys::{CeremonyRow, CEREMONY_AUTHENTICATE, CEREMONY_REGISTER};
 pub(crate) use users::{UserPatch, UserRow};
-pub(crate) use webhook_deliveries::{Attempt, DeliveryRow, EventSink};
+pub(crate) use webhook_deliveries::{
+    Attempt, AuthenticatorEvent, DeliveryRow, EventSink, WebhookEvent,
+};
 
-use crate::SandboxError;
+use crate::config::SandboxError;
 
 #[derive(Clone)]
 pub(crate) struct Store {

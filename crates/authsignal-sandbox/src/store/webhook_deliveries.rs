@@ -6,9 +6,38 @@ use std::sync::Arc;
 use sqlx::{FromRow, SqliteConnection};
 use tokio::sync::Notify;
 
-use super::{AuthenticatorRow, Store, UserRow};
-use crate::api::default_authenticator;
-use crate::webhooks::{authenticator_event, AuthenticatorEvent};
+use super::{default_authenticator, AuthenticatorRow, Store, UserRow};
+
+/// The authenticator event types Authsignal sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthenticatorEvent {
+    Created,
+    Updated,
+    Deleted,
+}
+
+impl AuthenticatorEvent {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            AuthenticatorEvent::Created => "authenticator.created",
+            AuthenticatorEvent::Updated => "authenticator.updated",
+            AuthenticatorEvent::Deleted => "authenticator.deleted",
+        }
+    }
+}
+
+/// An event ready to be queued: its id and the exact body every attempt sends.
+#[derive(Debug, Clone)]
+pub(crate) struct WebhookEvent {
+    pub id: String,
+    pub event_type: AuthenticatorEvent,
+    pub body: String,
+}
+
+/// Builds the event for a change (what `webhooks::authenticator_event` does): handed in
+/// with the sink, so the store queues events without importing the code that shapes them.
+pub(crate) type RenderEvent =
+    fn(AuthenticatorEvent, &AuthenticatorRow, bool, &str, i64) -> serde_json::Result<WebhookEvent>;
 
 /// Where authenticator changes are told when a webhook URL is configured.
 #[derive(Debug, Clone)]
@@ -17,6 +46,8 @@ pub(crate) struct EventSink {
     pub tenant_id: String,
     /// The delivery task, woken after each commit that queued events.
     pub wake: Arc<Notify>,
+    /// Shapes each event's body.
+    pub render: RenderEvent,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -177,7 +208,7 @@ async fn queue(
     is_default: bool,
     now_ms: i64,
 ) -> sqlx::Result<()> {
-    let event = authenticator_event(event_type, row, is_default, &sink.tenant_id, now_ms)
+    let event = (sink.render)(event_type, row, is_default, &sink.tenant_id, now_ms)
         .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
         "INSERT INTO webhook_deliveries (event_id, event_type, body, created_at) VALUES (?, ?, ?, ?)",

@@ -6,7 +6,7 @@ use axum::response::Response;
 use maud::{html, Markup};
 
 use super::codes::{
-    attempts_left, check_guess, code_form_html, failure_message, masked, send_code, sent_intro,
+    attempts_left, check_guess, code_form_html, failure_message, send_code, sent_intro,
     standing_problem, CodeScreen,
 };
 use super::context::{UiContext, UiError};
@@ -17,6 +17,7 @@ use crate::domain::Method;
 use crate::otp::{CodeCheck, MAX_FAILED_ATTEMPTS};
 use crate::store::{AuthenticatorRow, OtpCodeRow, PURPOSE_CHALLENGE};
 use crate::totp;
+use crate::wire::masked;
 
 /// The authenticator asked for, or the default one.
 fn chosen<'a>(ctx: &'a UiContext, authenticator_id: Option<&str>) -> Option<&'a AuthenticatorRow> {

@@ -71,17 +71,6 @@ pub(crate) fn standing_problem(ctx: &UiContext, issued: &OtpCodeRow) -> Option<S
     }
 }
 
-/// `ja•••@example.com`, `•••• 0123`: enough to recognise, as Authsignal shows it.
-pub(crate) fn masked(destination: &str) -> String {
-    if let Some((local, domain)) = destination.split_once('@') {
-        let shown: String = local.chars().take(2).collect();
-        return format!("{shown}•••@{domain}");
-    }
-    let digits: Vec<char> = destination.chars().filter(char::is_ascii_digit).collect();
-    let tail: String = digits[digits.len().saturating_sub(4)..].iter().collect();
-    format!("•••• {tail}")
-}
-
 /// The parts of a code-entry screen.
 pub(crate) struct CodeScreen<'a> {
     pub intro: Markup,
@@ -124,16 +113,5 @@ pub(crate) fn code_form_html(ctx: &UiContext, screen: &CodeScreen<'_>) -> Markup
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::masked;
-
-    #[test]
-    fn masks_addresses() {
-        assert_eq!(masked("jane@example.com"), "ja•••@example.com");
-        assert_eq!(masked("+64215550123"), "•••• 0123");
     }
 }

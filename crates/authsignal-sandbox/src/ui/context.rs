@@ -6,17 +6,16 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use time::{Duration, OffsetDateTime};
 
-use super::html::{page, return_link};
-use super::popup::{done_page, frame_pages, PopupFrame};
-use crate::api::ACTION_TOKEN_LIFETIME;
+use super::html::{page, return_link, PopupFrame};
+use super::popup::{done_page, frame_pages};
 use crate::clock::to_millis;
-use crate::domain::{scope_bypasses_challenge, scope_grants, ui_may_continue, Permission};
+use crate::domain::{
+    scope_bypasses_challenge, scope_grants, ui_may_continue, Permission, BINDING_WINDOW,
+};
 use crate::state::AppState;
 use crate::store::{ActionKey, ActionRow, AuthenticatorRow, UserRow};
-use crate::token::{Claims, TokenKind};
+use crate::token::{Claims, TokenKind, ACTION_TOKEN_LIFETIME};
 
-/// How long after a challenge in the UI the user may change their authenticators.
-pub(crate) const BINDING_WINDOW: Duration = Duration::minutes(10);
 /// How long the UI keeps working once opened from a (10-minute) track token.
 pub(crate) const UI_SESSION_LIFETIME: Duration = Duration::minutes(30);
 
@@ -164,7 +163,7 @@ impl UiContext {
     }
 
     pub(crate) fn default_method(&self) -> Option<String> {
-        crate::api::default_method(self.user.as_ref(), &self.authenticators)
+        crate::store::default_method(self.user.as_ref(), &self.authenticators)
     }
 
     /// The default authenticator first, then the rest in the order they were added.

@@ -12,17 +12,29 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, DOCTYPE};
 use time::macros::format_description;
 
-use super::popup::{self, PopupFrame};
 use crate::clock::from_millis;
 use crate::state::AppState;
 
 /// Where the stylesheet is served, under the public URL.
 pub(crate) const STYLESHEET_PATH: &str = "/ui/style.css";
 
+/// Where `popup.js` is served, under the public URL.
+pub(crate) const POPUP_SCRIPT_PATH: &str = "/ui/popup.js";
+
 /// Every page's own policy: scripts and styles only from files the sandbox serves.
 /// No `form-action`: forms end in a redirect back to the app, on another origin.
 /// `frame-ancestors` follows: `'none'`, or the app's origin in popup mode.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'";
+
+/// Who may frame a popup page and receive its messages (which frame an action gets is
+/// `PopupFrame::for_action`, in popup.rs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PopupFrame {
+    /// The origin of the action's `redirectUrl`, e.g. `http://localhost:3000`.
+    pub app_origin: String,
+    /// The app is on the sandbox's own origin (the storefront mounts it at `/sandbox`).
+    pub same_origin: bool,
+}
 
 /// What pages rendered for one request need beyond their own content.
 struct PageScope {
@@ -145,7 +157,7 @@ fn document(title: &str, body: Markup, card_class: &str, popup: Option<&PopupFra
                 title { (title) " · Authsignal sandbox" }
                 link rel="stylesheet" href=(public(STYLESHEET_PATH));
                 @if let Some(frame) = popup {
-                    script src=(public(popup::SCRIPT_PATH)) data-target-origin=(frame.app_origin) defer {}
+                    script src=(public(POPUP_SCRIPT_PATH)) data-target-origin=(frame.app_origin) defer {}
                 }
             }
             body class=[popup.map(|_| "popup")] {

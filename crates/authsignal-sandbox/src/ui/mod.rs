@@ -19,9 +19,6 @@ use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use serde::Deserialize;
 
-pub(crate) use codes::masked;
-pub(crate) use context::BINDING_WINDOW;
-
 use crate::state::AppState;
 use context::UiContext;
 use enroll::Channel;
@@ -65,7 +62,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/ui/challenge/passkey", post(passkey::challenge::submit))
         .route("/ui/passkey.js", get(passkey::script))
-        .route(popup::SCRIPT_PATH, get(popup::script))
+        .route(html::POPUP_SCRIPT_PATH, get(popup::script))
         .route(html::STYLESHEET_PATH, get(html::stylesheet))
         .route(
             "/ui/enroll/app",

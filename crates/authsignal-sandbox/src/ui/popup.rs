@@ -7,22 +7,10 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
-use super::html::{frame_for_popup, page};
+use super::html::{frame_for_popup, page, PopupFrame};
 
 /// The `mode` value that opens a popup session.
 pub(crate) const POPUP_MODE: &str = "popup";
-
-/// Where `popup.js` is served, under the public URL.
-pub(crate) const SCRIPT_PATH: &str = "/ui/popup.js";
-
-/// Who may frame a popup page and receive its messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PopupFrame {
-    /// The origin of the action's `redirectUrl`, e.g. `http://localhost:3000`.
-    pub app_origin: String,
-    /// The app is on the sandbox's own origin (the storefront mounts it at `/sandbox`).
-    pub same_origin: bool,
-}
 
 impl PopupFrame {
     /// The frame for an action: none without an http(s) `redirectUrl`, since the messages

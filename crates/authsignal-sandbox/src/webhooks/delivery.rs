@@ -7,9 +7,8 @@ use std::time::Duration;
 use axum::http::header::CONTENT_TYPE;
 
 use super::signature::{signature_header, SIGNATURE_HEADER};
-use super::{WebhookTarget, Webhooks};
+use super::{DeliverySource, WebhookTarget, Webhooks};
 use crate::clock::to_millis;
-use crate::state::Shared;
 use crate::store::{Attempt, DeliveryRow};
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -24,7 +23,7 @@ enum Next {
     WhenWoken,
 }
 
-pub(super) async fn run(state: Weak<Shared>, webhooks: Webhooks) {
+pub(super) async fn run<S: DeliverySource>(state: Weak<S>, webhooks: Webhooks) {
     let client = match reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
         // A redirect is not a delivery; Authsignal's docs ask for a 2xx.
@@ -40,8 +39,8 @@ pub(super) async fn run(state: Weak<Shared>, webhooks: Webhooks) {
     };
     loop {
         let Some(shared) = state.upgrade() else { break };
-        let next = match shared.store.next_webhook_delivery().await {
-            Ok(Some(delivery)) => attempt(&client, &shared, &webhooks.target, delivery).await,
+        let next = match shared.store().next_webhook_delivery().await {
+            Ok(Some(delivery)) => attempt(&client, &*shared, &webhooks.target, delivery).await,
             Ok(None) => Next::WhenWoken,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read pending webhook deliveries");
@@ -67,7 +66,7 @@ pub(super) async fn run(state: Weak<Shared>, webhooks: Webhooks) {
 /// One POST of `delivery`, recorded; says when to go on.
 async fn attempt(
     client: &reqwest::Client,
-    shared: &Shared,
+    shared: &impl DeliverySource,
     target: &WebhookTarget,
     delivery: DeliveryRow,
 ) -> Next {
@@ -75,13 +74,13 @@ async fn attempt(
         .unwrap_or(u32::MAX)
         .saturating_add(1);
     // Signed when sent, so a retry carries a fresh timestamp within the SDKs' 5 minutes.
-    let signed_at = shared.clock.now().unix_timestamp();
+    let signed_at = shared.clock().now().unix_timestamp();
     let result = client
         .post(&target.url)
         .header(CONTENT_TYPE, "application/json")
         .header(
             SIGNATURE_HEADER,
-            signature_header(&shared.config.secret_key, signed_at, &delivery.body),
+            signature_header(shared.secret_key(), signed_at, &delivery.body),
         )
         .body(delivery.body.clone())
         .send()
@@ -99,9 +98,9 @@ async fn attempt(
         delivered,
         abandoned,
     };
-    let now = to_millis(shared.clock.now());
+    let now = to_millis(shared.clock().now());
     if let Err(e) = shared
-        .store
+        .store()
         .record_webhook_attempt(delivery.id, &outcome, now)
         .await
     {

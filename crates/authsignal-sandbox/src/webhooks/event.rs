@@ -7,37 +7,11 @@ use serde::Serialize;
 use crate::clock::iso8601;
 use crate::ids::new_uuid;
 use crate::passkeys::{passkey_name, PasskeyDetails};
-use crate::store::AuthenticatorRow;
+use crate::store::{AuthenticatorEvent, AuthenticatorRow, WebhookEvent};
 
 /// "This is always https://authsignal.com" (Authsignal's event metadata docs).
 const SOURCE: &str = "https://authsignal.com";
 const VERSION: u8 = 1;
-
-/// The authenticator event types Authsignal sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum AuthenticatorEvent {
-    Created,
-    Updated,
-    Deleted,
-}
-
-impl AuthenticatorEvent {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            AuthenticatorEvent::Created => "authenticator.created",
-            AuthenticatorEvent::Updated => "authenticator.updated",
-            AuthenticatorEvent::Deleted => "authenticator.deleted",
-        }
-    }
-}
-
-/// An event ready to be queued: its id and the exact body every attempt sends.
-#[derive(Debug, Clone)]
-pub(crate) struct Event {
-    pub id: String,
-    pub event_type: AuthenticatorEvent,
-    pub body: String,
-}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -88,7 +62,7 @@ pub(crate) fn authenticator_event(
     is_default: bool,
     tenant_id: &str,
     now_ms: i64,
-) -> serde_json::Result<Event> {
+) -> serde_json::Result<WebhookEvent> {
     let now = iso8601(now_ms);
     let created = iso8601(row.created_at);
     let (created_at, updated_at, deleted_at, is_default) = match event_type {
@@ -120,7 +94,7 @@ pub(crate) fn authenticator_event(
         event_type: event_type.as_str(),
         data,
     })?;
-    Ok(Event {
+    Ok(WebhookEvent {
         id,
         event_type,
         body,
@@ -151,7 +125,7 @@ mod tests {
         }
     }
 
-    fn parsed(event: &Event) -> Value {
+    fn parsed(event: &WebhookEvent) -> Value {
         serde_json::from_str(&event.body).unwrap_or_default()
     }
 

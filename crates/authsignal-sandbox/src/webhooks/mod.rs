@@ -12,11 +12,12 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-pub(crate) use event::{authenticator_event, AuthenticatorEvent};
+pub(crate) use event::authenticator_event;
 pub use signature::SIGNATURE_HEADER;
 
-use crate::state::AppState;
-use crate::SandboxError;
+use crate::clock::SandboxClock;
+use crate::config::SandboxError;
+use crate::store::Store;
 
 /// Where the sandbox POSTs Authsignal's authenticator webhook events, and how it retries.
 ///
@@ -75,6 +76,15 @@ impl Default for WebhookTarget {
     }
 }
 
+/// What the delivery task reads from the sandbox it serves (the shared state implements
+/// it), so this module needs no import of the state.
+pub(crate) trait DeliverySource: Send + Sync + 'static {
+    fn store(&self) -> &Store;
+    fn clock(&self) -> &SandboxClock;
+    /// The tenant secret key events are signed with.
+    fn secret_key(&self) -> &str;
+}
+
 /// A sandbox's webhook set-up, shared by every state rebuilt from it (`with_clock` …).
 #[derive(Debug, Clone)]
 pub(crate) struct Webhooks {
@@ -97,7 +107,7 @@ impl Webhooks {
 
     /// Starts the delivery task for `state` unless one runs already. It holds the state
     /// weakly, so it ends once every router made from it is gone.
-    pub(crate) fn start_delivery(&self, state: &AppState) {
+    pub(crate) fn start_delivery<S: DeliverySource>(&self, state: &Arc<S>) {
         if self.running.swap(true, Ordering::SeqCst) {
             return;
         }

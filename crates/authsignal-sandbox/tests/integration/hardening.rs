@@ -1,6 +1,7 @@
-//! Issue #14, as an attacker or a user would meet it: the binary's listen address, the
-//! last authenticator under parallel removals, attempt limits under parallel guesses, a
-//! strict Content-Security-Policy on every page, and a test clock that refuses absurd moves.
+//! The sandbox's defences, as an attacker or a user would meet them: the binary's listen
+//! address, the last authenticator under parallel removals, attempt limits under parallel
+//! guesses, a strict Content-Security-Policy on every page, and a test clock that refuses
+//! absurd moves.
 
 use crate::common;
 

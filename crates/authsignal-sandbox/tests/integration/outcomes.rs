@@ -1,7 +1,7 @@
-//! What track answers per action code (issue #19): the default configuration, one set by
-//! `SandboxConfig::actions`, the binary's `--actions-config` file and the `/_test/actions`
-//! hook; BLOCK and REVIEW, the pre-built UI refusing both, and update action resolving a
-//! review.
+//! What track answers per action code, so apps can test every outcome: the default
+//! configuration, one set by `SandboxConfig::actions`, the binary's `--actions-config` file
+//! and the `/_test/actions` hook; BLOCK and REVIEW, the pre-built UI refusing both, and
+//! update action resolving a review.
 
 use crate::common;
 use crate::hardening::{refusal, sandbox_binary, start_and_wait_until_listening};

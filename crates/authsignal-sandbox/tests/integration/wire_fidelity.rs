@@ -1,6 +1,7 @@
-//! Smaller differences from Authsignal, fixed (issue #19 item 3): update user's answer and
-//! phone numbers, timestamps' fraction digits, enroll verified with an authenticator app,
-//! and track's email / phone number skipping the UI's address step.
+//! Smaller differences from Authsignal, fixed so an SDK reads what Authsignal would send:
+//! update user's answer and phone numbers, timestamps' fraction digits, enroll verified
+//! with an authenticator app, and track's email / phone number skipping the UI's address
+//! step.
 
 use crate::common;
 

@@ -1,55 +1,11 @@
-//! The sandbox's own wire types (camelCase, nulls omitted), shaped like Authsignal's.
+//! The Server API's request and response bodies (camelCase, nulls omitted), shaped like
+//! Authsignal's.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::clock::iso8601;
 use crate::domain::Method;
-use crate::passkeys::{webauthn_credential, PasskeyDetails, WebauthnCredentialJson};
-use crate::store::{AuthenticatorRow, UserRow};
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct AuthenticatorJson {
-    pub user_authenticator_id: String,
-    pub user_id: String,
-    pub verification_method: String,
-    pub created_at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub verified_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_verified_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub phone_number: Option<String>,
-    /// Passkeys: the user name and display name the credential was created for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub webauthn_credential: Option<WebauthnCredentialJson>,
-}
-
-impl From<&AuthenticatorRow> for AuthenticatorJson {
-    fn from(row: &AuthenticatorRow) -> Self {
-        let details = PasskeyDetails::of(row);
-        Self {
-            user_authenticator_id: row.authenticator_id.clone(),
-            user_id: row.user_id.clone(),
-            verification_method: row.verification_method.clone(),
-            created_at: iso8601(row.created_at),
-            verified_at: row.verified_at.map(iso8601),
-            last_verified_at: row.last_verified_at.map(iso8601),
-            email: row.email.clone(),
-            phone_number: row.phone_number.clone(),
-            username: details.as_ref().and_then(|d| d.username.clone()),
-            display_name: details.and_then(|d| d.display_name),
-            webauthn_credential: webauthn_credential(row),
-        }
-    }
-}
+use crate::store::{default_method, AuthenticatorRow, UserRow};
 
 /// What a user has enrolled, as getUser and track report it.
 #[derive(Debug, Serialize)]
@@ -80,33 +36,6 @@ impl Enrollment {
                 .collect(),
         }
     }
-}
-
-/// The user's chosen default if they still have it, else their first method.
-pub(crate) fn default_method(
-    user: Option<&UserRow>,
-    authenticators: &[AuthenticatorRow],
-) -> Option<String> {
-    let chosen = user.and_then(|u| u.default_verification_method.clone());
-    chosen
-        .filter(|m| authenticators.iter().any(|a| &a.verification_method == m))
-        .or_else(|| {
-            authenticators
-                .first()
-                .map(|a| a.verification_method.clone())
-        })
-}
-
-/// The user's default authenticator: the first one of the default method (the one the
-/// Client API marks `isDefault`).
-pub(crate) fn default_authenticator<'a>(
-    user: Option<&UserRow>,
-    authenticators: &'a [AuthenticatorRow],
-) -> Option<&'a AuthenticatorRow> {
-    let method = default_method(user, authenticators)?;
-    authenticators
-        .iter()
-        .find(|a| a.verification_method == method)
 }
 
 /// Update user's answer.

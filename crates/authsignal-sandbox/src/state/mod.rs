@@ -1,16 +1,20 @@
 //! What every handler shares.
 
+mod faults;
+mod stats;
+
 use std::sync::Arc;
 
+pub(crate) use faults::{FaultSpec, Faults};
+pub(crate) use stats::Stats;
+
 use crate::clock::SandboxClock;
-use crate::faults::Faults;
+use crate::config::SandboxConfig;
 use crate::outcomes::Outcomes;
 use crate::passkeys::RelyingParty;
 use crate::store::Store;
-use crate::test_hooks::Stats;
 use crate::token::TokenSigner;
-use crate::webhooks::Webhooks;
-use crate::SandboxConfig;
+use crate::webhooks::{DeliverySource, Webhooks};
 
 pub(crate) struct Shared {
     pub store: Store,
@@ -31,3 +35,17 @@ pub(crate) struct Shared {
 }
 
 pub(crate) type AppState = Arc<Shared>;
+
+impl DeliverySource for Shared {
+    fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn clock(&self) -> &SandboxClock {
+        &self.clock
+    }
+
+    fn secret_key(&self) -> &str {
+        &self.config.secret_key
+    }
+}

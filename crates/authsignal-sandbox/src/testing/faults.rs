@@ -2,8 +2,6 @@
 //! statuses, garbage bodies and dropped connections, per route or for all of them.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -13,11 +11,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::put;
 use axum::Router;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::api::response::{json, json_bytes, ApiError, ApiJson};
-use crate::state::AppState;
+use crate::state::{AppState, FaultSpec};
+use crate::wire::{json, json_bytes, ApiError, ApiJson};
 
 /// Route names a fault can target; `*` is every one of them.
 const ROUTES: [&str; 7] = [
@@ -30,67 +27,6 @@ const ROUTES: [&str; 7] = [
     "*",
 ];
 const STATUSES: [u16; 3] = [429, 500, 503];
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct FaultSpec {
-    pub route: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_ms: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    #[serde(default)]
-    pub malformed_body: bool,
-    #[serde(default)]
-    pub drop_connection: bool,
-    /// How many requests it applies to; absent means until cleared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub times: Option<u32>,
-}
-
-#[derive(Default)]
-pub(crate) struct Faults {
-    by_route: Mutex<HashMap<String, FaultSpec>>,
-}
-
-impl Faults {
-    fn set(&self, spec: FaultSpec) {
-        self.lock().insert(spec.route.clone(), spec);
-    }
-
-    fn clear(&self) {
-        self.lock().clear();
-    }
-
-    fn list(&self) -> Vec<FaultSpec> {
-        self.lock().values().cloned().collect()
-    }
-
-    /// The fault for this request, if any, counting it against `times`.
-    fn take(&self, route: &str) -> Option<FaultSpec> {
-        let mut faults = self.lock();
-        let key = if faults.contains_key(route) {
-            route
-        } else {
-            "*"
-        };
-        let spec = faults.get_mut(key)?;
-        let taken = spec.clone();
-        if let Some(times) = spec.times.as_mut() {
-            *times = times.saturating_sub(1);
-            if *times == 0 {
-                faults.remove(key);
-            }
-        }
-        Some(taken)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, FaultSpec>> {
-        self.by_route
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
 
 /// Which fault route an API request is, from its method and matched path pattern.
 fn route_name(method: &Method, matched_path: &str) -> Option<&'static str> {
@@ -216,28 +152,6 @@ async fn list_faults(State(state): State<AppState>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn spec(route: &str, times: Option<u32>) -> FaultSpec {
-        FaultSpec {
-            route: route.into(),
-            latency_ms: None,
-            status: Some(503),
-            malformed_body: false,
-            drop_connection: false,
-            times,
-        }
-    }
-
-    #[test]
-    fn a_specific_route_wins_over_the_wildcard_and_times_run_out() {
-        let faults = Faults::default();
-        faults.set(spec("*", None));
-        faults.set(spec("track", Some(1)));
-        assert_eq!(faults.take("track").map(|f| f.route), Some("track".into()));
-        assert_eq!(faults.take("track").map(|f| f.route), Some("*".into()));
-        faults.clear();
-        assert!(faults.take("getUser").is_none());
-    }
 
     #[test]
     fn routes_are_named_by_method_and_pattern() {

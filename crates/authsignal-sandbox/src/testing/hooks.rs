@@ -2,10 +2,6 @@
 //! API calls per route (what the benchmark divides by page views), set what track
 //! answers for an action code, and list webhook deliveries.
 
-use std::borrow::Cow;
-use std::collections::BTreeMap;
-use std::sync::Mutex;
-
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -14,12 +10,12 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::api::response::{json, ApiError, ApiJson, ApiPath, ApiResult};
 use crate::clock::{iso8601, to_millis, AdvanceRefused, MAX_ADVANCE_SECS};
 use crate::domain::is_valid_action_code;
 use crate::outcomes::ActionRule;
 use crate::state::AppState;
 use crate::store::DeliveryRow;
+use crate::wire::{json, ApiError, ApiJson, ApiPath, ApiResult};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -48,32 +44,6 @@ pub(crate) fn router() -> Router<AppState> {
                 .put(set_action_rule)
                 .delete(reset_action_rule),
         )
-}
-
-/// API calls answered (or faulted) per route since start-up or the last reset.
-#[derive(Default)]
-pub(crate) struct Stats {
-    by_route: Mutex<BTreeMap<Cow<'static, str>, u64>>,
-}
-
-impl Stats {
-    pub(crate) fn record(&self, route: Cow<'static, str>) {
-        *self.lock().entry(route).or_default() += 1;
-    }
-
-    fn snapshot(&self) -> BTreeMap<Cow<'static, str>, u64> {
-        self.lock().clone()
-    }
-
-    fn reset(&self) {
-        self.lock().clear();
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<Cow<'static, str>, u64>> {
-        self.by_route
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
 }
 
 async fn read_stats(State(state): State<AppState>) -> Response {
