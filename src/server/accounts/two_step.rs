@@ -59,6 +59,19 @@ pub enum Answer {
     Unreachable,
 }
 
+impl Answer {
+    /// What a start that did not go to the pre-built UI says (callers send a launch there first).
+    pub fn of(started: &Started) -> Answer {
+        match started {
+            Started::Decided { state, is_enrolled } => Answer::Decided {
+                state: state.clone(),
+                is_enrolled: *is_enrolled,
+            },
+            Started::Go { .. } | Started::ProviderDown => Answer::Unreachable,
+        }
+    }
+}
+
 /// Whether a customer may pass with their password (sign-in) or email link (reset) alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pass {
@@ -134,33 +147,28 @@ pub async fn begin(
         next: next.to_string(),
         stamp: user.security_stamp.clone(),
     };
-    let answer = match round_trip::start(state, session, &user.id, purpose, &context).await? {
+    let started = round_trip::start(state, session, &user.id, purpose, &context).await?;
+    match &started {
         Started::Go {
             url, is_enrolled, ..
         } => {
-            if let Some(enrolled) = is_enrolled {
+            if let Some(enrolled) = *is_enrolled {
                 state
                     .users
                     .remember_enrollment(&user.id, enrolled, Some(user))
                     .await;
             }
-            return Ok(Outcome::Challenge { url });
+            return Ok(Outcome::Challenge { url: url.clone() });
         }
-        Started::Decided {
-            state: decided,
-            is_enrolled,
-        } => {
+        Started::Decided { is_enrolled, .. } => {
             state
                 .users
-                .remember_enrollment(&user.id, is_enrolled, Some(user))
+                .remember_enrollment(&user.id, *is_enrolled, Some(user))
                 .await;
-            Answer::Decided {
-                state: decided,
-                is_enrolled,
-            }
         }
-        Started::ProviderDown => Answer::Unreachable,
-    };
+        Started::ProviderDown => {}
+    }
+    let answer = Answer::of(&started);
     let pass = without_second_factor(
         &answer,
         user.two_step_enrolled(),

@@ -70,21 +70,13 @@ pub async fn reset_password(
         link: form.token.clone(),
         password_hash: password_hash.clone(),
     };
-    let answer = match round_trip::start(&state, &session, &user.id, purpose, &context).await? {
-        Started::Go { url, .. } => {
-            tracing::info!(user_id = %user.id, "password reset: challenge required");
-            let response = Redirect::to(&url).into_response();
-            return Ok(with_device_cookie(response, context.device_cookie()));
-        }
-        Started::Decided {
-            state: decided,
-            is_enrolled,
-        } => Answer::Decided {
-            state: decided,
-            is_enrolled,
-        },
-        Started::ProviderDown => Answer::Unreachable,
-    };
+    let started = round_trip::start(&state, &session, &user.id, purpose, &context).await?;
+    if let Started::Go { url, .. } = &started {
+        tracing::info!(user_id = %user.id, "password reset: challenge required");
+        let response = Redirect::to(url).into_response();
+        return Ok(with_device_cookie(response, context.device_cookie()));
+    }
+    let answer = Answer::of(&started);
     let pass = without_second_factor(
         &answer,
         user.two_step_enrolled(),

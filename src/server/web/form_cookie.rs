@@ -15,6 +15,7 @@ use sha2::Sha256;
 
 use crate::model::session::{FormName, FormState};
 use crate::server::config::{AuthsignalMode, Settings};
+use crate::server::web::request_context::cookie_value;
 
 /// Long enough for the redirect and the render that follows it.
 const MAX_AGE_SECS: u32 = 120;
@@ -125,17 +126,6 @@ fn cookie_name(form: FormName) -> &'static str {
         FormName::ForgotPassword => "storefront_form_forgot_password",
         FormName::ResetPassword => "storefront_form_reset_password",
     }
-}
-
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
 }
 
 /// At most `max` characters: what comes back fits in a cookie whatever was posted.

@@ -27,7 +27,9 @@ impl RequestContext {
         trusted_proxies: &[IpAddr],
         secure_cookie: bool,
     ) -> RequestContext {
-        let existing = cookie_value(headers, DEVICE_ID_COOKIE).filter(|v| is_device_id(v));
+        let existing = cookie_value(headers, DEVICE_ID_COOKIE)
+            .filter(|v| is_device_id(v))
+            .map(str::to_string);
         let (device_id, new_device_cookie) = match existing {
             Some(id) => (id, None),
             None => {
@@ -123,15 +125,16 @@ pub fn client_ip(
         .or(Some(peer_ip))
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+/// The value of the cookie `name`, in any `Cookie` header.
+pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
 }
 
 /// Only ids we could have issued are accepted back (bounded, URL-safe).
