@@ -5,14 +5,13 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::Mutex;
 
 use indicatif::ProgressBar;
-use tracing_subscriber::{fmt, EnvFilter};
+use tracing_subscriber::fmt;
 
 /// The progress bar on screen, if any; log lines suspend it while they print.
 static ACTIVE_BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
 pub(crate) fn init() {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = crate::server::telemetry::filter("info,sqlx=warn");
     let _ = fmt()
         .with_env_filter(filter)
         .with_target(false)

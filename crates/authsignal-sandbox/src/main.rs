@@ -89,12 +89,14 @@ fn check_exposure(cli: &Cli) -> Result<(), String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // webauthn-rs writes user names at debug level: held to info whatever RUST_LOG says.
+    let filter = ["webauthn_rs", "webauthn_rs_core", "webauthn_rs_proto"]
+        .iter()
+        .filter_map(|target| format!("{target}=info").parse().ok())
+        .fold(filter, |filter, directive| filter.add_directive(directive));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,

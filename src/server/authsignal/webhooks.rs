@@ -195,17 +195,21 @@ pub fn change_of(event: &WebhookEvent) -> Option<Change> {
     })
 }
 
-/// "+64 27 … 567": enough for the customer to recognise, not the whole number.
+/// "+64 27 … 567": enough for the customer to recognise, not the whole number. The country
+/// code is the parsed one (one to three digits), never a guess.
 pub fn masked_phone(phone: &str) -> String {
-    let digits: String = phone.chars().filter(|c| c.is_ascii_digit()).collect();
-    if digits.len() < 7 {
+    let Ok(number) = phonenumber::parse(None, phone) else {
+        return "…".to_string();
+    };
+    let national = number.national().value().to_string();
+    if national.len() < 5 {
         return "…".to_string();
     }
     format!(
         "+{} {} … {}",
-        &digits[..2],
-        &digits[2..4],
-        &digits[digits.len() - 3..]
+        number.code().value(),
+        &national[..2],
+        &national[national.len() - 3..]
     )
 }
 
@@ -218,6 +222,16 @@ mod tests {
             "version": 1, "type": event_type, "id": "evt", "time": "2026-11-30T00:00:00Z", "data": data
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn phone_numbers_are_masked_by_their_own_country_code() {
+        assert_eq!(masked_phone("+14155550123"), "+1 41 … 123");
+        assert_eq!(masked_phone("+447911123456"), "+44 79 … 456");
+        assert_eq!(masked_phone("+64279999888"), "+64 27 … 888");
+        assert_eq!(masked_phone("+85291234678"), "+852 91 … 678");
+        assert_eq!(masked_phone("not a number"), "…");
+        assert_eq!(masked_phone("+1"), "…");
     }
 
     #[test]

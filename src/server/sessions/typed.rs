@@ -18,6 +18,8 @@ use crate::server::users::UserStore;
 pub struct TypedSession {
     session: Session,
     users: UserStore,
+    /// Seconds between writes that slide the inactivity expiry (`touch_every`).
+    touch_every: i64,
 }
 
 /// A value a feature keeps in the session, under its own name.
@@ -44,7 +46,14 @@ const NOTICE: SessionKey<SecurityNotice> = SessionKey::new("security.notice");
 pub const ABSOLUTE_LIFETIME_SECS: i64 = 30 * 24 * 60 * 60;
 /// An active session is written back at most this often, to slide its inactivity expiry;
 /// page views in between write nothing.
-const TOUCH_EVERY_SECS: i64 = 10 * 60;
+const TOUCH_AT_MOST_EVERY_SECS: i64 = 10 * 60;
+
+/// How often an active session is written back for an inactivity timeout of `inactivity`:
+/// four times per timeout at least, so a customer who keeps using the shop stays signed in.
+pub fn touch_every(inactivity: std::time::Duration) -> i64 {
+    let quarter = i64::try_from(inactivity.as_secs() / 4).unwrap_or(i64::MAX);
+    quarter.clamp(1, TOUCH_AT_MOST_EVERY_SECS)
+}
 
 /// Who is signed in, since when, when the session was last written for activity, and from
 /// which browser (for the signed-in devices list).
@@ -82,11 +91,17 @@ fn store_failed(e: tower_sessions::session::Error) -> AppError {
 }
 
 impl TypedSession {
-    /// `users` answers whether a signed-in session's security stamp is still current.
-    pub fn new(session: Session, users: &UserStore) -> TypedSession {
+    /// `users` answers whether a signed-in session's security stamp is still current;
+    /// `inactivity` is the timeout the session's writes keep sliding.
+    pub fn new(
+        session: Session,
+        users: &UserStore,
+        inactivity: std::time::Duration,
+    ) -> TypedSession {
         TypedSession {
             session,
             users: users.clone(),
+            touch_every: touch_every(inactivity),
         }
     }
 
@@ -121,7 +136,7 @@ impl TypedSession {
             self.sign_out().await?;
             return Ok(None);
         }
-        if now - signed_in.touched >= TOUCH_EVERY_SECS {
+        if now - signed_in.touched >= self.touch_every {
             signed_in.touched = now;
             self.session
                 .insert(SIGNED_IN, &signed_in)
@@ -232,5 +247,24 @@ impl TypedSession {
 
     pub async fn take_notice(&self) -> Result<Option<SecurityNotice>, AppError> {
         self.take(&NOTICE).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::touch_every;
+    use std::time::Duration;
+
+    #[test]
+    fn an_active_session_is_touched_well_within_its_timeout() {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        assert_eq!(touch_every(minutes(720)), 600, "at most every ten minutes");
+        assert_eq!(touch_every(minutes(40)), 600);
+        assert_eq!(touch_every(minutes(20)), 300);
+        assert_eq!(touch_every(minutes(1)), 15);
+        assert_eq!(touch_every(Duration::from_secs(2)), 1);
+        for m in 1..=60 {
+            assert!(touch_every(minutes(m)) * 4 <= (m * 60) as i64);
+        }
     }
 }

@@ -21,7 +21,11 @@ impl FromRequestParts<AppState> for TypedSession {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let session = Session::from_request_parts(parts, state).await?;
-        Ok(TypedSession::new(session, &state.users))
+        Ok(TypedSession::new(
+            session,
+            &state.users,
+            state.settings.session_inactivity,
+        ))
     }
 }
 
@@ -33,7 +37,11 @@ impl TypedSession {
             tracing::error!(error = %e, "no session on the request (is the session layer installed?)");
             AppError::Internal
         })?;
-        Ok(TypedSession::new(session, &state.users))
+        Ok(TypedSession::new(
+            session,
+            &state.users,
+            state.settings.session_inactivity,
+        ))
     }
 }
 

@@ -27,6 +27,9 @@ const ROUTES: [&str; 7] = [
     "*",
 ];
 const STATUSES: [u16; 3] = [429, 500, 503];
+/// The most latency a fault may add: enough for any client timeout, never a hook that holds
+/// connections for ever.
+const MAX_LATENCY_MS: u64 = 60_000;
 
 /// Which fault route an API request is, from its method and matched path pattern.
 fn route_name(method: &Method, matched_path: &str) -> Option<&'static str> {
@@ -128,6 +131,12 @@ async fn set_fault(State(state): State<AppState>, ApiJson(spec): ApiJson<FaultSp
     }
     if spec.status.is_some_and(|s| !STATUSES.contains(&s)) {
         return ApiError::invalid_request("status must be 429, 500 or 503.").into_response();
+    }
+    if spec.latency_ms.is_some_and(|ms| ms > MAX_LATENCY_MS) {
+        return ApiError::invalid_request(format!(
+            "latencyMs must be at most {MAX_LATENCY_MS} (one minute)."
+        ))
+        .into_response();
     }
     if spec.times == Some(0) {
         return ApiError::invalid_request(

@@ -499,6 +499,30 @@ async fn set_fault(app: &TestApp, fault: Value) -> StatusCode {
 }
 
 #[tokio::test]
+async fn a_fault_cannot_hold_connections_for_ever() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .put(format!("{}/_faults", app.base))
+        .json(&json!({ "route": "*", "latencyMs": 86_400_000u64 }))
+        .send()
+        .await
+        .expect("faults");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.expect("json");
+    assert!(
+        body["errorDescription"]
+            .as_str()
+            .is_some_and(|d| d.contains("latencyMs must be at most 60000")),
+        "{body}"
+    );
+    assert_eq!(
+        set_fault(&app, json!({ "route": "*", "latencyMs": 60_000 })).await,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
 async fn faults_are_injected_per_route_and_cleared() {
     let app = TestApp::spawn().await;
     assert_eq!(

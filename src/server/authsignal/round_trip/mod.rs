@@ -338,18 +338,28 @@ pub async fn complete(
     signed_in: Option<&str>,
     return_path: &str,
 ) -> Result<Completion, AppError> {
-    // Taken, not read: a token completes a launch once; a replay finds nothing pending.
-    let Some(pending) = session.take_pending_round_trip().await? else {
+    let Some(pending) = session.pending_round_trip().await? else {
         return Ok(Completion::Refused {
             pending: None,
             why: Refusal::NothingPending,
         });
     };
+    // A signed-in customer's launch is used up only by a token of its own: a link they were
+    // tricked into opening must not cancel it. A sign-in's pending slot is used up by any return.
+    let keeps_launch = !pending.purpose.is_sign_in();
+    if !keeps_launch || now_unix() - pending.started_at > PENDING_TTL_SECS {
+        session.take_pending_round_trip().await?;
+    }
     let refused = |pending: Pending, why| {
         Ok(Completion::Refused {
             pending: Some(pending),
             why,
         })
+    };
+    // Not this launch's return: refused, and a kept launch stays pending (no activity line).
+    let foreign = |pending: Pending, why| match keeps_launch {
+        true => Ok(Completion::Refused { pending: None, why }),
+        false => refused(pending, why),
     };
     if now_unix() - pending.started_at > PENDING_TTL_SECS {
         return refused(pending, Refusal::NothingPending);
@@ -357,10 +367,10 @@ pub async fn complete(
     let wrong_customer =
         !pending.purpose.is_sign_in() && signed_in != Some(pending.user_id.as_str());
     if wrong_customer || pending.purpose.return_path() != return_path {
-        return refused(pending, Refusal::Invalid);
+        return foreign(pending, Refusal::Invalid);
     }
     let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return refused(pending, Refusal::Invalid);
+        return foreign(pending, Refusal::Invalid);
     };
     let request = ValidateChallengeRequest::for_user_action(
         token,
@@ -371,12 +381,16 @@ pub async fn complete(
         Ok(result) => result,
         Err(e) => {
             tracing::warn!(error = %e, "validating a return from Authsignal failed");
-            return refused(pending, Refusal::CannotConfirm);
+            return foreign(pending, Refusal::CannotConfirm);
         }
     };
     if !is_genuine(&result, &pending) {
         tracing::info!(action = pending.purpose.action(), state = ?result.state, "return from Authsignal refused by validation");
-        return refused(pending, Refusal::Invalid);
+        return foreign(pending, Refusal::Invalid);
+    }
+    // This launch's own token: it completes the launch once; a replay finds nothing pending.
+    if keeps_launch {
+        session.take_pending_round_trip().await?;
     }
     let verified = result.state == Some(ActionState::ChallengeSucceeded) && result.is_valid;
     // A scoped settings visit may end without a challenge; every other purpose needs one.

@@ -18,9 +18,13 @@ pub async fn require_sign_in(
     let path = request.uri().path().to_string();
     if request.method() == axum::http::Method::GET && SIGNED_IN_ONLY.contains(&path.as_str()) {
         let signed_in = match request.extensions().get::<Session>() {
-            Some(session) => match TypedSession::new(session.clone(), &state.users)
-                .user_id()
-                .await
+            Some(session) => match TypedSession::new(
+                session.clone(),
+                &state.users,
+                state.settings.session_inactivity,
+            )
+            .user_id()
+            .await
             {
                 Ok(user) => user.is_some(),
                 // The session store is down: not "signed out", so no trip to a sign-in that would fail.
