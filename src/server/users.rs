@@ -313,6 +313,22 @@ impl UserStore {
         Ok(inserted.rows_affected() == 1)
     }
 
+    /// Whether the customer ever signed in from the browser with this device id.
+    pub async fn knows_device(&self, id: &str, device_id: &str) -> bool {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT 1 FROM known_devices WHERE user_id = $1 AND device_id = $2",
+        )
+        .bind(id)
+        .bind(device_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map(|found| found.is_some())
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "reading known devices failed");
+            false
+        })
+    }
+
     /// Holds the account for support: sign-in and reset are refused until `release_hold`.
     pub async fn hold_for_review(&self, id: &str) -> Result<(), UserStoreError> {
         sqlx::query("UPDATE users SET held_since = $1 WHERE id = $2 AND held_since IS NULL")

@@ -10,6 +10,7 @@ mod accounts;
 mod action_outcomes;
 mod admin;
 mod database_backends;
+mod edges;
 mod fault_matrix;
 mod graceful_shutdown;
 mod hardening;

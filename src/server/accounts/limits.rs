@@ -170,43 +170,35 @@ impl SignInLimits {
     }
 }
 
-/// Reset links asked for per address, and per account, in each window: each one sends mail.
+/// Reset requests per requesting address in each window (refused past it, with a message).
 const RESETS_PER_ADDRESS: u64 = 10;
-const RESETS_PER_ACCOUNT: u64 = 3;
-
-/// Whether a reset link may be sent.
-#[derive(Debug, PartialEq, Eq)]
-pub enum ResetAllowance {
-    Send,
-    /// The account had its links for now: answer as usual, send nothing (no enumeration).
-    Quietly,
-}
+/// Reset links sent to one account for one requester in each window.
+const RESETS_PER_ACCOUNT_AND_REQUESTER: u64 = 3;
 
 impl SignInLimits {
-    /// Counts one "forgot password" request against the address (refused past its limit)
-    /// and the account (past its limit nothing more is sent, but the answer is the same).
-    pub async fn password_reset(
-        &self,
-        email: &str,
-        ip: Option<IpAddr>,
-    ) -> Result<ResetAllowance, Blocked> {
-        if let Some(ip) = ip {
-            let key = format!("reset:{}", address_key(ip));
-            self.counters
-                .count(&key, RESETS_PER_ADDRESS, self.limits.window)
-                .await?;
+    /// Counts one "forgot password" request against the requesting address: refused past its
+    /// limit, whatever the email (the answer says nothing about the account).
+    pub async fn password_reset(&self, ip: Option<IpAddr>) -> Result<(), Blocked> {
+        match ip {
+            Some(ip) => {
+                let key = format!("reset:{}", address_key(ip));
+                self.counters
+                    .count(&key, RESETS_PER_ADDRESS, self.limits.window)
+                    .await
+            }
+            None => Ok(()),
         }
-        let key = format!("reset:{}", account_key(email));
-        Ok(
-            match self
-                .counters
-                .count(&key, RESETS_PER_ACCOUNT, self.limits.window)
-                .await
-            {
-                Ok(()) => ResetAllowance::Send,
-                Err(_) => ResetAllowance::Quietly,
-            },
-        )
+    }
+
+    /// Counts one reset link about to be sent to the account of `email` for one requester
+    /// (the customer's own browser, or a network): each requester has its own budget, so
+    /// nobody can use up the links of another. False: this requester had its links for now.
+    pub async fn reset_link(&self, email: &str, requester: &str) -> bool {
+        let key = format!("reset:{}:{}", account_key(email), hash_hex(requester));
+        self.counters
+            .count(&key, RESETS_PER_ACCOUNT_AND_REQUESTER, self.limits.window)
+            .await
+            .is_ok()
     }
 }
 
@@ -222,7 +214,7 @@ impl Blocked {
 
 /// An IPv4 address, or an IPv6 /64 (what one customer's network is usually given), so one
 /// network cannot guess on with a fresh address per attempt.
-fn address_key(ip: IpAddr) -> String {
+pub(crate) fn address_key(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => format!("signin:ip:{v4}"),
         IpAddr::V6(v6) => {

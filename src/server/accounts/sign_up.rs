@@ -74,13 +74,32 @@ pub async fn sign_up(
     }
     let user = match state.users.create(&email, &name, password).await {
         Ok(user) => user,
-        Err(UserStoreError::EmailTaken) => return refuse(words::EMAIL_TAKEN.into()),
+        Err(UserStoreError::EmailTaken) => {
+            let mailing = state.clone();
+            tokio::spawn(async move { tell_the_owner(&mailing, &email).await });
+            return refuse(words::EMAIL_TAKEN.into());
+        }
         Err(e) => return Err(e.into()),
     };
     tracing::info!(user_id = %user.id, "customer signed up");
     let context = RequestContext::of_request(&headers, peer, &state.settings);
     devices::start_session(&state, &session, &user, &context, true).await?;
     Ok(signed_in_at(routes::ACCOUNT, &context))
+}
+
+/// The owner of a taken address hears that someone tried to sign up with it (capped with the
+/// other mail anyone can cause, so it cannot flood their inbox).
+async fn tell_the_owner(state: &AppState, email: &Email) {
+    let owner = match state.users.find_by_email(email).await {
+        Ok(Some(owner)) => owner,
+        Ok(None) => return,
+        Err(e) => return tracing::error!(error = %e, "looking up a taken address's owner failed"),
+    };
+    let sign_in = format!("{}{}", state.settings.origin(), routes::SIGN_IN);
+    let mail =
+        crate::server::mail::compose::sign_up_attempt(&owner.email, &owner.display_name, &sign_in);
+    let queued = state.mailer.enqueue_unsolicited(mail).await;
+    tracing::info!(user_id = %owner.id, queued, "sign-up with a taken address; the owner was told");
 }
 
 /// The 303 to where a new session goes, carrying the device id the request was given.

@@ -141,6 +141,18 @@ pub fn reset_link(to: &str, name: &str, url: &str, minutes: i64) -> Mail {
     .into_mail(to, format!("{SHOP}: reset your password"))
 }
 
+/// Someone tried to create an account with an address that already has one.
+pub fn sign_up_attempt(to: &str, name: &str, sign_in_url: &str) -> Mail {
+    Letter {
+        name,
+        headline: "Someone tried to create an account with your email address.".into(),
+        facts: Vec::new(),
+        link: Some(("Sign in", sign_in_url)),
+        closing: "If it was you, sign in — or use \"Forgot password?\" on the sign-in page. If it wasn't, you need do nothing: your account is unchanged.",
+    }
+    .into_mail(to, format!("{SHOP}: someone tried to sign up with your address"))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::server::mail::compose::*;

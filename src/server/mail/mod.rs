@@ -36,6 +36,9 @@ enum Transport {
     Hold,
 }
 
+/// Messages an address may get in an hour from requests anyone can make.
+const UNSOLICITED_PER_HOUR: i64 = 5;
+
 #[derive(Clone)]
 pub struct Mailer {
     pool: AnyPool,
@@ -73,11 +76,29 @@ impl Mailer {
 
     /// Queues `mail`. A failure is logged and swallowed: the change being reported has
     /// already happened, and must not be undone or reported as failed because of mail.
-    pub async fn enqueue(&self, mail: Mail) {
+    /// Queues `mail` for the worker; true when it was queued.
+    pub async fn enqueue(&self, mail: Mail) -> bool {
+        self.insert(mail, None).await
+    }
+
+    /// Queues mail that someone other than the customer may have asked for (a reset link from
+    /// an unknown browser): dropped once the address had `UNSOLICITED_PER_HOUR` messages in the
+    /// last hour, whatever the number of source addresses. True when it was queued.
+    pub async fn enqueue_unsolicited(&self, mail: Mail) -> bool {
+        let queued = self.insert(mail, Some(UNSOLICITED_PER_HOUR)).await;
+        if !queued {
+            tracing::warn!("mail not queued: this address had its messages for the hour");
+        }
+        queued
+    }
+
+    /// One insert, conditional on the address's mail of the last hour when `cap` is set.
+    async fn insert(&self, mail: Mail, cap: Option<i64>) -> bool {
         let now = now_unix();
         let result = sqlx::query(
             "INSERT INTO outgoing_mail (to_address, subject, body_text, body_html, created_at, next_attempt_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+             SELECT $1, $2, $3, $4, $5, $6
+             WHERE $7 < 0 OR (SELECT COUNT(*) FROM outgoing_mail WHERE to_address = $1 AND created_at > $8) < $7",
         )
         .bind(&mail.to)
         .bind(&mail.subject)
@@ -85,11 +106,20 @@ impl Mailer {
         .bind(&mail.html)
         .bind(now)
         .bind(now)
+        .bind(cap.unwrap_or(-1))
+        .bind(now - 60 * 60)
         .execute(&self.pool)
         .await;
         match result {
-            Ok(_) => self.wake.notify_one(),
-            Err(e) => tracing::error!(error = %e, "queueing mail failed; the message is lost"),
+            Ok(done) if done.rows_affected() == 1 => {
+                self.wake.notify_one();
+                true
+            }
+            Ok(_) => false,
+            Err(e) => {
+                tracing::error!(error = %e, "queueing mail failed; the message is lost");
+                false
+            }
         }
     }
 
