@@ -167,3 +167,70 @@ async fn the_owner_of_a_taken_address_hears_of_a_sign_up_attempt() {
         "nothing the stranger typed is repeated"
     );
 }
+
+/// Deletes `key` from the test Redis (a raw `DEL`: the tests have no Redis client of their own).
+async fn redis_del(key: &str) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = support::redis_url();
+    let address = url.trim_start_matches("redis://").trim_end_matches('/');
+    let mut redis = tokio::net::TcpStream::connect(address).await.unwrap();
+    let command = format!("*2\r\n$3\r\nDEL\r\n${}\r\n{key}\r\n", key.len());
+    redis.write_all(command.as_bytes()).await.unwrap();
+    let mut reply = [0u8; 16];
+    let n = redis.read(&mut reply).await.unwrap();
+    assert!(reply[..n].starts_with(b":"), "DEL answered");
+}
+
+#[tokio::test]
+async fn redis_sessions_from_before_the_index_are_listed_and_ended_after_a_restart() {
+    let redis = support::redis_url();
+    let settings = [
+        ("REDIS_URL", redis.as_str()),
+        ("STOREFRONT_SIGN_IN_FAILURES_PER_IP", "10000"),
+        ("STOREFRONT_SIGN_UPS_PER_IP", "10000"),
+    ];
+    let first = spawn_app_with(&settings).await;
+    let email = unique_email();
+    first.sign_up(&email, "Ada", PASSWORD).await;
+    let user_id = first.user_id(&email).await;
+    first.stop().await;
+    // As a session written before the index existed: in Redis, but in no customer's set.
+    redis_del(&format!("storefront:sessions-of:{user_id}")).await;
+
+    let second = support::spawn_app_sharing(first.data.clone(), &settings).await;
+    let other = new_client();
+    other
+        .post(second.url("/signin"))
+        .form(&[
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+            ("next", "/account"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = other
+        .get(second.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Sign out everywhere else"),
+        "the older session is listed"
+    );
+    other
+        .post(second.url("/account/devices/sign-out-others"))
+        .send()
+        .await
+        .unwrap();
+    let old = first
+        .client
+        .get(second.url("/account"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), 303, "and it was ended");
+}

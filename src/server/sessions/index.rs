@@ -6,6 +6,7 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store;
 use tower_sessions::SessionStore;
 use tower_sessions_redis_store::fred::prelude::{KeysInterface, SetsInterface};
+use tower_sessions_redis_store::fred::types::scan::ScanType;
 
 use crate::server::sessions::signed_in_user;
 use crate::server::sessions::store::SessionBackend;
@@ -14,6 +15,9 @@ const SQLITE_TABLE: &str = "session_owners";
 const POSTGRES_TABLE: &str = r#""tower_sessions"."session_owner""#;
 /// A Redis set per customer; it outlives the longest session a little.
 const REDIS_SET_TTL_SECS: i64 = 31 * 24 * 60 * 60;
+/// At most this many Redis keys are looked at by the start-up backfill, a page at a time.
+const REDIS_SCAN_AT_MOST: usize = 200_000;
+const REDIS_SCAN_PAGE: u32 = 1_000;
 
 fn redis_key(user_id: &str) -> String {
     format!("storefront:sessions-of:{user_id}")
@@ -99,6 +103,45 @@ impl SessionBackend {
             }
         }
         tracing::info!(indexed, "indexed the existing signed-in sessions");
+        Ok(())
+    }
+
+    /// Indexes the signed-in sessions Redis already holds, found with `SCAN` (bounded, and
+    /// logged): a session written before the index existed is listed and can be ended too.
+    pub(crate) async fn index_existing_redis(&self) -> session_store::Result<()> {
+        let SessionBackend::Redis(_, pool) = self else {
+            return Ok(());
+        };
+        let (mut cursor, mut looked_at, mut indexed) = ("0".to_string(), 0, 0);
+        loop {
+            let (next, keys): (String, Vec<String>) = pool
+                .scan_page(cursor, "*", Some(REDIS_SCAN_PAGE), Some(ScanType::String))
+                .await
+                .map_err(backend_error)?;
+            // The store keeps a session under its bare id; our own keys all carry a prefix.
+            looked_at += keys.len();
+            for key in keys.into_iter().filter(|k| !k.contains(':')) {
+                let data: Option<Vec<u8>> = pool.get(&key).await.map_err(backend_error)?;
+                let Some(record) = data.and_then(|d| rmp_serde::from_slice::<Record>(&d).ok())
+                else {
+                    continue;
+                };
+                if signed_in_user(&record).is_some() {
+                    self.index_owner(&record).await?;
+                    indexed += 1;
+                }
+            }
+            if next == "0" || looked_at >= REDIS_SCAN_AT_MOST {
+                break;
+            }
+            cursor = next;
+        }
+        tracing::info!(
+            looked_at,
+            indexed,
+            complete = looked_at < REDIS_SCAN_AT_MOST,
+            "indexed the signed-in sessions already in Redis"
+        );
         Ok(())
     }
 

@@ -46,7 +46,12 @@ impl SessionBackend {
     ) -> Result<SessionBackend, SessionStoreError> {
         if let Some(url) = redis_url {
             let pool = connect_redis(url).await?;
-            return Ok(SessionBackend::Redis(RedisStore::new(pool.clone()), pool));
+            let backend = SessionBackend::Redis(RedisStore::new(pool.clone()), pool);
+            // Sessions written before the index (or by an older instance) are found and indexed.
+            if let Err(e) = backend.index_existing_redis().await {
+                tracing::error!(error = %e, "indexing the sessions already in Redis failed");
+            }
+            return Ok(backend);
         }
         match Backend::of(database_url) {
             Some(Backend::Postgres) => {
