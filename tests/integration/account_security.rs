@@ -4,26 +4,13 @@
 use crate::support;
 
 use serde_json::{json, Value};
-use support::{location, spawn_app, spawn_app_with, unique_email, TestApp};
-
-const PASSWORD: &str = "correct horse battery";
+use support::{location, spawn_app, spawn_app_with, unique_email, TestApp, PASSWORD};
 
 async fn signed_in_app() -> (TestApp, String) {
-    let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await;
+    let app = support::spawn_app_with_test_hooks().await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     (app, email)
-}
-
-/// Calls a server function the way the hydrated page does (form-encoded in, JSON out).
-async fn server_fn(app: &TestApp, name: &str, form: &[(&str, &str)]) -> reqwest::Response {
-    app.client
-        .post(app.url(&format!("/api/{name}")))
-        .header("accept", "application/json")
-        .form(form)
-        .send()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -34,12 +21,9 @@ async fn signed_out_callers_get_not_signed_in() {
         "launch_authenticator_settings",
         "remove_authenticator",
     ] {
-        let response = server_fn(
-            &app,
-            name,
-            &[("intent", "Enroll"), ("authenticator_id", "x")],
-        )
-        .await;
+        let response = app
+            .server_fn(name, &[("intent", "Enroll"), ("authenticator_id", "x")])
+            .await;
         assert!(
             !response.status().is_success(),
             "{name} must refuse a signed-out caller"
@@ -52,7 +36,8 @@ async fn signed_out_callers_get_not_signed_in() {
 #[tokio::test]
 async fn a_new_customer_sees_two_step_sign_in_off_and_the_enroll_button() {
     let (app, _) = signed_in_app().await;
-    let overview: Value = server_fn(&app, "load_security", &[])
+    let overview: Value = app
+        .server_fn("load_security", &[])
         .await
         .json()
         .await
@@ -69,12 +54,9 @@ async fn a_new_customer_sees_two_step_sign_in_off_and_the_enroll_button() {
 #[tokio::test]
 async fn launching_returns_the_pre_built_ui_url_and_a_double_click_launches_once() {
     let (app, _) = signed_in_app().await;
-    let first = server_fn(
-        &app,
-        "launch_authenticator_settings",
-        &[("intent", "Enroll")],
-    )
-    .await;
+    let first = app
+        .server_fn("launch_authenticator_settings", &[("intent", "Enroll")])
+        .await;
     assert_eq!(first.status(), 200);
     let cookies: Vec<String> = first
         .headers()
@@ -93,15 +75,12 @@ async fn launching_returns_the_pre_built_ui_url_and_a_double_click_launches_once
         "{first}"
     );
 
-    let second: String = server_fn(
-        &app,
-        "launch_authenticator_settings",
-        &[("intent", "Enroll")],
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let second: String = app
+        .server_fn("launch_authenticator_settings", &[("intent", "Enroll")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(first, second, "a second click reuses the first launch");
 }
 
@@ -127,12 +106,8 @@ async fn without_javascript_the_launch_form_answers_with_a_303_to_the_pre_built_
 #[tokio::test]
 async fn a_garbage_token_is_refused_with_a_message_and_leaves_the_address_bar() {
     let (app, _) = signed_in_app().await;
-    server_fn(
-        &app,
-        "launch_authenticator_settings",
-        &[("intent", "Enroll")],
-    )
-    .await;
+    app.server_fn("launch_authenticator_settings", &[("intent", "Enroll")])
+        .await;
 
     let response = app.get("/account/return?token=garbage").await;
     assert_eq!(response.status(), 303);
@@ -156,15 +131,12 @@ async fn a_garbage_token_is_refused_with_a_message_and_leaves_the_address_bar() 
 #[tokio::test]
 async fn removal_without_a_recent_challenge_sends_the_customer_through_one_first() {
     let (app, _) = signed_in_app().await;
-    let target: String = server_fn(
-        &app,
-        "remove_authenticator",
-        &[("authenticator_id", "auth_123")],
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let target: String = app
+        .server_fn("remove_authenticator", &[("authenticator_id", "auth_123")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(
         target.starts_with(&format!("{}/sandbox/ui", app.address)),
         "{target}"
@@ -181,14 +153,7 @@ async fn when_authsignal_fails_the_section_says_so_and_the_page_still_renders() 
         json!({"route": "getAuthenticators", "malformedBody": true}),
         json!({"route": "*", "status": 429}),
     ] {
-        let set = app
-            .client
-            .put(app.url("/sandbox/_faults"))
-            .json(&fault)
-            .send()
-            .await
-            .unwrap();
-        assert!(set.status().is_success(), "fault accepted: {fault}");
+        app.set_fault(fault.clone()).await;
         let response = app.get("/account").await;
         assert_eq!(response.status(), 200, "{fault}");
         let html = response.text().await.unwrap();
@@ -207,11 +172,7 @@ async fn when_authsignal_fails_the_section_says_so_and_the_page_still_renders() 
             !html.contains("HTTP 503") && !html.contains("too_many_requests"),
             "no raw upstream error: {near_503:?}"
         );
-        app.client
-            .delete(app.url("/sandbox/_faults"))
-            .send()
-            .await
-            .unwrap();
+        app.clear_faults().await;
     }
     assert!(
         app.get_html("/account")
@@ -224,21 +185,14 @@ async fn when_authsignal_fails_the_section_says_so_and_the_page_still_renders() 
 #[tokio::test]
 async fn a_launch_during_an_outage_comes_back_with_a_message() {
     let (app, _) = signed_in_app().await;
-    app.client
-        .put(app.url("/sandbox/_faults"))
-        .json(&json!({"route": "track", "status": 500}))
-        .send()
+    app.set_fault(json!({"route": "track", "status": 500}))
+        .await;
+    let target: String = app
+        .server_fn("launch_authenticator_settings", &[("intent", "Enroll")])
+        .await
+        .json()
         .await
         .unwrap();
-    let target: String = server_fn(
-        &app,
-        "launch_authenticator_settings",
-        &[("intent", "Enroll")],
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
     assert_eq!(target, "/account");
     assert!(app
         .get_html("/account")

@@ -6,24 +6,17 @@ use crate::support;
 
 use std::time::Duration;
 
-use reqwest::Method;
-use serde_json::json;
-use support::{location, new_client, pass_email_challenge, spawn_app_with, unique_email, TestApp};
+use support::{
+    link_in, location, new_client, pass_email_challenge, spawn_app, token_in, unique_email,
+    TestApp, PASSWORD,
+};
 
-const PASSWORD: &str = "correct horse battery";
 const NEW_PASSWORD: &str = "an attacker's passphrase";
 
 /// The "This wasn't me" token of the receipt whose subject contains `subject`, once it is mailed.
 async fn not_me_token(app: &TestApp, email: &str, subject: &str) -> String {
     let mail = app.wait_for_mail(email, subject).await;
-    let link = mail["text"]
-        .as_str()
-        .unwrap()
-        .split_whitespace()
-        .find(|w| w.contains("/not-me?token="))
-        .expect("a way out in the receipt")
-        .to_string();
-    link.split("token=").nth(1).unwrap().to_string()
+    token_in(&link_in(&mail, "/not-me?token="))
 }
 
 async fn report(app: &TestApp, attacker: &reqwest::Client, token: &str) -> String {
@@ -37,39 +30,13 @@ async fn report(app: &TestApp, attacker: &reqwest::Client, token: &str) -> Strin
     location(&response)
 }
 
-async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
-    client
-        .get(app.url(path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
-fn store(app: &TestApp) -> impl std::future::Future<Output = storefront::server::users::UserStore> {
-    let url = format!("sqlite://{}/storefront.db", app.data.path().display());
-    async move {
-        let pool = storefront::server::db::connect_and_migrate(&url)
-            .await
-            .unwrap();
-        storefront::server::users::UserStore::new(pool)
-    }
-}
-
 #[tokio::test]
 async fn an_inbox_alone_cannot_report_every_factor_away_and_reset_without_one() {
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_app().await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     let user_id = app.enroll_email(&email).await;
-    app.sandbox_api(
-        Method::POST,
-        &format!("/users/{user_id}/authenticators"),
-        Some(json!({"verificationMethod": "SMS", "phoneNumber": "+64271234567"})),
-    )
-    .await;
+    app.enroll_sms(&user_id, "+64271234567").await;
     let email_receipt = not_me_token(&app, &email, "Added Email").await;
     let sms_receipt = not_me_token(&app, &email, "Added SMS").await;
 
@@ -78,14 +45,7 @@ async fn an_inbox_alone_cannot_report_every_factor_away_and_reset_without_one() 
     let attacker = new_client();
     let to_reset = report(&app, &attacker, &email_receipt).await;
     assert!(to_reset.starts_with("/reset-password?token="), "{to_reset}");
-    let reset_token = to_reset
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_string();
+    let reset_token = token_in(&to_reset);
     let response = attacker
         .post(app.url("/reset-password"))
         .form(&[("token", reset_token.as_str()), ("password", NEW_PASSWORD)])
@@ -101,7 +61,7 @@ async fn an_inbox_alone_cannot_report_every_factor_away_and_reset_without_one() 
     // Reporting the last one leaves no factor: the account is held, nothing resets on a link.
     let held = report(&app, &attacker, &sms_receipt).await;
     assert!(held.starts_with("/forgot-password"), "{held}");
-    let html = page(&attacker, &app, &held).await;
+    let html = app.page_html(&attacker, &held).await;
     assert!(html.contains("your account is locked"), "{html}");
     let response = attacker
         .post(app.url("/reset-password"))
@@ -114,7 +74,8 @@ async fn an_inbox_alone_cannot_report_every_factor_away_and_reset_without_one() 
         back.starts_with("/reset-password?token="),
         "refused: {back}"
     );
-    assert!(page(&attacker, &app, &back)
+    assert!(app
+        .page_html(&attacker, &back)
         .await
         .contains("your account is locked"));
     let response = app.sign_in(&email, PASSWORD).await;
@@ -122,11 +83,11 @@ async fn an_inbox_alone_cannot_report_every_factor_away_and_reset_without_one() 
         location(&response).starts_with("/signin"),
         "no sign-in while held"
     );
-    let refused = page(&app.client, &app, &location(&response)).await;
+    let refused = app.page_html(&app.client, &location(&response)).await;
     assert!(refused.contains("your account is locked"), "{refused}");
 
     // Support releases it: the old password works again, and the activity says what happened.
-    assert!(store(&app).await.release_hold(&user_id).await.unwrap());
+    assert!(app.user_store().await.release_hold(&user_id).await.unwrap());
     let response = app.sign_in(&email, PASSWORD).await;
     assert_eq!(location(&response), "/account");
     let account = app.get_html("/account").await;
@@ -138,23 +99,14 @@ async fn an_inbox_alone_cannot_report_every_factor_away_and_reset_without_one() 
 
 #[tokio::test]
 async fn a_two_step_sign_in_started_before_a_reset_cannot_finish_after_it() {
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_app().await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     app.enroll_email(&email).await;
 
     // The old password's holder starts signing in and stops at the challenge.
     let intruder = new_client();
-    let response = intruder
-        .post(app.url("/signin"))
-        .form(&[
-            ("email", email.as_str()),
-            ("password", PASSWORD),
-            ("next", "/account"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = app.sign_in_with(&intruder, &email, PASSWORD).await;
     let challenge = location(&response);
     assert!(challenge.contains("/sandbox/"), "{challenge}");
 
@@ -167,16 +119,7 @@ async fn a_two_step_sign_in_started_before_a_reset_cannot_finish_after_it() {
         .await
         .unwrap();
     let letter = app.wait_for_mail(&email, "reset your password").await;
-    let token = letter["text"]
-        .as_str()
-        .unwrap()
-        .split_whitespace()
-        .find(|w| w.contains("/reset-password?token="))
-        .expect("a reset link")
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .to_string();
+    let token = token_in(&link_in(&letter, "/reset-password?token="));
     let response = owner
         .post(app.url("/reset-password"))
         .form(&[("token", token.as_str()), ("password", NEW_PASSWORD)])
@@ -202,13 +145,13 @@ async fn a_two_step_sign_in_started_before_a_reset_cannot_finish_after_it() {
 
 #[tokio::test]
 async fn a_session_under_an_old_security_stamp_is_signed_out_on_its_next_request() {
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_app().await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     let user_id = app.user_id(&email).await;
     assert_eq!(app.get("/account").await.status(), 200);
     // Another instance's reset rotated the stamp; its sweep has not reached this session.
-    store(&app)
+    app.user_store()
         .await
         .rotate_security_stamp(&user_id)
         .await

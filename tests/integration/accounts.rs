@@ -2,9 +2,7 @@
 
 use crate::support;
 
-use support::{location, new_client, spawn_app, unique_email};
-
-const PASSWORD: &str = "correct horse battery";
+use support::{location, new_client, session_cookie, spawn_app, unique_email, PASSWORD};
 
 #[tokio::test]
 async fn signing_up_signs_the_customer_in_and_shows_their_account() {
@@ -186,20 +184,8 @@ async fn signing_in_gives_a_new_session_id() {
     app.post_form("/signout", &[]).await;
 
     // Signed in once, then again on the same browser: the id changes each time.
-    let session_cookie = |response: &reqwest::Response| {
-        let cookies = response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok());
-        cookies
-            .filter(|c| c.starts_with("storefront_session="))
-            .map(|c| c.split(';').next().unwrap().to_string())
-            .next()
-            .expect("a session cookie")
-    };
-    let before = session_cookie(&app.sign_in(&email, PASSWORD).await);
-    let after = session_cookie(&app.sign_in(&email, PASSWORD).await);
+    let before = session_cookie(&app.sign_in(&email, PASSWORD).await).expect("a session cookie");
+    let after = session_cookie(&app.sign_in(&email, PASSWORD).await).expect("a session cookie");
     assert_ne!(before, after);
 
     // The earlier id is not signed in any more.

@@ -3,27 +3,9 @@
 
 use crate::support;
 
-use serde_json::json;
-use support::{launch, location, spawn_app_with, unique_email, TestApp};
-
-const PASSWORD: &str = "correct horse battery";
-
-/// Sets what track answers for `action` on this app's embedded sandbox.
-async fn configure(app: &TestApp, action: &str, outcome: &str, challenge_when_enrolled: bool) {
-    let body = json!({"defaultOutcome": outcome, "challengeWhenEnrolled": challenge_when_enrolled});
-    let response = app
-        .client
-        .put(app.url(&format!("/sandbox/_test/actions/{action}")))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_success(),
-        "configured {action}: {}",
-        response.status()
-    );
-}
+use support::{
+    launch, location, spawn_app_with, spawn_app_with_test_hooks, unique_email, TestApp, PASSWORD,
+};
 
 /// An enrolled customer, signed out, on an app with test hooks (and `extra` settings).
 async fn enrolled_customer(extra: &[(&str, &str)]) -> (TestApp, String) {
@@ -54,7 +36,7 @@ async fn is_signed_in(app: &TestApp) -> bool {
 #[tokio::test]
 async fn allow_for_an_enrolled_customer_is_refused_by_default() {
     let (app, email) = enrolled_customer(&[]).await;
-    configure(&app, "signIn", "ALLOW", false).await;
+    app.set_action_outcome("signIn", "ALLOW", false).await;
     let form = sign_in_form_after(&app, &email).await;
     assert!(form.contains("Two-step sign-in can"), "{form}");
     assert!(
@@ -66,7 +48,7 @@ async fn allow_for_an_enrolled_customer_is_refused_by_default() {
 #[tokio::test]
 async fn allow_for_an_enrolled_customer_is_honoured_when_the_shop_says_so() {
     let (app, email) = enrolled_customer(&[("STOREFRONT_ENROLLED_ALLOW", "honour")]).await;
-    configure(&app, "signIn", "ALLOW", false).await;
+    app.set_action_outcome("signIn", "ALLOW", false).await;
     assert_eq!(location(&app.sign_in(&email, PASSWORD).await), "/account");
     assert!(app
         .get_html("/account")
@@ -76,18 +58,18 @@ async fn allow_for_an_enrolled_customer_is_honoured_when_the_shop_says_so() {
 
 #[tokio::test]
 async fn allow_for_a_customer_with_nothing_enrolled_signs_in() {
-    let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await;
+    let app = spawn_app_with_test_hooks().await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     app.post_form("/signout", &[]).await;
-    configure(&app, "signIn", "ALLOW", false).await;
+    app.set_action_outcome("signIn", "ALLOW", false).await;
     assert_eq!(location(&app.sign_in(&email, PASSWORD).await), "/account");
 }
 
 #[tokio::test]
 async fn challenge_sends_the_customer_to_the_challenge() {
     let (app, email) = enrolled_customer(&[]).await;
-    configure(&app, "signIn", "CHALLENGE", false).await;
+    app.set_action_outcome("signIn", "CHALLENGE", false).await;
     let response = app.sign_in(&email, PASSWORD).await;
     assert!(
         location(&response).contains("/sandbox/ui"),
@@ -100,7 +82,7 @@ async fn challenge_sends_the_customer_to_the_challenge() {
 #[tokio::test]
 async fn block_refuses_with_a_clear_message() {
     let (app, email) = enrolled_customer(&[]).await;
-    configure(&app, "signIn", "BLOCK", false).await;
+    app.set_action_outcome("signIn", "BLOCK", false).await;
     let form = sign_in_form_after(&app, &email).await;
     assert!(form.contains("this sign-in was blocked"), "{form}");
     assert!(!is_signed_in(&app).await);
@@ -109,24 +91,24 @@ async fn block_refuses_with_a_clear_message() {
 #[tokio::test]
 async fn review_refuses_and_says_support_will_look_at_it() {
     let (app, email) = enrolled_customer(&[]).await;
-    configure(&app, "signIn", "REVIEW", false).await;
+    app.set_action_outcome("signIn", "REVIEW", false).await;
     let form = sign_in_form_after(&app, &email).await;
     assert!(form.contains("needs a check by our support team"), "{form}");
     assert!(!is_signed_in(&app).await);
     // Once support changes the rule, the customer signs in with the usual challenge.
-    configure(&app, "signIn", "ALLOW", true).await;
+    app.set_action_outcome("signIn", "ALLOW", true).await;
     assert!(location(&app.sign_in(&email, PASSWORD).await).contains("/sandbox/ui"));
 }
 
 #[tokio::test]
 async fn a_blocked_or_reviewed_change_never_reaches_the_pre_built_ui() {
-    let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await;
+    let app = spawn_app_with_test_hooks().await;
     app.sign_up(&unique_email(), "Ada", PASSWORD).await;
     for (outcome, words) in [
         ("BLOCK", "this change was blocked"),
         ("REVIEW", "needs a check by our support team"),
     ] {
-        configure(&app, "enroll", outcome, false).await;
+        app.set_action_outcome("enroll", outcome, false).await;
         assert_eq!(
             launch(&app.client, &app).await,
             "/account",

@@ -14,12 +14,11 @@ use std::sync::Arc;
 
 use serde_json::json;
 use support::{
-    launch, location, spawn_app_sharing, standalone_sandbox, unique_email, StandaloneSandbox,
-    TestApp,
+    free_port, launch, location, spawn_app_sharing, standalone_sandbox, unique_email,
+    StandaloneSandbox, TestApp, PASSWORD,
 };
 
 const SECRET: &str = "fault-matrix-secret";
-const PASSWORD: &str = "correct horse battery";
 const UNAVAILABLE: &str = "Security settings are temporarily unavailable";
 const LAUNCH_FAILED: &str = "nothing was changed";
 const CANNOT_CONFIRM: &str = "security provider isn";
@@ -66,10 +65,7 @@ async fn broken_instance(
     data: Arc<tempfile::TempDir>,
     sandbox: &StandaloneSandbox,
 ) -> TestApp {
-    let dead_port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let dead_port = free_port();
     let dead_api = format!("http://127.0.0.1:{dead_port}/v1");
     let (secret, api) = match fault {
         Fault::Refused => (SECRET, dead_api.as_str()),

@@ -6,16 +6,12 @@ use crate::support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{new_client, unique_email};
+use support::{free_port, new_client, unique_email, PASSWORD};
 
 #[tokio::test]
 async fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     let data = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let log = data.path().join("server.log");
     let mut server = Command::new(env!("CARGO_BIN_EXE_storefront"))
@@ -48,7 +44,7 @@ async fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
         .form(&[
             ("email", email.as_str()),
             ("name", "Ada"),
-            ("password", "correct horse battery"),
+            ("password", PASSWORD),
         ])
         .send()
         .await

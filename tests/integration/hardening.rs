@@ -4,19 +4,10 @@
 use crate::support;
 
 use serde_json::Value;
-use support::{launch, location, new_client, spawn_app, spawn_app_with, unique_email};
-
-const PASSWORD: &str = "correct horse battery";
-
-fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("storefront_session="))
-        .map(|c| c.split(';').next().unwrap().to_string())
-}
+use support::{
+    launch, location, new_client, session_cookie, spawn_app, spawn_app_with,
+    spawn_app_with_test_hooks, unique_email, PASSWORD,
+};
 
 #[tokio::test]
 async fn pages_carry_a_nonce_csp_that_matches_every_inline_script() {
@@ -306,7 +297,7 @@ async fn a_session_cookie_is_useless_after_sign_out() {
 
 #[tokio::test]
 async fn readiness_checks_storage_and_reports_authsignal_without_failing_on_it() {
-    let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await;
+    let app = spawn_app_with_test_hooks().await;
     let report: Value = app.get("/readyz").await.json().await.unwrap();
     assert_eq!(report["ready"], true, "{report}");
     assert_eq!(report["database"]["backend"], "sqlite");

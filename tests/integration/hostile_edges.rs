@@ -9,10 +9,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use support::{
-    location, new_client, pass_email_challenge, session_rows, spawn_app_with, unique_email, TestApp,
+    location, new_client, pass_email_challenge, session_cookie, session_rows, spawn_app,
+    spawn_app_with, spawn_app_with_test_hooks, unique_email, TestApp, PASSWORD,
 };
-
-const PASSWORD: &str = "correct horse battery";
 
 /// Starts the real binary with `vars`; it must exit by itself. Its success and its stderr.
 async fn binary_exit(vars: &[(&str, &str)]) -> (bool, String) {
@@ -147,7 +146,7 @@ async fn assert_five_checks_of_thirty(app: &TestApp, forwarded_for: Option<&str>
 
 #[tokio::test]
 async fn thirty_parallel_wrong_passwords_get_five_checks() {
-    assert_five_checks_of_thirty(&spawn_app_with(&[]).await, None).await;
+    assert_five_checks_of_thirty(&spawn_app().await, None).await;
 }
 
 #[tokio::test]
@@ -172,23 +171,11 @@ fn rand_octet() -> u8 {
         + 1
 }
 
-/// The session cookie `client` holds for `app`, as a `Cookie` header value.
-fn session_cookie_of(app: &TestApp, response: &reqwest::Response) -> String {
-    let cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("storefront_session="))
-        .map(|c| c.split(';').next().unwrap().to_string());
-    cookie.unwrap_or_else(|| panic!("a session cookie from {}", app.address))
-}
-
 /// A signed-in customer starts a launch and a page view against a slow Authsignal, signs
 /// out while both are in flight; afterwards the old cookie signs nobody in.
 async fn assert_sign_out_is_final(app: &TestApp) {
     let signed_up = app.sign_up(&unique_email(), "Ada", PASSWORD).await;
-    let cookie = session_cookie_of(app, &signed_up);
+    let cookie = session_cookie(&signed_up).expect("a session cookie");
     app.set_fault(json!({"route": "*", "latencyMs": 1200}))
         .await;
     let launch = tokio::spawn({
@@ -236,7 +223,7 @@ async fn assert_sign_out_is_final(app: &TestApp) {
 
 #[tokio::test]
 async fn sign_out_is_final_on_sqlite() {
-    assert_sign_out_is_final(&spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await).await;
+    assert_sign_out_is_final(&spawn_app_with_test_hooks().await).await;
 }
 
 #[tokio::test]
@@ -290,12 +277,11 @@ async fn record_writes(pool: &sqlx::SqlitePool) {
 
 #[tokio::test]
 async fn a_page_view_that_changes_nothing_writes_nothing() {
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_app().await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     app.enroll_email(&email).await;
-    let url = format!("sqlite://{}/storefront.db", app.data.path().display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&app.sqlite_url()).await.unwrap();
     // Settled: the enrollment's webhook is in the activity and its receipt in the mailbox,
     // and the mail worker is done with it (it marks each message sent).
     let settled = async {
@@ -340,7 +326,7 @@ async fn a_page_view_that_changes_nothing_writes_nothing() {
 
 #[tokio::test]
 async fn anonymous_refused_forms_store_nothing_but_keep_what_was_typed() {
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_app().await;
     for n in 0..200 {
         let response = new_client()
             .post(app.url("/signup"))
@@ -392,16 +378,8 @@ async fn sign_ups_are_limited_per_address() {
     for _ in 0..3 {
         assert_eq!(
             location(
-                &new_client()
-                    .post(app.url("/signup"))
-                    .form(&[
-                        ("email", unique_email().as_str()),
-                        ("name", "Ada"),
-                        ("password", PASSWORD)
-                    ])
-                    .send()
+                &app.sign_up_with(&new_client(), &unique_email(), "Ada", PASSWORD)
                     .await
-                    .unwrap()
             ),
             "/account"
         );
@@ -420,16 +398,15 @@ async fn verified_customer_with_two_authenticators(app: &TestApp) -> (String, Ve
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     let user_id = app.enroll_email(&email).await;
-    let sms = json!({"verificationMethod": "SMS", "phoneNumber": "+64271234567"});
-    app.sandbox_api(
-        reqwest::Method::POST,
-        &format!("/users/{user_id}/authenticators"),
-        Some(sms),
-    )
-    .await;
-    let ids = authenticator_ids(app, &user_id).await;
+    app.enroll_sms(&user_id, "+64271234567").await;
+    let ids = app.authenticator_ids(&user_id).await;
     assert_eq!(ids.len(), 2);
-    let challenge: String = remove_call(app, &ids[0]).await.json().await.unwrap();
+    let challenge: String = app
+        .remove_authenticator(&ids[0])
+        .await
+        .json()
+        .await
+        .unwrap();
     let back = pass_email_challenge(app, &app.client, &challenge, &email).await;
     let returned = app.client.get(&back).send().await.unwrap();
     assert!(
@@ -440,45 +417,23 @@ async fn verified_customer_with_two_authenticators(app: &TestApp) -> (String, Ve
     (user_id, ids)
 }
 
-async fn authenticator_ids(app: &TestApp, user_id: &str) -> Vec<String> {
-    let list = app
-        .sandbox_api(
-            reqwest::Method::GET,
-            &format!("/users/{user_id}/authenticators"),
-            None,
-        )
-        .await;
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["userAuthenticatorId"].as_str().unwrap().to_string())
-        .collect()
-}
-
-async fn remove_call(app: &TestApp, id: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/remove_authenticator"))
-        .header("accept", "application/json")
-        .form(&[("authenticator_id", id)])
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn two_parallel_removals_never_leave_zero_authenticators() {
-    let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await;
+    let app = spawn_app_with_test_hooks().await;
     let (user_id, ids) = verified_customer_with_two_authenticators(&app).await;
     // Slow deletes widen the window in which both requests could see "two left".
     app.set_fault(json!({"route": "getAuthenticators", "latencyMs": 300}))
         .await;
-    let (first, second) = tokio::join!(remove_call(&app, &ids[0]), remove_call(&app, &ids[1]));
+    let (first, second) = tokio::join!(
+        app.remove_authenticator(&ids[0]),
+        app.remove_authenticator(&ids[1])
+    );
     assert_eq!(
         (first.status(), second.status()),
         (reqwest::StatusCode::OK, reqwest::StatusCode::OK)
     );
     assert_eq!(
-        authenticator_ids(&app, &user_id).await.len(),
+        app.authenticator_ids(&user_id).await.len(),
         1,
         "exactly one removed, one left"
     );
@@ -486,7 +441,7 @@ async fn two_parallel_removals_never_leave_zero_authenticators() {
 
 #[tokio::test]
 async fn the_embedded_sandbox_sits_inside_the_storefronts_layers() {
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_app().await;
     let outbox = app.get("/sandbox/outbox").await;
     assert_eq!(outbox.status(), 200);
     assert_eq!(outbox.headers()["x-content-type-options"], "nosniff");
@@ -516,7 +471,7 @@ async fn the_embedded_sandbox_sits_inside_the_storefronts_layers() {
 
 #[tokio::test]
 async fn invisible_characters_are_refused_and_idn_domains_are_one_account() {
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_app().await;
     for sneaky in [
         "ada\u{200B}@example.com",
         "ada@exam\u{202E}ple.com",
@@ -556,16 +511,13 @@ async fn invisible_characters_are_refused_and_idn_domains_are_one_account() {
 async fn a_session_ends_thirty_days_after_sign_in_however_active() {
     use tower_sessions::session::Id;
     use tower_sessions::SessionStore;
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_app().await;
     let signed_up = app.sign_up(&unique_email(), "Ada", PASSWORD).await;
-    let cookie = session_cookie_of(&app, &signed_up);
+    let cookie = session_cookie(&signed_up).expect("a session cookie");
     assert_eq!(app.get("/account").await.status(), 200);
 
     // Thirty-one days of constant activity: only the sign-in time is moved back.
-    let url = format!(
-        "sqlite://{}/storefront.db?mode=rwc",
-        app.data.path().display()
-    );
+    let url = format!("{}?mode=rwc", app.sqlite_url());
     let store = storefront::server::sessions::store::SessionBackend::connect(&url, None)
         .await
         .unwrap();
@@ -588,7 +540,7 @@ async fn a_session_ends_thirty_days_after_sign_in_however_active() {
 
 #[tokio::test]
 async fn readiness_asks_authsignal_at_most_once_per_few_seconds_and_echoes_nothing() {
-    let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await;
+    let app = spawn_app_with_test_hooks().await;
     app.client
         .delete(app.url("/sandbox/_test/stats"))
         .send()
@@ -619,7 +571,7 @@ async fn readiness_asks_authsignal_at_most_once_per_few_seconds_and_echoes_nothi
 
 #[tokio::test]
 async fn a_successful_return_remembers_the_enrollment_for_outages() {
-    let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await;
+    let app = spawn_app_with_test_hooks().await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     // Seen with nothing enrolled: remembered as "not enrolled".
@@ -630,7 +582,8 @@ async fn a_successful_return_remembers_the_enrollment_for_outages() {
     let user_id = app.enroll_email(&email).await;
     // The removal's verification round trip succeeds: the storefront now knows better,
     // without another view of the account page.
-    let challenge: String = remove_call(&app, &authenticator_ids(&app, &user_id).await[0])
+    let challenge: String = app
+        .remove_authenticator(&app.authenticator_ids(&user_id).await[0])
         .await
         .json()
         .await
@@ -653,7 +606,7 @@ async fn a_successful_return_remembers_the_enrollment_for_outages() {
 
 #[tokio::test]
 async fn garbage_returns_cannot_flood_the_security_activity() {
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_app().await;
     app.sign_up(&unique_email(), "Ada", PASSWORD).await;
     support::launch(&app.client, &app).await;
     for _ in 0..12 {

@@ -5,43 +5,20 @@
 
 use crate::support;
 
-use serde_json::Value;
-use support::{location, spawn_app_with, unique_email, TestApp};
-
-const PASSWORD: &str = "correct horse battery";
-
-async fn app() -> TestApp {
-    spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await
-}
-
-/// Calls a server function as the page scripts do: the status and the JSON answer.
-async fn call(app: &TestApp, name: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let response = app
-        .client
-        .post(app.url(&format!("/api/{name}")))
-        .header("accept", "application/json")
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    (
-        response.status().as_u16(),
-        response.json().await.unwrap_or(Value::Null),
-    )
-}
+use support::{location, spawn_app_with, spawn_app_with_test_hooks, unique_email, PASSWORD};
 
 #[tokio::test]
 async fn a_customer_with_nothing_enrolled_gets_a_ceremony_without_any_verification() {
-    let app = app().await;
+    let app = spawn_app_with_test_hooks().await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
-    let (status, step) = call(&app, "add_passkey_step", &[]).await;
+    let (status, step) = app.server_fn_answer("add_passkey_step", &[]).await;
     assert_eq!(
         (status, step["step"].as_str()),
         (200, Some("Ready")),
         "{step}"
     );
-    let (status, ceremony) = call(&app, "start_passkey_enrollment", &[]).await;
+    let (status, ceremony) = app.server_fn_answer("start_passkey_enrollment", &[]).await;
     assert_eq!(status, 200, "{ceremony}");
     assert_eq!(ceremony["username"], email.as_str());
     assert_eq!(ceremony["display_name"], "Ada");
@@ -52,13 +29,13 @@ async fn a_customer_with_nothing_enrolled_gets_a_ceremony_without_any_verificati
 
 #[tokio::test]
 async fn an_enrolled_customer_without_a_recent_challenge_must_verify_first() {
-    let app = app().await;
+    let app = spawn_app_with_test_hooks().await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     app.enroll_email(&email).await;
-    let (_, step) = call(&app, "add_passkey_step", &[]).await;
+    let (_, step) = app.server_fn_answer("add_passkey_step", &[]).await;
     assert_eq!(step["step"], "VerifyFirst");
-    let (status, refused) = call(&app, "start_passkey_enrollment", &[]).await;
+    let (status, refused) = app.server_fn_answer("start_passkey_enrollment", &[]).await;
     assert_ne!(status, 200);
     assert!(
         refused["Rejected"]
@@ -80,18 +57,22 @@ async fn an_enrolled_customer_without_a_recent_challenge_must_verify_first() {
     );
     let html = app.get_html("/account/add-passkey").await;
     assert!(html.contains("Create your passkey now"), "{html}");
-    let (status, _) = call(&app, "start_passkey_enrollment", &[]).await;
+    let (status, _) = app.server_fn_answer("start_passkey_enrollment", &[]).await;
     assert_eq!(status, 200, "verified: the ceremony may start");
 }
 
 #[tokio::test]
 async fn a_garbage_or_unlaunched_enrollment_token_is_refused() {
-    let app = app().await;
+    let app = spawn_app_with_test_hooks().await;
     app.sign_up(&unique_email(), "Ada", PASSWORD).await;
-    let (status, refused) = call(&app, "finish_passkey_enrollment", &[("token", "garbage")]).await;
+    let (status, refused) = app
+        .server_fn_answer("finish_passkey_enrollment", &[("token", "garbage")])
+        .await;
     assert_ne!(status, 200, "nothing pending: {refused}");
-    call(&app, "start_passkey_enrollment", &[]).await;
-    let (status, refused) = call(&app, "finish_passkey_enrollment", &[("token", "garbage")]).await;
+    app.server_fn_answer("start_passkey_enrollment", &[]).await;
+    let (status, refused) = app
+        .server_fn_answer("finish_passkey_enrollment", &[("token", "garbage")])
+        .await;
     assert_ne!(status, 200);
     assert!(
         refused["Rejected"]
@@ -115,12 +96,12 @@ async fn failed_passkey_sign_ins_are_refused_and_limited_per_address() {
     ])
     .await;
     for _ in 0..3 {
-        let (status, refused) = call(
-            &app,
-            "finish_passkey_sign_in",
-            &[("token", "garbage"), ("next", "/account")],
-        )
-        .await;
+        let (status, refused) = app
+            .server_fn_answer(
+                "finish_passkey_sign_in",
+                &[("token", "garbage"), ("next", "/account")],
+            )
+            .await;
         assert_ne!(status, 200);
         assert!(
             refused["Rejected"]
@@ -129,12 +110,12 @@ async fn failed_passkey_sign_ins_are_refused_and_limited_per_address() {
             "{refused}"
         );
     }
-    let (_, blocked) = call(
-        &app,
-        "finish_passkey_sign_in",
-        &[("token", "garbage"), ("next", "/account")],
-    )
-    .await;
+    let (_, blocked) = app
+        .server_fn_answer(
+            "finish_passkey_sign_in",
+            &[("token", "garbage"), ("next", "/account")],
+        )
+        .await;
     assert!(
         blocked["Rejected"]
             .as_str()
@@ -146,7 +127,7 @@ async fn failed_passkey_sign_ins_are_refused_and_limited_per_address() {
 
 #[tokio::test]
 async fn the_sign_in_page_offers_passkeys_only_with_the_web_sdk() {
-    let app = app().await;
+    let app = spawn_app_with_test_hooks().await;
     let html = app.get_html("/signin").await;
     assert!(
         html.contains("Sign in with a passkey")
@@ -163,7 +144,7 @@ async fn the_sign_in_page_offers_passkeys_only_with_the_web_sdk() {
 
 #[tokio::test]
 async fn after_a_password_sign_in_a_customer_without_a_passkey_is_offered_one_until_not_now() {
-    let app = app().await;
+    let app = spawn_app_with_test_hooks().await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     assert!(

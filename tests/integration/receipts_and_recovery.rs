@@ -8,81 +8,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
-use serde_json::{json, Value};
-use support::mail::{free_port, MailServer};
+use serde_json::json;
+use support::mail::MailServer;
 use support::{
-    location, new_client, pass_email_challenge, postgres_database, redis_url, spawn_app_sharing,
-    spawn_app_with, unique_email, TestApp,
+    browser, free_port, link_in, location, new_client, pass_email_challenge, postgres_database,
+    redis_url, spawn_app, spawn_app_sharing, spawn_app_with, token_in, unique_email, TestApp,
+    FIREFOX_LINUX, PASSWORD,
 };
 
-const PASSWORD: &str = "correct horse battery";
 const NEW_PASSWORD: &str = "a brand new passphrase";
-const FIREFOX_LINUX: &str =
-    "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0";
-
-fn browser(user_agent: &str) -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .user_agent(user_agent)
-        .build()
-        .unwrap()
-}
-
-async fn sign_in_with(
-    client: &reqwest::Client,
-    app: &TestApp,
-    email: &str,
-    password: &str,
-) -> reqwest::Response {
-    client
-        .post(app.url("/signin"))
-        .form(&[
-            ("email", email),
-            ("password", password),
-            ("next", "/account"),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
-/// The HTML `client` gets for `path`.
-async fn page_html(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
-    client
-        .get(app.url(path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
-async fn account_page(client: &reqwest::Client, app: &TestApp) -> reqwest::Response {
-    client.get(app.url("/account")).send().await.unwrap()
-}
-
-/// Waits (≤ 15 s) until the account page's activity shows `line`; webhooks are asynchronous.
-async fn wait_for_activity(app: &TestApp, line: &str) -> String {
-    for _ in 0..150 {
-        let html = app.get_html("/account").await;
-        if html.contains(line) {
-            return html;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "no activity line {line:?}:\n{}",
-        app.get_html("/account").await
-    );
-}
-
-fn path_of(link: &str, app: &TestApp) -> String {
-    link.strip_prefix(&app.address)
-        .expect("a link to this shop")
-        .to_string()
-}
 
 #[tokio::test]
 async fn each_authenticator_change_is_named_in_the_activity_and_mailed_with_a_way_out() {
@@ -94,7 +28,8 @@ async fn each_authenticator_change_is_named_in_the_activity_and_mailed_with_a_wa
     // Changes made behind the storefront's back (Server API, as the admin CLI makes them)
     // arrive as Authsignal's webhooks.
     let user_id = app.enroll_email(&email).await;
-    wait_for_activity(&app, &format!("Added Email ({email})")).await;
+    app.wait_for_activity(&format!("Added Email ({email})"))
+        .await;
     let receipt = mail
         .wait_for(&email, &format!("Added Email ({email})"))
         .await;
@@ -107,14 +42,8 @@ async fn each_authenticator_change_is_named_in_the_activity_and_mailed_with_a_wa
     let not_me = receipt.link(&app.url("/not-me?token="));
     assert_eq!(not_me.len(), app.url("/not-me?token=").len() + 64);
 
-    let added = app
-        .sandbox_api(
-            Method::POST,
-            &format!("/users/{user_id}/authenticators"),
-            Some(json!({"verificationMethod": "SMS", "phoneNumber": "+64271234567"})),
-        )
-        .await;
-    wait_for_activity(&app, "Added SMS (+64 27 … 567)").await;
+    let added = app.enroll_sms(&user_id, "+64271234567").await;
+    app.wait_for_activity("Added SMS (+64 27 … 567)").await;
     let sms_id = added["authenticator"]["userAuthenticatorId"]
         .as_str()
         .unwrap();
@@ -124,7 +53,7 @@ async fn each_authenticator_change_is_named_in_the_activity_and_mailed_with_a_wa
         None,
     )
     .await;
-    let html = wait_for_activity(&app, "Removed SMS (+64 27 … 567)").await;
+    let html = app.wait_for_activity("Removed SMS (+64 27 … 567)").await;
     assert!(
         !html.contains("+64271234567"),
         "the activity masks the number"
@@ -150,7 +79,7 @@ fn event_body(user_id: &str, id: &str) -> String {
 
 #[tokio::test]
 async fn unsigned_forged_stale_and_replayed_webhooks_change_nothing() {
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_app().await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     let user_id = app.user_id(&email).await;
@@ -200,7 +129,7 @@ async fn unsigned_forged_stale_and_replayed_webhooks_change_nothing() {
         futures_util::future::join_all((0..5).map(|_| post(Some(genuine.clone()), body.clone())))
             .await;
     assert!(replays.into_iter().all(|r| r.unwrap().status() == 200));
-    let html = wait_for_activity(&app, "Added Authenticator app").await;
+    let html = app.wait_for_activity("Added Authenticator app").await;
     assert_eq!(html.matches("Added Authenticator app").count(), 1);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let kept = app.dev_mailbox(&email).await;
@@ -221,32 +150,15 @@ async fn unsigned_forged_stale_and_replayed_webhooks_change_nothing() {
 async fn devices_are_listed_and_ended(app: &TestApp) {
     let email = unique_email();
     let first = browser("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36");
-    let response = first
-        .post(app.url("/signup"))
-        .form(&[
-            ("email", email.as_str()),
-            ("name", "Ada"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = app.sign_up_with(&first, &email, "Ada", PASSWORD).await;
     assert_eq!(location(&response), "/account");
     let second = browser(FIREFOX_LINUX);
     assert_eq!(
-        location(&sign_in_with(&second, app, &email, PASSWORD).await),
+        location(&app.sign_in_with(&second, &email, PASSWORD).await),
         "/account"
     );
     // The new browser's receipt is queued in this backend's database.
-    let kept: Vec<Value> = first
-        .get(app.url("/dev/mailbox/messages"))
-        .query(&[("to", email.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let kept = app.dev_mailbox(&email).await;
     assert!(
         kept.iter().any(|m| m["subject"]
             .as_str()
@@ -255,7 +167,7 @@ async fn devices_are_listed_and_ended(app: &TestApp) {
         "{kept:?}"
     );
 
-    let html = account_page(&first, app).await.text().await.unwrap();
+    let html = app.account_page(&first).await.text().await.unwrap();
     assert!(html.contains("Signed-in devices"));
     assert!(html.contains("Chrome on macOS") && html.contains("Firefox on Linux"));
     assert_eq!(html.matches("This device").count(), 1);
@@ -270,11 +182,11 @@ async fn devices_are_listed_and_ended(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(response.status(), 303);
-    let html = account_page(&first, app).await.text().await.unwrap();
+    let html = app.account_page(&first).await.text().await.unwrap();
     assert!(html.contains("Firefox on Linux was signed out."));
     assert!(!html.contains("Sign out everywhere else"));
     assert_eq!(
-        account_page(&second, app).await.status(),
+        app.account_page(&second).await.status(),
         303,
         "the other browser is signed out"
     );
@@ -286,31 +198,31 @@ async fn devices_are_listed_and_ended(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(response.status(), 303);
-    assert_eq!(account_page(&first, app).await.status(), 200);
+    assert_eq!(app.account_page(&first).await.status(), 200);
 
-    sign_in_with(&second, app, &email, PASSWORD).await;
+    app.sign_in_with(&second, &email, PASSWORD).await;
     let third = browser(FIREFOX_LINUX);
-    sign_in_with(&third, app, &email, PASSWORD).await;
+    app.sign_in_with(&third, &email, PASSWORD).await;
     let response = first
         .post(app.url("/account/devices/sign-out-others"))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 303);
-    let html = account_page(&first, app).await.text().await.unwrap();
+    let html = app.account_page(&first).await.text().await.unwrap();
     assert!(html.contains("2 other devices were signed out."), "{html}");
-    assert_eq!(account_page(&second, app).await.status(), 303);
-    assert_eq!(account_page(&third, app).await.status(), 303);
+    assert_eq!(app.account_page(&second).await.status(), 303);
+    assert_eq!(app.account_page(&third).await.status(), 303);
     assert_eq!(
-        account_page(&first, app).await.status(),
+        app.account_page(&first).await.status(),
         200,
         "this device stays signed in"
     );
     // A signed-out browser's own session drops out of the list.
     first.post(app.url("/signout")).send().await.unwrap();
     let again = browser(FIREFOX_LINUX);
-    sign_in_with(&again, app, &email, PASSWORD).await;
-    let html = account_page(&again, app).await.text().await.unwrap();
+    app.sign_in_with(&again, &email, PASSWORD).await;
+    let html = app.account_page(&again).await.text().await.unwrap();
     assert!(
         html.contains("This is the only device signed in to your account."),
         "{html}"
@@ -320,7 +232,7 @@ async fn devices_are_listed_and_ended(app: &TestApp) {
 
 #[tokio::test]
 async fn signed_in_devices_on_sqlite_postgres_and_redis() {
-    devices_are_listed_and_ended(&spawn_app_with(&[]).await).await;
+    devices_are_listed_and_ended(&spawn_app().await).await;
 
     let database = postgres_database().await;
     let postgres = spawn_app_sharing(
@@ -354,7 +266,7 @@ async fn a_new_browser_gets_a_receipt_and_this_wasnt_me_signs_out_everywhere() {
     app.sign_in(&email, PASSWORD).await;
 
     let intruder = browser(FIREFOX_LINUX);
-    sign_in_with(&intruder, &app, &email, PASSWORD).await;
+    app.sign_in_with(&intruder, &email, PASSWORD).await;
     let receipt = mail
         .wait_for(&email, "new sign-in from Firefox on Linux")
         .await;
@@ -366,16 +278,16 @@ async fn a_new_browser_gets_a_receipt_and_this_wasnt_me_signs_out_everywhere() {
     );
 
     // Opening the link changes nothing (mail scanners open links); the button does.
-    let not_me = path_of(&receipt.link(&app.url("/not-me?token=")), &app);
+    let not_me = app.path_of(&receipt.link(&app.url("/not-me?token=")));
     let visitor = new_client();
-    let page = page_html(&visitor, &app, &not_me).await;
+    let page = app.page_html(&visitor, &not_me).await;
     assert!(page.contains("Sign out everywhere and choose a new password"));
-    assert_eq!(account_page(&intruder, &app).await.status(), 200);
+    assert_eq!(app.account_page(&intruder).await.status(), 200);
 
-    let token = not_me.split("token=").nth(1).unwrap();
+    let token = token_in(&not_me);
     let response = visitor
         .post(app.url("/not-me"))
-        .form(&[("token", token)])
+        .form(&[("token", token.as_str())])
         .send()
         .await
         .unwrap();
@@ -383,42 +295,36 @@ async fn a_new_browser_gets_a_receipt_and_this_wasnt_me_signs_out_everywhere() {
     let reset = location(&response);
     assert!(reset.starts_with("/reset-password?token="), "{reset}");
     assert_eq!(
-        account_page(&intruder, &app).await.status(),
+        app.account_page(&intruder).await.status(),
         303,
         "the other browser is out"
     );
     assert_eq!(
-        account_page(&app.client, &app).await.status(),
+        app.account_page(&app.client).await.status(),
         303,
         "and so is this one"
     );
-    let html = page_html(&visitor, &app, &reset).await;
+    let html = app.page_html(&visitor, &reset).await;
     assert!(html.contains("signed out on every device") && html.contains("Set new password"));
 
     // The link works once.
     let response = visitor
         .post(app.url("/not-me"))
-        .form(&[("token", token)])
+        .form(&[("token", token.as_str())])
         .send()
         .await
         .unwrap();
     assert_eq!(location(&response), "/forgot-password");
-    let reset_token = reset
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
+    let reset_token = token_in(&reset);
     let response = visitor
         .post(app.url("/reset-password"))
-        .form(&[("token", reset_token), ("password", NEW_PASSWORD)])
+        .form(&[("token", reset_token.as_str()), ("password", NEW_PASSWORD)])
         .send()
         .await
         .unwrap();
     assert_eq!(location(&response), "/signin?reset=1");
     assert_eq!(
-        location(&sign_in_with(&new_client(), &app, &email, NEW_PASSWORD).await),
+        location(&app.sign_in_with(&new_client(), &email, NEW_PASSWORD).await),
         "/account"
     );
     app.sign_in(&email, NEW_PASSWORD).await;
@@ -435,7 +341,7 @@ async fn forgot_password_answers_alike_resets_once_and_ends_every_session() {
     let app = spawn_app_with(&[("STOREFRONT_SMTP_URL", &mail.url())]).await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
-    let html = page_html(&new_client(), &app, "/signin").await;
+    let html = app.page_html(&new_client(), "/signin").await;
     assert!(html.contains("Forgot password?"));
 
     let ask = |email: String| {
@@ -463,8 +369,8 @@ async fn forgot_password_answers_alike_resets_once_and_ends_every_session() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(mail.received().len(), 1, "nothing for the unknown address");
 
-    let link = path_of(&letter.link(&app.url("/reset-password?token=")), &app);
-    let token = link.split("token=").nth(1).unwrap().to_string();
+    let link = app.path_of(&letter.link(&app.url("/reset-password?token=")));
+    let token = token_in(&link);
     let visitor = new_client();
     // A too-short password is refused; the link still works afterwards.
     let response = visitor
@@ -493,7 +399,7 @@ async fn forgot_password_answers_alike_resets_once_and_ends_every_session() {
     );
 
     assert_eq!(
-        account_page(&app.client, &app).await.status(),
+        app.account_page(&app.client).await.status(),
         303,
         "every session ended"
     );
@@ -511,7 +417,7 @@ async fn forgot_password_answers_alike_resets_once_and_ends_every_session() {
         .get_html("/account")
         .await
         .contains("Password changed with an email link"));
-    let html = page_html(&new_client(), &app, &link).await;
+    let html = app.page_html(&new_client(), &link).await;
     assert!(html.contains("expired or was already used"));
 }
 
@@ -526,7 +432,7 @@ async fn an_enrolled_reset_needs_a_challenge_and_fails_closed_while_authsignal_i
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     app.enroll_email(&email).await;
-    wait_for_activity(&app, "Added Email").await;
+    app.wait_for_activity("Added Email").await;
 
     new_client()
         .post(app.url("/forgot-password"))
@@ -535,12 +441,7 @@ async fn an_enrolled_reset_needs_a_challenge_and_fails_closed_while_authsignal_i
         .await
         .unwrap();
     let letter = mail.wait_for(&email, "reset your password").await;
-    let token = letter
-        .link(&app.url("/reset-password?token="))
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .to_string();
+    let token = token_in(&letter.link(&app.url("/reset-password?token=")));
     let visitor = new_client();
     let reset = || {
         visitor
@@ -553,20 +454,9 @@ async fn an_enrolled_reset_needs_a_challenge_and_fails_closed_while_authsignal_i
     app.set_fault(json!({"route": "*", "status": 503})).await;
     let response = reset().await.unwrap();
     assert!(location(&response).starts_with("/reset-password?token="));
-    let html = visitor
-        .get(app.url(&location(&response)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_html(&visitor, &location(&response)).await;
     assert!(html.contains("your password was not changed"), "{html}");
-    app.client
-        .delete(app.url("/sandbox/_faults"))
-        .send()
-        .await
-        .unwrap();
+    app.clear_faults().await;
     assert!(
         location(&app.sign_in(&email, PASSWORD).await).contains("/sandbox/"),
         "old password still works (two-step)"
@@ -580,7 +470,7 @@ async fn an_enrolled_reset_needs_a_challenge_and_fails_closed_while_authsignal_i
     assert!(back.contains("/reset-password/return?token="), "{back}");
     let response = visitor.get(&back).send().await.unwrap();
     assert_eq!(location(&response), "/signin?reset=1");
-    let response = sign_in_with(&new_client(), &app, &email, NEW_PASSWORD).await;
+    let response = app.sign_in_with(&new_client(), &email, NEW_PASSWORD).await;
     assert!(
         location(&response).contains("/sandbox/"),
         "the new password leads to the second step"
@@ -594,7 +484,8 @@ async fn mail_that_cannot_be_sent_is_retried_and_the_change_stands() {
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     app.enroll_email(&email).await;
-    wait_for_activity(&app, &format!("Added Email ({email})")).await;
+    app.wait_for_activity(&format!("Added Email ({email})"))
+        .await;
     // No mail server yet: the change is recorded; the receipt waits for its retry.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mail = MailServer::start_on(port).await;
@@ -603,30 +494,20 @@ async fn mail_that_cannot_be_sent_is_retried_and_the_change_stands() {
 
 #[tokio::test]
 async fn this_wasnt_me_on_an_added_authenticator_removes_it() {
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_app().await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     let user_id = app.user_id(&email).await;
     // Someone with the password adds their own second step.
-    app.sandbox_api(
-        Method::POST,
-        &format!("/users/{user_id}/authenticators"),
-        Some(json!({"verificationMethod": "SMS", "phoneNumber": "+64279999888"})),
-    )
-    .await;
-    wait_for_activity(&app, "Added SMS (+64 27 … 888)").await;
+    app.enroll_sms(&user_id, "+64279999888").await;
+    app.wait_for_activity("Added SMS (+64 27 … 888)").await;
     let receipt = app.wait_for_mail(&email, "Added SMS").await;
-    let text = receipt["text"].as_str().unwrap();
-    let link = text
-        .split_whitespace()
-        .find(|w| w.contains("/not-me?token="))
-        .unwrap();
-    let token = link.split("token=").nth(1).unwrap();
+    let token = token_in(&link_in(&receipt, "/not-me?token="));
 
     let owner = new_client();
     let response = owner
         .post(app.url("/not-me"))
-        .form(&[("token", token)])
+        .form(&[("token", token.as_str())])
         .send()
         .await
         .unwrap();
@@ -640,67 +521,62 @@ async fn this_wasnt_me_on_an_added_authenticator_removes_it() {
         )
         .await;
     assert_eq!(left, json!([]), "the intruder's SMS is gone");
-    let url = format!("sqlite://{}/storefront.db", app.data.path().display());
-    let pool = storefront::server::db::connect_and_migrate(&url)
-        .await
-        .unwrap();
-    assert!(storefront::server::users::UserStore::new(pool)
-        .release_hold(&user_id)
-        .await
-        .unwrap());
+    assert!(app.user_store().await.release_hold(&user_id).await.unwrap());
     app.sign_in(&email, PASSWORD).await;
-    wait_for_activity(&app, "the added authenticator removed").await;
+    app.wait_for_activity("the added authenticator removed")
+        .await;
 }
 
 #[tokio::test]
 async fn sessions_from_before_a_reset_are_swept_by_their_stamp() {
     use storefront::server::sessions::store::SessionBackend;
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_app().await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     let user_id = app.user_id(&email).await;
     let early = browser(FIREFOX_LINUX);
-    sign_in_with(&early, &app, &email, PASSWORD).await;
+    app.sign_in_with(&early, &email, PASSWORD).await;
     // The stamp changes (as a reset does) and a sign-in under the new one follows.
-    let url = format!("sqlite://{}/storefront.db", app.data.path().display());
-    let pool = storefront::server::db::connect_and_migrate(&url)
+    let stamp = app
+        .user_store()
         .await
-        .unwrap();
-    let stamp = storefront::server::users::UserStore::new(pool)
         .rotate_security_stamp(&user_id)
         .await
         .unwrap();
     let later = browser(FIREFOX_LINUX);
-    sign_in_with(&later, &app, &email, PASSWORD).await;
+    app.sign_in_with(&later, &email, PASSWORD).await;
 
-    let sessions = SessionBackend::connect(&url, None).await.unwrap();
+    let sessions = SessionBackend::connect(&app.sqlite_url(), None)
+        .await
+        .unwrap();
     let ended = sessions
         .end_sessions_with_stale_stamp(&user_id, &stamp)
         .await
         .unwrap();
     assert_eq!(ended, 2, "the sign-up's and the early sign-in's");
-    assert_eq!(account_page(&early, &app).await.status(), 303);
-    assert_eq!(account_page(&app.client, &app).await.status(), 303);
-    assert_eq!(account_page(&later, &app).await.status(), 200);
+    assert_eq!(app.account_page(&early).await.status(), 303);
+    assert_eq!(app.account_page(&app.client).await.status(), 303);
+    assert_eq!(app.account_page(&later).await.status(), 200);
 }
 
 #[tokio::test]
 async fn sessions_stored_before_the_index_existed_are_indexed_at_start() {
-    let first = spawn_app_with(&[]).await;
+    let first = spawn_app().await;
     let email = unique_email();
     first.sign_up(&email, "Ada", PASSWORD).await;
     first.stop().await;
     // As after an upgrade from a version without the index.
-    let url = format!("sqlite://{}/storefront.db", first.data.path().display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&first.sqlite_url())
+        .await
+        .unwrap();
     sqlx::query("DROP TABLE session_owners")
         .execute(&pool)
         .await
         .unwrap();
     let second = spawn_app_sharing(first.data.clone(), &[]).await;
     let other = browser(FIREFOX_LINUX);
-    sign_in_with(&other, &second, &email, PASSWORD).await;
-    let html = account_page(&other, &second).await.text().await.unwrap();
+    second.sign_in_with(&other, &email, PASSWORD).await;
+    let html = second.account_page(&other).await.text().await.unwrap();
     assert!(
         html.contains("Sign out everywhere else"),
         "the older session is listed"
@@ -711,7 +587,7 @@ async fn sessions_stored_before_the_index_existed_are_indexed_at_start() {
         .await
         .unwrap();
     assert_eq!(
-        account_page(&first.client, &second).await.status(),
+        second.account_page(&first.client).await.status(),
         303,
         "and it was ended"
     );

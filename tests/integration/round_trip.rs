@@ -4,14 +4,11 @@
 
 use crate::support;
 
-use serde_json::{json, Value};
-use support::{location, pass_email_challenge, spawn_app_with, unique_email, TestApp};
-
-const PASSWORD: &str = "correct horse battery";
-
-async fn app() -> TestApp {
-    spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await
-}
+use serde_json::json;
+use support::{
+    follow_redirects, location, pass_email_challenge, spawn_app_with, spawn_app_with_test_hooks,
+    unique_email, TestApp, PASSWORD,
+};
 
 /// A customer with an email authenticator, signed in through the two-step challenge.
 async fn signed_in_with_challenge(app: &TestApp) -> (String, String) {
@@ -52,17 +49,16 @@ async fn press_manage(app: &TestApp) -> String {
 
 /// Follows the pre-built UI's redirects from `url`; the page it settles on.
 async fn open_ui(app: &TestApp, url: &str) -> String {
-    let mut response = app.client.get(url).send().await.unwrap();
-    while response.status() == 303 {
-        let next = location(&response);
-        response = app.client.get(&next).send().await.unwrap();
-    }
-    response.text().await.unwrap()
+    follow_redirects(&app.client, url)
+        .await
+        .text()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
 async fn manage_right_after_a_two_step_sign_in_opens_the_settings_without_a_second_challenge() {
-    let app = app().await;
+    let app = spawn_app_with_test_hooks().await;
     let (_, user_id) = signed_in_with_challenge(&app).await;
 
     let page = open_ui(&app, &press_manage(&app).await).await;
@@ -122,7 +118,7 @@ async fn manage_right_after_a_two_step_sign_in_opens_the_settings_without_a_seco
 
 #[tokio::test]
 async fn without_a_recent_challenge_manage_sends_no_scopes() {
-    let app = app().await;
+    let app = spawn_app_with_test_hooks().await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     app.enroll_email(&email).await;
@@ -137,22 +133,13 @@ async fn without_a_recent_challenge_manage_sends_no_scopes() {
 
 #[tokio::test]
 async fn a_second_customer_on_the_same_browser_inherits_nothing() {
-    let app = app().await;
+    let app = spawn_app_with_test_hooks().await;
     let (_, _) = signed_in_with_challenge(&app).await;
     // The first customer launches (pending) and is verified (two-step sign-in).
     press_manage(&app).await;
     let second = unique_email();
     let other = support::new_client();
-    other
-        .post(app.url("/signup"))
-        .form(&[
-            ("email", second.as_str()),
-            ("name", "Bob"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    app.sign_up_with(&other, &second, "Bob", PASSWORD).await;
     app.sandbox_api(
         reqwest::Method::POST,
         &format!("/users/{}/authenticators", app.user_id(&second).await),
@@ -186,28 +173,15 @@ async fn a_second_customer_on_the_same_browser_inherits_nothing() {
 
 #[tokio::test]
 async fn a_verification_is_only_ever_for_the_customer_who_passed_it() {
-    let app = app().await;
+    let app = spawn_app_with_test_hooks().await;
     let (_, _) = signed_in_with_challenge(&app).await;
     app.post_form("/signout", &[]).await;
     // Another customer signs up on the same browser right after: not "verified recently".
     let email = unique_email();
     app.sign_up(&email, "Eve", PASSWORD).await;
     let user_id = app.enroll_email(&email).await;
-    let sms = json!({"verificationMethod": "SMS", "phoneNumber": "+64271234568"});
-    app.sandbox_api(
-        reqwest::Method::POST,
-        &format!("/users/{user_id}/authenticators"),
-        Some(sms),
-    )
-    .await;
-    let list: Value = app
-        .sandbox_api(
-            reqwest::Method::GET,
-            &format!("/users/{user_id}/authenticators"),
-            None,
-        )
-        .await;
-    let id = list[0]["userAuthenticatorId"].as_str().unwrap().to_string();
+    app.enroll_sms(&user_id, "+64271234568").await;
+    let id = app.authenticator_ids(&user_id).await[0].clone();
     let html = app.get_html(&format!("/account?remove={id}")).await;
     assert!(
         html.contains("Verify it&#39;s you") || html.contains("Verify it's you"),

@@ -8,12 +8,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use support::{
-    launch, new_client, postgres_database, redis_url, spawn_app_sharing, standalone_sandbox,
-    unique_email, TestApp,
+    free_port, launch, new_client, postgres_database, redis_url, spawn_app_sharing,
+    standalone_sandbox, unique_email, TestApp, PASSWORD,
 };
 
 const SECRET: &str = "scale-out-secret";
-const PASSWORD: &str = "correct horse battery";
 
 async fn instance(database_url: &str, api_url: &str) -> TestApp {
     let redis = redis_url();
@@ -32,11 +31,6 @@ async fn instance(database_url: &str, api_url: &str) -> TestApp {
     .await
 }
 
-/// GET with a given client against a given instance.
-async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> reqwest::Response {
-    client.get(app.url(path)).send().await.expect("GET")
-}
-
 #[tokio::test]
 async fn a_customer_moves_between_instances_and_survives_a_restart_of_both() {
     let database = postgres_database().await;
@@ -47,20 +41,13 @@ async fn a_customer_moves_between_instances_and_survives_a_restart_of_both() {
     // One browser: cookies are per host, not per port, so both instances see the same session.
     let browser = new_client();
     let email = unique_email();
-    let signed_up = browser
-        .post(first.url("/signup"))
-        .form(&[
-            ("email", email.as_str()),
-            ("name", "Grace"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let signed_up = first
+        .sign_up_with(&browser, &email, "Grace", PASSWORD)
+        .await;
     assert_eq!(signed_up.status(), 303);
     assert_eq!(support::location(&signed_up), "/account");
 
-    let on_second = page(&browser, &second, "/account").await;
+    let on_second = second.get_with(&browser, "/account").await;
     assert_eq!(
         on_second.status(),
         200,
@@ -86,7 +73,7 @@ async fn a_customer_moves_between_instances_and_survives_a_restart_of_both() {
     let second = instance(&database.url, &sandbox.api_url).await;
 
     for app in [&first, &second] {
-        let response = page(&browser, app, "/account").await;
+        let response = app.get_with(&browser, "/account").await;
         assert_eq!(response.status(), 200, "still signed in after the restart");
         assert!(response.text().await.unwrap().contains(&email));
     }
@@ -97,7 +84,7 @@ async fn a_customer_moves_between_instances_and_survives_a_restart_of_both() {
     // Signing out on one instance ends the session on all of them.
     let signed_out = browser.post(second.url("/signout")).send().await.unwrap();
     assert_eq!(signed_out.status(), 303);
-    let response = page(&browser, &first, "/account").await;
+    let response = first.get_with(&browser, "/account").await;
     assert_eq!(response.status(), 303, "signed out everywhere");
 }
 
@@ -115,34 +102,19 @@ async fn failed_sign_ins_are_counted_across_instances() {
     // Five wrong passwords, alternating instances: the shared Redis count reaches the limit.
     for n in 0..5 {
         let attacker = new_client();
-        let response = attacker
-            .post(apps[n % 2].url("/signin"))
-            .form(&[
-                ("email", email.as_str()),
-                ("password", "wrong password"),
-                ("next", "/account"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let response = apps[n % 2]
+            .sign_in_with(&attacker, &email, "wrong password")
+            .await;
         assert_eq!(response.status(), 303);
     }
     let customer = new_client();
-    let response = customer
-        .post(apps[1].url("/signin"))
-        .form(&[
-            ("email", email.as_str()),
-            ("password", PASSWORD),
-            ("next", "/account"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = apps[1].sign_in_with(&customer, &email, PASSWORD).await;
     assert!(
         support::location(&response).starts_with("/signin"),
         "blocked even with the right password"
     );
-    let form = page(&customer, &apps[1], &support::location(&response))
+    let form = apps[1]
+        .get_with(&customer, &support::location(&response))
         .await
         .text()
         .await
@@ -223,11 +195,7 @@ async fn wait_for(what: &str, mut check: impl AsyncFnMut() -> bool) {
 
 #[tokio::test]
 async fn losing_redis_makes_the_instance_unready_and_it_heals_when_redis_returns() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut redis = OwnRedis::start(port);
     wait_for("redis to start", async || {
         std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
@@ -314,7 +282,7 @@ async fn without_redis_sessions_live_in_postgres_and_survive_a_restart() {
     first.stop().await;
 
     let second = spawn_app_sharing(Arc::new(tempfile::tempdir().unwrap()), &env).await;
-    let response = page(&first.client, &second, "/account").await;
+    let response = second.get_with(&first.client, "/account").await;
     assert_eq!(response.status(), 200, "the session outlived the instance");
     assert!(response.text().await.unwrap().contains(&email));
 }

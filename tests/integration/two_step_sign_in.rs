@@ -3,12 +3,12 @@
 use crate::support;
 
 use serde_json::json;
-use support::{location, spawn_app_with, unique_email, TestApp};
-
-const PASSWORD: &str = "correct horse battery";
+use support::{
+    location, pass_email_challenge, spawn_app_with_test_hooks, unique_email, TestApp, PASSWORD,
+};
 
 async fn app_with_customer() -> (TestApp, String) {
-    let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await;
+    let app = spawn_app_with_test_hooks().await;
     let email = unique_email();
     app.sign_up(&email, "Ada", PASSWORD).await;
     // Visiting the account page is when the storefront learns the enrollment state.
@@ -42,11 +42,6 @@ async fn start_challenge(app: &TestApp, email: &str) -> String {
     url
 }
 
-/// Drives the sandbox's challenge form with the emailed code; returns the redirect back.
-async fn pass_email_challenge(app: &TestApp, url: &str, email: &str) -> String {
-    support::pass_email_challenge(app, &app.client, url, email).await
-}
-
 async fn sign_in_message(app: &TestApp) -> String {
     app.get_html("/signin").await
 }
@@ -71,7 +66,7 @@ async fn an_enrolled_customer_is_not_signed_in_until_the_challenge_is_passed() {
     let url = start_challenge(&app, &email).await;
     assert!(!is_signed_in(&app).await, "a password alone is not enough");
 
-    let back = pass_email_challenge(&app, &url, &email).await;
+    let back = pass_email_challenge(&app, &app.client, &url, &email).await;
     assert!(
         back.starts_with(&format!("{}/signin/return?token=", app.address)),
         "{back}"
@@ -138,7 +133,7 @@ async fn another_customers_token_does_not_complete_my_sign_in() {
 
     // Mallory passes her own challenge but keeps the token.
     let url = start_challenge(&app, &other).await;
-    let stolen = pass_email_challenge(&app, &url, &other).await;
+    let stolen = pass_email_challenge(&app, &app.client, &url, &other).await;
 
     // I start signing in, and the stolen token is presented for my pending sign-in.
     start_challenge(&app, &mine).await;
@@ -175,7 +170,7 @@ async fn when_authsignal_is_down_enrolled_customers_are_refused_and_others_are_n
 
 #[tokio::test]
 async fn a_customer_never_checked_is_treated_as_enrolled_when_authsignal_is_down() {
-    let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await;
+    let app = spawn_app_with_test_hooks().await;
     let email = unique_email();
     app.set_fault(json!({"route": "*", "status": 503})).await;
     app.sign_up(&email, "Ada", PASSWORD).await; // the account page couldn't ask Authsignal
@@ -190,7 +185,7 @@ async fn an_abandoned_challenge_is_replaced_by_a_fresh_sign_in() {
     app.enroll_email(&email).await;
     start_challenge(&app, &email).await; // abandoned
     let url = start_challenge(&app, &email).await;
-    let back = pass_email_challenge(&app, &url, &email).await;
+    let back = pass_email_challenge(&app, &app.client, &url, &email).await;
     let response = app.client.get(&back).send().await.unwrap();
     assert_eq!(location(&response), "/account?tab=security");
     assert!(is_signed_in(&app).await);
