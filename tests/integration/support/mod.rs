@@ -38,6 +38,15 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     spawn_app_sharing(Arc::new(tempfile::tempdir().expect("temp dir")), extra).await
 }
 
+/// An instance with the sandbox's test hooks on and a customer ("Ada", `PASSWORD`) just signed
+/// up, so signed in; and the customer's email.
+pub async fn signed_in_app() -> (TestApp, String) {
+    let app = spawn_app_with_test_hooks().await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    (app, email)
+}
+
 /// Another instance on the same data folder (same SQLite databases), as after a restart.
 pub async fn spawn_app_sharing(data: Arc<tempfile::TempDir>, extra: &[(&str, &str)]) -> TestApp {
     let mut vars: HashMap<String, String> = HashMap::new();
