@@ -1,21 +1,32 @@
-//! Hostile input and protective behaviour: CSP with nonces, HSTS, body limits, unreadable
-//! forms and server-function calls, sign-in rate limits, stale sessions, readiness.
+//! Hardening, tried from outside the way an attacker would: protective headers, CSP with a
+//! nonce per response (kept public pages too), HSTS, writes from other sites, escaping, body
+//! limits, unreadable input, and the embedded sandbox kept off networks and inside the layers.
 
 use crate::support;
 
-use serde_json::Value;
-use support::{launch, location, new_client, spawn_app, spawn_app_with, unique_email};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-const PASSWORD: &str = "correct horse battery";
+use support::{launch, location, spawn_app, unique_email, PASSWORD};
 
-fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("storefront_session="))
-        .map(|c| c.split(';').next().unwrap().to_string())
+// Headers and the content security policy.
+
+#[tokio::test]
+async fn pages_carry_protective_headers() {
+    let app = spawn_app().await;
+    let response = app.get("/").await;
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    assert_eq!(
+        header("referrer-policy").as_deref(),
+        Some("strict-origin-when-cross-origin")
+    );
+    assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(header("x-frame-options").as_deref(), Some("DENY"));
 }
 
 #[tokio::test]
@@ -154,6 +165,69 @@ async fn hsts_is_sent_only_when_the_site_is_https() {
     );
 }
 
+// Hostile requests.
+
+#[tokio::test]
+async fn writes_from_another_site_are_refused() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    let form = [
+        ("email", email.as_str()),
+        ("name", "Ada"),
+        ("password", PASSWORD),
+    ];
+    let cross = app
+        .client
+        .post(app.url("/signup"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    let foreign = app
+        .client
+        .post(app.url("/signup"))
+        .header("origin", "https://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    let launch = app
+        .client
+        .post(app.url("/api/launch_authenticator_settings"))
+        .header("sec-fetch-site", "same-site")
+        .form(&[("intent", "Enroll")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(launch.status(), 403, "server functions are covered too");
+
+    // The same form from our own pages goes through.
+    let own = app
+        .client
+        .post(app.url("/signup"))
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", &app.address)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 303);
+    assert_eq!(location(&own), "/account");
+}
+
+#[tokio::test]
+async fn names_are_escaped_in_pages() {
+    let app = spawn_app().await;
+    app.sign_up(&unique_email(), "<script>alert(1)</script>", PASSWORD)
+        .await;
+    let html = app.get_html("/account").await;
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(html.contains("&lt;script&gt;"));
+}
+
 #[tokio::test]
 async fn oversized_bodies_are_refused_with_413() {
     let app = spawn_app().await;
@@ -235,96 +309,103 @@ async fn unreadable_server_function_calls_get_400_with_a_message() {
     launch(&app.client, &app).await;
 }
 
+// The embedded sandbox.
+/// Starts the real binary with `vars`; it must exit by itself. Its success and its stderr.
+async fn binary_exit(vars: &[(&str, &str)]) -> (bool, String) {
+    let data = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_storefront"));
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("STOREFRONT_DATA_DIR", data.path())
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env_remove("AUTHSIGNAL_SECRET_KEY")
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .env_remove("STOREFRONT_BASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in vars {
+        command.env(k, v);
+    }
+    let child = command.spawn().expect("start the storefront binary");
+    let output = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::task::spawn_blocking(move || child.wait_with_output()),
+    )
+    .await
+    .expect("the storefront refused to start, rather than serving")
+    .unwrap()
+    .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).to_string(),
+    )
+}
+
 #[tokio::test]
-async fn an_account_is_locked_after_five_wrong_passwords_even_for_the_right_one() {
-    let app = spawn_app().await;
-    let email = unique_email();
-    app.sign_up(&email, "Ada", PASSWORD).await;
-    app.post_form("/signout", &[]).await;
-    for _ in 0..5 {
-        let response = app.sign_in(&email, "not the password").await;
-        assert!(location(&response).starts_with("/signin"));
-        assert!(app
-            .get_html(&location(&response))
+async fn the_embedded_sandbox_never_faces_a_network() {
+    for vars in [
+        &[("STOREFRONT_BASE_URL", "https://shop.example.com")][..],
+        &[
+            ("STOREFRONT_BASE_URL", "http://localhost:3000"),
+            ("LEPTOS_SITE_ADDR", "0.0.0.0:0"),
+        ][..],
+        &[("AUTHSIGNAL_SECRET_KEY", "")][..],
+    ] {
+        let (ok, stderr) = binary_exit(vars).await;
+        assert!(!ok, "{vars:?} must not start");
+        let last = stderr.lines().last().unwrap_or_default();
+        assert!(
+            last.contains("AUTHSIGNAL_SECRET_KEY"),
+            "{vars:?}: one line naming the variable, got {stderr}"
+        );
+    }
+
+    // A public shop with a tenant key mounts no sandbox: no outbox, no sandbox API.
+    let public = support::spawn_public_app("https://shop.example.com").await;
+    assert_eq!(
+        public
+            .get("/sandbox/outbox/messages?to=a@example.com")
             .await
-            .contains("match an account"));
-    }
-    let response = app.sign_in(&email, PASSWORD).await;
-    assert!(
-        location(&response).starts_with("/signin"),
-        "the right password is refused while locked"
+            .status(),
+        404
     );
-    let html = app.get_html(&location(&response)).await;
-    assert!(
-        html.contains("Too many failed sign-in attempts. Try again in 15 minutes."),
-        "{html}"
-    );
-    assert_eq!(app.get("/account").await.status(), 303, "not signed in");
-
-    // Another customer on the same address is unaffected.
-    let other = unique_email();
-    app.sign_up(&other, "Bob", PASSWORD).await;
-    app.post_form("/signout", &[]).await;
-    assert_eq!(location(&app.sign_in(&other, PASSWORD).await), "/account");
+    let api = public
+        .client
+        .get(public.url("/sandbox/v1/users/x"))
+        .basic_auth("sandbox-secret", Some(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 404);
 }
 
 #[tokio::test]
-async fn one_address_guessing_across_accounts_is_blocked() {
-    let app = spawn_app_with(&[("STOREFRONT_SIGN_IN_FAILURES_PER_IP", "3")]).await;
-    let email = unique_email();
-    app.sign_up(&email, "Ada", PASSWORD).await;
-    app.post_form("/signout", &[]).await;
-    for n in 0..3 {
-        app.sign_in(&format!("nobody{n}@example.com"), "guess")
-            .await;
-    }
-    let response = app.sign_in(&email, PASSWORD).await;
-    let html = app.get_html(&location(&response)).await;
-    assert!(html.contains("Too many failed sign-in attempts"), "{html}");
-}
-
-#[tokio::test]
-async fn a_session_cookie_is_useless_after_sign_out() {
+async fn the_embedded_sandbox_sits_inside_the_storefronts_layers() {
     let app = spawn_app().await;
-    let signed_up = app.sign_up(&unique_email(), "Ada", PASSWORD).await;
-    let old = session_cookie(&signed_up).expect("session cookie issued at sign-up");
-    app.post_form("/signout", &[]).await;
-
-    let replay = new_client()
-        .get(app.url("/account"))
-        .header("cookie", &old)
+    let outbox = app.get("/sandbox/outbox").await;
+    assert_eq!(outbox.status(), 200);
+    assert_eq!(outbox.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(outbox.headers()["x-frame-options"], "DENY");
+    let policy = outbox.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(
+        policy.contains("frame-ancestors 'none'") && !policy.contains("unsafe-inline"),
+        "{policy}"
+    );
+    let huge = "a".repeat(200 * 1024);
+    let response = app
+        .client
+        .post(app.url("/sandbox/v1/users/u/actions/signIn"))
+        .basic_auth("sandbox-secret", Some(""))
+        .body(huge)
         .send()
         .await
         .unwrap();
     assert_eq!(
-        replay.status(),
-        303,
-        "the old session id no longer signs anyone in"
-    );
-    assert!(location(&replay).starts_with("/signin"));
-}
-
-#[tokio::test]
-async fn readiness_checks_storage_and_reports_authsignal_without_failing_on_it() {
-    let app = spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await;
-    let report: Value = app.get("/readyz").await.json().await.unwrap();
-    assert_eq!(report["ready"], true, "{report}");
-    assert_eq!(report["database"]["backend"], "sqlite");
-    assert_eq!(report["sessions"]["backend"], "sqlite");
-    assert_eq!(report["authsignal"]["ok"], true);
-
-    app.set_fault(serde_json::json!({"route": "*", "status": 503}))
-        .await;
-    // Authsignal is asked at most every 5 s, however often the load balancer polls.
-    tokio::time::sleep(std::time::Duration::from_millis(5_100)).await;
-    let response = app.get("/readyz").await;
-    assert_eq!(
         response.status(),
-        200,
-        "Authsignal down does not take the shop out of rotation"
+        413,
+        "the storefront's body limit covers the sandbox too"
     );
-    let report: Value = response.json().await.unwrap();
-    assert_eq!(report["authsignal"]["ok"], false);
-    assert!(report["authsignal"]["error"].is_string());
-    assert!(!report.to_string().contains("sandbox-secret"));
 }

@@ -1,22 +1,17 @@
-//! The storefront's black-box tests, linked into one binary: each file below was once its own
-//! test target, and linking nine copies of the server cost minutes and gigabytes per build.
+//! The storefront's black-box tests, linked into one binary (one copy of the server to link,
+//! not one per file), grouped by the behaviour they cover.
 
 #[allow(dead_code)]
 mod support;
 
-mod account_security;
-mod account_takeover;
-mod accounts;
-mod action_outcomes;
 mod admin;
-mod database_backends;
-mod edges;
-mod fault_matrix;
-mod graceful_shutdown;
+mod authenticators;
 mod hardening;
-mod hostile_edges;
-mod passkeys_in_place;
-mod receipts_and_recovery;
-mod round_trip;
-mod scale_out;
-mod two_step_sign_in;
+mod pages;
+mod receipts;
+mod recovery;
+mod resilience;
+mod sessions;
+mod sign_in;
+mod sign_up;
+mod storage;

@@ -1,4 +1,4 @@
-// Passkeys in place (issue 16): added on the storefront's own page with Authsignal's official
+// Passkeys in place: added on the storefront's own page with Authsignal's official
 // Web SDK, and used to sign in (button and autofill), against the embedded sandbox's Client
 // API, with Chromium's virtual authenticator standing in for the device.
 import { expect, Page, test } from "@playwright/test";

@@ -1,5 +1,6 @@
-// Issue 17 in a browser: changes named in the activity and mailed (the dev mailbox stands in
-// for the customer's inbox), signed-in devices, "This wasn't me" and "Forgot password?".
+// Receipts and recovery in a browser: changes named in the activity and mailed (the dev
+// mailbox stands in for the customer's inbox), signed-in devices, "This wasn't me" and
+// "Forgot password?".
 import { expect, Page, test } from "@playwright/test";
 import { newCustomer, PASSWORD, signIn, signUp } from "../support/customer";
 import { VirtualAuthenticator } from "../support/virtual_authenticator";

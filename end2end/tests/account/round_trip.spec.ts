@@ -1,4 +1,4 @@
-// No double challenge (issue 15): a customer who has just passed the two-step challenge goes
+// No double challenge: a customer who has just passed the two-step challenge goes
 // from "Manage authenticators" straight to the settings screen; eleven minutes later by
 // Authsignal's clock (the sandbox's test clock) they are challenged first again.
 import { expect, Page, test } from "@playwright/test";

@@ -8,6 +8,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+use super::free_port;
+
 pub struct MailServer {
     pub port: u16,
     dir: tempfile::TempDir,
@@ -46,14 +48,6 @@ fn python() -> PathBuf {
         venv.display()
     );
     venv
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl MailServer {

@@ -5,7 +5,15 @@ use std::sync::{Arc, Mutex};
 
 use leptos::config::LeptosOptions;
 use reqwest::redirect::Policy;
+use storefront::server::users::UserStore;
 use storefront::server::{config::Settings, startup::Application};
+
+/// The password test customers sign up with.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A second browser: the device list and the receipts call it "Firefox on Linux".
+pub const FIREFOX_LINUX: &str =
+    "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0";
 
 pub struct TestApp {
     pub address: String,
@@ -20,8 +28,23 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
+/// An instance whose embedded sandbox has its test hooks on (`AUTHSIGNAL_SANDBOX_FAULTS`):
+/// injected faults, action outcomes, its clock and its call counts.
+pub async fn spawn_app_with_test_hooks() -> TestApp {
+    spawn_app_with(&[("AUTHSIGNAL_SANDBOX_FAULTS", "1")]).await
+}
+
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     spawn_app_sharing(Arc::new(tempfile::tempdir().expect("temp dir")), extra).await
+}
+
+/// An instance with the sandbox's test hooks on and a customer ("Ada", `PASSWORD`) just signed
+/// up, so signed in; and the customer's email.
+pub async fn signed_in_app() -> (TestApp, String) {
+    let app = spawn_app_with_test_hooks().await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    (app, email)
 }
 
 /// Another instance on the same data folder (same SQLite databases), as after a restart.
@@ -220,6 +243,25 @@ pub fn new_client() -> reqwest::Client {
         .unwrap()
 }
 
+/// Another browser (a client like `new_client`) that names itself with `user_agent`.
+pub fn browser(user_agent: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .user_agent(user_agent)
+        .build()
+        .unwrap()
+}
+
+/// A port nothing listens on (yet).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 impl TestApp {
     /// Stops the instance as SIGTERM would: stop accepting, drain, close.
     pub async fn stop(&self) {
@@ -233,14 +275,25 @@ impl TestApp {
         }
     }
 
-    /// The storefront's id for a customer (what Authsignal knows them by).
-    pub async fn user_id(&self, email: &str) -> String {
-        let url = format!("sqlite://{}/storefront.db", self.data.path().display());
-        let pool = storefront::server::db::connect_and_migrate(&url)
+    /// The instance's own SQLite database (the default storage).
+    pub fn sqlite_url(&self) -> String {
+        format!("sqlite://{}/storefront.db", self.data.path().display())
+    }
+
+    /// The customers in the instance's SQLite database, as support's tools reach them.
+    pub async fn user_store(&self) -> UserStore {
+        let pool = storefront::server::db::connect_and_migrate(&self.sqlite_url())
             .await
             .expect("db");
+        UserStore::new(pool)
+    }
+
+    /// The storefront's id for a customer (what Authsignal knows them by).
+    pub async fn user_id(&self, email: &str) -> String {
         let email = storefront::domain::Email::parse(email).expect("email");
-        let user = storefront::server::users::UserStore::new(pool)
+        let user = self
+            .user_store()
+            .await
             .find_by_email(&email)
             .await
             .expect("query");
@@ -283,6 +336,34 @@ impl TestApp {
         id
     }
 
+    /// Enrolls a verified SMS authenticator for the customer `user_id`, behind the
+    /// storefront's back; the sandbox's answer (the new authenticator).
+    pub async fn enroll_sms(&self, user_id: &str, phone_number: &str) -> serde_json::Value {
+        let body = serde_json::json!({"verificationMethod": "SMS", "phoneNumber": phone_number});
+        self.sandbox_api(
+            reqwest::Method::POST,
+            &format!("/users/{user_id}/authenticators"),
+            Some(body),
+        )
+        .await
+    }
+
+    /// The ids of the customer's authenticators, as the sandbox lists them.
+    pub async fn authenticator_ids(&self, user_id: &str) -> Vec<String> {
+        let list = self
+            .sandbox_api(
+                reqwest::Method::GET,
+                &format!("/users/{user_id}/authenticators"),
+                None,
+            )
+            .await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["userAuthenticatorId"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     /// Newest code the sandbox "sent" to an address.
     pub async fn latest_code(&self, to: &str) -> String {
         let messages: serde_json::Value = self
@@ -302,6 +383,25 @@ impl TestApp {
     }
 
     /// Kept mail in the dev mailbox for `to`, newest first.
+    /// How many kept mails for `to` have `subject` in their subject, once no more arrive.
+    pub async fn settled_mail_count(&self, to: &str, subject: &str) -> usize {
+        let mut last = usize::MAX;
+        for _ in 0..50 {
+            let now = self
+                .dev_mailbox(to)
+                .await
+                .iter()
+                .filter(|m| m["subject"].as_str().is_some_and(|s| s.contains(subject)))
+                .count();
+            if now == last {
+                return now;
+            }
+            last = now;
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+        last
+    }
+
     pub async fn dev_mailbox(&self, to: &str) -> Vec<serde_json::Value> {
         self.client
             .get(self.url("/dev/mailbox/messages"))
@@ -331,6 +431,22 @@ impl TestApp {
         panic!("no mail {subject:?} for {to}");
     }
 
+    /// Waits (≤ 15 s) until the account page's activity shows `line`; webhooks are asynchronous.
+    pub async fn wait_for_activity(&self, line: &str) -> String {
+        for _ in 0..150 {
+            let html = self.get_html("/account").await;
+            if html.contains(line) {
+                return html;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "no activity line {line:?}:\n{}",
+            self.get_html("/account").await
+        );
+    }
+
+    /// Injects a fault into the embedded sandbox (its test hooks must be on).
     pub async fn set_fault(&self, fault: serde_json::Value) {
         let response = self
             .client
@@ -339,11 +455,51 @@ impl TestApp {
             .send()
             .await
             .unwrap();
-        assert!(response.status().is_success());
+        assert!(response.status().is_success(), "fault accepted: {fault}");
+    }
+
+    pub async fn clear_faults(&self) {
+        self.client
+            .delete(self.url("/sandbox/_faults"))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// Sets what the embedded sandbox's track answers for `action` (its test hooks must be on).
+    pub async fn set_action_outcome(
+        &self,
+        action: &str,
+        outcome: &str,
+        challenge_when_enrolled: bool,
+    ) {
+        let body = serde_json::json!({
+            "defaultOutcome": outcome,
+            "challengeWhenEnrolled": challenge_when_enrolled,
+        });
+        let response = self
+            .client
+            .put(self.url(&format!("/sandbox/_test/actions/{action}")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "configured {action}: {}",
+            response.status()
+        );
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// The path of a link to this shop (as mailed: absolute).
+    pub fn path_of(&self, link: &str) -> String {
+        link.strip_prefix(&self.address)
+            .expect("a link to this shop")
+            .to_string()
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -356,6 +512,51 @@ impl TestApp {
         response.text().await.unwrap()
     }
 
+    /// GET as another browser.
+    pub async fn get_with(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// The HTML another browser gets for `path`, whatever the status.
+    pub async fn page_html(&self, client: &reqwest::Client, path: &str) -> String {
+        self.get_with(client, path).await.text().await.unwrap()
+    }
+
+    /// The account page as another browser gets it (200, or 303 to sign in).
+    pub async fn account_page(&self, client: &reqwest::Client) -> reqwest::Response {
+        self.get_with(client, "/account").await
+    }
+
+    /// Calls a server function the way the hydrated page does (form-encoded in, JSON out).
+    pub async fn server_fn(&self, name: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/{name}")))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A server function's status and JSON answer (`null` when the body is not JSON).
+    pub async fn server_fn_answer(
+        &self,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let response = self.server_fn(name, form).await;
+        (
+            response.status().as_u16(),
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// Asks to remove an authenticator, as the page's Remove button does.
+    pub async fn remove_authenticator(&self, id: &str) -> reqwest::Response {
+        self.server_fn("remove_authenticator", &[("authenticator_id", id)])
+            .await
+    }
+
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         self.client
             .post(self.url(path))
@@ -366,24 +567,57 @@ impl TestApp {
     }
 
     pub async fn sign_up(&self, email: &str, name: &str, password: &str) -> reqwest::Response {
-        self.post_form(
-            "/signup",
-            &[("email", email), ("name", name), ("password", password)],
-        )
-        .await
+        self.sign_up_with(&self.client, email, name, password).await
+    }
+
+    /// Signs up from another browser.
+    pub async fn sign_up_with(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        name: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
+            .post(self.url("/signup"))
+            .form(&[("email", email), ("name", name), ("password", password)])
+            .send()
+            .await
+            .expect("POST")
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post_form(
-            "/signin",
-            &[
+        self.sign_in_with(&self.client, email, password).await
+    }
+
+    /// Signs in from another browser, asking to land on the account page.
+    pub async fn sign_in_with(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
+            .post(self.url("/signin"))
+            .form(&[
                 ("email", email),
                 ("password", password),
                 ("next", "/account"),
-            ],
-        )
-        .await
+            ])
+            .send()
+            .await
+            .expect("POST")
     }
+}
+
+/// Follows redirects from `url` (as `client`); the response that is not one.
+pub async fn follow_redirects(client: &reqwest::Client, url: &str) -> reqwest::Response {
+    let mut response = client.get(url).send().await.unwrap();
+    while response.status() == 303 {
+        let next = location(&response);
+        response = client.get(&next).send().await.unwrap();
+    }
+    response
 }
 
 /// Drives the sandbox's challenge at `url` with the code emailed to `email` (as `client`);
@@ -394,12 +628,7 @@ pub async fn pass_email_challenge(
     url: &str,
     email: &str,
 ) -> String {
-    let mut response = client.get(url).send().await.unwrap();
-    while response.status() == 303 {
-        let next = location(&response);
-        response = client.get(&next).send().await.unwrap();
-    }
-    let html = response.text().await.unwrap();
+    let html = follow_redirects(client, url).await.text().await.unwrap();
     let s = form_value(&html, "s");
     let authenticator = form_value(&html, "authenticatorId");
     let code = app.latest_code(email).await;
@@ -419,8 +648,9 @@ pub async fn pass_email_challenge(
 
 /// Rows in the SQLite session table of an app that keeps sessions there (the default).
 pub async fn session_rows(app: &TestApp) -> i64 {
-    let url = format!("sqlite://{}/storefront.db", app.data.path().display());
-    let pool = sqlx::SqlitePool::connect(&url).await.expect("session db");
+    let pool = sqlx::SqlitePool::connect(&app.sqlite_url())
+        .await
+        .expect("session db");
     sqlx::query_scalar("SELECT COUNT(*) FROM tower_sessions")
         .fetch_one(&pool)
         .await
@@ -433,6 +663,39 @@ pub fn location(response: &reqwest::Response) -> String {
         .get("location")
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default()
+}
+
+/// The session cookie a response sets, as a `Cookie` header value (`storefront_session=…`).
+pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("storefront_session="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+}
+
+/// The first link in a kept mail's text (see `TestApp::wait_for_mail`) containing `marker`.
+pub fn link_in(mail: &serde_json::Value, marker: &str) -> String {
+    mail["text"]
+        .as_str()
+        .expect("a text part")
+        .split_whitespace()
+        .find(|w| w.contains(marker))
+        .unwrap_or_else(|| panic!("no link with {marker} in {mail}"))
+        .to_string()
+}
+
+/// The `token` in a link or a location (`…?token=…`, up to the next parameter).
+pub fn token_in(link: &str) -> String {
+    link.split("token=")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no token in {link}"))
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 /// A unique email per test, so tests never collide.
@@ -468,4 +731,17 @@ pub async fn launch(client: &reqwest::Client, app: &TestApp) -> String {
         .unwrap();
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
+}
+
+/// Deletes `key` from the test Redis (a raw `DEL`: the tests have no Redis client of their own).
+pub async fn redis_del(key: &str) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = redis_url();
+    let address = url.trim_start_matches("redis://").trim_end_matches('/');
+    let mut redis = tokio::net::TcpStream::connect(address).await.unwrap();
+    let command = format!("*2\r\n$3\r\nDEL\r\n${}\r\n{key}\r\n", key.len());
+    redis.write_all(command.as_bytes()).await.unwrap();
+    let mut reply = [0u8; 16];
+    let n = redis.read(&mut reply).await.unwrap();
+    assert!(reply[..n].starts_with(b":"), "DEL answered");
 }
