@@ -39,6 +39,8 @@ mod wire;
 
 use std::sync::Arc;
 
+use axum::response::IntoResponse;
+
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{SandboxConfig, SandboxError};
 pub use outcomes::{ActionRule, ActionsConfig, Outcome};
@@ -183,7 +185,25 @@ impl Sandbox {
         if state.config.test_hooks {
             router = router.merge(testing::router());
         }
-        router.with_state(state)
+        router
+            .with_state(state)
+            .layer(axum::middleware::from_fn(run_to_completion))
+    }
+}
+
+/// A request whose client goes away still runs to its end: a write cut off half-way would
+/// leave its pooled connection inside a transaction, and sqlx then refuses `BEGIN IMMEDIATE`
+/// on that connection ("non-zero transaction depth") for every later request it serves.
+async fn run_to_completion(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(e) => {
+            tracing::error!(error = %e, "a sandbox request failed to finish");
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     }
 }
 
