@@ -706,3 +706,46 @@ async fn a_strangers_return_link_does_not_cancel_the_customers_launch() {
         .await
         .contains("Your authenticators were updated."));
 }
+
+#[tokio::test]
+async fn the_page_the_customer_comes_back_to_already_shows_what_changed() {
+    let app = spawn_app_with_test_hooks().await;
+    let (_, user_id) = signed_in_with_challenge(&app).await;
+    let added = app.enroll_sms(&user_id, "+64271234567").await;
+    let sms = added["authenticator"]["userAuthenticatorId"]
+        .as_str()
+        .or(added["userAuthenticatorId"].as_str())
+        .expect("the new authenticator's id")
+        .to_string();
+    app.wait_for_activity("Added SMS").await;
+    // Authsignal's webhooks arrive a little after the customer is sent back.
+    app.set_fault(json!({"route": "webhooks", "latencyMs": 800}))
+        .await;
+
+    let settings = follow_redirects(&app.client, &press_manage(&app).await)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let s = support::form_value(&settings, "s");
+    let removed = app
+        .client
+        .post(app.url("/sandbox/ui/settings/remove"))
+        .form(&[("s", s.as_str()), ("authenticatorId", sms.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 303, "removed in the pre-built UI");
+    let done = app
+        .client
+        .post(app.url("/sandbox/ui/done"))
+        .form(&[("s", s.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let response = app.client.get(location(&done)).send().await.unwrap();
+    assert_eq!(location(&response), "/account");
+    let page = app.get_html("/account").await;
+    assert!(page.contains("Removed"), "shown at once: {page}");
+    assert_eq!(page.matches("Removed").count(), 1, "and once");
+}

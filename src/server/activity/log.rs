@@ -41,6 +41,9 @@ pub struct SecurityEvents {
     pool: AnyPool,
 }
 
+/// How long a return waits for the webhook of what its visit changed.
+const CHANGE_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
+
 /// How many events the page lists.
 pub const SHOWN: i64 = 10;
 
@@ -63,6 +66,41 @@ impl SecurityEvents {
             .await;
         if let Err(e) = result {
             tracing::error!(error = %e, "recording a security event failed");
+        }
+    }
+
+    /// Waits (at most `CHANGE_WAIT`) until a change from Authsignal's webhooks is recorded
+    /// for the customer at or after `since_ms` (unix milliseconds); true when one is.
+    pub async fn wait_for_change(&self, user_id: &str, since_ms: i64) -> bool {
+        let since =
+            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(since_ms) * 1_000_000)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let deadline = tokio::time::Instant::now() + CHANGE_WAIT;
+        loop {
+            let newest = sqlx::query_scalar::<_, String>(
+                "SELECT created_at FROM security_events WHERE user_id = $1 AND kind = $2 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(user_id)
+            .bind(EventKind::Change.as_str())
+            .fetch_optional(&self.pool)
+            .await;
+            let newest = match newest {
+                Ok(newest) => newest.and_then(|at| {
+                    time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
+                        .ok()
+                }),
+                Err(e) => {
+                    tracing::error!(error = %e, "reading recent changes failed");
+                    return false;
+                }
+            };
+            if newest.is_some_and(|at| at >= since) {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     }
 

@@ -117,12 +117,16 @@ pub async fn finish_enrollment(token: String) -> Result<String, AppError> {
         Completion::Done {
             purpose: Purpose::AddPasskey,
             verified: true,
+            started_at,
             ..
         } => {
             let added = newest_passkey(&state, &user_id).await;
             state.users.remember_enrollment(&user_id, true, None).await;
-            // With webhooks on, `authenticator.created` writes the line (and the receipt).
-            if !state.settings.webhooks_on() {
+            // With webhooks on, `authenticator.created` writes the line (and the receipt):
+            // waited for a moment, so the account page the customer lands on shows it.
+            if state.settings.webhooks_on() {
+                state.events.wait_for_change(&user_id, started_at).await;
+            } else {
                 state
                     .events
                     .record(&user_id, EventKind::Return, &format!("Added {added}"))

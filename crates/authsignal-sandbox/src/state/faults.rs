@@ -60,6 +60,13 @@ impl Faults {
         Some(taken)
     }
 
+    /// Extra wait before each webhook delivery: the route `webhooks`, latency only.
+    pub(crate) fn webhook_delay(&self) -> Option<std::time::Duration> {
+        let faults = self.lock();
+        let spec = faults.get("webhooks")?;
+        spec.latency_ms.map(std::time::Duration::from_millis)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, FaultSpec>> {
         self.by_route
             .lock()

@@ -48,4 +48,8 @@ impl DeliverySource for Shared {
     fn secret_key(&self) -> &str {
         &self.config.secret_key
     }
+
+    fn delivery_delay(&self) -> Option<std::time::Duration> {
+        self.faults.webhook_delay()
+    }
 }

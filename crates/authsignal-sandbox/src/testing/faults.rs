@@ -17,13 +17,15 @@ use crate::state::{AppState, FaultSpec};
 use crate::wire::{json, json_bytes, ApiError, ApiJson};
 
 /// Route names a fault can target; `*` is every one of them.
-const ROUTES: [&str; 7] = [
+const ROUTES: [&str; 8] = [
     "getUser",
     "getAuthenticators",
     "track",
     "validate",
     "enroll",
     "deleteAuthenticator",
+    // Webhook deliveries: latency only (each delivery waits that long before it is sent).
+    "webhooks",
     "*",
 ];
 const STATUSES: [u16; 3] = [429, 500, 503];
@@ -131,6 +133,11 @@ async fn set_fault(State(state): State<AppState>, ApiJson(spec): ApiJson<FaultSp
     }
     if spec.status.is_some_and(|s| !STATUSES.contains(&s)) {
         return ApiError::invalid_request("status must be 429, 500 or 503.").into_response();
+    }
+    let only_latency = spec.status.is_none() && !spec.malformed_body && !spec.drop_connection;
+    if spec.route == "webhooks" && !only_latency {
+        return ApiError::invalid_request("the webhooks route takes latencyMs only.")
+            .into_response();
     }
     if spec.latency_ms.is_some_and(|ms| ms > MAX_LATENCY_MS) {
         return ApiError::invalid_request(format!(

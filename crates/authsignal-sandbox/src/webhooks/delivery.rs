@@ -73,6 +73,9 @@ async fn attempt(
     let number = u32::try_from(delivery.attempts)
         .unwrap_or(u32::MAX)
         .saturating_add(1);
+    if let Some(delay) = shared.delivery_delay() {
+        tokio::time::sleep(delay).await;
+    }
     // Signed when sent, so a retry carries a fresh timestamp within the SDKs' 5 minutes.
     let signed_at = shared.clock().now().unix_timestamp();
     let result = client

@@ -83,6 +83,10 @@ pub(crate) trait DeliverySource: Send + Sync + 'static {
     fn clock(&self) -> &SandboxClock;
     /// The tenant secret key events are signed with.
     fn secret_key(&self) -> &str;
+    /// A test fault's wait before each delivery, if one is set.
+    fn delivery_delay(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// A sandbox's webhook set-up, shared by every state rebuilt from it (`with_clock` …).

@@ -115,6 +115,10 @@ pub struct Pending {
     pub scoped: bool,
     /// Unix seconds.
     pub started_at: i64,
+    /// The same instant in milliseconds (0 for launches kept before it was), so what the
+    /// visit changed can be told from what came just before it.
+    #[serde(default)]
+    pub started_at_ms: i64,
 }
 
 /// When this session's customer last completed an Authsignal challenge, by Authsignal's clock.
@@ -224,6 +228,7 @@ pub async fn start(
         url: response.url.clone(),
         scoped,
         started_at: now_unix(),
+        started_at_ms: crate::server::clock::now_unix_ms(),
     };
     session.set_pending_round_trip(&pending).await?;
     if !pending.purpose.is_sign_in() {
@@ -320,6 +325,8 @@ pub enum Completion {
         user_id: String,
         verified: bool,
         method: Option<VerificationMethod>,
+        /// When the launch started (unix milliseconds): what it changed came after.
+        started_at: i64,
     },
     /// Refused; `pending` is what the return used up, if anything was waiting.
     Refused {
@@ -419,6 +426,7 @@ pub async fn complete(
         user_id: pending.user_id,
         verified,
         method: result.verification_method,
+        started_at: pending.started_at_ms.max(pending.started_at * 1000),
     })
 }
 

@@ -84,9 +84,12 @@ pub async fn finish_account_return(
                 url::form_urlencoded::byte_serialize(authenticator_id.as_bytes()).collect();
             Ok(format!("{}?remove={id}", routes::ACCOUNT))
         }
-        Completion::Done { .. } => {
-            // With webhooks on, each change the visit made arrives as its own precise line.
-            if !state.settings.webhooks_on() {
+        Completion::Done { started_at, .. } => {
+            // With webhooks on, each change the visit made arrives as its own precise line:
+            // waited for a moment, so the page the customer comes back to already shows it.
+            if state.settings.webhooks_on() {
+                state.events.wait_for_change(user_id, started_at).await;
+            } else {
                 state
                     .events
                     .record(user_id, EventKind::Return, "Authenticator settings updated")
