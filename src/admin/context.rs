@@ -104,10 +104,14 @@ impl Admin {
         contact: &Contact,
         reason: Option<&str>,
     ) -> Result<UserAuthenticator, authsignal::Error> {
+        // The receipt Authsignal's webhook leads to says support made this change.
+        self.users.remember_support_change(&user.id).await;
         let enrolled = self
             .authsignal
             .enroll_verified_authenticator(&user.id, &contact.request())
-            .await?;
+            .await;
+        self.users.end_change(&user.id).await;
+        let enrolled = enrolled?;
         // Sign-in must fail closed for this customer if Authsignal is down from now on.
         self.users
             .remember_enrollment(&user.id, true, Some(user))
@@ -132,9 +136,13 @@ impl Admin {
         target: &UserAuthenticator,
         reason: Option<&str>,
     ) -> Result<(), authsignal::Error> {
-        self.authsignal
+        self.users.remember_support_change(&user.id).await;
+        let removed = self
+            .authsignal
             .delete_authenticator(&user.id, &target.user_authenticator_id)
-            .await?;
+            .await;
+        self.users.end_change(&user.id).await;
+        removed?;
         tracing::info!(
             operator = %self.operator, user_id = %user.id, authenticator_id = %target.user_authenticator_id,
             method = target.verification_method.as_str(), reason = reason.unwrap_or(""), "admin: removed an authenticator"

@@ -47,6 +47,57 @@ pub enum UserStoreError {
     Hashing(String),
 }
 
+/// At most this long after it opened, a change window closes by itself (an abandoned launch).
+const CHANGE_WINDOW_SECS: i64 = 15 * 60;
+/// A change may carry Authsignal's time a little before the launch's own (whole seconds, and
+/// clocks that differ); its end is the return's moment, with no slack: later is not this launch.
+const CLOCK_SLACK_MS: i64 = 5_000;
+
+/// Who made a change to a customer's authenticators, as far as this shop can tell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MadeBy {
+    /// Inside this browser's own launch.
+    Browser { browser: String, network: String },
+    /// With `storefront admin`.
+    Support,
+    /// Outside any launch of ours: another app on the API, or someone else.
+    Elsewhere,
+}
+
+#[derive(sqlx::FromRow)]
+struct ChangeWindow {
+    change_by: Option<String>,
+    change_browser: Option<String>,
+    change_network: Option<String>,
+    change_started_at: Option<i64>,
+    change_ended_at_ms: Option<i64>,
+}
+
+impl ChangeWindow {
+    fn made_by(self, at_ms: i64) -> MadeBy {
+        let Some(started) = self.change_started_at.map(|s| s * 1000) else {
+            return MadeBy::Elsewhere;
+        };
+        let latest = started + CHANGE_WINDOW_SECS * 1000;
+        let ended = self.change_ended_at_ms.unwrap_or(latest).min(latest);
+        if at_ms < started - CLOCK_SLACK_MS || at_ms > ended {
+            return MadeBy::Elsewhere;
+        }
+        match (
+            self.change_by.as_deref(),
+            self.change_browser,
+            self.change_network,
+        ) {
+            (Some("support"), _, _) => MadeBy::Support,
+            // Windows opened before `change_by` was kept were all browsers'.
+            (Some("browser") | None, Some(browser), Some(network)) => {
+                MadeBy::Browser { browser, network }
+            }
+            _ => MadeBy::Elsewhere,
+        }
+    }
+}
+
 /// Reads and writes customers.
 #[derive(Clone)]
 pub struct UserStore {
@@ -350,14 +401,32 @@ impl UserStore {
         Ok(released.rows_affected() == 1)
     }
 
-    /// Remembers the browser starting a change to the customer's authenticators.
+    /// Opens the window in which a change to the customer's authenticators is this browser's:
+    /// from now until `end_change` (the launch's return), or `CHANGE_WINDOW_SECS` at most.
     pub async fn remember_change_origin(&self, id: &str, browser: &str, network: &str) {
+        self.open_change_window(id, "browser", Some(browser), Some(network))
+            .await;
+    }
+
+    /// Opens the window of a change an operator makes with `storefront admin`.
+    pub async fn remember_support_change(&self, id: &str) {
+        self.open_change_window(id, "support", None, None).await;
+    }
+
+    async fn open_change_window(
+        &self,
+        id: &str,
+        by: &str,
+        browser: Option<&str>,
+        network: Option<&str>,
+    ) {
         let result = sqlx::query(
-            "UPDATE users SET change_browser = $1, change_network = $2, change_started_at = $3 WHERE id = $4",
+            "UPDATE users SET change_by = $1, change_browser = $2, change_network = $3, change_started_at = $4, change_ended_at_ms = NULL WHERE id = $5",
         )
+        .bind(by)
         .bind(browser)
         .bind(network)
-        .bind(time::OffsetDateTime::now_utc().unix_timestamp())
+        .bind(crate::server::clock::now_unix())
         .bind(id)
         .execute(&self.pool)
         .await;
@@ -366,25 +435,34 @@ impl UserStore {
         }
     }
 
-    /// The browser and network that started a change within the last `within_secs`.
-    pub async fn recent_change_origin(
-        &self,
-        id: &str,
-        within_secs: i64,
-    ) -> Option<(String, String)> {
-        let since = time::OffsetDateTime::now_utc().unix_timestamp() - within_secs;
-        sqlx::query_as::<_, (String, String)>(
-            "SELECT change_browser, change_network FROM users WHERE id = $1 AND change_started_at >= $2
-               AND change_browser IS NOT NULL AND change_network IS NOT NULL",
+    /// Closes the change window: what Authsignal changes after this is nobody's we know.
+    pub async fn end_change(&self, id: &str) {
+        let result = sqlx::query(
+            "UPDATE users SET change_ended_at_ms = $1 WHERE id = $2 AND change_started_at IS NOT NULL AND change_ended_at_ms IS NULL",
+        )
+        .bind(crate::server::clock::now_unix_ms())
+        .bind(id)
+        .execute(&self.pool)
+        .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "closing a change window failed");
+        }
+    }
+
+    /// Who made a change Authsignal made at `at_ms` (unix milliseconds): the browser or
+    /// operator whose window holds it, else nobody this shop knows of.
+    pub async fn change_made_by(&self, id: &str, at_ms: i64) -> MadeBy {
+        let row = sqlx::query_as::<_, ChangeWindow>(
+            "SELECT change_by, change_browser, change_network, change_started_at, change_ended_at_ms FROM users WHERE id = $1",
         )
         .bind(id)
-        .bind(since)
         .fetch_optional(&self.pool)
         .await
         .unwrap_or_else(|e| {
             tracing::error!(error = %e, "reading where a change started failed");
             None
-        })
+        });
+        row.map_or(MadeBy::Elsewhere, |window| window.made_by(at_ms))
     }
 
     /// Replaces the customer's password with an already hashed one.
@@ -487,5 +565,57 @@ mod tests {
         let a = new_user_id();
         assert_ne!(a, new_user_id());
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    }
+}
+
+#[cfg(test)]
+mod change_window_tests {
+    use super::*;
+
+    /// A window opened at `started` (seconds), closed at `ended` (seconds).
+    fn window(by: &str, started: i64, ended: Option<i64>) -> ChangeWindow {
+        ChangeWindow {
+            change_by: Some(by.into()),
+            change_browser: Some("Firefox on Linux".into()),
+            change_network: Some("203.0.113.x".into()),
+            change_started_at: Some(started),
+            change_ended_at_ms: ended.map(|e| e * 1000),
+        }
+    }
+
+    #[test]
+    fn a_change_is_the_browsers_only_inside_its_own_launch() {
+        let browser = MadeBy::Browser {
+            browser: "Firefox on Linux".into(),
+            network: "203.0.113.x".into(),
+        };
+        let ms = |s: i64| s * 1000;
+        let open = window("browser", 1000, None);
+        assert_eq!(open.made_by(ms(1010)), browser, "launch still open");
+        let done = || window("browser", 1000, Some(1060));
+        assert_eq!(done().made_by(ms(1050)), browser);
+        assert_eq!(
+            done().made_by(ms(1060) + 1),
+            MadeBy::Elsewhere,
+            "just after the return"
+        );
+        let abandoned = window("browser", 1000, None);
+        assert_eq!(
+            abandoned.made_by(ms(1000 + 16 * 60)),
+            MadeBy::Elsewhere,
+            "abandoned"
+        );
+        let before = window("browser", 1000, None);
+        assert_eq!(before.made_by(ms(900)), MadeBy::Elsewhere, "before it");
+        let support = window("support", 1000, None);
+        assert_eq!(support.made_by(ms(1001)), MadeBy::Support);
+        let never = ChangeWindow {
+            change_by: None,
+            change_browser: None,
+            change_network: None,
+            change_started_at: None,
+            change_ended_at_ms: None,
+        };
+        assert_eq!(never.made_by(1_000_000), MadeBy::Elsewhere);
     }
 }

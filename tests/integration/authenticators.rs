@@ -6,8 +6,9 @@ use crate::support;
 
 use serde_json::{json, Value};
 use support::{
-    follow_redirects, launch, location, pass_email_challenge, signed_in_app, spawn_app,
-    spawn_app_with, spawn_app_with_test_hooks, unique_email, TestApp, PASSWORD,
+    follow_redirects, launch, location, pass_email_challenge, press_manage, signed_in_app,
+    signed_in_with_challenge, spawn_app, spawn_app_with, spawn_app_with_test_hooks, unique_email,
+    TestApp, PASSWORD,
 };
 
 // The security section.
@@ -224,42 +225,6 @@ async fn garbage_returns_cannot_flood_the_security_activity() {
 
 // The one round trip: Manage right after a challenge skips the second one (by Authsignal's
 // clock), a verification is only ever the verified customer's, popup mode completes the same way.
-/// A customer with an email authenticator, signed in through the two-step challenge.
-async fn signed_in_with_challenge(app: &TestApp) -> (String, String) {
-    let email = unique_email();
-    app.sign_up(&email, "Ada", PASSWORD).await;
-    let user_id = app.enroll_email(&email).await;
-    app.post_form("/signout", &[]).await;
-    let challenge = location(&app.sign_in(&email, PASSWORD).await);
-    assert!(
-        challenge.contains("/sandbox/ui"),
-        "challenged at sign-in: {challenge}"
-    );
-    let back = pass_email_challenge(app, &app.client, &challenge, &email).await;
-    assert!(
-        back.starts_with(&app.url("/signin/return?token=")),
-        "{back}"
-    );
-    assert_eq!(
-        location(&app.client.get(&back).send().await.unwrap()),
-        "/account"
-    );
-    (email, user_id)
-}
-
-/// Presses Manage as the hydrated page does; the pre-built UI URL it answers.
-async fn press_manage(app: &TestApp) -> String {
-    let response = app
-        .client
-        .post(app.url("/api/launch_authenticator_settings"))
-        .header("accept", "application/json")
-        .form(&[("intent", "Manage")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
-}
 
 /// Follows the pre-built UI's redirects from `url`; the page it settles on.
 async fn open_ui(app: &TestApp, url: &str) -> String {

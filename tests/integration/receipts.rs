@@ -152,3 +152,42 @@ async fn mail_that_cannot_be_sent_is_retried_and_the_change_stands() {
     let mail = MailServer::start_on(port).await;
     mail.wait_for(&email, "Added Email").await;
 }
+
+#[tokio::test]
+async fn a_change_after_the_browsers_visit_is_not_named_after_that_browser() {
+    let app = support::spawn_app_with_test_hooks().await;
+    let (email, user_id) = support::signed_in_with_challenge(&app).await;
+    // A settings visit from this browser, done and back.
+    let settings = support::follow_redirects(&app.client, &support::press_manage(&app).await)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let s = support::form_value(&settings, "s");
+    let done = app
+        .client
+        .post(app.url("/sandbox/ui/done"))
+        .form(&[("s", s.as_str())])
+        .send()
+        .await
+        .unwrap();
+    app.client
+        .get(support::location(&done))
+        .send()
+        .await
+        .unwrap();
+
+    // Then another app (or someone with the API key) adds a phone number.
+    app.enroll_sms(&user_id, "+447911123456").await;
+    let receipt = app.wait_for_mail(&email, "Added SMS").await;
+    let text = receipt["text"].as_str().unwrap();
+    assert!(
+        !text.contains("Browser:"),
+        "not this browser's doing: {text}"
+    );
+    assert!(text.contains("outside this shop's website"), "{text}");
+    assert!(
+        text.contains("+44 79 … 456"),
+        "masked by its country code: {text}"
+    );
+}

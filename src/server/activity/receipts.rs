@@ -7,7 +7,7 @@ use crate::server::mail::compose;
 use crate::server::recovery::tokens;
 use crate::server::recovery::tokens::LinkPurpose;
 use crate::server::state::AppState;
-use crate::server::users::User;
+use crate::server::users::{MadeBy, User};
 use crate::server::web::request_context::Origin;
 
 /// "30 Nov 2026, 22:15 UTC", now.
@@ -37,7 +37,7 @@ pub async fn security_change(
     state: &AppState,
     user: &User,
     what: &str,
-    origin: Option<&Origin>,
+    made_by: &MadeBy,
     added: Option<&str>,
 ) {
     let link = not_me_link(state, user, added).await;
@@ -46,7 +46,7 @@ pub async fn security_change(
         &user.display_name,
         what,
         &now_words(),
-        origin,
+        made_by,
         &link,
     );
     state.mailer.enqueue(mail).await;

@@ -261,10 +261,11 @@ async fn remove_while_leased(
         .users
         .remember_change_origin(&caller.user_id, &origin.browser, &origin.network)
         .await;
-    if let Err(e) = client
+    let removed = client
         .delete_authenticator(&caller.user_id, &authenticator_id)
-        .await
-    {
+        .await;
+    caller.state.users.end_change(&caller.user_id).await;
+    if let Err(e) = removed {
         tracing::warn!(error = %e, "removing an authenticator failed");
         return caller
             .back_with(NoticeTone::Error, words::UNAVAILABLE_TO_CHANGE)

@@ -122,6 +122,7 @@ pub async fn finish_enrollment(token: String) -> Result<String, AppError> {
         } => {
             let added = newest_passkey(&state, &user_id).await;
             state.users.remember_enrollment(&user_id, true, None).await;
+            state.users.end_change(&user_id).await;
             // With webhooks on, `authenticator.created` writes the line (and the receipt):
             // waited for a moment, so the account page the customer lands on shows it.
             if state.settings.webhooks_on() {

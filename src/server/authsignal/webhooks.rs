@@ -16,7 +16,6 @@ use crate::server::activity::log::EventKind;
 use crate::server::authsignal::deliveries;
 use crate::server::authsignal::views::{describe, method_words};
 use crate::server::state::AppState;
-use crate::server::web::request_context::Origin;
 
 /// What an authenticator event did, in the activity's words.
 #[derive(Debug, PartialEq, Eq)]
@@ -88,17 +87,18 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         .record(&user.id, EventKind::Change, &change.line)
         .await;
     refresh_enrollment(&state, &user.id, &event).await;
-    // Where the change was made: the browser that started one in the last 15 minutes.
-    let origin = state
-        .users
-        .recent_change_origin(&user.id, 15 * 60)
-        .await
-        .map(|(browser, network)| Origin { browser, network });
+    // Who made it: the browser whose own launch holds the moment Authsignal made it, the
+    // support team, or nobody this shop knows of.
+    let at =
+        time::OffsetDateTime::parse(&event.time, &time::format_description::well_known::Rfc3339)
+            .map(|t| t.unix_timestamp())
+            .unwrap_or(now);
+    let made_by = state.users.change_made_by(&user.id, at).await;
     crate::server::activity::receipts::security_change(
         &state,
         &user,
         &change.line,
-        origin.as_ref(),
+        &made_by,
         change.added.as_deref(),
     )
     .await;

@@ -3,6 +3,7 @@
 use maud::{html, DOCTYPE};
 
 use crate::server::mail::Mail;
+use crate::server::users::MadeBy;
 use crate::server::web::request_context::Origin;
 
 const SHOP: &str = "Northwind Supply";
@@ -77,14 +78,24 @@ pub fn security_change(
     name: &str,
     what: &str,
     when: &str,
-    origin: Option<&Origin>,
+    made_by: &MadeBy,
     not_me_url: &str,
 ) -> Mail {
     let mut facts = vec![
         ("What changed", what.to_string()),
         ("When", when.to_string()),
     ];
-    facts.extend(origin_facts(origin));
+    match made_by {
+        MadeBy::Browser { browser, network } => facts.extend(origin_facts(Some(&Origin {
+            browser: browser.clone(),
+            network: network.clone(),
+        }))),
+        MadeBy::Support => facts.push(("Made by", "our support team".to_string())),
+        MadeBy::Elsewhere => facts.push((
+            "Made from",
+            "outside this shop's website: not one of your signed-in browsers".to_string(),
+        )),
+    }
     Letter {
         name,
         headline: "Your sign-in security settings changed.".into(),

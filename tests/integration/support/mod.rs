@@ -745,3 +745,40 @@ pub async fn redis_del(key: &str) {
     let n = redis.read(&mut reply).await.unwrap();
     assert!(reply[..n].starts_with(b":"), "DEL answered");
 }
+
+/// A customer with an email authenticator, signed in through the two-step challenge.
+pub async fn signed_in_with_challenge(app: &TestApp) -> (String, String) {
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    let user_id = app.enroll_email(&email).await;
+    app.post_form("/signout", &[]).await;
+    let challenge = location(&app.sign_in(&email, PASSWORD).await);
+    assert!(
+        challenge.contains("/sandbox/ui"),
+        "challenged at sign-in: {challenge}"
+    );
+    let back = pass_email_challenge(app, &app.client, &challenge, &email).await;
+    assert!(
+        back.starts_with(&app.url("/signin/return?token=")),
+        "{back}"
+    );
+    assert_eq!(
+        location(&app.client.get(&back).send().await.unwrap()),
+        "/account"
+    );
+    (email, user_id)
+}
+
+/// Presses Manage as the hydrated page does; the pre-built UI URL it answers.
+pub async fn press_manage(app: &TestApp) -> String {
+    let response = app
+        .client
+        .post(app.url("/api/launch_authenticator_settings"))
+        .header("accept", "application/json")
+        .form(&[("intent", "Manage")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}

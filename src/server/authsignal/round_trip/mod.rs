@@ -351,9 +351,10 @@ pub async fn complete(
             why: Refusal::NothingPending,
         });
     };
-    // A signed-in customer's launch is used up only by a token of its own: a link they were
-    // tricked into opening must not cancel it. A sign-in's pending slot is used up by any return.
-    let keeps_launch = !pending.purpose.is_sign_in();
+    // A launch that comes back through a link (to the account page) is used up only by a token
+    // of its own: a link the customer was tricked into opening must not cancel it. A sign-in's
+    // pending slot, and the Web SDK's (posted by the page itself), are used up by any return.
+    let keeps_launch = !pending.purpose.is_sign_in() && pending.purpose != Purpose::AddPasskey;
     if !keeps_launch || now_unix() - pending.started_at > PENDING_TTL_SECS {
         session.take_pending_round_trip().await?;
     }
@@ -388,7 +389,11 @@ pub async fn complete(
         Ok(result) => result,
         Err(e) => {
             tracing::warn!(error = %e, "validating a return from Authsignal failed");
-            return foreign(pending, Refusal::CannotConfirm);
+            // Unconfirmable: the launch ends as before (the next press starts afresh).
+            if keeps_launch {
+                session.take_pending_round_trip().await?;
+            }
+            return refused(pending, Refusal::CannotConfirm);
         }
     };
     if !is_genuine(&result, &pending) {

@@ -46,6 +46,17 @@ pub async fn finish_account_return(
     token: Option<String>,
 ) -> Result<String, AppError> {
     let completion = complete(state, session, token, Some(user_id), routes::ACCOUNT_RETURN).await?;
+    // This browser's launch is over: what Authsignal changes from now on is not its doing.
+    if matches!(
+        &completion,
+        Completion::Done { .. }
+            | Completion::Refused {
+                pending: Some(_),
+                ..
+            }
+    ) {
+        state.users.end_change(user_id).await;
+    }
     if let Completion::Done { verified: true, .. } = &completion {
         // A challenge passed or an authenticator added: enrolled, so an outage from now on
         // must not let a password alone through.
