@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL and Redis answer on 127.0.0.1 for the scale-out tests
-# (tests/integration/scale_out.rs, tests/integration/database_backends.rs). Already running: nothing is touched.
+# (tests/integration/storage.rs, sessions.rs). Already running: nothing is touched.
 # Missing: installed from Debian's packages and started. Safe to run again and again.
 set -euo pipefail
 

@@ -1,6 +1,6 @@
 //! The storefront's database: SQLite by default, Postgres when `DATABASE_URL=postgres://…`.
 //! One set of queries runs on both (sqlx `Any`, `$n` placeholders); each backend has its own
-//! migrations, kept in step (same versions and columns, checked by tests/database_backends.rs).
+//! migrations, kept in step (same versions and columns, checked by tests/integration/storage.rs).
 
 use std::str::FromStr;
 use std::time::Duration;
