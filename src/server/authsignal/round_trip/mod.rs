@@ -404,6 +404,17 @@ pub async fn complete(
     if keeps_launch {
         session.take_pending_round_trip().await?;
     }
+    accept(state, session, pending, result).await
+}
+
+/// A genuine return: accepted when its challenge was completed (or, for a scoped settings
+/// visit, when none was needed); a completed challenge is remembered for the binding window.
+async fn accept(
+    state: &AppState,
+    session: &TypedSession,
+    pending: Pending,
+    result: ValidateChallengeResponse,
+) -> Result<Completion, AppError> {
     let verified = result.state == Some(ActionState::ChallengeSucceeded) && result.is_valid;
     // A scoped settings visit may end without a challenge; every other purpose needs one.
     let accepted = verified
@@ -415,7 +426,10 @@ pub async fn complete(
             ));
     if !accepted {
         tracing::info!(action = pending.purpose.action(), state = ?result.state, "return from Authsignal: challenge not completed");
-        return refused(pending, Refusal::NotVerified);
+        return Ok(Completion::Refused {
+            pending: Some(pending),
+            why: Refusal::NotVerified,
+        });
     }
     if verified {
         let at = challenge_time(state, &pending.user_id, result.state_updated_at.as_deref());
@@ -427,11 +441,11 @@ pub async fn complete(
             .await?;
     }
     Ok(Completion::Done {
+        started_at: pending.started_at_ms.max(pending.started_at * 1000),
         purpose: pending.purpose,
         user_id: pending.user_id,
         verified,
         method: result.verification_method,
-        started_at: pending.started_at_ms.max(pending.started_at * 1000),
     })
 }
 

@@ -64,30 +64,46 @@ pub async fn finish_account_return(
     }
     match completion {
         Completion::Done {
-            purpose: Purpose::VerifyToAddPasskey,
+            purpose,
+            started_at,
             ..
-        } => {
-            state
-                .events
-                .record(user_id, EventKind::Return, "Verified to add a passkey")
-                .await;
+        } => after_done(state, session, user_id, purpose, started_at).await,
+        Completion::Refused { pending, why } => {
+            // One line per launch that came back refused; a return with nothing pending is
+            // any link's doing and writes none (it must not push real events off the list).
+            if pending.is_some() && why != Refusal::CannotConfirm {
+                let line = "A return from the security provider was refused";
+                state.events.record(user_id, EventKind::Return, line).await;
+            }
+            tracing::info!(?why, "return from Authsignal refused");
+            session
+                .set_notice(NoticeTone::Error, why.on_account())
+                .await?;
+            Ok(routes::ACCOUNT.to_string())
+        }
+    }
+}
+
+/// What a completed return records and shows, and where the customer goes next.
+async fn after_done(
+    state: &AppState,
+    session: &TypedSession,
+    user_id: &str,
+    purpose: Purpose,
+    started_at: i64,
+) -> Result<String, AppError> {
+    match purpose {
+        Purpose::VerifyToAddPasskey => {
+            let line = "Verified to add a passkey";
+            state.events.record(user_id, EventKind::Return, line).await;
             session
                 .set_notice(NoticeTone::Info, words::VERIFIED_TO_ADD_PASSKEY)
                 .await?;
             Ok(routes::ADD_PASSKEY.to_string())
         }
-        Completion::Done {
-            purpose: Purpose::VerifyToRemove { authenticator_id },
-            ..
-        } => {
-            state
-                .events
-                .record(
-                    user_id,
-                    EventKind::Return,
-                    "Verified to remove an authenticator",
-                )
-                .await;
+        Purpose::VerifyToRemove { authenticator_id } => {
+            let line = "Verified to remove an authenticator";
+            state.events.record(user_id, EventKind::Return, line).await;
             session
                 .set_notice(NoticeTone::Info, words::VERIFIED_TO_REMOVE)
                 .await?;
@@ -95,38 +111,17 @@ pub async fn finish_account_return(
                 url::form_urlencoded::byte_serialize(authenticator_id.as_bytes()).collect();
             Ok(format!("{}?remove={id}", routes::ACCOUNT))
         }
-        Completion::Done { started_at, .. } => {
+        _ => {
             // With webhooks on, each change the visit made arrives as its own precise line:
             // waited for a moment, so the page the customer comes back to already shows it.
             if state.settings.webhooks_on() {
                 state.events.wait_for_change(user_id, started_at).await;
             } else {
-                state
-                    .events
-                    .record(user_id, EventKind::Return, "Authenticator settings updated")
-                    .await;
+                let line = "Authenticator settings updated";
+                state.events.record(user_id, EventKind::Return, line).await;
             }
             session
                 .set_notice(NoticeTone::Success, words::SETTINGS_UPDATED)
-                .await?;
-            Ok(routes::ACCOUNT.to_string())
-        }
-        Completion::Refused { pending, why } => {
-            // One line per launch that came back refused; a return with nothing pending is
-            // any link's doing and writes none (it must not push real events off the list).
-            if pending.is_some() && why != Refusal::CannotConfirm {
-                state
-                    .events
-                    .record(
-                        user_id,
-                        EventKind::Return,
-                        "A return from the security provider was refused",
-                    )
-                    .await;
-            }
-            tracing::info!(?why, "return from Authsignal refused");
-            session
-                .set_notice(NoticeTone::Error, why.on_account())
                 .await?;
             Ok(routes::ACCOUNT.to_string())
         }
