@@ -404,11 +404,11 @@ async fn sessions_stored_before_the_index_existed_are_indexed_at_start() {
     let email = unique_email();
     first.sign_up(&email, "Ada", PASSWORD).await;
     first.stop().await;
-    // As after an upgrade from a version without the index.
+    // As after an upgrade from a version without the index: sessions it does not know.
     let pool = sqlx::SqlitePool::connect(&first.sqlite_url())
         .await
         .unwrap();
-    sqlx::query("DROP TABLE session_owners")
+    sqlx::query("DELETE FROM session_owners")
         .execute(&pool)
         .await
         .unwrap();

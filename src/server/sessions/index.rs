@@ -11,8 +11,11 @@ use tower_sessions_redis_store::fred::types::scan::ScanType;
 use crate::server::sessions::signed_in_user;
 use crate::server::sessions::store::SessionBackend;
 
+/// Created by `migrations/` on both backends, beside the customers.
 const SQLITE_TABLE: &str = "session_owners";
-const POSTGRES_TABLE: &str = r#""tower_sessions"."session_owner""#;
+const POSTGRES_TABLE: &str = "session_owners";
+/// At most this many stored sessions are looked at by the start-up backfill.
+const SQL_BACKFILL_AT_MOST: i64 = 200_000;
 /// A Redis set per customer; it outlives the longest session a little.
 const REDIS_SET_TTL_SECS: i64 = 31 * 24 * 60 * 60;
 /// At most this many Redis keys are looked at by the start-up backfill, a page at a time.
@@ -28,66 +31,25 @@ fn backend_error(e: impl std::fmt::Display) -> session_store::Error {
 }
 
 impl SessionBackend {
-    /// Creates the SQL index table (Redis needs none) and, the first time, indexes the
-    /// sessions that already exist, so "sign out everywhere" reaches them too.
+    /// Indexes the signed-in sessions the SQL store already holds (the table itself is made
+    /// by `migrations/`): a session written before the index existed, or by an older instance,
+    /// is listed and reached by "sign out everywhere" too. Bounded, and logged.
     pub(crate) async fn migrate_index(&self) -> sqlx::Result<()> {
-        let new_table = match self {
-            SessionBackend::Sqlite(_, pool) => sqlx::query_scalar::<_, String>(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'session_owners'",
-            )
-            .fetch_optional(pool)
-            .await?
-            .is_none(),
-            SessionBackend::Postgres(_, pool) => sqlx::query_scalar::<_, Option<String>>(
-                r#"SELECT to_regclass('"tower_sessions"."session_owner"')::text"#,
-            )
-            .fetch_one(pool)
-            .await?
-            .is_none(),
-            SessionBackend::Redis(..) => false,
-        };
-        self.create_index_table().await?;
-        if new_table {
-            self.index_existing().await?;
-        }
-        Ok(())
+        self.index_existing().await
     }
 
-    async fn create_index_table(&self) -> sqlx::Result<()> {
-        match self {
-            SessionBackend::Sqlite(_, pool) => {
-                sqlx::query(&format!("CREATE TABLE IF NOT EXISTS {SQLITE_TABLE} (session_id TEXT PRIMARY KEY NOT NULL, user_id TEXT NOT NULL)"))
-                    .execute(pool)
-                    .await?;
-                sqlx::query(&format!(
-                    "CREATE INDEX IF NOT EXISTS session_owners_by_user ON {SQLITE_TABLE} (user_id)"
-                ))
-                .execute(pool)
-                .await?;
-            }
-            SessionBackend::Postgres(_, pool) => {
-                sqlx::query(&format!("CREATE TABLE IF NOT EXISTS {POSTGRES_TABLE} (session_id TEXT PRIMARY KEY NOT NULL, user_id TEXT NOT NULL)"))
-                    .execute(pool)
-                    .await?;
-                sqlx::query(&format!("CREATE INDEX IF NOT EXISTS session_owner_by_user ON {POSTGRES_TABLE} (user_id)"))
-                    .execute(pool)
-                    .await?;
-            }
-            SessionBackend::Redis(..) => {}
-        }
-        Ok(())
-    }
-
-    /// Indexes every stored signed-in session (once, when the index is created).
+    /// Indexes the stored signed-in sessions the index does not know yet.
     async fn index_existing(&self) -> sqlx::Result<()> {
         let rows: Vec<(String, Vec<u8>)> = match self {
             SessionBackend::Sqlite(_, pool) => {
-                sqlx::query_as("SELECT id, data FROM tower_sessions")
+                sqlx::query_as(&format!("SELECT id, data FROM tower_sessions WHERE id NOT IN (SELECT session_id FROM {SQLITE_TABLE}) LIMIT $1"))
+                    .bind(SQL_BACKFILL_AT_MOST)
                     .fetch_all(pool)
                     .await?
             }
             SessionBackend::Postgres(_, pool) => {
-                sqlx::query_as(r#"SELECT id, data FROM "tower_sessions"."session""#)
+                sqlx::query_as(&format!(r#"SELECT id, data FROM "tower_sessions"."session" WHERE id NOT IN (SELECT session_id FROM {POSTGRES_TABLE}) LIMIT $1"#))
+                    .bind(SQL_BACKFILL_AT_MOST)
                     .fetch_all(pool)
                     .await?
             }
