@@ -675,7 +675,7 @@ async fn a_strangers_return_link_does_not_cancel_the_customers_launch() {
 #[tokio::test]
 async fn the_page_the_customer_comes_back_to_already_shows_what_changed() {
     let app = spawn_app_with_test_hooks().await;
-    let (_, user_id) = signed_in_with_challenge(&app).await;
+    let (email, user_id) = signed_in_with_challenge(&app).await;
     let added = app.enroll_sms(&user_id, "+64271234567").await;
     let sms = added["authenticator"]["userAuthenticatorId"]
         .as_str()
@@ -713,4 +713,8 @@ async fn the_page_the_customer_comes_back_to_already_shows_what_changed() {
     let page = app.get_html("/account").await;
     assert!(page.contains("Removed"), "shown at once: {page}");
     assert_eq!(page.matches("Removed").count(), 1, "and once");
+    // Made inside this browser's own visit: its receipt names the browser.
+    let receipt = app.wait_for_mail(&email, "Removed SMS").await;
+    let text = receipt["text"].as_str().unwrap();
+    assert!(text.contains("Browser: "), "{text}");
 }

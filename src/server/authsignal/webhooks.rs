@@ -89,11 +89,13 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
     refresh_enrollment(&state, &user.id, &event).await;
     // Who made it: the browser whose own launch holds the moment Authsignal made it, the
     // support team, or nobody this shop knows of.
-    let at =
-        time::OffsetDateTime::parse(&event.time, &time::format_description::well_known::Rfc3339)
-            .map(|t| t.unix_timestamp())
-            .unwrap_or(now);
-    let made_by = state.users.change_made_by(&user.id, at).await;
+    let rfc3339 = &time::format_description::well_known::Rfc3339;
+    let at_ms = time::OffsetDateTime::parse(&event.time, rfc3339)
+        .map(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
+        .unwrap_or(now * 1000);
+    // On our clock: the embedded sandbox's test clock may run ahead for this customer.
+    let ahead_ms = (state.authsignal_clock.now_for(&user.id) - now) * 1000;
+    let made_by = state.users.change_made_by(&user.id, at_ms - ahead_ms).await;
     crate::server::activity::receipts::security_change(
         &state,
         &user,
