@@ -467,9 +467,32 @@ impl UserStore {
 
     /// Replaces the customer's password with an already hashed one.
     #[tracing::instrument(skip_all)]
-    pub async fn set_password_hash(&self, id: &str, hash: &str) -> Result<(), UserStoreError> {
+    /// Not while the account is held: false then, and nothing changed.
+    pub async fn set_password_hash(&self, id: &str, hash: &str) -> Result<bool, UserStoreError> {
+        let set =
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND held_since IS NULL")
+                .bind(hash)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        Ok(set.rows_affected() == 1)
+    }
+
+    /// Whether the account is held for support now (read afresh, not from a copy of the row).
+    pub async fn is_held(&self, id: &str) -> Result<bool, UserStoreError> {
+        let held =
+            sqlx::query_scalar::<_, Option<String>>("SELECT held_since FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(held.flatten().is_some())
+    }
+
+    /// The password stops working: after a hold the customer chooses a new one by email.
+    pub async fn disable_password(&self, id: &str) -> Result<(), UserStoreError> {
+        let unusable = dummy_hash().await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(hash)
+            .bind(unusable)
             .bind(id)
             .execute(&self.pool)
             .await?;

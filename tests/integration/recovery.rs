@@ -334,7 +334,15 @@ async fn this_wasnt_me_on_an_added_authenticator_removes_it() {
         .await;
     assert_eq!(left, json!([]), "the intruder's SMS is gone");
     assert!(app.user_store().await.release_hold(&user_id).await.unwrap());
-    app.sign_in(&email, PASSWORD).await;
+    // Released by support: the customer chooses a new password by email, then signs in.
+    let link = fresh_reset_link(&app, &app.client, &email).await;
+    app.client
+        .post(app.url("/reset-password"))
+        .form(&[("token", link.as_str()), ("password", NEW_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    app.sign_in(&email, NEW_PASSWORD).await;
     app.wait_for_activity("the added authenticator removed")
         .await;
 }
@@ -372,9 +380,21 @@ async fn an_inbox_alone_cannot_report_every_factor_away_and_reset_without_one() 
     assert!(held.starts_with("/forgot-password"), "{held}");
     let html = app.page_html(&attacker, &held).await;
     assert!(html.contains("your account is locked"), "{html}");
+    // The link from before the report no longer works, and a fresh one resets nothing.
     let response = attacker
         .post(app.url("/reset-password"))
         .form(&[("token", reset_token.as_str()), ("password", NEW_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&response).starts_with("/forgot-password"),
+        "revoked"
+    );
+    let fresh = fresh_reset_link(&app, &attacker, &email).await;
+    let response = attacker
+        .post(app.url("/reset-password"))
+        .form(&[("token", fresh.as_str()), ("password", NEW_PASSWORD)])
         .send()
         .await
         .unwrap();
@@ -392,18 +412,77 @@ async fn an_inbox_alone_cannot_report_every_factor_away_and_reset_without_one() 
         location(&response).starts_with("/signin"),
         "no sign-in while held"
     );
+    // The hold took the password away: whoever knew it is told it doesn't match.
     let refused = app.page_html(&app.client, &location(&response)).await;
-    assert!(refused.contains("your account is locked"), "{refused}");
+    assert!(refused.contains("match an account"), "{refused}");
 
-    // Support releases it: the old password works again, and the activity says what happened.
+    // Support releases it: the old password no longer works, so the customer chooses a new
+    // one by email, and the activity says what happened.
     assert!(app.user_store().await.release_hold(&user_id).await.unwrap());
     let response = app.sign_in(&email, PASSWORD).await;
+    assert!(
+        location(&response).starts_with("/signin"),
+        "the old password is gone"
+    );
+    let link = fresh_reset_link(&app, &app.client, &email).await;
+    let response = app
+        .client
+        .post(app.url("/reset-password"))
+        .form(&[
+            ("token", link.as_str()),
+            ("password", "the owner's new passphrase"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/signin?reset=1");
+    let response = app.sign_in(&email, "the owner's new passphrase").await;
     assert_eq!(location(&response), "/account");
     let account = app.get_html("/account").await;
     assert!(
         account.contains("the account held for support"),
         "{account}"
     );
+}
+
+/// Asks for a reset link as `client` and answers the token of the newest one mailed.
+async fn fresh_reset_link(app: &TestApp, client: &reqwest::Client, email: &str) -> String {
+    let before = app.settled_mail_count(email, "reset your password").await;
+    client
+        .post(app.url("/forgot-password"))
+        .form(&[("email", email)])
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        let mails = app.dev_mailbox(email).await;
+        let resets: Vec<_> = mails
+            .iter()
+            .filter(|m| {
+                m["subject"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("reset your password"))
+            })
+            .collect();
+        if resets.len() > before {
+            return token_in(&link_in(resets[0], "/reset-password?token="));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no fresh reset link for {email}");
+}
+
+#[tokio::test]
+async fn an_email_code_to_the_accounts_own_inbox_is_no_second_factor_against_its_reader() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    let user_id = app.enroll_email(&email).await;
+    app.enroll_sms(&user_id, "+64271234567").await;
+    let sms_receipt = not_me_token(&app, &email, "Added SMS").await;
+    // Only the inbox's own email code would be left to challenge a reset with: held.
+    let held = report(&app, &new_client(), &sms_receipt).await;
+    assert!(held.starts_with("/forgot-password"), "{held}");
 }
 
 #[tokio::test]

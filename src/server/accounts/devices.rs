@@ -39,7 +39,12 @@ pub async fn start_session(
     context: &RequestContext,
     first_ever: bool,
 ) -> Result<(), AppError> {
-    if user.held() {
+    // Read afresh: a hold put on while this sign-in was checking its password still counts.
+    let held = state.users.is_held(&user.id).await.map_err(|e| {
+        tracing::error!(error = %e, "reading the account's hold failed");
+        AppError::Internal
+    })?;
+    if user.held() || held {
         return Err(AppError::Rejected(crate::model::words::ACCOUNT_HELD.into()));
     }
     session

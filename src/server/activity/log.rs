@@ -75,7 +75,13 @@ impl SecurityEvents {
         let since =
             time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(since_ms) * 1_000_000)
                 .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        let deadline = tokio::time::Instant::now() + CHANGE_WAIT;
+        tokio::time::timeout(CHANGE_WAIT, self.change_since(user_id, since))
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Polls until a change at or after `since` is recorded (or reading fails: false).
+    async fn change_since(&self, user_id: &str, since: time::OffsetDateTime) -> bool {
         loop {
             let newest = sqlx::query_scalar::<_, String>(
                 "SELECT created_at FROM security_events WHERE user_id = $1 AND kind = $2 ORDER BY id DESC LIMIT 1",
@@ -96,9 +102,6 @@ impl SecurityEvents {
             };
             if newest.is_some_and(|at| at >= since) {
                 return true;
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return false;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }

@@ -13,6 +13,17 @@ pub enum AuthsignalClock {
 }
 
 impl AuthsignalClock {
+    /// How far Authsignal's clock runs ahead of ours for `user_id`, in seconds: 0 for a real
+    /// tenant (both are the wall clock), the test clock's offset in the embedded sandbox.
+    pub fn ahead_of_ours(&self, user_id: &str) -> i64 {
+        match self {
+            AuthsignalClock::System => 0,
+            AuthsignalClock::Sandbox(sandbox) => {
+                sandbox.now_for(user_id).unix_timestamp() - crate::server::clock::now_unix()
+            }
+        }
+    }
+
     /// Unix seconds, as Authsignal sees them for `user_id`.
     pub fn now_for(&self, user_id: &str) -> i64 {
         match self {

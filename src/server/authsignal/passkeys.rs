@@ -141,6 +141,10 @@ pub async fn finish_enrollment(token: String) -> Result<String, AppError> {
         }
         Completion::Done { .. } => Err(AppError::Rejected(Refusal::Invalid.on_account().into())),
         Completion::Refused { pending, why } => {
+            // The ceremony is over either way: later changes are not this browser's.
+            if pending.is_some() {
+                state.users.end_change(&user_id).await;
+            }
             if pending.is_some() && why != Refusal::CannotConfirm {
                 state
                     .events

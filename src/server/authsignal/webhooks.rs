@@ -94,7 +94,7 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         .map(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
         .unwrap_or(now * 1000);
     // On our clock: the embedded sandbox's test clock may run ahead for this customer.
-    let ahead_ms = (state.authsignal_clock.now_for(&user.id) - now) * 1000;
+    let ahead_ms = state.authsignal_clock.ahead_of_ours(&user.id) * 1000;
     let made_by = state.users.change_made_by(&user.id, at_ms - ahead_ms).await;
     crate::server::activity::receipts::security_change(
         &state,

@@ -92,13 +92,14 @@ impl Mailer {
         queued
     }
 
-    /// One insert, conditional on the address's mail of the last hour when `cap` is set.
+    /// One insert; with `cap`, marked unsolicited and only while the address had fewer than
+    /// `cap` unsolicited messages in the last hour.
     async fn insert(&self, mail: Mail, cap: Option<i64>) -> bool {
         let now = now_unix();
         let result = sqlx::query(
-            "INSERT INTO outgoing_mail (to_address, subject, body_text, body_html, created_at, next_attempt_at)
-             SELECT $1, $2, $3, $4, $5, $6
-             WHERE $7 < 0 OR (SELECT COUNT(*) FROM outgoing_mail WHERE to_address = $1 AND created_at > $8) < $7",
+            "INSERT INTO outgoing_mail (to_address, subject, body_text, body_html, created_at, next_attempt_at, unsolicited)
+             SELECT $1, $2, $3, $4, $5, $6, $7
+             WHERE $8 < 0 OR (SELECT COUNT(*) FROM outgoing_mail WHERE to_address = $1 AND unsolicited = 1 AND created_at > $9) < $8",
         )
         .bind(&mail.to)
         .bind(&mail.subject)
@@ -106,6 +107,7 @@ impl Mailer {
         .bind(&mail.html)
         .bind(now)
         .bind(now)
+        .bind(i32::from(cap.is_some()))
         .bind(cap.unwrap_or(-1))
         .bind(now - 60 * 60)
         .execute(&self.pool)

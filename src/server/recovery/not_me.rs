@@ -13,7 +13,7 @@ use crate::routes;
 use crate::server::activity::log::EventKind;
 use crate::server::authsignal::round_trip::Refusal;
 use crate::server::state::AppState;
-use crate::server::web::error::PageResult;
+use crate::server::web::error::{PageError, PageResult};
 use crate::server::web::request_limits::PostedForm;
 
 #[derive(Deserialize)]
@@ -41,14 +41,12 @@ pub async fn not_me(
         return Ok(back_to_forgot(&state, LINK_UNUSABLE, ""));
     };
     sweep_again(&state, &user_id);
-    let removed = match &undo {
-        Some(authenticator_id) => remove_reported(&state, &user_id, authenticator_id).await,
-        None => false,
+    // Links sent before the report may be an intruder's: only the fresh one below works.
+    tokens::revoke_all(&state.pool, &user_id, LinkPurpose::ResetPassword).await?;
+    let (removed, held) = match &undo {
+        Some(authenticator_id) => undo_reported(&state, &user_id, authenticator_id).await?,
+        None => (false, false),
     };
-    let held = removed && !has_a_second_factor(&state, &user_id).await;
-    if held {
-        state.users.hold_for_review(&user_id).await?;
-    }
     tracing::warn!(user_id = %user_id, removed, held, "customer reported a change they didn't make; signed out everywhere");
     let line = match (removed, held) {
         (true, true) => "Reported \"this wasn't me\"; every device was signed out, the added authenticator removed and the account held for support",
@@ -67,10 +65,41 @@ pub async fn not_me(
     Ok(Redirect::to(&next).into_response())
 }
 
-/// Whether the customer still has an authenticator; unknown (Authsignal down) counts as none.
+/// Removes the reported authenticator under a hold put on first, so no reset or sign-in can
+/// pass while it goes; the hold stays unless a second factor is confirmed to remain. Answers
+/// (removed, held). A held account's password stops working and every session ends again.
+async fn undo_reported(
+    state: &AppState,
+    user_id: &str,
+    authenticator_id: &str,
+) -> Result<(bool, bool), PageError> {
+    state.users.hold_for_review(user_id).await?;
+    let removed = remove_reported(state, user_id, authenticator_id).await;
+    if has_a_second_factor(state, user_id).await {
+        state.users.release_hold(user_id).await?;
+        return Ok((removed, false));
+    }
+    state.users.disable_password(user_id).await?;
+    sign_out_everywhere(state, user_id).await?;
+    Ok((removed, true))
+}
+
+/// Whether the customer still has an authenticator other than their account's own inbox (an
+/// email code to the address the reset link goes to is no second factor against its reader);
+/// unknown (Authsignal down) counts as none.
 async fn has_a_second_factor(state: &AppState, user_id: &str) -> bool {
+    let own_email = match state.users.find_by_id(user_id).await {
+        Ok(Some(user)) => user.email.to_lowercase(),
+        _ => return false,
+    };
     match state.authsignal.get_authenticators(user_id).await {
-        Ok(left) => !left.is_empty(),
+        Ok(left) => left.iter().any(|a| {
+            let inbox = a
+                .email
+                .as_deref()
+                .is_some_and(|email| email.to_lowercase() == own_email);
+            !inbox
+        }),
         Err(e) => {
             tracing::error!(error = %e, "listing what is left after a report failed; holding the account");
             false

@@ -377,7 +377,9 @@ pub async fn complete(
     if wrong_customer || pending.purpose.return_path() != return_path {
         return foreign(pending, Refusal::Invalid);
     }
-    let Some(token) = token.filter(|t| !t.is_empty()) else {
+    // Only what could be a token is asked about: a huge or odd one must not make validation
+    // fail (and so end the launch as "cannot confirm").
+    let Some(token) = token.filter(|t| looks_like_a_token(t)) else {
         return foreign(pending, Refusal::Invalid);
     };
     let request = ValidateChallengeRequest::for_user_action(
@@ -447,6 +449,16 @@ async fn accept(
         verified,
         method: result.verification_method,
     })
+}
+
+/// A JWT's shape (three base64url parts), and bounded.
+fn looks_like_a_token(token: &str) -> bool {
+    !token.is_empty()
+        && token.len() <= 4096
+        && token.split('.').count() == 3
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 /// The token names the user, action and idempotency key that were launched.
