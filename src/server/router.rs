@@ -70,11 +70,12 @@ pub fn build(state: AppState, session_store: SessionBackend, sandbox: Option<Rou
 fn pages_and_forms(state: &AppState, session_store: SessionBackend) -> Router {
     let leptos_options = state.leptos_options.clone();
     // Every render and server function gets the state, and every page its own CSP nonce.
-    let sources = headers::PageSources::for_api(
+    let page_sources = headers::PageSources::for_api(
         &authsignal::client::api_base_url(&state.settings),
         state.settings.prebuilt_ui == PrebuiltUi::Popup,
         state.settings.tenant_id.is_some(),
     );
+    let sources = page_sources.clone();
     let context = {
         let state = state.clone();
         move || {
@@ -110,6 +111,10 @@ fn pages_and_forms(state: &AppState, session_store: SessionBackend) -> Router {
             cross_site::refuse_cross_site_writes,
         ))
         .layer(session_layer(&state.settings, session_store))
+        .layer(axum::middleware::from_fn_with_state(
+            page_sources.clone(),
+            headers::page_nonce,
+        ))
         // Outside the session layer: a session store outage becomes a readable page.
         .layer(axum::middleware::from_fn(
             error_pages::friendly_server_errors,

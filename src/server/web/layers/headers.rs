@@ -57,8 +57,18 @@ pub fn page_policy(nonce: &str, sources: &PageSources) -> String {
 /// For everything that is not a rendered page (server functions, files, redirects).
 const FALLBACK_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-/// Called while a page renders: puts this render's nonce into its policy.
+/// The nonce a page request's render uses, chosen before the render (`page_nonce`).
+#[derive(Clone)]
+struct PageNonce(leptos::nonce::Nonce);
+
+/// Called while a page renders: the render uses the nonce chosen for this request, and puts
+/// it into its policy.
 pub fn provide_page_policy(sources: &PageSources) {
+    let chosen = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
+    if let Some(PageNonce(nonce)) = chosen {
+        leptos::prelude::provide_context(nonce);
+    }
     let (Some(nonce), Some(response)) =
         (leptos::nonce::use_nonce(), use_context::<ResponseOptions>())
     else {
@@ -67,6 +77,36 @@ pub fn provide_page_policy(sources: &PageSources) {
     if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce, sources)) {
         response.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
+}
+
+/// Chooses the nonce of a page request before it renders, and makes sure an HTML response
+/// carries the page policy with it even if the render did not set one (seen once in a while:
+/// the page then fell back to `default-src 'none'` and lost its scripts and styles).
+pub async fn page_nonce(
+    axum::extract::State(sources): axum::extract::State<PageSources>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let nonce = leptos::nonce::Nonce::new();
+    request.extensions_mut().insert(PageNonce(nonce.clone()));
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_html
+        && !response
+            .headers()
+            .contains_key(header::CONTENT_SECURITY_POLICY)
+    {
+        tracing::warn!("a page rendered without its policy; the chosen nonce's policy was added");
+        if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce.to_string(), &sources)) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    response
 }
 
 /// Adds the headers every response carries (a page's own policy wins over the fallback).
