@@ -73,9 +73,11 @@ async fn undo_reported(
     user_id: &str,
     authenticator_id: &str,
 ) -> Result<(bool, bool), PageError> {
+    // Only a hold put on here is lifted here: one support has not reviewed yet stays.
+    let held_already = state.users.is_held(user_id).await?;
     state.users.hold_for_review(user_id).await?;
     let removed = remove_reported(state, user_id, authenticator_id).await;
-    if has_a_second_factor(state, user_id).await {
+    if !held_already && has_a_second_factor(state, user_id).await {
         state.users.release_hold(user_id).await?;
         return Ok((removed, false));
     }
