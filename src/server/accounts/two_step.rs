@@ -126,6 +126,16 @@ pub fn without_second_factor(
     }
 }
 
+/// The rule applied to what a start (that did not go to the UI) answered for `user`.
+pub fn pass_for(started: &Started, user: &User, policy: EnrolledAllowPolicy) -> Pass {
+    without_second_factor(
+        &Answer::of(started),
+        user.two_step_enrolled(),
+        policy,
+        user.held(),
+    )
+}
+
 /// Runs the second step for a customer whose password was right.
 pub async fn begin(
     state: &AppState,
@@ -168,13 +178,7 @@ pub async fn begin(
         }
         Started::ProviderDown => {}
     }
-    let answer = Answer::of(&started);
-    let pass = without_second_factor(
-        &answer,
-        user.two_step_enrolled(),
-        state.settings.enrolled_allow,
-        user.held(),
-    );
+    let pass = pass_for(&started, user, state.settings.enrolled_allow);
     let line = match pass {
         Pass::NothingEnrolled => "Signed in with password",
         Pass::AllowedByRules => {
@@ -193,7 +197,7 @@ pub async fn begin(
         Pass::Refused(Refusal::Blocked) => "Sign-in blocked",
         Pass::Refused(Refusal::UnderReview) => "A sign-in is waiting for a review by support",
         Pass::Refused(why) => {
-            tracing::warn!(?why, ?answer, "sign-in refused at the second step");
+            tracing::warn!(?why, "sign-in refused at the second step");
             return Ok(Outcome::Refused(why));
         }
     };

@@ -14,7 +14,7 @@ use super::{back_to_forgot, back_to_reset, sign_out_everywhere, sweep_again};
 use crate::domain::Password;
 use crate::model::words::LINK_UNUSABLE;
 use crate::routes;
-use crate::server::accounts::two_step::{without_second_factor, Answer, Pass};
+use crate::server::accounts::two_step::{pass_for, Pass};
 use crate::server::activity::log::EventKind;
 use crate::server::authsignal::round_trip::{self, Completion, Purpose, Refusal, Started};
 use crate::server::sessions::TypedSession;
@@ -76,13 +76,7 @@ pub async fn reset_password(
         let response = Redirect::to(url).into_response();
         return Ok(with_device_cookie(response, context.device_cookie()));
     }
-    let answer = Answer::of(&started);
-    let pass = without_second_factor(
-        &answer,
-        user.two_step_enrolled(),
-        state.settings.enrolled_allow,
-        user.held(),
-    );
+    let pass = pass_for(&started, &user, state.settings.enrolled_allow);
     let response = match pass {
         Pass::Refused(why) => {
             if why == Refusal::ChallengeSkipped {
