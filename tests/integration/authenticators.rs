@@ -256,15 +256,8 @@ async fn manage_right_after_a_two_step_sign_in_opens_the_settings_without_a_seco
     );
 
     // Done: the return is accepted, though no challenge happened in this visit.
-    let s = support::form_value(&page, "s");
-    let done = app
-        .client
-        .post(app.url("/sandbox/ui/done"))
-        .form(&[("s", s.as_str())])
-        .send()
-        .await
-        .unwrap();
-    let back = location(&done);
+    let done = support::press_done(&app, &page).await;
+    let back = done.clone();
     assert!(
         back.starts_with(&app.url("/account/return?token=")),
         "{back}"
@@ -412,15 +405,8 @@ async fn popup_mode_completes_the_same_round_trip_through_a_server_function() {
 
     // The real token, as the sandbox's popup page would post it.
     let page = open_ui(&app, &press_manage(&app).await).await;
-    let s = support::form_value(&page, "s");
-    let done = app
-        .client
-        .post(app.url("/sandbox/ui/done"))
-        .form(&[("s", s.as_str())])
-        .send()
-        .await
-        .unwrap();
-    let token = url::Url::parse(&location(&done))
+    let done = support::press_done(&app, &page).await;
+    let token = url::Url::parse(&done)
         .unwrap()
         .query_pairs()
         .find(|(k, _)| k == "token")
@@ -619,32 +605,14 @@ async fn after_a_password_sign_in_a_customer_without_a_passkey_is_offered_one_un
 #[tokio::test]
 async fn a_strangers_return_link_does_not_cancel_the_customers_launch() {
     let app = support::spawn_app_with_test_hooks().await;
-    let email = unique_email();
-    app.sign_up(&email, "Ada", PASSWORD).await;
-    app.enroll_email(&email).await;
-    app.post_form("/signout", &[]).await;
-    let challenge = location(&app.sign_in(&email, PASSWORD).await);
-    let back = support::pass_email_challenge(&app, &app.client, &challenge, &email).await;
-    app.client.get(&back).send().await.unwrap();
+    signed_in_with_challenge(&app).await;
 
     // Manage, just after the challenge: straight to the settings screen.
-    let url: String = app
-        .client
-        .post(app.url("/api/launch_authenticator_settings"))
-        .header("accept", "application/json")
-        .form(&[("intent", "Manage")])
-        .send()
+    let settings = follow_redirects(&app.client, &press_manage(&app).await)
         .await
-        .unwrap()
-        .json()
+        .text()
         .await
         .unwrap();
-    let mut response = app.client.get(&url).send().await.unwrap();
-    while response.status() == 303 {
-        let next = location(&response);
-        response = app.client.get(&next).send().await.unwrap();
-    }
-    let settings = response.text().await.unwrap();
     assert!(settings.contains("Your authenticators"), "{settings}");
 
     // A link the customer was tricked into opening is refused …
@@ -656,15 +624,8 @@ async fn a_strangers_return_link_does_not_cancel_the_customers_launch() {
         .contains("confirm that change"));
 
     // … and the real return still completes the launch.
-    let s = support::form_value(&settings, "s");
-    let done = app
-        .client
-        .post(app.url("/sandbox/ui/done"))
-        .form(&[("s", s.as_str())])
-        .send()
-        .await
-        .unwrap();
-    let response = app.client.get(location(&done)).send().await.unwrap();
+    let done = support::press_done(&app, &settings).await;
+    let response = app.client.get(&done).send().await.unwrap();
     assert_eq!(location(&response), "/account");
     assert!(app
         .get_html("/account")
@@ -701,14 +662,8 @@ async fn the_page_the_customer_comes_back_to_already_shows_what_changed() {
         .await
         .unwrap();
     assert_eq!(removed.status(), 303, "removed in the pre-built UI");
-    let done = app
-        .client
-        .post(app.url("/sandbox/ui/done"))
-        .form(&[("s", s.as_str())])
-        .send()
-        .await
-        .unwrap();
-    let response = app.client.get(location(&done)).send().await.unwrap();
+    let done = support::press_done(&app, &settings).await;
+    let response = app.client.get(&done).send().await.unwrap();
     assert_eq!(location(&response), "/account");
     let page = app.get_html("/account").await;
     assert!(page.contains("Removed"), "shown at once: {page}");

@@ -163,19 +163,8 @@ async fn a_change_after_the_browsers_visit_is_not_named_after_that_browser() {
         .text()
         .await
         .unwrap();
-    let s = support::form_value(&settings, "s");
-    let done = app
-        .client
-        .post(app.url("/sandbox/ui/done"))
-        .form(&[("s", s.as_str())])
-        .send()
-        .await
-        .unwrap();
-    app.client
-        .get(support::location(&done))
-        .send()
-        .await
-        .unwrap();
+    let done = support::press_done(&app, &settings).await;
+    app.client.get(&done).send().await.unwrap();
 
     // Then another app (or someone with the API key) adds a phone number.
     app.enroll_sms(&user_id, "+447911123456").await;

@@ -722,10 +722,16 @@ pub fn form_value(html: &str, field: &str) -> String {
 
 /// The launch server function, called as the hydrated page does; answers the URL to go to.
 pub async fn launch(client: &reqwest::Client, app: &TestApp) -> String {
+    launch_with(client, app, "Enroll").await
+}
+
+/// Presses the security section's button for `intent` as the hydrated page does; the
+/// pre-built UI URL it answers.
+pub async fn launch_with(client: &reqwest::Client, app: &TestApp, intent: &str) -> String {
     let response = client
         .post(app.url("/api/launch_authenticator_settings"))
         .header("accept", "application/json")
-        .form(&[("intent", "Enroll")])
+        .form(&[("intent", intent)])
         .send()
         .await
         .unwrap();
@@ -771,14 +777,19 @@ pub async fn signed_in_with_challenge(app: &TestApp) -> (String, String) {
 
 /// Presses Manage as the hydrated page does; the pre-built UI URL it answers.
 pub async fn press_manage(app: &TestApp) -> String {
-    let response = app
+    launch_with(&app.client, app, "Manage").await
+}
+
+/// Presses Done on the pre-built UI's settings screen `page`; where the sandbox sends the
+/// browser back to.
+pub async fn press_done(app: &TestApp, page: &str) -> String {
+    let s = form_value(page, "s");
+    let done = app
         .client
-        .post(app.url("/api/launch_authenticator_settings"))
-        .header("accept", "application/json")
-        .form(&[("intent", "Manage")])
+        .post(app.url("/sandbox/ui/done"))
+        .form(&[("s", s.as_str())])
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    location(&done)
 }
