@@ -350,13 +350,36 @@ impl Client {
         segments: &[(&'static str, &str)],
         body: Option<Vec<u8>>,
     ) -> Result<R> {
-        let (status, bytes) = self.execute(method, segments, body).await?;
+        self.call_as(Credential::SecretKey, method, segments, body)
+            .await
+    }
+
+    /// [`Client::call`] with the given credential (the Client API sends a user's token).
+    pub(crate) async fn call_as<R: DeserializeOwned>(
+        &self,
+        credential: Credential<'_>,
+        method: Method,
+        segments: &[(&'static str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<R> {
+        let (status, bytes) = self.execute_as(credential, method, segments, body).await?;
         serde_json::from_slice(&bytes).map_err(|cause| Error::decode(status, &cause, &bytes))
     }
 
-    /// Sends the request with retries; returns a 2xx status and body, or the error.
     async fn execute(
         &self,
+        method: Method,
+        segments: &[(&'static str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<(u16, Vec<u8>)> {
+        self.execute_as(Credential::SecretKey, method, segments, body)
+            .await
+    }
+
+    /// Sends the request with retries; returns a 2xx status and body, or the error.
+    async fn execute_as(
+        &self,
+        credential: Credential<'_>,
         method: Method,
         segments: &[(&'static str, &str)],
         body: Option<Vec<u8>>,
@@ -365,12 +388,14 @@ impl Client {
         let policy = self.inner.retry_policy;
         let mut retries_done = 0;
         loop {
-            let mut request = self
-                .inner
-                .http
-                .request(method.clone(), &url)
-                .basic_auth(self.inner.secret_key.expose_secret(), Some(""))
-                .header(ACCEPT, "application/json");
+            let request = self.inner.http.request(method.clone(), &url);
+            let mut request = match credential {
+                Credential::SecretKey => {
+                    request.basic_auth(self.inner.secret_key.expose_secret(), Some(""))
+                }
+                Credential::Bearer(token) => request.bearer_auth(token),
+            }
+            .header(ACCEPT, "application/json");
             if let Some(body) = &body {
                 request = request
                     .header(CONTENT_TYPE, "application/json")
@@ -400,6 +425,14 @@ impl Client {
     }
 }
 
+/// How a request authenticates: the tenant's secret key (Server API), or a user's token from
+/// track (Client API).
+#[derive(Clone, Copy)]
+pub(crate) enum Credential<'a> {
+    SecretKey,
+    Bearer(&'a str),
+}
+
 fn action_segments<'a>(
     user_id: &'a str,
     action: &'a str,
@@ -414,7 +447,7 @@ fn action_segments<'a>(
     ]
 }
 
-fn json_body<T: Serialize>(body: &T) -> Result<Vec<u8>> {
+pub(crate) fn json_body<T: Serialize>(body: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(body).map_err(|_| Error::InvalidRequest {
         reason: "the request body could not be serialized as JSON".to_owned(),
     })

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod client;
+mod client_api;
 mod error;
 mod path;
 mod retry;
@@ -11,6 +12,10 @@ pub mod webhook;
 
 pub use client::{
     Client, ClientBuilder, Region, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, USER_AGENT,
+};
+pub use client_api::{
+    ClientApi, ClientChallengeResponse, ClientEnrollResponse, ClientVerifyResponse,
+    EnrollTotpResponse,
 };
 pub use error::{Error, Result};
 pub use retry::RetryPolicy;
