@@ -11,6 +11,9 @@ const baseURL = process.env.STOREFRONT_BASE_URL ?? `http://localhost:${port}`;
 // A second storefront with STOREFRONT_PREBUILT_UI=popup, for the popup journeys.
 const popupPort = port + 10;
 const popupURL = `http://localhost:${popupPort}`;
+// A third with the custom UI: the second step on our own pages, and sign-up verifying the email.
+const customPort = port + 20;
+const customURL = `http://localhost:${customPort}`;
 
 // Headless Debian Chromium with no background traffic (the network is closed here).
 const chromiumArgs = [
@@ -41,7 +44,7 @@ export default defineConfig({
   projects: [
     {
       name: "chromium",
-      testIgnore: [/faults\.spec\.ts/, /log_hygiene\.spec\.ts/, /popup\.spec\.ts/],
+      testIgnore: [/faults\.spec\.ts/, /log_hygiene\.spec\.ts/, /popup\.spec\.ts/, /custom\//],
       use: {
         ...devices["Desktop Chrome"],
         launchOptions: {
@@ -71,6 +74,16 @@ export default defineConfig({
       },
     },
     {
+      // Journeys in tests/custom/, against the storefront with the custom-UI settings on.
+      name: "custom",
+      testMatch: /custom\/.*\.spec\.ts/,
+      use: {
+        ...devices["Desktop Chrome"],
+        baseURL: customURL,
+        launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs },
+      },
+    },
+    {
       // Reads the server log of every journey above: it must hold no secret or token.
       name: "log-hygiene",
       testMatch: /log_hygiene\.spec\.ts/,
@@ -78,10 +91,14 @@ export default defineConfig({
     },
   ],
   // The built storefront binary, embedded sandbox with fault injection on, fresh SQLite files;
-  // and a second one in popup mode with its own files.
+  // a second one in popup mode and a third with the custom UI, each with its own files.
   webServer: process.env.PW_NO_WEBSERVER
     ? undefined
-    : [storefront(port, baseURL, dataDir, "server.log", {}), storefront(popupPort, popupURL, path.join(dataDir, "popup"), "server.log", { STOREFRONT_PREBUILT_UI: "popup" })],
+    : [storefront(port, baseURL, dataDir, "server.log", {}), storefront(popupPort, popupURL, path.join(dataDir, "popup"), "server.log", { STOREFRONT_PREBUILT_UI: "popup" }),
+        storefront(customPort, customURL, path.join(dataDir, "custom"), "server.log", {
+          STOREFRONT_CHALLENGE_UI: "custom",
+          STOREFRONT_SIGN_UP_VERIFIES_EMAIL: "1",
+        })],
 });
 
 /** A storefront server for Playwright to start: its log goes to a file in `dir`. */
