@@ -8,7 +8,10 @@ use leptos_router::{
 };
 
 use crate::components::{header::SiteHeader, signed_in::SignedIn};
+use crate::model::custom_ui::NewMethod;
+use crate::pages::add_method::AddMethodPage;
 use crate::pages::add_passkey::AddPasskeyPage;
+use crate::pages::verify_its_you::VerifyItsYouPage;
 use crate::pages::recovery::{ForgotPasswordPage, NotMePage, ResetPasswordPage};
 use crate::pages::{
     account::AccountPage, home::HomePage, not_found::NotFound, sign_in::SignInPage,
@@ -67,6 +70,10 @@ pub fn App() -> impl IntoView {
                     <Route path=segment(routes::NOT_ME) view=NotMePage ssr=SsrMode::Async/>
                     // routes::ADD_PASSKEY, segment by segment.
                     <Route path=(StaticSegment("account"), StaticSegment("add-passkey")) view=AddPasskeyPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("add-authenticator-app")) view=|| view! { <AddMethodPage method=NewMethod::AuthenticatorApp/> } ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("add-email-codes")) view=|| view! { <AddMethodPage method=NewMethod::EmailOtp/> } ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("add-text-message-codes")) view=|| view! { <AddMethodPage method=NewMethod::Sms/> } ssr=SsrMode::Async/>
+                    <Route path=segment(routes::VERIFY_ITS_YOU) view=VerifyItsYouPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -16,6 +16,17 @@ pub const READYZ: &str = "/readyz";
 pub const ADD_PASSKEY: &str = "/account/add-passkey";
 /// Starts the challenge that must come before adding a passkey to an enrolled account.
 pub const ADD_PASSKEY_VERIFY: &str = "/account/add-passkey/verify";
+/// Adding an authenticator app, email codes or text-message codes on our own pages
+/// (Authsignal's Client API, called by the server: no JavaScript needed).
+pub const ADD_AUTHENTICATOR_APP: &str = "/account/add-authenticator-app";
+pub const ADD_EMAIL_CODES: &str = "/account/add-email-codes";
+pub const ADD_SMS_CODES: &str = "/account/add-text-message-codes";
+/// Every add page's forms post here (the method and the step are fields).
+pub const ADD_METHOD_STEP: &str = "/account/add-method";
+/// Sign-in's and reset's second step on our own page (`STOREFRONT_CHALLENGE_UI=custom`).
+pub const VERIFY_ITS_YOU: &str = "/verify-its-you";
+/// The second-step page's forms.
+pub const VERIFY_ITS_YOU_STEP: &str = "/verify-its-you/step";
 /// "Not now" on the offer to add a passkey.
 pub const PASSKEY_OFFER_DISMISS: &str = "/account/passkey-offer/dismiss";
 /// The official Authsignal Web SDK, copied from npm by `scripts/install-tools.sh` (same version).
@@ -46,7 +57,13 @@ pub const DEV_MAILBOX: &str = "/dev/mailbox";
 pub const DEV_MAILBOX_MESSAGES: &str = "/dev/mailbox/messages";
 
 /// Pages only a signed-in customer may see: a signed-out visitor is sent to sign in first.
-pub const SIGNED_IN_ONLY: &[&str] = &[ACCOUNT, ADD_PASSKEY];
+pub const SIGNED_IN_ONLY: &[&str] = &[
+    ACCOUNT,
+    ADD_PASSKEY,
+    ADD_AUTHENTICATOR_APP,
+    ADD_EMAIL_CODES,
+    ADD_SMS_CODES,
+];
 
 /// The page a signed-out visitor of `path` comes back to after signing in: a signed-in page
 /// itself, the add-a-passkey page for its verify form, the account page for anything else.

@@ -2,6 +2,7 @@
 
 pub mod activity_list;
 pub mod authenticator_list;
+pub mod code_field;
 pub mod form_field;
 pub mod header;
 pub mod notice;

@@ -8,6 +8,17 @@ pub enum Tone {
     Info,
 }
 
+impl From<crate::model::security::NoticeTone> for Tone {
+    fn from(tone: crate::model::security::NoticeTone) -> Tone {
+        use crate::model::security::NoticeTone;
+        match tone {
+            NoticeTone::Success => Tone::Success,
+            NoticeTone::Error => Tone::Error,
+            NoticeTone::Info => Tone::Info,
+        }
+    }
+}
+
 /// A message box; errors are announced to screen readers at once.
 #[component]
 pub fn Notice(tone: Tone, #[prop(into)] message: String) -> impl IntoView {

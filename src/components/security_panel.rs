@@ -9,6 +9,7 @@ use super::authenticator_list::AuthenticatorList;
 use super::notice::{Notice, Tone};
 use super::signed_in_devices::SignedInDevices;
 use crate::api::security::{LaunchAuthenticatorSettings, RemoveAuthenticator};
+use crate::model::custom_ui::NewMethod;
 use crate::model::security::{AuthenticatorView, NoticeTone, SecurityOverview, SecurityStatus};
 use crate::routes;
 
@@ -32,6 +33,7 @@ pub fn SecurityPanel(
         recently_verified,
         popup,
         add_passkey,
+        add_in_place,
         offer_passkey,
         devices,
     } = overview;
@@ -57,6 +59,7 @@ pub fn SecurityPanel(
                                 <button type="submit" class="button button-secondary">"Add a passkey"</button>
                             </form>
                         })}
+                        {add_in_place.into_iter().map(|method| view! { <AddInPlace method=method/> }).collect_view()}
                         // Popup mode: a plain script (no wasm, nothing on the default page) takes
                         // over the button's form and says in this line what happened.
                         {popup.then(|| view! {
@@ -72,6 +75,28 @@ pub fn SecurityPanel(
             <ActivityList entries=activity/>
         </section>
         <SignedInDevices devices=devices/>
+    }
+}
+
+/// "Add an authenticator app" starts at once (a new secret, shown as a QR code); the code
+/// methods open their page to ask for the address. Plain forms: no JavaScript needed.
+#[component]
+fn AddInPlace(method: NewMethod) -> impl IntoView {
+    match method {
+        NewMethod::AuthenticatorApp => view! {
+            <form method="post" action=routes::ADD_METHOD_STEP class="inline">
+                <input type="hidden" name="method" value=method.slug()/>
+                <input type="hidden" name="do" value="start"/>
+                <button type="submit" class="button button-secondary">{method.title()}</button>
+            </form>
+        }
+        .into_any(),
+        _ => view! {
+            <form method="get" action=method.page() class="inline">
+                <button type="submit" class="button button-secondary">{method.title()}</button>
+            </form>
+        }
+        .into_any(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! and `crate::server` (server-only code) both depend on this module, never on each other's
 //! types.
 
+pub mod custom_ui;
 mod error;
 pub mod passkeys;
 pub mod recovery;

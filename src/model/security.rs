@@ -16,6 +16,9 @@ pub struct SecurityOverview {
     pub popup: bool,
     /// Passkeys can be added in place with the Web SDK (a tenant id is configured).
     pub add_passkey: bool,
+    /// The methods the customer may add on our own pages (Client API): an authenticator app
+    /// until they have one; email and text-message codes always (another address or number).
+    pub add_in_place: Vec<crate::model::custom_ui::NewMethod>,
     /// Signed in with a password, no passkey yet, and the offer not dismissed: offer one.
     pub offer_passkey: bool,
     /// The customer's signed-in sessions, this one first.

@@ -98,6 +98,48 @@ pub const PASSKEY_NOT_ACCEPTED: &str =
 pub const PASSKEY_WITHOUT_ACCOUNT: &str =
     "That passkey isn't linked to an account here. Sign in with your email and password.";
 
+pub const VERIFIED_TO_ADD: &str = "You're verified. Finish adding it now.";
+
+pub const VERIFY_BEFORE_ADD: &str =
+    "For your security, verify it's you before adding another way to sign in.";
+
+/// On an add page, for an enrolled customer without a recent challenge.
+pub fn verify_before_adding(what: &str) -> String {
+    format!("For your security, verify it's you before adding {what}.")
+}
+
+pub const ADD_EXPIRED: &str =
+    "That took too long and has expired. Nothing was added — please start again.";
+
+pub const CODE_FORMAT: &str = "Enter the 6-digit code.";
+
+pub const CODE_WRONG: &str =
+    "That code isn't right or has expired. Nothing was changed — check it and try again.";
+
+pub const TOO_MANY_CODES: &str =
+    "Too many wrong codes. Nothing was changed — please start again.";
+
+pub const TOO_MANY_SENDS: &str =
+    "Too many codes were sent. Please wait a few minutes and try again.";
+
+pub const EMAIL_ADDRESS_INVALID: &str = "Enter an email address like name@example.com.";
+
+pub const PHONE_NUMBER_INVALID: &str =
+    "Enter a mobile number with its country code, like +14155550123.";
+
+pub const SECOND_STEP_EXPIRED: &str =
+    "Your sign-in expired or was already completed. Please sign in again.";
+
+/// After a code was sent.
+pub fn code_sent_to(to: &str) -> String {
+    format!("We sent a code to {to}. It expires in 10 minutes.")
+}
+
+/// "Send a new code" pressed too soon.
+pub fn resend_wait(secs: u64) -> String {
+    format!("You can ask for a new code in {secs} seconds.")
+}
+
 pub const CROSS_SITE_REFUSED: &str = "This request came from another site and was refused.";
 
 /// One message for both an unknown email and a wrong password: no account enumeration.

@@ -7,6 +7,7 @@
 //!                          ├──▶ ALLOW, enrolled ────▶ refused (STOREFRONT_ENROLLED_ALLOW=refuse, default)
 //!                          │                          or signed in (=honour)
 //!                          ├──▶ CHALLENGE_REQUIRED ─▶ pre-built UI ─▶ /signin/return (round_trip)
+//!                          │                          or our own page (custom_ui::challenge)
 //!                          ├──▶ BLOCK ──────────────▶ refused: blocked
 //!                          ├──▶ REVIEW_REQUIRED ────▶ refused: support will look at it
 //!                          └──▶ unreachable ────────▶ enrolled (as last known): refused (fail closed)
@@ -30,6 +31,7 @@ use crate::server::web::error::PageResult;
 
 use crate::model::AppError;
 use crate::server::activity::log::EventKind;
+use crate::server::authsignal::custom_ui::challenge::answer_here;
 use crate::server::authsignal::round_trip;
 use crate::server::authsignal::round_trip::{Purpose, Refusal, Started};
 use crate::server::config::EnrolledAllowPolicy;
@@ -160,7 +162,10 @@ pub async fn begin(
     let started = round_trip::start(state, session, &user.id, purpose, &context).await?;
     match &started {
         Started::Go {
-            url, is_enrolled, ..
+            url,
+            is_enrolled,
+            token,
+            ..
         } => {
             if let Some(enrolled) = *is_enrolled {
                 state
@@ -168,7 +173,12 @@ pub async fn begin(
                     .remember_enrollment(&user.id, enrolled, Some(user))
                     .await;
             }
-            return Ok(Outcome::Challenge { url: url.clone() });
+            // Custom mode: the second step on our own page, else in the pre-built UI.
+            let url = match answer_here(state, session, token.as_ref()).await? {
+                Some(here) => here.to_string(),
+                None => url.clone(),
+            };
+            return Ok(Outcome::Challenge { url });
         }
         Started::Decided { is_enrolled, .. } => {
             state
@@ -221,6 +231,19 @@ pub async fn sign_in_return(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(query): Query<ReturnQuery>,
 ) -> PageResult {
+    let context = RequestContext::of_request(&headers, peer, &state.settings);
+    finish_sign_in(&state, &session, &context, query.token).await
+}
+
+/// Completes sign-in's second step with the token it ended with (the pre-built UI's return,
+/// or the access token a code verified on our own page gave): signs the customer in, or back
+/// to the sign-in form with why not. `None` ends the launch as not verified.
+pub async fn finish_sign_in(
+    state: &AppState,
+    session: &TypedSession,
+    context: &RequestContext,
+    token: Option<String>,
+) -> PageResult {
     let refused = |why: Refusal| {
         let kept = FormState {
             error: why.at_sign_in().to_string(),
@@ -230,7 +253,7 @@ pub async fn sign_in_return(
             .form_cookies
             .refuse(FormName::SignIn, kept, routes::SIGN_IN.to_string()))
     };
-    let completion = complete(&state, &session, query.token, None, routes::SIGN_IN_RETURN).await?;
+    let completion = complete(state, session, token, None, routes::SIGN_IN_RETURN).await?;
     let (next, stamp, user_id, method) = match completion {
         Completion::Done {
             purpose: Purpose::SignIn { next, stamp },
@@ -244,7 +267,7 @@ pub async fn sign_in_return(
                 pending.filter(|_| matches!(why, Refusal::NotVerified | Refusal::Invalid))
             {
                 record(
-                    &state,
+                    state,
                     &pending.user_id,
                     "A sign-in was refused: the second step wasn't completed",
                 )
@@ -265,8 +288,7 @@ pub async fn sign_in_return(
         Some(user) => user,
         None => return refused(Refusal::Invalid),
     };
-    let context = RequestContext::of_request(&headers, peer, &state.settings);
-    sign_in_with_password(&state, &session, &user, &context).await?;
+    sign_in_with_password(state, session, &user, context).await?;
     // The challenge just passed counts for the next ten minutes (no second one for Manage).
     if let Some(verified) = verified.filter(|v: &Verified| v.user_id == user_id) {
         session.set_verified(&verified).await?;
@@ -276,7 +298,7 @@ pub async fn sign_in_return(
         .map(method_words)
         .unwrap_or_else(|| "an authenticator".into());
     record(
-        &state,
+        state,
         &user_id,
         &format!("Signed in with password and {method}"),
     )

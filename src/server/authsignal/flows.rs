@@ -4,6 +4,7 @@
 
 use axum::http::header;
 
+use crate::model::custom_ui::NewMethod;
 use crate::model::security::{LaunchIntent, NoticeTone, SecurityOverview, SecurityStatus};
 use crate::model::words;
 use crate::model::AppError;
@@ -60,6 +61,16 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
     let add_passkey = state.settings.tenant_id.is_some();
     let has_passkey = matches!(&status, SecurityStatus::Ready { authenticators, .. }
         if authenticators.iter().any(|a| a.method == "Passkey"));
+    let add_in_place = match &status {
+        SecurityStatus::Ready { authenticators, .. } => {
+            let has_app = authenticators.iter().any(|a| a.method == "Authenticator app");
+            NewMethod::ALL
+                .into_iter()
+                .filter(|m| !(has_app && *m == NewMethod::AuthenticatorApp))
+                .collect()
+        }
+        SecurityStatus::Unavailable => Vec::new(),
+    };
     let offer_passkey = add_passkey
         && !has_passkey
         && matches!(status, SecurityStatus::Ready { .. })
@@ -74,6 +85,7 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
         recently_verified: recently_verified?,
         popup,
         add_passkey,
+        add_in_place,
         offer_passkey,
         // The list failing (logged) must not hide the rest of the section.
         devices: devices.unwrap_or_default(),

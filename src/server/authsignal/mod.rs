@@ -4,6 +4,7 @@
 pub mod change_lease;
 pub mod client;
 pub mod clock;
+pub mod custom_ui;
 pub mod deliveries;
 pub mod flows;
 pub mod passkeys;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
             routes::PASSKEY_OFFER_DISMISS,
             post(passkeys::dismiss_passkey_offer),
         )
+        .merge(custom_ui::routes())
 }
 
 /// Authsignal's webhook deliveries: server to server and signed, so no session, no cookies

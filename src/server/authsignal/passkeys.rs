@@ -16,6 +16,7 @@ use crate::model::AppError;
 use crate::routes;
 use crate::routes::safe_next;
 use crate::server::activity::log::EventKind;
+use crate::server::authsignal::custom_ui::{finish_added, may_add_now};
 use crate::server::authsignal::round_trip;
 use crate::server::authsignal::round_trip::{Completion, Purpose, Refusal, Started, Verified};
 use crate::server::authsignal::{client, views};
@@ -32,25 +33,6 @@ pub const SIGN_IN_ACTION: &str = "signInWithPasskey";
 async fn signed_in() -> Result<(TypedSession, String, AppState), AppError> {
     let caller = Caller::signed_in().await?;
     Ok((caller.session, caller.user_id, caller.state))
-}
-
-/// A first authenticator needs no challenge; adding to an enrolled account needs one in the
-/// last 10 minutes (Authsignal's binding rule, which the token's scope then carries).
-async fn may_add_now(
-    state: &AppState,
-    session: &TypedSession,
-    user_id: &str,
-) -> Result<bool, AppError> {
-    if round_trip::verified_recently(state, session, user_id).await? {
-        return Ok(true);
-    }
-    match state.authsignal.get_user(user_id).await {
-        Ok(user) => Ok(!user.is_enrolled),
-        Err(e) => {
-            tracing::warn!(error = %e, "Authsignal unavailable while preparing to add a passkey");
-            Err(AppError::SecurityUnavailable)
-        }
-    }
 }
 
 /// What the add-a-passkey page shows first.
@@ -121,22 +103,8 @@ pub async fn finish_enrollment(token: String) -> Result<String, AppError> {
             ..
         } => {
             let added = newest_passkey(&state, &user_id).await;
-            state.users.remember_enrollment(&user_id, true, None).await;
-            state.users.end_change(&user_id).await;
-            // With webhooks on, `authenticator.created` writes the line (and the receipt):
-            // waited for a moment, so the account page the customer lands on shows it.
-            if state.settings.webhooks_on() {
-                state.events.wait_for_change(&user_id, started_at).await;
-            } else {
-                state
-                    .events
-                    .record(&user_id, EventKind::Return, &format!("Added {added}"))
-                    .await;
-            }
             tracing::info!(user_id = %user_id, "passkey added with the Web SDK");
-            session
-                .set_notice(NoticeTone::Success, format!("{added} was added."))
-                .await?;
+            finish_added(&state, &session, &user_id, started_at, &added).await?;
             Ok(routes::ACCOUNT.to_string())
         }
         Completion::Done { .. } => Err(AppError::Rejected(Refusal::Invalid.on_account().into())),

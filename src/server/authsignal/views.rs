@@ -84,6 +84,22 @@ fn detail(a: &UserAuthenticator) -> Option<String> {
 }
 
 /// "Email (ada@example.com)", for messages and the activity log.
+/// An email or phone number as a page may show it to whoever holds the browser mid-sign-in:
+/// "a•••@example.com", "•••0123".
+pub fn masked_address(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}•••@{domain}")
+        }
+        None => {
+            let digits: Vec<char> = address.chars().filter(char::is_ascii_digit).collect();
+            let last: String = digits[digits.len().saturating_sub(4)..].iter().collect();
+            format!("•••{last}")
+        }
+    }
+}
+
 pub fn describe(a: &UserAuthenticator) -> String {
     match detail(a) {
         Some(d) => format!("{} ({d})", method_words(&a.verification_method)),
@@ -126,6 +142,15 @@ pub fn status(user: &GetUserResponse, authenticators: &[UserAuthenticator]) -> S
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn addresses_are_masked_to_a_hint() {
+        assert_eq!(super::masked_address("ada@example.com"), "a•••@example.com");
+        assert_eq!(super::masked_address("+14155550123"), "•••0123");
+        assert_eq!(super::masked_address("@x"), "•••@x");
+        assert_eq!(super::masked_address("12"), "•••12");
+    }
+
     use crate::server::authsignal::views::*;
 
     #[test]

@@ -32,6 +32,14 @@ pub enum PrebuiltUi {
     Popup,
 }
 
+/// Where sign-in's and reset's second step happens: Authsignal's pre-built UI (the default),
+/// or the storefront's own page calling the Client API (`STOREFRONT_CHALLENGE_UI=custom`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChallengeUi {
+    Prebuilt,
+    Custom,
+}
+
 /// What sign-in does when Authsignal answers `ALLOW` for a customer it reports as enrolled:
 /// the tenant's `signIn` action then lets a password alone through, which is almost always a
 /// configuration mistake (its default outcome left at ALLOW).
@@ -61,6 +69,7 @@ pub struct Settings {
     /// Sign-in attempts allowed per account and per client address, and sign-ups per address, in each window.
     pub sign_in_limits: crate::server::accounts::limits::Limits,
     pub prebuilt_ui: PrebuiltUi,
+    pub challenge_ui: ChallengeUi,
     pub enrolled_allow: EnrolledAllowPolicy,
     /// The Authsignal tenant id the Web SDK presents (not a secret); without one, the pages
     /// that use the Web SDK (adding a passkey in place, passkey sign-in) are off.
@@ -134,6 +143,12 @@ impl Settings {
             ],
             "must be redirect or popup",
         )?;
+        let challenge_ui = one_of(
+            "STOREFRONT_CHALLENGE_UI",
+            lookup("STOREFRONT_CHALLENGE_UI"),
+            &[("prebuilt", ChallengeUi::Prebuilt), ("custom", ChallengeUi::Custom)],
+            "must be prebuilt or custom",
+        )?;
         let enrolled_allow = one_of(
             "STOREFRONT_ENROLLED_ALLOW",
             lookup("STOREFRONT_ENROLLED_ALLOW"),
@@ -160,6 +175,7 @@ impl Settings {
             tenant_id,
             enrolled_allow,
             prebuilt_ui,
+            challenge_ui,
             sign_in_limits: sign_in_limits(&lookup)?,
             authsignal_timeout: Duration::from_millis(timeout_ms.unwrap_or(2_000)),
             trusted_proxies: trusted_proxies(lookup("STOREFRONT_TRUSTED_PROXIES"))?,
@@ -501,6 +517,7 @@ mod tests {
             ("AUTHSIGNAL_TIMEOUT_MS", "0"),
             ("STOREFRONT_TRUSTED_PROXIES", "10.0.0.1, nope"),
             ("STOREFRONT_PREBUILT_UI", "iframe"),
+            ("STOREFRONT_CHALLENGE_UI", "hosted"),
             ("STOREFRONT_ENROLLED_ALLOW", "maybe"),
         ] {
             let err = settings(&[(var, value)]).unwrap_err();

@@ -12,7 +12,7 @@
 
 mod forgot;
 mod not_me;
-mod reset;
+pub mod reset;
 pub mod tokens;
 
 use axum::response::Response;

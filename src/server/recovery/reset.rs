@@ -16,6 +16,7 @@ use crate::model::words::LINK_UNUSABLE;
 use crate::routes;
 use crate::server::accounts::two_step::{pass_for, Pass};
 use crate::server::activity::log::EventKind;
+use crate::server::authsignal::custom_ui::challenge::answer_here;
 use crate::server::authsignal::round_trip::{self, Completion, Purpose, Refusal, Started};
 use crate::server::sessions::TypedSession;
 use crate::server::state::AppState;
@@ -71,9 +72,11 @@ pub async fn reset_password(
         password_hash: password_hash.clone(),
     };
     let started = round_trip::start(&state, &session, &user.id, purpose, &context).await?;
-    if let Started::Go { url, .. } = &started {
+    if let Started::Go { url, token, .. } = &started {
         tracing::info!(user_id = %user.id, "password reset: challenge required");
-        let response = Redirect::to(url).into_response();
+        // Custom mode: the challenge on our own page, else in the pre-built UI.
+        let here = answer_here(&state, &session, token.as_ref()).await?;
+        let response = Redirect::to(here.unwrap_or(url)).into_response();
         return Ok(with_device_cookie(response, context.device_cookie()));
     }
     let pass = pass_for(&started, &user, state.settings.enrolled_allow);
@@ -104,8 +107,21 @@ pub async fn reset_password_return(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(query): Query<LinkQuery>,
 ) -> PageResult {
+    let context = RequestContext::of_request(&headers, peer, &state.settings);
+    finish_reset(&state, &session, &context, query.token).await
+}
+
+/// Completes a reset's challenge with the token it ended with (the pre-built UI's return, or
+/// a code verified on our own page): the new password takes effect, or back to the form with
+/// why not. `None` ends the launch as not verified.
+pub async fn finish_reset(
+    state: &AppState,
+    session: &TypedSession,
+    context: &RequestContext,
+    token: Option<String>,
+) -> PageResult {
     let back = routes::RESET_PASSWORD_RETURN;
-    match round_trip::complete(&state, &session, query.token, None, back).await? {
+    match round_trip::complete(state, session, token, None, back).await? {
         Completion::Done {
             purpose:
                 Purpose::ResetPassword {
@@ -116,19 +132,18 @@ pub async fn reset_password_return(
             ..
         } => {
             let Some(user) = state.users.find_by_id(&user_id).await? else {
-                return Ok(back_to_forgot(&state, LINK_UNUSABLE, ""));
+                return Ok(back_to_forgot(state, LINK_UNUSABLE, ""));
             };
-            let context = RequestContext::of_request(&headers, peer, &state.settings);
-            apply_reset(&state, &user, &link, &password_hash, &context).await
+            apply_reset(state, &user, &link, &password_hash, context).await
         }
-        Completion::Done { .. } => Ok(back_to_forgot(&state, LINK_UNUSABLE, "")),
+        Completion::Done { .. } => Ok(back_to_forgot(state, LINK_UNUSABLE, "")),
         Completion::Refused { pending, why } => {
             tracing::info!(?why, "password reset refused at the return");
             Ok(match pending.map(|p| p.purpose) {
                 Some(Purpose::ResetPassword { link, .. }) => {
-                    back_to_reset(&state, why.at_reset(), &link)
+                    back_to_reset(state, why.at_reset(), &link)
                 }
-                _ => back_to_forgot(&state, LINK_UNUSABLE, ""),
+                _ => back_to_forgot(state, LINK_UNUSABLE, ""),
             })
         }
     }

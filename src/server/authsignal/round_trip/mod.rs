@@ -20,6 +20,7 @@ use authsignal::{
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 
+pub use crate::model::custom_ui::NewMethod;
 pub use crate::model::words::Refusal;
 use crate::model::AppError;
 use crate::routes;
@@ -61,6 +62,12 @@ pub enum Purpose {
     /// Adding a passkey in place with the Web SDK: no pre-built UI; the token goes to the
     /// browser and comes back from the ceremony to `complete`.
     AddPasskey,
+    /// A challenge before adding a method on our own pages (enrolled, no recent challenge):
+    /// comes back to that method's add page.
+    VerifyToAddMethod { method: NewMethod },
+    /// Adding a method in place through the Client API: no pre-built UI; the server keeps the
+    /// token and completes with the access token the code's verification returns.
+    AddMethod { method: NewMethod },
     /// A challenge before a password reset by email link takes effect. Signed out, like
     /// sign-in; carries the link and the new password's hash until the return.
     ResetPassword { link: String, password_hash: String },
@@ -76,6 +83,16 @@ impl Purpose {
             Purpose::VerifyToAddPasskey => "verifyToAddPasskey",
             Purpose::AddPasskey => "addPasskey",
             Purpose::ResetPassword { .. } => "resetPassword",
+            Purpose::VerifyToAddMethod { method } => match method {
+                NewMethod::AuthenticatorApp => "verifyToAddAuthenticatorApp",
+                NewMethod::EmailOtp => "verifyToAddEmailOtp",
+                NewMethod::Sms => "verifyToAddSms",
+            },
+            Purpose::AddMethod { method } => match method {
+                NewMethod::AuthenticatorApp => "addAuthenticatorApp",
+                NewMethod::EmailOtp => "addEmailOtp",
+                NewMethod::Sms => "addSms",
+            },
         }
     }
 
@@ -83,6 +100,7 @@ impl Purpose {
         match self {
             Purpose::SignIn { .. } => routes::SIGN_IN_RETURN,
             Purpose::AddPasskey => routes::ADD_PASSKEY,
+            Purpose::AddMethod { method } => method.page(),
             Purpose::ResetPassword { .. } => routes::RESET_PASSWORD_RETURN,
             _ => routes::ACCOUNT_RETURN,
         }
@@ -92,15 +110,23 @@ impl Purpose {
     fn scope(&self, verified_recently: bool) -> Option<&'static str> {
         match self {
             Purpose::Settings { manage: true } if verified_recently => Some(BINDING_SCOPES),
-            Purpose::AddPasskey if verified_recently => Some(ADD_SCOPE),
+            Purpose::AddPasskey | Purpose::AddMethod { .. } if verified_recently => {
+                Some(ADD_SCOPE)
+            }
             _ => None,
         }
     }
 
     /// Started by a signed-out visitor (sign-in, password reset): nobody need be signed in
     /// at the return, and only a challenge sends the browser to the pre-built UI.
-    fn is_sign_in(&self) -> bool {
+    pub fn is_sign_in(&self) -> bool {
         matches!(self, Purpose::SignIn { .. } | Purpose::ResetPassword { .. })
+    }
+
+    /// Completed on our own pages with a token that never left the shop (or came back from
+    /// the Web SDK), not by a link: a launch no stranger's link can reach.
+    fn is_in_place(&self) -> bool {
+        matches!(self, Purpose::AddPasskey | Purpose::AddMethod { .. })
     }
 }
 
@@ -258,7 +284,7 @@ async fn scope_for(
 ) -> Result<Option<&'static str>, AppError> {
     let may_scope = matches!(
         purpose,
-        Purpose::Settings { manage: true } | Purpose::AddPasskey
+        Purpose::Settings { manage: true } | Purpose::AddPasskey | Purpose::AddMethod { .. }
     );
     if !may_scope {
         return Ok(None);
@@ -280,7 +306,7 @@ async fn relaunch(
     // Reused only as it was launched: a launch never keeps scopes its customer no longer merits.
     let same =
         previous.purpose == *purpose && previous.user_id == user_id && previous.scoped == scoped;
-    if !(same && fresh && !purpose.is_sign_in() && *purpose != Purpose::AddPasskey) {
+    if !(same && fresh && !purpose.is_sign_in() && !purpose.is_in_place()) {
         return Ok(None);
     }
     Ok(Some(Started::Go {
@@ -354,7 +380,7 @@ pub async fn complete(
     // A launch that comes back through a link (to the account page) is used up only by a token
     // of its own: a link the customer was tricked into opening must not cancel it. A sign-in's
     // pending slot, and the Web SDK's (posted by the page itself), are used up by any return.
-    let keeps_launch = !pending.purpose.is_sign_in() && pending.purpose != Purpose::AddPasskey;
+    let keeps_launch = !pending.purpose.is_sign_in() && !pending.purpose.is_in_place();
     if !keeps_launch || now_unix() - pending.started_at > PENDING_TTL_SECS {
         session.take_pending_round_trip().await?;
     }

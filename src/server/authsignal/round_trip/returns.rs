@@ -101,6 +101,14 @@ async fn after_done(
                 .await?;
             Ok(routes::ADD_PASSKEY.to_string())
         }
+        Purpose::VerifyToAddMethod { method } => {
+            let line = format!("Verified to add {}", method.words());
+            state.events.record(user_id, EventKind::Return, &line).await;
+            session
+                .set_notice(NoticeTone::Info, words::VERIFIED_TO_ADD)
+                .await?;
+            Ok(method.page().to_string())
+        }
         Purpose::VerifyToRemove { authenticator_id } => {
             let line = "Verified to remove an authenticator";
             state.events.record(user_id, EventKind::Return, line).await;
