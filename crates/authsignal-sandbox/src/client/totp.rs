@@ -80,8 +80,10 @@ pub(crate) async fn verify(
     let key = caller.key();
     let method = Method::AuthenticatorApp.as_str();
     let now = caller.now.unix_timestamp();
-    let authenticators = store.list_authenticators(caller.user_id()).await?;
+    // The pending secret first: it and the authenticator change in one transaction, so a
+    // pending secret gone means the authenticator is listed.
     let pending = store.pending_totp(&key).await?;
+    let authenticators = store.list_authenticators(caller.user_id()).await?;
     let app = authenticators
         .iter()
         .find(|a| a.verification_method == method);
@@ -108,10 +110,6 @@ pub(crate) async fn verify(
         let Some(step) = totp::accepted_step(&pending.secret, &submitted, now, None) else {
             return wrong();
         };
-        // Of parallel right answers, one completes the enrollment.
-        if !store.take_pending_totp(&key, &pending.secret).await? {
-            return refused(CODE_INVALID_OR_EXPIRED);
-        }
         let new = NewAuthenticator {
             authenticator_id: Some(authenticator_id(
                 caller.user_id(),
@@ -125,7 +123,13 @@ pub(crate) async fn verify(
             last_totp_step: Some(step),
             ..NewAuthenticator::default()
         };
-        let row = store.enroll_authenticator(&new, caller.now_ms()).await?;
+        // Of parallel right answers, one completes the enrollment.
+        let Some(row) = store
+            .enroll_pending_totp(&key, &new, caller.now_ms())
+            .await?
+        else {
+            return refused(CODE_INVALID_OR_EXPIRED);
+        };
         user_authenticator = Some(AuthenticatorJson::from(&row));
     } else if let Some(app) = app {
         let secret = app.totp_secret.as_deref().unwrap_or_default();

@@ -1,6 +1,6 @@
 use sqlx::{FromRow, SqliteConnection};
 
-use super::{AuthenticatorEvent, Store, UserRow};
+use super::{ActionKey, AuthenticatorEvent, Store, UserRow};
 use crate::ids::new_uuid;
 
 #[derive(Debug, Clone, FromRow)]
@@ -98,6 +98,45 @@ impl Store {
         now_ms: i64,
     ) -> sqlx::Result<AuthenticatorRow> {
         let mut tx = self.begin_write().await?;
+        let row = self.enroll_within(&mut tx, new, now_ms).await?;
+        tx.commit().await?;
+        self.wake_webhooks();
+        Ok(row)
+    }
+
+    /// Completes the authenticator-app enrollment pending for `action` with `secret`, in
+    /// one transaction with taking the pending secret: of parallel right answers exactly
+    /// one gets the row, the others None, and no reader sees the secret gone but the
+    /// authenticator not yet there.
+    pub(crate) async fn enroll_pending_totp(
+        &self,
+        action: &ActionKey,
+        new: &NewAuthenticator,
+        now_ms: i64,
+    ) -> sqlx::Result<Option<AuthenticatorRow>> {
+        let mut tx = self.begin_write().await?;
+        let taken = sqlx::query("DELETE FROM pending_totp WHERE user_id = ? AND action_code = ? AND idempotency_key = ? AND secret = ?")
+            .bind(&action.user_id)
+            .bind(&action.action_code)
+            .bind(&action.idempotency_key)
+            .bind(&new.totp_secret)
+            .execute(&mut *tx)
+            .await?;
+        if taken.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let row = self.enroll_within(&mut tx, new, now_ms).await?;
+        tx.commit().await?;
+        self.wake_webhooks();
+        Ok(Some(row))
+    }
+
+    async fn enroll_within(
+        &self,
+        tx: &mut SqliteConnection,
+        new: &NewAuthenticator,
+        now_ms: i64,
+    ) -> sqlx::Result<AuthenticatorRow> {
         sqlx::query(
             "INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT(user_id) DO NOTHING",
         )
@@ -134,15 +173,13 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         self.queue_authenticator_events(
-            &mut tx,
+            tx,
             &new.user_id,
             Some((event_type, &row)),
             default_before,
             now_ms,
         )
         .await?;
-        tx.commit().await?;
-        self.wake_webhooks();
         Ok(row)
     }
 

@@ -195,23 +195,6 @@ impl Store {
             .await
     }
 
-    /// Removes the pending secret if it is still `secret`: true for the one caller (of
-    /// several in parallel) that gets to complete the enrollment with it.
-    pub(crate) async fn take_pending_totp(
-        &self,
-        action: &ActionKey,
-        secret: &str,
-    ) -> sqlx::Result<bool> {
-        let done = sqlx::query("DELETE FROM pending_totp WHERE user_id = ? AND action_code = ? AND idempotency_key = ? AND secret = ?")
-            .bind(&action.user_id)
-            .bind(&action.action_code)
-            .bind(&action.idempotency_key)
-            .bind(secret)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
     pub(crate) async fn delete_pending_totp(&self, action: &ActionKey) -> sqlx::Result<()> {
         sqlx::query("DELETE FROM pending_totp WHERE user_id = ? AND action_code = ? AND idempotency_key = ?")
             .bind(&action.user_id)
