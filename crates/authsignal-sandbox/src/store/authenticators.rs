@@ -144,7 +144,7 @@ impl Store {
         .bind(now_ms)
         .execute(&mut *tx)
         .await?;
-        let default_before = self.default_authenticator_id(&mut tx, &new.user_id).await?;
+        let default_before = self.default_authenticator_id(&mut *tx, &new.user_id).await?;
         let existing: Option<(String,)> =
             sqlx::query_as("SELECT authenticator_id FROM authenticators WHERE user_id = ? AND verification_method = ? AND passkey IS NULL AND ? IS NULL")
                 .bind(&new.user_id)
@@ -157,8 +157,8 @@ impl Store {
             None => AuthenticatorEvent::Created,
         };
         let row: AuthenticatorRow = match existing {
-            Some((id,)) => replace_authenticator(&mut tx, id, new, now_ms).await?,
-            None => insert_authenticator(&mut tx, new, now_ms).await?,
+            Some((id,)) => replace_authenticator(&mut *tx, id, new, now_ms).await?,
+            None => insert_authenticator(&mut *tx, new, now_ms).await?,
         };
         // The first method enrolled becomes the default, as does one asked for explicitly.
         sqlx::query(

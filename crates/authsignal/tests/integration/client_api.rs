@@ -157,7 +157,7 @@ async fn code_method_enrolls_then_challenges(method: VerificationMethod) {
     let api = sandbox.client().client_api();
     let user = "ca-code";
     let token = track(&sandbox, user, "enroll", None).await;
-    let verified = enroll_code_method(&sandbox, &api, &token, method).await;
+    let verified = enroll_code_method(&sandbox, &api, &token, method.clone()).await;
     let validated = sandbox
         .client()
         .validate_challenge(&ValidateChallengeRequest::for_user_action(

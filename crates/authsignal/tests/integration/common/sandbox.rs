@@ -10,6 +10,7 @@ pub const SECRET: &str = "scenario-secret";
 /// A sandbox listening on a free localhost port, with its own database.
 pub struct Running {
     pub base: String,
+    secret: String,
     _dir: tempfile::TempDir,
 }
 
@@ -33,7 +34,11 @@ pub async fn start_sandbox_with_secret(secret: &str) -> Running {
     .unwrap();
     let router = sandbox.router();
     tokio::spawn(async move { axum::serve(listener, router).await });
-    Running { base, _dir: dir }
+    Running {
+        base,
+        secret: secret.to_owned(),
+        _dir: dir,
+    }
 }
 
 /// A client for the sandbox at `base`, without retries.
@@ -48,7 +53,7 @@ pub fn client(base: &str, secret: &str) -> Client {
 impl Running {
     /// A client with the sandbox's secret key.
     pub fn client(&self) -> Client {
-        client(&self.base, SECRET)
+        client(&self.base, &self.secret)
     }
 
     async fn hook(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
