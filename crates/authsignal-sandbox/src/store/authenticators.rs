@@ -144,7 +144,9 @@ impl Store {
         .bind(now_ms)
         .execute(&mut *tx)
         .await?;
-        let default_before = self.default_authenticator_id(&mut *tx, &new.user_id).await?;
+        let default_before = self
+            .default_authenticator_id(&mut *tx, &new.user_id)
+            .await?;
         let existing: Option<(String,)> =
             sqlx::query_as("SELECT authenticator_id FROM authenticators WHERE user_id = ? AND verification_method = ? AND passkey IS NULL AND ? IS NULL")
                 .bind(&new.user_id)

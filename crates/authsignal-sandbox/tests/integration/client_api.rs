@@ -883,16 +883,31 @@ async fn client_api_calls_are_counted_and_take_faults_by_route() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) = post(&app, "/user-authenticators/totp", As::Token(&token), json!({})).await;
+    let (status, body) = post(
+        &app,
+        "/user-authenticators/totp",
+        As::Token(&token),
+        json!({}),
+    )
+    .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["errorCode"], "internal_error");
     // `times` ran out: the next call is answered.
-    let (status, enrolled) =
-        post(&app, "/user-authenticators/totp", As::Token(&token), json!({})).await;
+    let (status, enrolled) = post(
+        &app,
+        "/user-authenticators/totp",
+        As::Token(&token),
+        json!({}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{enrolled}");
     // The wildcard reaches the Client API too, and a route's own fault wins over it.
     put_fault(&app, json!({ "route": "*", "status": 429 })).await;
-    put_fault(&app, json!({ "route": "POST /client/verify/totp", "status": 500 })).await;
+    put_fault(
+        &app,
+        json!({ "route": "POST /client/verify/totp", "status": 500 }),
+    )
+    .await;
     let (status, _) = post(
         &app,
         "/verify/totp",
@@ -921,7 +936,11 @@ async fn client_api_calls_are_counted_and_take_faults_by_route() {
         .expect("clear");
     assert_eq!(cleared.status(), StatusCode::OK);
 
-    let (status, refused) = put_fault(&app, json!({ "route": "/client/verify/totp", "status": 500 })).await;
+    let (status, refused) = put_fault(
+        &app,
+        json!({ "route": "/client/verify/totp", "status": 500 }),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(text(&refused["errorDescription"]).contains("POST /client/verify/totp"));
 
@@ -940,7 +959,10 @@ async fn client_api_calls_are_counted_and_take_faults_by_route() {
         .expect("stats JSON");
     let routes = &stats["routes"];
     assert_eq!(routes["track"], 1, "{stats}");
-    assert_eq!(routes["POST /client/user-authenticators/totp"], 2, "{stats}");
+    assert_eq!(
+        routes["POST /client/user-authenticators/totp"], 2,
+        "{stats}"
+    );
     assert_eq!(routes["POST /client/verify/totp"], 1, "{stats}");
     assert_eq!(routes["GET /client/user-authenticators"], 1, "{stats}");
     assert_eq!(stats["total"], 5, "{stats}");
@@ -950,7 +972,13 @@ async fn client_api_calls_are_counted_and_take_faults_by_route() {
 async fn an_authenticator_app_enrollment_takes_five_wrong_codes_and_one_right_one() {
     let app = spawn().await;
     let token = token_for(&app, "cu-21", "enroll", json!({})).await;
-    let (_, enrolled) = post(&app, "/user-authenticators/totp", As::Token(&token), json!({})).await;
+    let (_, enrolled) = post(
+        &app,
+        "/user-authenticators/totp",
+        As::Token(&token),
+        json!({}),
+    )
+    .await;
     let secret = text(&enrolled["secret"]);
     let now = authsignal_sandbox::Clock::now(app.clock.as_ref()).unix_timestamp();
     let near: Vec<String> = [now - 30, now, now + 30]
@@ -997,7 +1025,13 @@ async fn an_authenticator_app_enrollment_takes_five_wrong_codes_and_one_right_on
 
     // Parallel right answers on another action: one enrollment, one verified answer.
     let token = token_for(&app, "cu-22", "enroll", json!({})).await;
-    let (_, enrolled) = post(&app, "/user-authenticators/totp", As::Token(&token), json!({})).await;
+    let (_, enrolled) = post(
+        &app,
+        "/user-authenticators/totp",
+        As::Token(&token),
+        json!({}),
+    )
+    .await;
     let code = totp(&text(&enrolled["secret"]), now);
     let answers = futures_util::future::join_all((0..8).map(|_| {
         post(
@@ -1008,7 +1042,10 @@ async fn an_authenticator_app_enrollment_takes_five_wrong_codes_and_one_right_on
         )
     }))
     .await;
-    assert!(answers.iter().all(|(status, _)| *status == StatusCode::OK), "{answers:?}");
+    assert!(
+        answers.iter().all(|(status, _)| *status == StatusCode::OK),
+        "{answers:?}"
+    );
     let verified: Vec<&Value> = answers
         .iter()
         .map(|(_, a)| a)

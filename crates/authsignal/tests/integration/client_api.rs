@@ -67,7 +67,10 @@ async fn methods_of(sandbox: &Running, user: &str) -> Vec<VerificationMethod> {
 fn assert_verified(response: &ClientVerifyResponse) -> ChallengeToken {
     assert!(response.is_verified, "{response:?}");
     assert_eq!(response.failure_reason, None);
-    response.access_token.clone().expect("a verified answer has a token")
+    response
+        .access_token
+        .clone()
+        .expect("a verified answer has a token")
 }
 
 #[tokio::test]
@@ -80,7 +83,10 @@ async fn totp_enrollment_verifies_and_validates_as_the_users_action() {
     let enrolled = api.enroll_totp(&token).await.unwrap();
     assert!(enrolled.uri.starts_with("otpauth://totp/"));
     assert!(enrolled.uri.contains(&enrolled.secret));
-    assert!(methods_of(&sandbox, user).await.is_empty(), "pending until verified");
+    assert!(
+        methods_of(&sandbox, user).await.is_empty(),
+        "pending until verified"
+    );
 
     let now = sandbox.now_for(user).await;
     let verified = api
@@ -188,7 +194,10 @@ async fn code_method_enrolls_then_challenges(method: VerificationMethod) {
         _ => api.verify_email_otp(&sign_in, &code).await.unwrap(),
     };
     let access = assert_verified(&answered);
-    assert_eq!(answered.user_authenticator, None, "a challenge enrolls nothing");
+    assert_eq!(
+        answered.user_authenticator, None,
+        "a challenge enrolls nothing"
+    );
     let validated = sandbox
         .client()
         .validate_challenge(&ValidateChallengeRequest::for_user_action(
@@ -223,7 +232,10 @@ async fn a_second_method_needs_the_add_scope_or_a_challenge_first() {
 
     let token = track(&sandbox, user, "addMethod", None).await;
     let refused = api.enroll_totp(&token).await.unwrap_err();
-    assert!(matches!(refused, Error::Api { status: 403, .. }), "{refused:?}");
+    assert!(
+        matches!(refused, Error::Api { status: 403, .. }),
+        "{refused:?}"
+    );
     assert_eq!(refused.code(), Some("insufficient_scope"));
     let refused = api.enroll_sms(&token, PHONE).await.unwrap_err();
     assert_eq!(
@@ -297,7 +309,11 @@ async fn a_token_is_valid_only_for_its_own_user_and_action() {
     let bob = track(&sandbox, "ca-bob", "enroll", None).await;
     let app = api.enroll_totp(&bob).await.unwrap();
     let now = sandbox.now_for("ca-bob").await;
-    assert_verified(&api.verify_totp(&bob, &totp_code(&app.secret, now)).await.unwrap());
+    assert_verified(
+        &api.verify_totp(&bob, &totp_code(&app.secret, now))
+            .await
+            .unwrap(),
+    );
     assert_eq!(
         methods_of(&sandbox, "ca-alice").await,
         vec![VerificationMethod::EmailOtp]
@@ -350,7 +366,11 @@ async fn parallel_answers_with_one_code_verify_once() {
     api.enroll_email_otp(&token, EMAIL).await.unwrap();
     let code = sandbox.latest_code(EMAIL).await;
     let answers = verify_in_parallel(&api, &token, &code, VerifyWith::Email).await;
-    assert_eq!(answers.iter().filter(|a| a.is_verified).count(), 1, "{answers:?}");
+    assert_eq!(
+        answers.iter().filter(|a| a.is_verified).count(),
+        1,
+        "{answers:?}"
+    );
     assert!(answers
         .iter()
         .filter(|a| !a.is_verified)
@@ -362,7 +382,11 @@ async fn parallel_answers_with_one_code_verify_once() {
     let app = api.enroll_totp(&token).await.unwrap();
     let code = totp_code(&app.secret, sandbox.now_for(other).await);
     let answers = verify_in_parallel(&api, &token, &code, VerifyWith::Totp).await;
-    assert_eq!(answers.iter().filter(|a| a.is_verified).count(), 1, "{answers:?}");
+    assert_eq!(
+        answers.iter().filter(|a| a.is_verified).count(),
+        1,
+        "{answers:?}"
+    );
     assert_eq!(
         answers
             .iter()
@@ -418,7 +442,10 @@ async fn wrong_codes_are_refused_and_five_exhaust_the_attempts() {
     for attempt in 1..=4 {
         let answer = api.verify_email_otp(&token, &wrong).await.unwrap();
         assert!(!answer.is_verified, "attempt {attempt}");
-        assert!(!answer.attempts_exhausted(), "attempt {attempt}: {answer:?}");
+        assert!(
+            !answer.attempts_exhausted(),
+            "attempt {attempt}: {answer:?}"
+        );
         assert_eq!(
             answer.failure_reason.as_deref(),
             Some("CODE_INVALID_OR_EXPIRED")
@@ -426,7 +453,10 @@ async fn wrong_codes_are_refused_and_five_exhaust_the_attempts() {
         assert_eq!(answer.access_token, None);
     }
     let fifth = api.verify_email_otp(&token, &wrong).await.unwrap();
-    assert!(!fifth.is_verified && fifth.attempts_exhausted(), "{fifth:?}");
+    assert!(
+        !fifth.is_verified && fifth.attempts_exhausted(),
+        "{fifth:?}"
+    );
     let right = api.verify_email_otp(&token, &code).await.unwrap();
     assert!(!right.is_verified, "the code is burnt: {right:?}");
     assert!(right.attempts_exhausted());
@@ -446,12 +476,18 @@ async fn wrong_codes_are_refused_and_five_exhaust_the_attempts() {
         );
     }
     let fifth = api.verify_totp(&token, &wrong).await.unwrap();
-    assert!(!fifth.is_verified && fifth.attempts_exhausted(), "{fifth:?}");
+    assert!(
+        !fifth.is_verified && fifth.attempts_exhausted(),
+        "{fifth:?}"
+    );
     let right = api
         .verify_totp(&token, &totp_code(&app.secret, now))
         .await
         .unwrap();
-    assert!(!right.is_verified && right.attempts_exhausted(), "{right:?}");
+    assert!(
+        !right.is_verified && right.attempts_exhausted(),
+        "{right:?}"
+    );
     assert!(methods_of(&sandbox, other).await.is_empty());
 }
 
@@ -512,7 +548,10 @@ async fn client_api_calls_are_counted_per_route() {
     let token = track(&sandbox, user, "enroll", None).await;
     api.enroll_email_otp(&token, EMAIL).await.unwrap();
     let code = sandbox.latest_code(EMAIL).await;
-    let _ = api.verify_email_otp(&token, &other_code(&code)).await.unwrap();
+    let _ = api
+        .verify_email_otp(&token, &other_code(&code))
+        .await
+        .unwrap();
     sandbox
         .set_fault(json!({ "route": "POST /client/verify/email-otp", "status": 500, "times": 1 }))
         .await;
@@ -524,12 +563,18 @@ async fn client_api_calls_are_counted_per_route() {
     let stats = sandbox.stats().await;
     let routes = &stats["routes"];
     assert_eq!(routes["track"], 1, "{stats}");
-    assert_eq!(routes["POST /client/user-authenticators/email-otp"], 1, "{stats}");
+    assert_eq!(
+        routes["POST /client/user-authenticators/email-otp"], 1,
+        "{stats}"
+    );
     assert_eq!(
         routes["POST /client/verify/email-otp"], 3,
         "answered and faulted calls alike: {stats}"
     );
     assert_eq!(routes["POST /client/challenge/email-otp"], 1, "{stats}");
-    assert_eq!(routes["POST /client/user-authenticators/totp"], 1, "{stats}");
+    assert_eq!(
+        routes["POST /client/user-authenticators/totp"], 1,
+        "{stats}"
+    );
     assert_eq!(stats["total"], 7, "{stats}");
 }

@@ -62,13 +62,18 @@ impl Running {
             request = request.json(&body);
         }
         let response = request.send().await.unwrap();
-        assert!(response.status().is_success(), "{path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
         response.json().await.unwrap()
     }
 
     /// `PUT /_faults`.
     pub async fn set_fault(&self, fault: Value) {
-        self.hook(reqwest::Method::PUT, "/_faults", Some(fault)).await;
+        self.hook(reqwest::Method::PUT, "/_faults", Some(fault))
+            .await;
     }
 
     /// `DELETE /_faults`.
