@@ -16,8 +16,8 @@ use serde_json::json;
 use crate::state::{AppState, FaultSpec};
 use crate::wire::{json, json_bytes, ApiError, ApiJson};
 
-/// Server API route names a fault can target (with `*`, every route here and in
-/// [`CLIENT_ROUTES`]): the official SDKs' names for the calls.
+/// Server API route names a fault can target (the official SDKs' names for the calls), the
+/// webhook deliveries, and `*`: every Server API and [`CLIENT_ROUTES`] route.
 const ROUTES: [&str; 8] = [
     "getUser",
     "getAuthenticators",
@@ -90,6 +90,12 @@ pub(crate) async fn inject(
 ) -> Response {
     let matched = request.extensions().get::<MatchedPath>();
     let route = matched.and_then(|matched| route_name(request.method(), matched.as_str()));
+    debug_assert!(
+        route.is_some() || !matched.is_some_and(|m| m.as_str().contains("/client/")),
+        "a Client API route missing from CLIENT_ROUTES: {} {:?}",
+        request.method(),
+        matched.map(MatchedPath::as_str)
+    );
     if state.config.test_hooks {
         state.stats.record(match (route, matched) {
             (Some(route), _) => Cow::Borrowed(route),
