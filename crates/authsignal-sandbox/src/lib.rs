@@ -180,7 +180,10 @@ impl Sandbox {
                     ui::html::with_public_url,
                 ));
         let mut router = axum::Router::new()
-            .nest("/v1", api::router(state.clone(), client::router()))
+            .nest(
+                "/v1",
+                api::router(state.clone(), client::router(state.clone())),
+            )
             .merge(pages);
         if state.config.test_hooks {
             router = router.merge(testing::router());

@@ -12,16 +12,19 @@ mod totp;
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::middleware::{from_fn, Next};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
+use crate::testing;
 use crate::wire::{ApiError, AuthenticatorJson};
 
-pub(crate) fn router() -> Router<AppState> {
+/// The Client API routes, with the API's fault-and-stats middleware (`testing::inject`) on
+/// each of them, as on the Server API's.
+pub(crate) fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/user-authenticators", get(list::list))
         .route(
@@ -46,6 +49,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/user-authenticators/sms", post(codes::enroll_sms))
         .route("/challenge/sms", post(codes::challenge_sms))
         .route("/verify/sms", post(codes::verify_sms))
+        .route_layer(from_fn_with_state(state, testing::inject))
         // A catch-all route, not only a fallback: fallbacks of nested routers aren't reached.
         .route(
             "/{*rest}",

@@ -66,7 +66,10 @@ fn refused(reason: &'static str) -> ApiResult {
 }
 
 /// `POST /client/verify/totp`: completes a pending enrollment, else answers a challenge
-/// with the user's authenticator app (each time step once, 5 failed answers per action).
+/// with the user's authenticator app. Either way each time step works once and an action
+/// takes 5 failed answers: the attempt is spent before the code is checked, so parallel
+/// guesses get no more than 5 checks, and the fifth failure already answers
+/// `MAX_ATTEMPTS_EXCEEDED` (as an emailed code's does).
 pub(crate) async fn verify(
     State(state): State<AppState>,
     Bearer(caller): Bearer,
@@ -75,12 +78,37 @@ pub(crate) async fn verify(
     let submitted = body.code()?;
     let store = &state.store;
     let key = caller.key();
+    let method = Method::AuthenticatorApp.as_str();
     let now = caller.now.unix_timestamp();
+    // The pending secret first: it and the authenticator change in one transaction, so a
+    // pending secret gone means the authenticator is listed.
+    let pending = store.pending_totp(&key).await?;
     let authenticators = store.list_authenticators(caller.user_id()).await?;
+    let app = authenticators
+        .iter()
+        .find(|a| a.verification_method == method);
+    if pending.is_none() && app.is_none() {
+        return Err(ApiError::invalid_request(
+            "This user has no authenticator app: call enroll first.",
+        ));
+    }
+    let Some(spent) = store
+        .spend_challenge_attempt(&key, method, MAX_FAILED_ATTEMPTS)
+        .await?
+    else {
+        return refused(MAX_ATTEMPTS_EXCEEDED);
+    };
+    let wrong = || {
+        refused(if spent >= MAX_FAILED_ATTEMPTS {
+            MAX_ATTEMPTS_EXCEEDED
+        } else {
+            CODE_INVALID_OR_EXPIRED
+        })
+    };
     let mut user_authenticator = None;
-    if let Some(pending) = store.pending_totp(&key).await? {
+    if let Some(pending) = pending {
         let Some(step) = totp::accepted_step(&pending.secret, &submitted, now, None) else {
-            return refused(CODE_INVALID_OR_EXPIRED);
+            return wrong();
         };
         let new = NewAuthenticator {
             authenticator_id: Some(authenticator_id(
@@ -89,45 +117,36 @@ pub(crate) async fn verify(
                 &authenticators,
             )),
             user_id: caller.user_id().to_owned(),
-            verification_method: Method::AuthenticatorApp.as_str().to_owned(),
+            verification_method: method.to_owned(),
             totp_secret: Some(pending.secret),
             // The code used to enroll can't be used again for a challenge.
             last_totp_step: Some(step),
             ..NewAuthenticator::default()
         };
-        let row = store.enroll_authenticator(&new, caller.now_ms()).await?;
-        store.delete_pending_totp(&key).await?;
-        user_authenticator = Some(AuthenticatorJson::from(&row));
-    } else {
-        let method = Method::AuthenticatorApp.as_str();
-        let app = authenticators
-            .iter()
-            .find(|a| a.verification_method == method)
-            .ok_or_else(|| {
-                ApiError::invalid_request("This user has no authenticator app: call enroll first.")
-            })?;
-        if store
-            .spend_challenge_attempt(&key, method, MAX_FAILED_ATTEMPTS)
+        // Of parallel right answers, one completes the enrollment.
+        let Some(row) = store
+            .enroll_pending_totp(&key, &new, caller.now_ms())
             .await?
-            .is_none()
-        {
-            return refused(MAX_ATTEMPTS_EXCEEDED);
-        }
+        else {
+            return refused(CODE_INVALID_OR_EXPIRED);
+        };
+        user_authenticator = Some(AuthenticatorJson::from(&row));
+    } else if let Some(app) = app {
         let secret = app.totp_secret.as_deref().unwrap_or_default();
         let claimed = match totp::accepted_step(secret, &submitted, now, app.last_totp_step) {
             Some(step) => store.claim_totp_step(&app.authenticator_id, step).await?,
             None => false,
         };
         if !claimed {
-            return refused(CODE_INVALID_OR_EXPIRED);
+            return wrong();
         }
-        store.clear_challenge_attempts(&key, method).await?;
         store
             .touch_authenticator(&app.authenticator_id, caller.now_ms())
             .await?;
     }
+    store.clear_challenge_attempts(&key, method).await?;
     store
-        .mark_verified_in_ui(&key, Method::AuthenticatorApp.as_str(), caller.now_ms())
+        .mark_verified_in_ui(&key, method, caller.now_ms())
         .await?;
     Ok(json(
         StatusCode::OK,

@@ -1,6 +1,6 @@
 use sqlx::{FromRow, SqliteConnection};
 
-use super::{AuthenticatorEvent, Store, UserRow};
+use super::{ActionKey, AuthenticatorEvent, Store, UserRow};
 use crate::ids::new_uuid;
 
 #[derive(Debug, Clone, FromRow)]
@@ -98,6 +98,45 @@ impl Store {
         now_ms: i64,
     ) -> sqlx::Result<AuthenticatorRow> {
         let mut tx = self.begin_write().await?;
+        let row = self.enroll_within(&mut tx, new, now_ms).await?;
+        tx.commit().await?;
+        self.wake_webhooks();
+        Ok(row)
+    }
+
+    /// Completes the authenticator-app enrollment pending for `action` with `secret`, in
+    /// one transaction with taking the pending secret: of parallel right answers exactly
+    /// one gets the row, the others None, and no reader sees the secret gone but the
+    /// authenticator not yet there.
+    pub(crate) async fn enroll_pending_totp(
+        &self,
+        action: &ActionKey,
+        new: &NewAuthenticator,
+        now_ms: i64,
+    ) -> sqlx::Result<Option<AuthenticatorRow>> {
+        let mut tx = self.begin_write().await?;
+        let taken = sqlx::query("DELETE FROM pending_totp WHERE user_id = ? AND action_code = ? AND idempotency_key = ? AND secret = ?")
+            .bind(&action.user_id)
+            .bind(&action.action_code)
+            .bind(&action.idempotency_key)
+            .bind(&new.totp_secret)
+            .execute(&mut *tx)
+            .await?;
+        if taken.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let row = self.enroll_within(&mut tx, new, now_ms).await?;
+        tx.commit().await?;
+        self.wake_webhooks();
+        Ok(Some(row))
+    }
+
+    async fn enroll_within(
+        &self,
+        tx: &mut SqliteConnection,
+        new: &NewAuthenticator,
+        now_ms: i64,
+    ) -> sqlx::Result<AuthenticatorRow> {
         sqlx::query(
             "INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT(user_id) DO NOTHING",
         )
@@ -105,7 +144,9 @@ impl Store {
         .bind(now_ms)
         .execute(&mut *tx)
         .await?;
-        let default_before = self.default_authenticator_id(&mut tx, &new.user_id).await?;
+        let default_before = self
+            .default_authenticator_id(&mut *tx, &new.user_id)
+            .await?;
         let existing: Option<(String,)> =
             sqlx::query_as("SELECT authenticator_id FROM authenticators WHERE user_id = ? AND verification_method = ? AND passkey IS NULL AND ? IS NULL")
                 .bind(&new.user_id)
@@ -118,8 +159,8 @@ impl Store {
             None => AuthenticatorEvent::Created,
         };
         let row: AuthenticatorRow = match existing {
-            Some((id,)) => replace_authenticator(&mut tx, id, new, now_ms).await?,
-            None => insert_authenticator(&mut tx, new, now_ms).await?,
+            Some((id,)) => replace_authenticator(&mut *tx, id, new, now_ms).await?,
+            None => insert_authenticator(&mut *tx, new, now_ms).await?,
         };
         // The first method enrolled becomes the default, as does one asked for explicitly.
         sqlx::query(
@@ -134,15 +175,13 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         self.queue_authenticator_events(
-            &mut tx,
+            tx,
             &new.user_id,
             Some((event_type, &row)),
             default_before,
             now_ms,
         )
         .await?;
-        tx.commit().await?;
-        self.wake_webhooks();
         Ok(row)
     }
 

@@ -16,7 +16,8 @@ use serde_json::json;
 use crate::state::{AppState, FaultSpec};
 use crate::wire::{json, json_bytes, ApiError, ApiJson};
 
-/// Route names a fault can target; `*` is every one of them.
+/// Server API route names a fault can target (the official SDKs' names for the calls), the
+/// webhook deliveries, and `*`: every Server API and [`CLIENT_ROUTES`] route.
 const ROUTES: [&str; 8] = [
     "getUser",
     "getAuthenticators",
@@ -28,6 +29,25 @@ const ROUTES: [&str; 8] = [
     "webhooks",
     "*",
 ];
+/// Client API route names: the method and the route's path below the API base, as the
+/// Web SDK's requests show them (the path doesn't depend on where the sandbox is mounted).
+const CLIENT_ROUTES: [&str; 15] = [
+    "GET /client/user-authenticators",
+    "GET /client/user-authenticators/passkey",
+    "POST /client/user-authenticators/passkey",
+    "POST /client/user-authenticators/passkey/registration-options",
+    "POST /client/user-authenticators/passkey/authentication-options",
+    "POST /client/verify/passkey",
+    "POST /client/challenge",
+    "POST /client/user-authenticators/totp",
+    "POST /client/verify/totp",
+    "POST /client/user-authenticators/email-otp",
+    "POST /client/challenge/email-otp",
+    "POST /client/verify/email-otp",
+    "POST /client/user-authenticators/sms",
+    "POST /client/challenge/sms",
+    "POST /client/verify/sms",
+];
 const STATUSES: [u16; 3] = [429, 500, 503];
 /// The most latency a fault may add: enough for any client timeout, never a hook that holds
 /// connections for ever.
@@ -35,6 +55,10 @@ const MAX_LATENCY_MS: u64 = 60_000;
 
 /// Which fault route an API request is, from its method and matched path pattern.
 fn route_name(method: &Method, matched_path: &str) -> Option<&'static str> {
+    if let Some(at) = matched_path.find("/client/") {
+        let name = format!("{method} {}", &matched_path[at..]);
+        return CLIENT_ROUTES.iter().copied().find(|route| *route == name);
+    }
     let name = if matched_path.ends_with("/users/{user_id}") && method == Method::GET {
         "getUser"
     } else if matched_path.ends_with("/users/{user_id}/authenticators") {
@@ -57,7 +81,8 @@ fn route_name(method: &Method, matched_path: &str) -> Option<&'static str> {
     Some(name)
 }
 
-/// Middleware on the API routes (also counts calls for `/_test/stats` when hooks are on).
+/// Middleware on the Server API and Client API routes (also counts calls for `/_test/stats`
+/// when hooks are on).
 pub(crate) async fn inject(
     State(state): State<AppState>,
     request: Request,
@@ -65,6 +90,12 @@ pub(crate) async fn inject(
 ) -> Response {
     let matched = request.extensions().get::<MatchedPath>();
     let route = matched.and_then(|matched| route_name(request.method(), matched.as_str()));
+    debug_assert!(
+        route.is_some() || !matched.is_some_and(|m| m.as_str().contains("/client/")),
+        "a Client API route missing from CLIENT_ROUTES: {} {:?}",
+        request.method(),
+        matched.map(MatchedPath::as_str)
+    );
     if state.config.test_hooks {
         state.stats.record(match (route, matched) {
             (Some(route), _) => Cow::Borrowed(route),
@@ -127,9 +158,13 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 async fn set_fault(State(state): State<AppState>, ApiJson(spec): ApiJson<FaultSpec>) -> Response {
-    if !ROUTES.contains(&spec.route.as_str()) {
-        return ApiError::invalid_request(format!("route must be one of {}.", ROUTES.join(", ")))
-            .into_response();
+    if !ROUTES.contains(&spec.route.as_str()) && !CLIENT_ROUTES.contains(&spec.route.as_str()) {
+        return ApiError::invalid_request(format!(
+            "route must be one of {}, {}.",
+            ROUTES.join(", "),
+            CLIENT_ROUTES.join(", ")
+        ))
+        .into_response();
     }
     if spec.status.is_some_and(|s| !STATUSES.contains(&s)) {
         return ApiError::invalid_request("status must be 429, 500 or 503.").into_response();
@@ -199,5 +234,15 @@ mod tests {
             None
         );
         assert_eq!(route_name(&Method::POST, "/v1/validate"), Some("validate"));
+        assert_eq!(
+            route_name(&Method::POST, "/sandbox/v1/client/verify/email-otp"),
+            Some("POST /client/verify/email-otp")
+        );
+        assert_eq!(
+            route_name(&Method::GET, "/v1/client/user-authenticators/passkey"),
+            Some("GET /client/user-authenticators/passkey")
+        );
+        assert_eq!(route_name(&Method::GET, "/v1/client/verify/sms"), None);
+        assert_eq!(route_name(&Method::POST, "/v1/client/{*rest}"), None);
     }
 }

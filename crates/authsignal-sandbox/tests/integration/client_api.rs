@@ -861,3 +861,198 @@ async fn only_the_client_api_answers_cross_origin_requests() {
         (StatusCode::NOT_FOUND, json!("not_found"))
     );
 }
+
+async fn put_fault(app: &TestApp, fault: Value) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .put(format!("{}/_faults", app.base))
+        .json(&fault)
+        .send()
+        .await
+        .expect("faults");
+    (response.status(), response.json().await.expect("JSON"))
+}
+
+#[tokio::test]
+async fn client_api_calls_are_counted_and_take_faults_by_route() {
+    let app = spawn().await;
+    let token = token_for(&app, "cu-20", "enroll", json!({})).await;
+    let (status, _) = put_fault(
+        &app,
+        json!({ "route": "POST /client/user-authenticators/totp", "status": 503, "times": 1 }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = post(
+        &app,
+        "/user-authenticators/totp",
+        As::Token(&token),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["errorCode"], "internal_error");
+    // `times` ran out: the next call is answered.
+    let (status, enrolled) = post(
+        &app,
+        "/user-authenticators/totp",
+        As::Token(&token),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{enrolled}");
+    // The wildcard reaches the Client API too, and a route's own fault wins over it.
+    put_fault(&app, json!({ "route": "*", "status": 429 })).await;
+    put_fault(
+        &app,
+        json!({ "route": "POST /client/verify/totp", "status": 500 }),
+    )
+    .await;
+    let (status, _) = post(
+        &app,
+        "/verify/totp",
+        As::Token(&token),
+        json!({ "verificationCode": "123456" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let (status, body) = client(
+        &app,
+        reqwest::Method::GET,
+        "/user-authenticators",
+        As::Token(&token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["errorCode"].clone()),
+        (StatusCode::TOO_MANY_REQUESTS, json!("too_many_requests"))
+    );
+    let cleared = app
+        .client
+        .delete(format!("{}/_faults", app.base))
+        .send()
+        .await
+        .expect("clear");
+    assert_eq!(cleared.status(), StatusCode::OK);
+
+    let (status, refused) = put_fault(
+        &app,
+        json!({ "route": "/client/verify/totp", "status": 500 }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(text(&refused["errorDescription"]).contains("POST /client/verify/totp"));
+
+    // An unknown Client API path is no route and counts for none.
+    let (status, _) = post(&app, "/no/such/route", As::Token(&token), json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let stats: Value = app
+        .client
+        .get(format!("{}/_test/stats", app.base))
+        .send()
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("stats JSON");
+    let routes = &stats["routes"];
+    assert_eq!(routes["track"], 1, "{stats}");
+    assert_eq!(
+        routes["POST /client/user-authenticators/totp"], 2,
+        "{stats}"
+    );
+    assert_eq!(routes["POST /client/verify/totp"], 1, "{stats}");
+    assert_eq!(routes["GET /client/user-authenticators"], 1, "{stats}");
+    assert_eq!(stats["total"], 5, "{stats}");
+}
+
+#[tokio::test]
+async fn an_authenticator_app_enrollment_takes_five_wrong_codes_and_one_right_one() {
+    let app = spawn().await;
+    let token = token_for(&app, "cu-21", "enroll", json!({})).await;
+    let (_, enrolled) = post(
+        &app,
+        "/user-authenticators/totp",
+        As::Token(&token),
+        json!({}),
+    )
+    .await;
+    let secret = text(&enrolled["secret"]);
+    let now = authsignal_sandbox::Clock::now(app.clock.as_ref()).unix_timestamp();
+    let near: Vec<String> = [now - 30, now, now + 30]
+        .iter()
+        .map(|t| totp(&secret, *t))
+        .collect();
+    let wrong = (0..)
+        .map(|n| format!("{n:06}"))
+        .find(|c| !near.contains(c))
+        .expect("a wrong code");
+    let mut reasons = Vec::new();
+    for _ in 0..5 {
+        let (status, answer) = post(
+            &app,
+            "/verify/totp",
+            As::Token(&token),
+            json!({ "verificationCode": wrong }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(answer["isVerified"], false);
+        reasons.push(text(&answer["failureReason"]));
+    }
+    assert_eq!(
+        reasons,
+        [
+            "CODE_INVALID_OR_EXPIRED",
+            "CODE_INVALID_OR_EXPIRED",
+            "CODE_INVALID_OR_EXPIRED",
+            "CODE_INVALID_OR_EXPIRED",
+            "MAX_ATTEMPTS_EXCEEDED"
+        ]
+    );
+    let (_, right) = post(
+        &app,
+        "/verify/totp",
+        As::Token(&token),
+        json!({ "verificationCode": totp(&secret, now) }),
+    )
+    .await;
+    assert_eq!(right["isVerified"], false, "{right}");
+    assert_eq!(right["failureReason"], "MAX_ATTEMPTS_EXCEEDED");
+    assert_eq!(app.get("/users/cu-21/authenticators").await.1, json!([]));
+
+    // Parallel right answers on another action: one enrollment, one verified answer.
+    let token = token_for(&app, "cu-22", "enroll", json!({})).await;
+    let (_, enrolled) = post(
+        &app,
+        "/user-authenticators/totp",
+        As::Token(&token),
+        json!({}),
+    )
+    .await;
+    let code = totp(&text(&enrolled["secret"]), now);
+    let answers = futures_util::future::join_all((0..8).map(|_| {
+        post(
+            &app,
+            "/verify/totp",
+            As::Token(&token),
+            json!({ "verificationCode": code }),
+        )
+    }))
+    .await;
+    assert!(
+        answers.iter().all(|(status, _)| *status == StatusCode::OK),
+        "{answers:?}"
+    );
+    let verified: Vec<&Value> = answers
+        .iter()
+        .map(|(_, a)| a)
+        .filter(|a| a["isVerified"] == true)
+        .collect();
+    assert_eq!(verified.len(), 1, "{answers:?}");
+    assert!(verified[0]["userAuthenticator"].is_object());
+    let listed = app.get("/users/cu-22/authenticators").await.1;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+}

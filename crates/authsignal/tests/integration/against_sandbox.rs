@@ -4,41 +4,9 @@ use authsignal::{
     ActionState, Client, EnrollVerifiedAuthenticatorRequest, Error, RetryPolicy, TrackRequest,
     UpdateActionRequest, UpdateUserRequest, ValidateChallengeRequest, VerificationMethod,
 };
-use authsignal_sandbox::{Sandbox, SandboxConfig};
 use secrecy::SecretString;
 
-const SECRET: &str = "scenario-secret";
-
-struct Running {
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-async fn start_sandbox() -> Running {
-    let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let sandbox = Sandbox::start(SandboxConfig {
-        secret_key: SECRET.into(),
-        public_url: base.clone(),
-        database_url: format!("sqlite://{}/sandbox.db?mode=rwc", dir.path().display()),
-        test_hooks: true,
-        actions: Default::default(),
-    })
-    .await
-    .unwrap();
-    let router = sandbox.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    Running { base, _dir: dir }
-}
-
-fn client(base: &str, secret: &str) -> Client {
-    Client::builder(SecretString::from(secret.to_string()))
-        .base_url(format!("{base}/v1"))
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap()
-}
+use crate::common::sandbox::{client, start_sandbox, SECRET};
 
 #[tokio::test]
 async fn every_endpoint_round_trips_against_the_sandbox() {

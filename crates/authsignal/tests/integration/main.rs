@@ -4,6 +4,7 @@
 mod common;
 
 mod against_sandbox;
+mod client_api;
 mod endpoints;
 mod errors;
 mod retries;

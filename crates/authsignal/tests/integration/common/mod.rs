@@ -1,4 +1,7 @@
-//! Shared set-up for the integration tests: a wiremock server and a client pointed at it.
+//! Shared set-up for the integration tests: a wiremock server and a client pointed at it,
+//! or a real sandbox server ([`sandbox`]).
+
+pub mod sandbox;
 
 use std::time::Duration;
 
