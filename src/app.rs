@@ -11,8 +11,8 @@ use crate::components::{header::SiteHeader, signed_in::SignedIn};
 use crate::model::custom_ui::NewMethod;
 use crate::pages::add_method::AddMethodPage;
 use crate::pages::add_passkey::AddPasskeyPage;
-use crate::pages::verify_its_you::VerifyItsYouPage;
 use crate::pages::recovery::{ForgotPasswordPage, NotMePage, ResetPasswordPage};
+use crate::pages::verify_its_you::VerifyItsYouPage;
 use crate::pages::{
     account::AccountPage, home::HomePage, not_found::NotFound, sign_in::SignInPage,
     sign_up::SignUpPage,

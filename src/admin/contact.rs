@@ -3,8 +3,8 @@
 
 use authsignal::{EnrollVerifiedAuthenticatorRequest, UserAuthenticator, VerificationMethod};
 
-pub(crate) use crate::domain::PhoneNumber;
 use crate::domain::Email;
+pub(crate) use crate::domain::PhoneNumber;
 use crate::server::authsignal::views;
 
 /// "SMS +14155550123" for an enrolled authenticator, worded like [`Contact::words`].

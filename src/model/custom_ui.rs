@@ -18,7 +18,11 @@ pub enum NewMethod {
 }
 
 impl NewMethod {
-    pub const ALL: [NewMethod; 3] = [NewMethod::AuthenticatorApp, NewMethod::EmailOtp, NewMethod::Sms];
+    pub const ALL: [NewMethod; 3] = [
+        NewMethod::AuthenticatorApp,
+        NewMethod::EmailOtp,
+        NewMethod::Sms,
+    ];
 
     /// The add page.
     pub fn page(self) -> &'static str {

@@ -116,8 +116,7 @@ pub const CODE_FORMAT: &str = "Enter the 6-digit code.";
 pub const CODE_WRONG: &str =
     "That code isn't right or has expired. Nothing was changed — check it and try again.";
 
-pub const TOO_MANY_CODES: &str =
-    "Too many wrong codes. Nothing was changed — please start again.";
+pub const TOO_MANY_CODES: &str = "Too many wrong codes. Nothing was changed — please start again.";
 
 pub const TOO_MANY_SENDS: &str =
     "Too many codes were sent. Please wait a few minutes and try again.";

@@ -64,7 +64,10 @@ fn Step(step: ChallengeStep) -> impl IntoView {
             <p><a class="button" href=routes::SIGN_IN>"Sign in"</a></p>
         }
         .into_any(),
-        ChallengeStep::Choose { options, other_ways } => {
+        ChallengeStep::Choose {
+            options,
+            other_ways,
+        } => {
             let none = options.is_empty();
             view! {
                 {none.then(|| view! { <p>"Continue to verify it's you with one of your authenticators."</p> })}
@@ -89,9 +92,16 @@ fn Step(step: ChallengeStep) -> impl IntoView {
             }
             .into_any()
         }
-        ChallengeStep::EnterCode { method, sent_to, resend_in, others } => {
+        ChallengeStep::EnterCode {
+            method,
+            sent_to,
+            resend_in,
+            others,
+        } => {
             let prompt = match (method, sent_to) {
-                (ChallengeMethod::AuthenticatorApp, _) => "Enter the 6-digit code your authenticator app shows.".to_string(),
+                (ChallengeMethod::AuthenticatorApp, _) => {
+                    "Enter the 6-digit code your authenticator app shows.".to_string()
+                }
                 (_, Some(to)) => format!("Enter the code we sent to {to}."),
                 (_, None) => "Enter the code we sent you.".to_string(),
             };

@@ -6,6 +6,7 @@ mod support;
 
 mod admin;
 mod authenticators;
+mod custom_ui;
 mod hardening;
 mod pages;
 mod receipts;

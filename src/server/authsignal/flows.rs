@@ -63,7 +63,9 @@ pub async fn load_overview() -> Result<SecurityOverview, AppError> {
         if authenticators.iter().any(|a| a.method == "Passkey"));
     let add_in_place = match &status {
         SecurityStatus::Ready { authenticators, .. } => {
-            let has_app = authenticators.iter().any(|a| a.method == "Authenticator app");
+            let has_app = authenticators
+                .iter()
+                .any(|a| a.method == "Authenticator app");
             NewMethod::ALL
                 .into_iter()
                 .filter(|m| !(has_app && *m == NewMethod::AuthenticatorApp))

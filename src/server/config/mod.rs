@@ -146,7 +146,10 @@ impl Settings {
         let challenge_ui = one_of(
             "STOREFRONT_CHALLENGE_UI",
             lookup("STOREFRONT_CHALLENGE_UI"),
-            &[("prebuilt", ChallengeUi::Prebuilt), ("custom", ChallengeUi::Custom)],
+            &[
+                ("prebuilt", ChallengeUi::Prebuilt),
+                ("custom", ChallengeUi::Custom),
+            ],
             "must be prebuilt or custom",
         )?;
         let enrolled_allow = one_of(

@@ -142,7 +142,10 @@ impl Adding<'_> {
     async fn current(&self) -> Result<Option<InPlace>, AppError> {
         Ok(match self.session.in_place().await? {
             Some((in_place, pending))
-                if pending.purpose == (Purpose::AddMethod { method: self.method })
+                if pending.purpose
+                    == (Purpose::AddMethod {
+                        method: self.method,
+                    })
                     && pending.user_id == self.user_id =>
             {
                 Some(in_place)
@@ -156,9 +159,14 @@ impl Adding<'_> {
         let purpose = Purpose::VerifyToAddMethod {
             method: self.method,
         };
-        let started =
-            round_trip::start(self.state, self.session, self.user_id, purpose, self.context)
-                .await?;
+        let started = round_trip::start(
+            self.state,
+            self.session,
+            self.user_id,
+            purpose,
+            self.context,
+        )
+        .await?;
         match started {
             Started::Go { url, repeated, .. } => {
                 if !repeated {
@@ -196,9 +204,14 @@ impl Adding<'_> {
         let purpose = Purpose::AddMethod {
             method: self.method,
         };
-        let started =
-            round_trip::start(self.state, self.session, self.user_id, purpose, self.context)
-                .await?;
+        let started = round_trip::start(
+            self.state,
+            self.session,
+            self.user_id,
+            purpose,
+            self.context,
+        )
+        .await?;
         let Started::Go {
             token: Some(token), ..
         } = started
@@ -340,10 +353,15 @@ impl Adding<'_> {
             if answer.attempts_exhausted() {
                 self.session.end_in_place().await?;
                 self.state.users.end_change(self.user_id).await;
-                let line = format!("Adding {} was stopped: too many wrong codes", self.method.words());
+                let line = format!(
+                    "Adding {} was stopped: too many wrong codes",
+                    self.method.words()
+                );
                 let events = &self.state.events;
                 events.record(self.user_id, EventKind::Return, &line).await;
-                return self.back_with(NoticeTone::Error, words::TOO_MANY_CODES).await;
+                return self
+                    .back_with(NoticeTone::Error, words::TOO_MANY_CODES)
+                    .await;
             }
             return self.back_with(NoticeTone::Error, words::CODE_WRONG).await;
         };

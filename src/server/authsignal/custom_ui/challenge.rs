@@ -125,7 +125,10 @@ async fn methods_of(
 }
 
 /// The methods this page can answer with, the default first, each once.
-fn options(list: &[UserAuthenticator], default: Option<&VerificationMethod>) -> Vec<ChallengeOption> {
+fn options(
+    list: &[UserAuthenticator],
+    default: Option<&VerificationMethod>,
+) -> Vec<ChallengeOption> {
     let mut sorted: Vec<&UserAuthenticator> = list.iter().collect();
     sorted.sort_by_key(|a| Some(&a.verification_method) != default);
     let mut options: Vec<ChallengeOption> = Vec::new();
@@ -255,14 +258,24 @@ impl Answering<'_> {
 
     /// A method of the customer's: a code is sent (email, SMS) or read from the app.
     async fn choose(&self, method: ChallengeMethod) -> PageResult {
-        let list = match self.state.authsignal.get_authenticators(&self.pending.user_id).await {
+        let list = match self
+            .state
+            .authsignal
+            .get_authenticators(&self.pending.user_id)
+            .await
+        {
             Ok(list) => list,
             Err(e) => {
                 tracing::warn!(error = %e, "Authsignal unavailable choosing a second step");
-                return self.back_with(NoticeTone::Error, words::SIGN_IN_UNAVAILABLE).await;
+                return self
+                    .back_with(NoticeTone::Error, words::SIGN_IN_UNAVAILABLE)
+                    .await;
             }
         };
-        let Some(option) = options(&list, None).into_iter().find(|o| o.method == method) else {
+        let Some(option) = options(&list, None)
+            .into_iter()
+            .find(|o| o.method == method)
+        else {
             return Ok(back());
         };
         let sent_to = list
@@ -392,6 +405,7 @@ impl Answering<'_> {
             self.session.take_in_place().await?;
             return self.finish(None).await;
         }
-        self.back_with(NoticeTone::Error, words::SIGN_IN_UNAVAILABLE).await
+        self.back_with(NoticeTone::Error, words::SIGN_IN_UNAVAILABLE)
+            .await
     }
 }

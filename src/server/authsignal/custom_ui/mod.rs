@@ -166,7 +166,10 @@ pub async fn finish_added(
 
 /// A one-time code as people type it ("123 456"): 6 to 8 digits, else `None`.
 pub fn code_of(raw: &str) -> Option<String> {
-    let code: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    let code: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
     ((6..=8).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit())).then_some(code)
 }
 

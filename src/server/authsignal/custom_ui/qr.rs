@@ -28,7 +28,9 @@ mod tests {
     fn draws_an_svg_data_uri() {
         let uri = super::data_uri("otpauth://totp/Shop:ada%40example.com?secret=JBSWY3DPEHPK3PXP");
         let b64 = uri.strip_prefix("data:image/svg+xml;base64,").unwrap();
-        let svg = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+        let svg = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
         let svg = String::from_utf8(svg).unwrap();
         assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
     }

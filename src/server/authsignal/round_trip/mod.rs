@@ -110,9 +110,7 @@ impl Purpose {
     fn scope(&self, verified_recently: bool) -> Option<&'static str> {
         match self {
             Purpose::Settings { manage: true } if verified_recently => Some(BINDING_SCOPES),
-            Purpose::AddPasskey | Purpose::AddMethod { .. } if verified_recently => {
-                Some(ADD_SCOPE)
-            }
+            Purpose::AddPasskey | Purpose::AddMethod { .. } if verified_recently => Some(ADD_SCOPE),
             _ => None,
         }
     }
