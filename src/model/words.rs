@@ -108,6 +108,9 @@ pub fn verify_before_adding(what: &str) -> String {
     format!("For your security, verify it's you before adding {what}.")
 }
 
+pub const APP_ALREADY_ADDED: &str =
+    "You already have an authenticator app. To use another one, remove it from your account first.";
+
 pub const ADD_EXPIRED: &str =
     "That took too long and has expired. Nothing was added — please start again.";
 

@@ -241,6 +241,21 @@ impl Adding<'_> {
 
     /// "Set up": a new secret for the authenticator app, shown as a QR code and in words.
     async fn start_app(&self) -> Result<Response, AppError> {
+        // One authenticator app per account, as the account page offers it.
+        let list = self.state.authsignal.get_authenticators(self.user_id).await;
+        match list {
+            Ok(list)
+                if list
+                    .iter()
+                    .any(|a| a.verification_method == VerificationMethod::AuthenticatorApp) =>
+            {
+                return self
+                    .back_with(NoticeTone::Info, words::APP_ALREADY_ADDED)
+                    .await;
+            }
+            Ok(_) => {}
+            Err(e) => return self.client_api_failed(e).await,
+        }
         let Some(mut in_place) = self.launch().await? else {
             return Ok(self.back());
         };
