@@ -10,6 +10,7 @@ use leptos_router::{
 use crate::components::{header::SiteHeader, signed_in::SignedIn};
 use crate::pages::add_passkey::AddPasskeyPage;
 use crate::pages::recovery::{ForgotPasswordPage, NotMePage, ResetPasswordPage};
+use crate::pages::verify_email::VerifyEmailPage;
 use crate::pages::{
     account::AccountPage, home::HomePage, not_found::NotFound, sign_in::SignInPage,
     sign_up::SignUpPage,
@@ -65,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=segment(routes::FORGOT_PASSWORD) view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=segment(routes::RESET_PASSWORD) view=ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=segment(routes::NOT_ME) view=NotMePage ssr=SsrMode::Async/>
+                    <Route path=segment(routes::VERIFY_EMAIL) view=VerifyEmailPage ssr=SsrMode::Async/>
                     // routes::ADD_PASSKEY, segment by segment.
                     <Route path=(StaticSegment("account"), StaticSegment("add-passkey")) view=AddPasskeyPage ssr=SsrMode::Async/>
                 </Routes>

@@ -7,3 +7,4 @@ pub mod not_found;
 pub mod recovery;
 pub mod sign_in;
 pub mod sign_up;
+pub mod verify_email;

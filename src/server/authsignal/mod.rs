@@ -5,6 +5,7 @@ pub mod change_lease;
 pub mod client;
 pub mod clock;
 pub mod deliveries;
+pub mod enroll_verified;
 pub mod flows;
 pub mod passkeys;
 pub mod probe;
