@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::model::verification::EmailVerification;
 use crate::model::AppError;
 
-#[server(endpoint = "email_verification")]
-pub async fn email_verification() -> Result<EmailVerification, AppError> {
+#[server(endpoint = "load_email_verification")]
+pub async fn load_email_verification() -> Result<EmailVerification, AppError> {
     crate::server::accounts::verify_email::load().await
 }

@@ -4,7 +4,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::security::load_security;
-use crate::api::verification::email_verification;
+use crate::api::verification::load_email_verification;
 use crate::components::notice::{Notice, Tone};
 use crate::components::security_panel::SecurityPanel;
 use crate::components::signed_in::SignedIn;
@@ -22,7 +22,7 @@ pub fn AccountPage() -> impl IntoView {
     // the security section must then see the new authenticator.
     let security = Resource::new(
         || (),
-        |_| async { (email_verification().await, load_security().await) },
+        |_| async { (load_email_verification().await, load_security().await) },
     );
     let query = use_query_map();
     view! {

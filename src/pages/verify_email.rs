@@ -7,7 +7,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::session::take_form_state;
-use crate::api::verification::email_verification;
+use crate::api::verification::load_email_verification;
 use crate::components::form_field::FormField;
 use crate::components::notice::{Notice, Tone};
 use crate::model::session::FormName;
@@ -20,7 +20,7 @@ use crate::routes;
 pub fn VerifyEmailPage() -> impl IntoView {
     let query = use_query_map();
     let sent = move || query.read().get("sent").unwrap_or_default();
-    let standing = Resource::new(|| (), |_| email_verification());
+    let standing = Resource::new(|| (), |_| load_email_verification());
     let kept = Resource::new(|| (), |_| take_form_state(FormName::VerifyEmail));
     view! {
         <Title text="Verify your email"/>

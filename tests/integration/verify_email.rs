@@ -127,7 +127,10 @@ async fn five_wrong_codes_kill_the_code_and_a_used_one_is_refused() {
     // The right code no longer works: it was guessed at five times.
     let page = submit_and_read(&app, &code).await;
     assert!(page.contains("entered wrongly too many times"), "{page}");
-    assert!(!app.get_html("/account").await.contains("Two-step sign-in is on"));
+    assert!(!app
+        .get_html("/account")
+        .await
+        .contains("Two-step sign-in is on"));
     // Something that is not a code costs no try and gets its own message.
     let page = submit_and_read(&app, "12ab").await;
     assert!(page.contains("Enter the 6-digit code"));
@@ -148,11 +151,13 @@ async fn wait_out_the_resend_pause(app: &TestApp, email: &str) {
     let pool = storefront::server::db::connect_and_migrate(&app.sqlite_url())
         .await
         .unwrap();
-    sqlx::query("UPDATE email_verification_codes SET created_at = created_at - 60 WHERE user_id = $1")
-        .bind(&user_id)
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE email_verification_codes SET created_at = created_at - 60 WHERE user_id = $1",
+    )
+    .bind(&user_id)
+    .execute(&pool)
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -238,7 +243,8 @@ async fn authsignal_down_at_enrollment_keeps_the_email_verified_and_retries() {
     let code = mailed_code(&app, &email).await;
     let user_id = app.user_id(&email).await;
 
-    app.set_fault(json!({"route": "enroll", "status": 503})).await;
+    app.set_fault(json!({"route": "enroll", "status": 503}))
+        .await;
     assert_eq!(location(&submit(&app, &code).await), "/account");
     let account = app.get_html("/account").await;
     assert!(account.contains("could not be turned on yet"), "{account}");

@@ -69,7 +69,7 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
             (0..text.len())
                 .step_by(2)
                 .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-                .collect()
+                .collect::<Option<Vec<u8>>>()
         })
         .flatten()
 }

@@ -54,7 +54,7 @@ pub async fn after_sign_up(state: &AppState, user: &User) -> String {
         Ok(()) => format!("{}?sent=signup", routes::VERIFY_EMAIL),
         // The page offers "Send a new code"; the account is made and signed in regardless.
         Err(why) => {
-            tracing::warn!(user_id = %user.id, why, "no verification code at sign-up");
+            tracing::warn!(user_id = %user.id, %why, "no verification code at sign-up");
             routes::VERIFY_EMAIL.to_string()
         }
     }
@@ -166,13 +166,13 @@ pub async fn verify_email(
         }
         Checked::Unusable(why) => {
             tracing::info!(user_id = %user_id, ?why, "verification code unusable");
-            match why {
+            let message = match why {
                 Unusable::NoCode => words::CODE_NONE,
                 Unusable::Used => words::CODE_USED,
                 Unusable::TooManyTries => words::CODE_TOO_MANY_TRIES,
                 Unusable::Expired => words::CODE_EXPIRED,
-            }
-            .to_string()
+            };
+            message.to_string()
         }
     };
     Ok(back_with(&state, message))
