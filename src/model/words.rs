@@ -142,7 +142,7 @@ pub const CODE_MALFORMED: &str = "Enter the 6-digit code from the email.";
 pub const CODE_SENT: &str =
     "We sent a new 6-digit code to your email. It works once, for 15 minutes.";
 pub const CODE_SENT_AT_SIGN_UP: &str =
-    "Your account is ready. We sent a 6-digit code to your email: enter it to verify your address.";
+    "Your account is ready and you're signed in. One more step: verify your email address.";
 /// "Send a new code" was pressed again too soon.
 pub fn code_wait(seconds: i64) -> String {
     format!("Please wait {seconds} seconds before asking for another code.")
