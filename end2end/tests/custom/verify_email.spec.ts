@@ -2,7 +2,7 @@
 // sign-up mails a 6-digit code by the storefront's own mail (read from the dev mailbox), a
 // wrong code gets a message, the right one verifies the email and turns two-step sign-in on.
 import { expect, Page, test } from "@playwright/test";
-import { Customer, newCustomer } from "../support/customer";
+import { Customer, newCustomer, signUp } from "../support/customer";
 import { waitForMail } from "../account/journey";
 
 const SUBJECT = "your verification code";
@@ -62,4 +62,10 @@ test.describe("without JavaScript", () => {
   test("the same journey with plain forms", async ({ page }) => {
     await journey(page);
   });
+});
+
+test("the shared sign-up helper verifies later and lands on the account page", async ({ page }) => {
+  const customer = newCustomer("later");
+  await signUp(page, customer);
+  await expect(page.getByRole("link", { name: "Verify your email" })).toBeVisible();
 });
