@@ -12,6 +12,7 @@ use crate::model::custom_ui::NewMethod;
 use crate::pages::add_method::AddMethodPage;
 use crate::pages::add_passkey::AddPasskeyPage;
 use crate::pages::recovery::{ForgotPasswordPage, NotMePage, ResetPasswordPage};
+use crate::pages::verify_email::VerifyEmailPage;
 use crate::pages::verify_its_you::VerifyItsYouPage;
 use crate::pages::{
     account::AccountPage, home::HomePage, not_found::NotFound, sign_in::SignInPage,
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=segment(routes::FORGOT_PASSWORD) view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=segment(routes::RESET_PASSWORD) view=ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=segment(routes::NOT_ME) view=NotMePage ssr=SsrMode::Async/>
+                    <Route path=segment(routes::VERIFY_EMAIL) view=VerifyEmailPage ssr=SsrMode::Async/>
                     // routes::ADD_PASSKEY, segment by segment.
                     <Route path=(StaticSegment("account"), StaticSegment("add-passkey")) view=AddPasskeyPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("add-authenticator-app")) view=|| view! { <AddMethodPage method=NewMethod::AuthenticatorApp/> } ssr=SsrMode::Async/>

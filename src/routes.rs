@@ -56,6 +56,13 @@ pub const AUTHSIGNAL_WEBHOOK: &str = "/webhooks/authsignal";
 pub const DEV_MAILBOX: &str = "/dev/mailbox";
 pub const DEV_MAILBOX_MESSAGES: &str = "/dev/mailbox/messages";
 
+/// Verifying the email sign-up mailed a code to (`STOREFRONT_SIGN_UP_VERIFIES_EMAIL`): the
+/// page and its form, "Send a new code", and "Try again" when two-step sign-in could not be
+/// turned on yet.
+pub const VERIFY_EMAIL: &str = "/verify-email";
+pub const VERIFY_EMAIL_RESEND: &str = "/verify-email/resend";
+pub const VERIFY_EMAIL_ENROLL: &str = "/verify-email/enroll";
+
 /// Pages only a signed-in customer may see: a signed-out visitor is sent to sign in first.
 pub const SIGNED_IN_ONLY: &[&str] = &[
     ACCOUNT,

@@ -5,7 +5,7 @@ use authsignal::{EnrollVerifiedAuthenticatorRequest, UserAuthenticator, Verifica
 
 use crate::domain::Email;
 pub(crate) use crate::domain::PhoneNumber;
-use crate::server::authsignal::views;
+use crate::server::authsignal::{enroll_verified, views};
 
 /// "SMS +14155550123" for an enrolled authenticator, worded like [`Contact::words`].
 pub(crate) fn authenticator_words(a: &UserAuthenticator) -> String {
@@ -63,16 +63,15 @@ impl Contact {
 
     /// Same method for the same address: enrolling it again would only add a duplicate.
     pub fn is_enrolled_in(&self, authenticators: &[UserAuthenticator]) -> bool {
-        authenticators.iter().any(|a| {
-            a.verification_method == self.method()
-                && match self {
-                    Contact::Email { email, .. } => a
-                        .email
-                        .as_deref()
-                        .is_some_and(|e| e.eq_ignore_ascii_case(email.as_str())),
-                    Contact::Sms(phone) => a.phone_number.as_deref() == Some(phone.as_str()),
-                }
-        })
+        match self {
+            Contact::Email { email, .. } => {
+                enroll_verified::has_email(authenticators, &self.method(), email.as_str())
+            }
+            Contact::Sms(phone) => authenticators.iter().any(|a| {
+                a.verification_method == self.method()
+                    && a.phone_number.as_deref() == Some(phone.as_str())
+            }),
+        }
     }
 
     /// "SMS +14155550123", for messages and the customer's activity.

@@ -8,6 +8,7 @@ use crate::admin::{EXIT_FAILED, EXIT_USAGE};
 use crate::domain::Email;
 use crate::server::activity::log::{EventKind, SecurityEvents};
 use crate::server::authsignal::client;
+use crate::server::authsignal::enroll_verified::{self, ChangedBy};
 use crate::server::config::{AuthsignalMode, Settings};
 use crate::server::db;
 use crate::server::users::{User, UserStore};
@@ -105,17 +106,14 @@ impl Admin {
         reason: Option<&str>,
     ) -> Result<UserAuthenticator, authsignal::Error> {
         // The receipt Authsignal's webhook leads to says support made this change.
-        self.users.remember_support_change(&user.id).await;
-        let enrolled = self
-            .authsignal
-            .enroll_verified_authenticator(&user.id, &contact.request())
-            .await;
-        self.users.end_change(&user.id).await;
-        let enrolled = enrolled?;
-        // Sign-in must fail closed for this customer if Authsignal is down from now on.
-        self.users
-            .remember_enrollment(&user.id, true, Some(user))
-            .await;
+        let enrolled = enroll_verified::enroll(
+            &self.users,
+            &self.authsignal,
+            user,
+            &contact.request(),
+            ChangedBy::Support,
+        )
+        .await?;
         tracing::info!(
             operator = %self.operator, user_id = %user.id, method = contact.method().as_str(),
             contact = %contact.masked(), reason = reason.unwrap_or(""), "admin: enrolled a verified authenticator"
@@ -126,7 +124,7 @@ impl Admin {
             reason,
         )
         .await;
-        Ok(enrolled.authenticator)
+        Ok(enrolled)
     }
 
     /// Removes one authenticator, then logs it and adds it to the customer's activity.

@@ -6,3 +6,4 @@ pub mod passkeys;
 pub mod recovery;
 pub mod security;
 pub mod session;
+pub mod verification;

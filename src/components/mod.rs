@@ -9,3 +9,4 @@ pub mod notice;
 pub mod security_panel;
 pub mod signed_in;
 pub mod signed_in_devices;
+pub mod verify_email_prompt;

@@ -9,6 +9,7 @@ pub mod passkeys;
 pub mod recovery;
 pub mod security;
 pub mod session;
+pub mod verification;
 pub mod words;
 
 pub use error::AppError;

@@ -16,6 +16,7 @@ pub enum FormName {
     SignIn,
     ForgotPassword,
     ResetPassword,
+    VerifyEmail,
 }
 
 /// What the customer typed (never the password) and why it was refused, kept for one render.

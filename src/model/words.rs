@@ -166,3 +166,35 @@ pub fn others_signed_out(ended: usize) -> String {
         n => format!("{n} other devices were signed out."),
     }
 }
+
+// Verifying the email at sign-up (`STOREFRONT_SIGN_UP_VERIFIES_EMAIL`).
+
+/// The code was not the one we sent; `tries_left` more may be made.
+pub fn code_wrong(tries_left: i64) -> String {
+    match tries_left {
+        0 => CODE_TOO_MANY_TRIES.to_string(),
+        1 => "That code isn't right. You have 1 more try before you need a new code.".to_string(),
+        n => format!("That code isn't right. You have {n} more tries before you need a new code."),
+    }
+}
+pub const CODE_TOO_MANY_TRIES: &str =
+    "That code was entered wrongly too many times and no longer works. Send a new code.";
+pub const CODE_EXPIRED: &str = "That code has expired. Send a new code.";
+pub const CODE_USED: &str = "That code was already used. Send a new code if you need one.";
+pub const CODE_NONE: &str = "There's no code waiting for this account. Send a new code.";
+pub const CODE_MALFORMED: &str = "Enter the 6-digit code from the email.";
+pub const CODE_SENT: &str =
+    "We sent a new 6-digit code to your email. It works once, for 15 minutes.";
+pub const CODE_SENT_AT_SIGN_UP: &str =
+    "Your account is ready and you're signed in. One more step: verify your email address.";
+/// "Send a new code" was pressed again too soon.
+pub fn code_wait(seconds: i64) -> String {
+    format!("Please wait {seconds} seconds before asking for another code.")
+}
+/// Shown once, on the account page, when the verified email was just enrolled.
+pub const EMAIL_VERIFIED: &str =
+    "Your email is verified. From now on we'll also email you a code when you sign in.";
+pub const EMAIL_VERIFIED_ALREADY: &str = "Your email is already verified.";
+pub const VERIFY_EMAIL_PROMPT: &str =
+    "Verify your email address to turn on two-step sign-in with email codes.";
+pub const TWO_STEP_NOT_ON_YET: &str = "Your email is verified, but two-step sign-in could not be turned on yet because our security provider isn't responding. We'll try again the next time you open this page, or you can try again now.";

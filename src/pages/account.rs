@@ -4,9 +4,11 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::security::load_security;
+use crate::api::verification::load_email_verification;
 use crate::components::notice::{Notice, Tone};
 use crate::components::security_panel::SecurityPanel;
 use crate::components::signed_in::SignedIn;
+use crate::components::verify_email_prompt::VerifyEmailPrompt;
 use crate::model::AppError;
 use crate::routes;
 
@@ -16,7 +18,12 @@ use crate::routes;
 pub fn AccountPage() -> impl IntoView {
     let SignedIn(user) = SignedIn::use_context();
     // Loaded on the server and serialised into the page: hydration does not call Authsignal again.
-    let security = Resource::new(|| (), |_| load_security());
+    // The email verification first: a verified email still to enroll is enrolled by it, and
+    // the security section must then see the new authenticator.
+    let security = Resource::new(
+        || (),
+        |_| async { (load_email_verification().await, load_security().await) },
+    );
     let query = use_query_map();
     view! {
         <Title text="Account settings"/>
@@ -35,8 +42,10 @@ pub fn AccountPage() -> impl IntoView {
                         <Suspense fallback=|| view! { <p>"Loading sign-in security…"</p> }>
                             {move || Suspend::new(async move {
                                 let remove_requested = query.read().get("remove");
-                                match security.await {
-                                    Ok(overview) => view! { <SecurityPanel overview=overview remove_requested=remove_requested/> }.into_any(),
+                                let (standing, security) = security.await;
+                                let prompt = standing.ok().map(|standing| view! { <VerifyEmailPrompt standing=standing/> });
+                                match security {
+                                    Ok(overview) => view! { {prompt} <SecurityPanel overview=overview remove_requested=remove_requested/> }.into_any(),
                                     Err(AppError::NotSignedIn) => view! { <Redirect path=routes::sign_in_then(routes::ACCOUNT)/> }.into_any(),
                                     Err(e) => view! { <Notice tone=Tone::Error message=e.to_string()/> }.into_any(),
                                 }

@@ -8,4 +8,5 @@ pub mod not_found;
 pub mod recovery;
 pub mod sign_in;
 pub mod sign_up;
+pub mod verify_email;
 pub mod verify_its_you;

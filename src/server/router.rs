@@ -86,6 +86,7 @@ fn pages_and_forms(state: &AppState, session_store: SessionBackend) -> Router {
     };
     Router::new()
         .merge(accounts::sign_in::routes())
+        .merge(accounts::verify_email::routes())
         .merge(authsignal::routes())
         .merge(recovery::routes())
         .merge(health::routes())

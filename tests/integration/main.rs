@@ -16,3 +16,4 @@ mod sessions;
 mod sign_in;
 mod sign_up;
 mod storage;
+mod verify_email;

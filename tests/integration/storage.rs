@@ -163,6 +163,7 @@ async fn storage_behaves(pool: AnyPool) {
     );
 
     links_behave(&pool, &created.id).await;
+    verification_codes_behave(&pool, &created.id, email.as_str()).await;
     let hash = users
         .hash_new_password(Password::parse("a brand new passphrase".into()).unwrap())
         .await
@@ -218,6 +219,42 @@ async fn links_behave(pool: &AnyPool, user_id: &str) {
         .await
         .unwrap()
         .is_none());
+}
+
+/// Email verification codes: a wrong try counted, the right code used once, the email marked
+/// verified and its enrollment claimed by one request.
+async fn verification_codes_behave(pool: &AnyPool, user_id: &str, email: &str) {
+    use storefront::server::accounts::verify_email::codes::{self, Checked, Unusable};
+    assert_eq!(codes::standing(pool, user_id).await.unwrap(), (None, None));
+    let code = codes::issue(pool, user_id, email).await.unwrap();
+    assert!(codes::last_issued_at(pool, user_id)
+        .await
+        .unwrap()
+        .is_some());
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    assert_eq!(
+        codes::check(pool, user_id, wrong).await.unwrap(),
+        Checked::Wrong { tries_left: 4 }
+    );
+    assert_eq!(
+        codes::check(pool, user_id, &code).await.unwrap(),
+        Checked::Right {
+            email: email.to_string()
+        }
+    );
+    assert_eq!(
+        codes::check(pool, user_id, &code).await.unwrap(),
+        Checked::Unusable(Unusable::Used)
+    );
+    assert!(codes::mark_verified(pool, user_id, email).await.unwrap());
+    assert!(codes::claim_enrollment(pool, user_id).await.unwrap());
+    assert!(
+        !codes::claim_enrollment(pool, user_id).await.unwrap(),
+        "one at a time"
+    );
+    codes::finish_enrollment(pool, user_id, true).await.unwrap();
+    let (verified, enrolled) = codes::standing(pool, user_id).await.unwrap();
+    assert!(verified.is_some() && enrolled.is_some());
 }
 
 #[tokio::test]

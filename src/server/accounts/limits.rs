@@ -212,6 +212,34 @@ impl Blocked {
     }
 }
 
+/// Email verification codes mailed to one address in each hour (sign-up's and "Send a new code").
+const VERIFICATION_CODES_PER_ADDRESS: u64 = 5;
+const VERIFICATION_CODE_WINDOW: Duration = Duration::from_secs(60 * 60);
+
+impl SignInLimits {
+    /// Counts one verification code about to be mailed to `email`: refused past the hourly limit.
+    pub async fn verification_code(&self, email: &str) -> Result<(), Blocked> {
+        let key = format!("verify:{}", account_key(email));
+        self.counters
+            .count(
+                &key,
+                VERIFICATION_CODES_PER_ADDRESS,
+                VERIFICATION_CODE_WINDOW,
+            )
+            .await
+    }
+}
+
+impl Blocked {
+    /// What the verify-email page says.
+    pub fn verification_code_message(&self) -> String {
+        format!(
+            "We've sent this address several codes already. Try again in {}.",
+            self.minutes()
+        )
+    }
+}
+
 /// An IPv4 address, or an IPv6 /64 (what one customer's network is usually given), so one
 /// network cannot guess on with a fresh address per attempt.
 pub(crate) fn address_key(ip: IpAddr) -> String {

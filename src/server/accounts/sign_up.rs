@@ -84,6 +84,10 @@ pub async fn sign_up(
     tracing::info!(user_id = %user.id, "customer signed up");
     let context = RequestContext::of_request(&headers, peer, &state.settings);
     devices::start_session(&state, &session, &user, &context, true).await?;
+    if state.settings.sign_up_verifies_email {
+        let next = crate::server::accounts::verify_email::after_sign_up(&state, &user).await;
+        return Ok(signed_in_at(&next, &context));
+    }
     Ok(signed_in_at(routes::ACCOUNT, &context))
 }
 

@@ -6,6 +6,7 @@ pub mod client;
 pub mod clock;
 pub mod custom_ui;
 pub mod deliveries;
+pub mod enroll_verified;
 pub mod flows;
 pub mod passkeys;
 pub mod probe;

@@ -82,6 +82,9 @@ pub struct Settings {
     pub smtp_url: Option<SecretString>,
     /// The From of every message.
     pub mail_from: String,
+    /// Sign-up mails a code to verify the email, then enrolls it for two-step sign-in
+    /// (`STOREFRONT_SIGN_UP_VERIFIES_EMAIL=1`; off by default).
+    pub sign_up_verifies_email: bool,
 }
 
 /// A configuration problem, naming the variable so one log line says what to fix.
@@ -187,6 +190,10 @@ impl Settings {
             session_inactivity: Duration::from_secs(minutes.unwrap_or(12 * 60) * 60),
             redis_url: lookup("REDIS_URL").map(SecretString::from),
             base_url,
+            sign_up_verifies_email: parse_flag(
+                "STOREFRONT_SIGN_UP_VERIFIES_EMAIL",
+                lookup("STOREFRONT_SIGN_UP_VERIFIES_EMAIL"),
+            )?,
         })
     }
 

@@ -164,6 +164,20 @@ pub fn sign_up_attempt(to: &str, name: &str, sign_in_url: &str) -> Mail {
     .into_mail(to, format!("{SHOP}: someone tried to sign up with your address"))
 }
 
+/// The code that verifies the customer's email address (sign-up, or "Send a new code").
+pub fn verification_code(to: &str, name: &str, code: &str, minutes: i64, verify_url: &str) -> Mail {
+    Letter {
+        name,
+        headline: format!(
+            "Enter this code to verify your email address. It works once, for {minutes} minutes."
+        ),
+        facts: vec![("Verification code", code.to_string())],
+        link: Some(("Enter your code", verify_url)),
+        closing: "If you didn't create an account with us, ignore this message: nothing happens without the code.",
+    }
+    .into_mail(to, format!("{SHOP}: your verification code"))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::server::mail::compose::*;

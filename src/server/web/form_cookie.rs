@@ -125,6 +125,7 @@ fn cookie_name(form: FormName) -> &'static str {
         FormName::SignIn => "storefront_form_sign_in",
         FormName::ForgotPassword => "storefront_form_forgot_password",
         FormName::ResetPassword => "storefront_form_reset_password",
+        FormName::VerifyEmail => "storefront_form_verify_email",
     }
 }
 
