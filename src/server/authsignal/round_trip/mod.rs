@@ -304,7 +304,9 @@ async fn relaunch(
     // Reused only as it was launched: a launch never keeps scopes its customer no longer merits.
     let same =
         previous.purpose == *purpose && previous.user_id == user_id && previous.scoped == scoped;
-    if !(same && fresh && !purpose.is_sign_in() && !purpose.is_in_place()) {
+    // Sign-ins and in-place launches always track afresh: they need the launch's own token.
+    let reusable = !purpose.is_sign_in() && !purpose.is_in_place();
+    if !(same && fresh && reusable) {
         return Ok(None);
     }
     Ok(Some(Started::Go {
