@@ -2,9 +2,8 @@
 // (Authsignal's Client API, called by the server), with JavaScript on and off.
 import { expect, test } from "@playwright/test";
 import { newCustomer, signIn, signOut, signUp } from "../support/customer";
-import { expectAdded, openAuthenticatorAppSetup, enterCode, sendCodeTo, verifyAppCode, wrongCodeFor } from "../support/custom_ui";
+import { expectAdded, openAuthenticatorAppSetup, enterCode, nextAppCode, sendCodeTo, verifyAppCode, wrongCodeFor } from "../support/custom_ui";
 import { authenticatorList, expectActivity, sandboxFor, userIdOfLaunch } from "./journey";
-import { totp } from "../sandbox/sandbox";
 
 for (const javaScriptEnabled of [true, false]) {
   test.describe(`JavaScript ${javaScriptEnabled ? "on" : "off"}`, () => {
@@ -50,7 +49,7 @@ test("an enrolled customer without a recent challenge verifies first, then adds 
   const launched = page.waitForRequest(/\/sandbox\/ui\?token=/);
   await signIn(page, customer);
   customer.userId = userIdOfLaunch((await launched).url());
-  await enterCode(page, totp(secret, await sandbox.nowFor(customer.userId)));
+  await enterCode(page, nextAppCode(secret, await sandbox.nowFor(customer.userId)));
   await expect(page).toHaveURL(/\/account$/);
   await sandbox.advanceClock(customer.userId, 11 * 60);
 
@@ -58,7 +57,7 @@ test("an enrolled customer without a recent challenge verifies first, then adds 
   await expect(page.getByText(/verify it's you before adding text message codes/)).toBeVisible();
   await page.getByRole("button", { name: "Verify it's you" }).click();
   await expect(page).toHaveURL(/\/sandbox\/ui/);
-  await enterCode(page, totp(secret, (await sandbox.nowFor(customer.userId)) + 30));
+  await enterCode(page, nextAppCode(secret, await sandbox.nowFor(customer.userId)));
   await expect(page).toHaveURL(/\/account\/add-text-message-codes$/);
   await expect(page.getByText("You're verified")).toBeVisible();
 

@@ -20,10 +20,15 @@ export async function openAuthenticatorAppSetup(page: Page): Promise<string> {
   return secret;
 }
 
-/** Enters the app's code for the time step before now (accepted within the drift window), so
- *  the current step is left for a sign-in right after. */
+/** Enters the app's code for now. */
 export async function verifyAppCode(page: Page, secret: string) {
-  await enterCode(page, totp(secret, Math.floor(Date.now() / 1000) - 30));
+  await enterCode(page, totp(secret, Math.floor(Date.now() / 1000)));
+}
+
+/** The app's code for the next time step (accepted within the drift window): a challenge right
+ *  after enrolling can't reuse the enrolling code's step. */
+export function nextAppCode(secret: string, unixSeconds = Math.floor(Date.now() / 1000)): string {
+  return totp(secret, unixSeconds + 30);
 }
 
 export async function enterCode(page: Page, code: string) {
