@@ -52,6 +52,7 @@ pub fn SecurityPanel(
                         <EnrollmentStatus enrolled=enrolled/>
                         {confirming.map(|a| view! { <ConfirmRemoval authenticator=a only_one=only_one recently_verified=recently_verified/> })}
                         <AuthenticatorList authenticators=authenticators/>
+                        <div class="actions">
                         <LaunchButton enrolled=enrolled/>
                         // A plain GET form: the add-a-passkey page does the rest.
                         {add_passkey.then(|| view! {
@@ -60,6 +61,7 @@ pub fn SecurityPanel(
                             </form>
                         })}
                         {add_in_place.into_iter().map(|method| view! { <AddInPlace method=method/> }).collect_view()}
+                        </div>
                         // Popup mode: a plain script (no wasm, nothing on the default page) takes
                         // over the button's form and says in this line what happened.
                         {popup.then(|| view! {
