@@ -424,3 +424,47 @@ async fn in_custom_mode_an_authenticator_app_answers_the_second_step_and_others_
     let prebuilt = second_step(&app, &browser, &[("do", "other-way")]).await;
     assert!(prebuilt.contains("/sandbox/ui?token="), "{prebuilt}");
 }
+
+#[tokio::test]
+async fn in_custom_mode_a_reset_s_challenge_is_answered_on_our_own_page_too() {
+    const NEW_PASSWORD: &str = "a brand new passphrase";
+    let app = app_with(&[("STOREFRONT_CHALLENGE_UI", "custom")]).await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    app.enroll_email(&email).await;
+
+    let visitor = support::new_client();
+    visitor
+        .post(app.url("/forgot-password"))
+        .form(&[("email", email.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let letter = app.wait_for_mail(&email, "reset your password").await;
+    let token = support::token_in(&support::link_in(&letter, "/reset-password?token="));
+    let response = visitor
+        .post(app.url("/reset-password"))
+        .form(&[("token", token.as_str()), ("password", NEW_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/verify-its-you");
+    let html = app.page_html(&visitor, "/verify-its-you").await;
+    assert!(
+        html.contains("Before your new password takes effect"),
+        "{html}"
+    );
+
+    second_step(&app, &visitor, &[("do", "choose"), ("method", "email")]).await;
+    let code = app.latest_code(&email).await;
+    let landed = second_step(&app, &visitor, &[("do", "verify"), ("code", &code)]).await;
+    assert_eq!(landed, "/signin?reset=1");
+    let response = app
+        .sign_in_with(&support::new_client(), &email, NEW_PASSWORD)
+        .await;
+    assert_eq!(
+        location(&response),
+        "/verify-its-you",
+        "the new password, then the second step"
+    );
+}
