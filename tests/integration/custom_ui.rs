@@ -468,3 +468,26 @@ async fn in_custom_mode_a_reset_s_challenge_is_answered_on_our_own_page_too() {
         "the new password, then the second step"
     );
 }
+
+#[tokio::test]
+async fn codes_sent_to_one_address_are_limited() {
+    let app = app_with(&[]).await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    let victim = "+14155550199";
+    for _ in 0..6 {
+        add_step(&app, "sms", "send", &[("address", victim)]).await;
+    }
+    assert!(app.get_html(ADD_SMS).await.contains("Too many codes were sent"));
+    let outbox: serde_json::Value = app
+        .client
+        .get(app.url("/sandbox/outbox/messages"))
+        .query(&[("to", victim)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(outbox.as_array().unwrap().len(), 5, "five an hour, not six");
+}

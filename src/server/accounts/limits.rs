@@ -240,6 +240,29 @@ impl Blocked {
     }
 }
 
+/// Codes Authsignal is asked to send (adding email or SMS codes in place, a second step on our
+/// own page) in each hour: per customer, so nobody sprays addresses, and per address, so nobody
+/// floods one inbox or phone.
+const CLIENT_CODES_PER_CUSTOMER: u64 = 10;
+const CLIENT_CODES_PER_ADDRESS: u64 = 5;
+const CLIENT_CODE_WINDOW: Duration = Duration::from_secs(60 * 60);
+
+impl SignInLimits {
+    /// Counts one code about to be sent for `user_id` to `address`: refused past either limit.
+    pub async fn client_code(&self, user_id: &str, address: &str) -> Result<(), Blocked> {
+        let to = format!("code:to:{}", account_key(address));
+        let by = format!("code:by:{}", hash_hex(user_id));
+        let to = self
+            .counters
+            .count(&to, CLIENT_CODES_PER_ADDRESS, CLIENT_CODE_WINDOW);
+        let by = self
+            .counters
+            .count(&by, CLIENT_CODES_PER_CUSTOMER, CLIENT_CODE_WINDOW);
+        let (to, by) = tokio::join!(to, by);
+        to.and(by)
+    }
+}
+
 /// An IPv4 address, or an IPv6 /64 (what one customer's network is usually given), so one
 /// network cannot guess on with a fresh address per attempt.
 pub(crate) fn address_key(ip: IpAddr) -> String {

@@ -286,6 +286,11 @@ impl Adding<'_> {
             };
             return self.back_with(NoticeTone::Error, message).await;
         };
+        if !self.may_send_to(&address).await {
+            return self
+                .back_with(NoticeTone::Error, words::TOO_MANY_SENDS)
+                .await;
+        }
         let Some(mut in_place) = self.launch().await? else {
             return Ok(self.back());
         };
@@ -301,6 +306,16 @@ impl Adding<'_> {
             }
             Err(e) => self.client_api_failed(e).await,
         }
+    }
+
+    /// Within the hourly limits of codes sent for this customer and to this address.
+    async fn may_send_to(&self, address: &str) -> bool {
+        let limits = &self.state.sign_in_limits;
+        let allowed = limits.client_code(self.user_id, address).await.is_ok();
+        if !allowed {
+            tracing::warn!(user_id = %self.user_id, "adding a method: code sends limited");
+        }
+        allowed
     }
 
     /// Starts enrolling `address`: Authsignal sends it a code.
@@ -325,6 +340,11 @@ impl Adding<'_> {
         if wait > 0 {
             let message = words::resend_wait(wait);
             return self.back_with(NoticeTone::Info, &message).await;
+        }
+        if !self.may_send_to(&address).await {
+            return self
+                .back_with(NoticeTone::Error, words::TOO_MANY_SENDS)
+                .await;
         }
         match self.enroll(&in_place, &address).await {
             Ok(()) => {

@@ -285,6 +285,11 @@ impl Answering<'_> {
         let sent_at = match method {
             ChallengeMethod::AuthenticatorApp => None,
             _ => {
+                if !self.may_send(method).await {
+                    return self
+                        .back_with(NoticeTone::Error, words::TOO_MANY_SENDS)
+                        .await;
+                }
                 if let Err(e) = self.send(method).await {
                     return self.failed(e).await;
                 }
@@ -306,6 +311,18 @@ impl Answering<'_> {
         }
     }
 
+    /// Within the hourly limits of codes sent for this customer and to this method's address.
+    async fn may_send(&self, method: ChallengeMethod) -> bool {
+        let user_id = &self.pending.user_id;
+        let address = format!("enrolled:{user_id}:{}", method.slug());
+        let limits = &self.state.sign_in_limits;
+        let allowed = limits.client_code(user_id, &address).await.is_ok();
+        if !allowed {
+            tracing::warn!(user_id = %user_id, "second step: code sends limited");
+        }
+        allowed
+    }
+
     async fn send(&self, method: ChallengeMethod) -> Result<(), authsignal::Error> {
         let api = self.state.authsignal.client_api();
         let token = self.in_place.token();
@@ -325,6 +342,11 @@ impl Answering<'_> {
         if wait > 0 {
             return self
                 .back_with(NoticeTone::Info, &words::resend_wait(wait))
+                .await;
+        }
+        if !self.may_send(method).await {
+            return self
+                .back_with(NoticeTone::Error, words::TOO_MANY_SENDS)
                 .await;
         }
         if let Err(e) = self.send(method).await {
