@@ -111,6 +111,8 @@ pub fn verify_before_adding(what: &str) -> String {
 pub const APP_ALREADY_ADDED: &str =
     "You already have an authenticator app. To use another one, remove it from your account first.";
 
+pub const ADDED_UNCONFIRMED: &str = "Your code was right, but we couldn't confirm the change with our security provider. Check your authenticators below.";
+
 pub const ADD_EXPIRED: &str =
     "That took too long and has expired. Nothing was added — please start again.";
 

@@ -478,7 +478,10 @@ async fn codes_sent_to_one_address_are_limited() {
     for _ in 0..6 {
         add_step(&app, "sms", "send", &[("address", victim)]).await;
     }
-    assert!(app.get_html(ADD_SMS).await.contains("Too many codes were sent"));
+    assert!(app
+        .get_html(ADD_SMS)
+        .await
+        .contains("Too many codes were sent"));
     let outbox: serde_json::Value = app
         .client
         .get(app.url("/sandbox/outbox/messages"))
@@ -490,4 +493,36 @@ async fn codes_sent_to_one_address_are_limited() {
         .await
         .unwrap();
     assert_eq!(outbox.as_array().unwrap().len(), 5, "five an hour, not six");
+}
+
+#[tokio::test]
+async fn a_right_code_whose_confirmation_fails_says_so_and_counts_as_enrolled() {
+    let app = app_with(&[]).await;
+    let email = unique_email();
+    app.sign_up(&email, "Ada", PASSWORD).await;
+    let user_id = app.user_id(&email).await;
+    add_step(&app, "email", "send", &[("address", &email)]).await;
+    let code = app.latest_code(&email).await;
+    app.set_fault(json!({"route": "validate", "status": 503, "times": 1}))
+        .await;
+    let landed = add_step(&app, "email", "verify", &[("code", &code)]).await;
+    assert_eq!(landed, "/account");
+    let account = app.get_html("/account").await;
+    assert!(
+        account.contains("Your code was right, but we couldn"),
+        "{account}"
+    );
+    assert_eq!(methods_of(&app, &user_id).await, ["EMAIL_OTP"]);
+    let user = app
+        .user_store()
+        .await
+        .find_by_id(&user_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        user.two_step_enrolled(),
+        Some(true),
+        "an outage now fails closed"
+    );
 }

@@ -263,6 +263,20 @@ impl SignInLimits {
     }
 }
 
+/// Wrong second-step codes one customer may enter on our own page in each window, across
+/// sign-ins: a right password starts a new action (and Authsignal's per-action cap) each time.
+const SECOND_STEP_GUESSES_PER_CUSTOMER: u64 = 10;
+
+impl SignInLimits {
+    /// Counts one code about to be checked at `user_id`'s second step: refused past the limit.
+    pub async fn second_step_guess(&self, user_id: &str) -> Result<(), Blocked> {
+        let key = format!("second-step:{}", hash_hex(user_id));
+        self.counters
+            .count(&key, SECOND_STEP_GUESSES_PER_CUSTOMER, self.limits.window)
+            .await
+    }
+}
+
 /// An IPv4 address, or an IPv6 /64 (what one customer's network is usually given), so one
 /// network cannot guess on with a fresh address per attempt.
 pub(crate) fn address_key(ip: IpAddr) -> String {

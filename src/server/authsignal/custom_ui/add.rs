@@ -400,6 +400,12 @@ impl Adding<'_> {
             }
             return self.back_with(NoticeTone::Error, words::CODE_WRONG).await;
         };
+        // Authsignal has the authenticator now, whatever validation says next: an outage from
+        // here on must not let a password alone through.
+        self.state
+            .users
+            .remember_enrollment(self.user_id, true, None)
+            .await;
         let completion = round_trip::complete(
             self.state,
             self.session,
@@ -425,6 +431,17 @@ impl Adding<'_> {
                 finish_added(self.state, self.session, self.user_id, started_at, &added).await?;
                 Ok(Redirect::to(routes::ACCOUNT).into_response())
             }
+            Completion::Refused {
+                why: Refusal::CannotConfirm,
+                ..
+            } => {
+                // The code was right; only the confirmation failed: the list on the account
+                // page says whether the authenticator is there.
+                self.state.users.end_change(self.user_id).await;
+                let message = words::ADDED_UNCONFIRMED;
+                self.session.set_notice(NoticeTone::Info, message).await?;
+                Ok(Redirect::to(routes::ACCOUNT).into_response())
+            }
             Completion::Done { .. } | Completion::Refused { .. } => {
                 self.state.users.end_change(self.user_id).await;
                 tracing::warn!(user_id = %self.user_id, "a verified in-place code did not validate");
@@ -438,6 +455,10 @@ impl Adding<'_> {
     /// the token itself is gone.
     async fn client_api_failed(&self, e: authsignal::Error) -> Result<Response, AppError> {
         tracing::warn!(error = %e, method = self.method.slug(), "a Client API call failed");
+        // A launch that never got its step shown: later changes are not this browser's.
+        if self.current().await?.is_none() {
+            self.state.users.end_change(self.user_id).await;
+        }
         let message = match e.status() {
             Some(401) => {
                 self.session.end_in_place().await?;

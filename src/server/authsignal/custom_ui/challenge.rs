@@ -385,6 +385,17 @@ impl Answering<'_> {
         let Some(code) = code_of(raw) else {
             return self.back_with(NoticeTone::Error, words::CODE_FORMAT).await;
         };
+        // Every code counts, so repeated sign-ins with a known password can't guess on.
+        let limits = &self.state.sign_in_limits;
+        if limits
+            .second_step_guess(&self.pending.user_id)
+            .await
+            .is_err()
+        {
+            tracing::warn!(user_id = %self.pending.user_id, "second step: too many codes; refused");
+            self.session.take_in_place().await?;
+            return self.finish(None).await;
+        }
         let api = self.state.authsignal.client_api();
         let token = self.in_place.token();
         let answer = match method {
