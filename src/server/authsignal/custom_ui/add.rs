@@ -230,7 +230,6 @@ impl Adding<'_> {
             idempotency_key: pending.idempotency_key,
             user_id: self.user_id.to_string(),
             token: token.expose().to_string(),
-            started_at: now_unix(),
             step: Step::Challenge {
                 method: None,
                 sent_to: None,

@@ -48,7 +48,6 @@ pub async fn answer_here(
             idempotency_key: pending.idempotency_key,
             user_id: pending.user_id,
             token: token.expose().to_string(),
-            started_at: now_unix(),
             step: Step::Challenge {
                 method: None,
                 sent_to: None,

@@ -30,8 +30,6 @@ use crate::server::state::AppState;
 
 /// A resend is offered this long after the last code was sent.
 pub const RESEND_AFTER_SECS: i64 = 30;
-/// Track's tokens (and so an in-place step) live this long.
-const TOKEN_TTL_SECS: i64 = 10 * 60;
 
 /// The in-place step this session is at: the Client API's token for the pending round trip,
 /// and what was sent or shown so far. One at a time, like the round trip it belongs to.
@@ -43,7 +41,6 @@ pub struct InPlace {
     /// The track token (a bearer credential for the Client API): kept in the server-side
     /// session only.
     pub token: String,
-    pub started_at: i64,
     pub step: Step,
 }
 
@@ -78,7 +75,6 @@ impl std::fmt::Debug for InPlace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InPlace")
             .field("user_id", &self.user_id)
-            .field("started_at", &self.started_at)
             .finish_non_exhaustive()
     }
 }
@@ -92,9 +88,11 @@ impl TypedSession {
             return Ok(None);
         };
         let pending = self.pending_round_trip().await?;
-        let alive = now_unix() - step.started_at < TOKEN_TTL_SECS;
+        // Alive while its launch is: the same idempotency key, within the token's life.
         match pending {
-            Some(p) if alive && p.idempotency_key == step.idempotency_key => Ok(Some((step, p))),
+            Some(p) if p.is_alive() && p.idempotency_key == step.idempotency_key => {
+                Ok(Some((step, p)))
+            }
             _ => {
                 self.take(&IN_PLACE).await?;
                 Ok(None)

@@ -145,6 +145,13 @@ pub struct Pending {
     pub started_at_ms: i64,
 }
 
+impl Pending {
+    /// Its token is still within track's 10 minutes: a return (or an in-place step) can succeed.
+    pub fn is_alive(&self) -> bool {
+        now_unix() - self.started_at <= PENDING_TTL_SECS
+    }
+}
+
 /// When this session's customer last completed an Authsignal challenge, by Authsignal's clock.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Verified {
@@ -381,7 +388,7 @@ pub async fn complete(
     // of its own: a link the customer was tricked into opening must not cancel it. A sign-in's
     // pending slot, and the Web SDK's (posted by the page itself), are used up by any return.
     let keeps_launch = !pending.purpose.is_sign_in() && !pending.purpose.is_in_place();
-    if !keeps_launch || now_unix() - pending.started_at > PENDING_TTL_SECS {
+    if !keeps_launch || !pending.is_alive() {
         session.take_pending_round_trip().await?;
     }
     let refused = |pending: Pending, why| {
@@ -395,7 +402,7 @@ pub async fn complete(
         true => Ok(Completion::Refused { pending: None, why }),
         false => refused(pending, why),
     };
-    if now_unix() - pending.started_at > PENDING_TTL_SECS {
+    if !pending.is_alive() {
         return refused(pending, Refusal::NothingPending);
     }
     let wrong_customer =
