@@ -14,26 +14,24 @@ TOOLS_DIR=${TOOLS_DIR:-$HOME/.cache/storefront-tools}
 log() { printf '[install-tools] %s\n' "$*"; }
 
 # The tools are build helpers, not shipped code: skip their release profiles' fat LTO and
-# single codegen unit, which make the link single-threaded, and most of their optimisation:
-# what they process (one wasm file, one stylesheet) takes them well under a second at -O1.
+# single codegen unit, which make the link single-threaded, and most of their optimisation.
+# `tool_install OPT_LEVEL [cargo install args]`; TOOL_TIMINGS=1 keeps cargo's --timings report.
 tool_install() {
-  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
-    CARGO_PROFILE_RELEASE_DEBUG=false cargo install --quiet --locked --path . "$@"
+  local opt=$1
+  shift
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_OPT_LEVEL="$opt" \
+    CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_INCREMENTAL=false \
+    cargo install --quiet --locked --path . ${TOOL_TIMINGS:+--timings} "$@"
 }
-
-# Fetches a crate's published source through cargo (the only route to crates.io here).
-fetch_crate_source() {
-  local name=$1 version=$2 work="$TOOLS_DIR/fetch-$1"
-  mkdir -p "$work/src"
-  printf '[package]\nname = "fetch-%s"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\n%s = "=%s"\n' \
-    "$name" "$name" "$version" >"$work/Cargo.toml"
-  echo 'fn main() {}' >"$work/src/main.rs"
-  (cd "$work" && cargo fetch --quiet)
-  local src
-  src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/"$name-$version" | head -n1)
-  rm -rf "$TOOLS_DIR/$name-$version"
-  cp -r "$src" "$TOOLS_DIR/$name-$version"
-  echo "$TOOLS_DIR/$name-$version"
+# Each tool at -O0 but for the crates that do its per-build work, as `--config` arguments:
+# cargo-leptos precompressing the site (brotli, gzip) and hashing its files at -O3;
+# wasm-bindgen's wasm parser and rewriter at -O1 (0.1 s on the storefront's release wasm).
+CARGO_LEPTOS_HOT_CRATES=(brotli brotli-decompressor alloc-no-stdlib alloc-stdlib miniz_oxide libflate libflate_lz77 adler32 crc32fast md-5 seahash)
+WASM_BINDGEN_HOT_CRATES=(wasmparser walrus wasm-bindgen-cli-support wasm-bindgen-wasm-interpreter gimli)
+hot_crate_configs() { # LEVEL CRATE…
+  local level=$1
+  shift
+  for crate in "$@"; do printf -- "--config=profile.release.package.%s.opt-level=%s " "$crate" "$level"; done
 }
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -61,7 +59,8 @@ if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
     dir=$(fetch_crate_source cargo-leptos "$CARGO_LEPTOS_VERSION")
     # Its lock pins cargo-util-schemas 0.14.2, which needs a newer rustc than this machine's.
     cd "$dir" && cargo update --quiet -p cargo-util-schemas --precise 0.14.1 &&
-      tool_install --features no_downloads
+      # shellcheck disable=SC2046 # one argument per crate
+      tool_install 0 --features no_downloads $(hot_crate_configs 3 "${CARGO_LEPTOS_HOT_CRATES[@]}")
   ) &
   pids+=($!)
 fi
@@ -72,7 +71,9 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
     dir=$(fetch_crate_source wasm-bindgen-cli "$WASM_BINDGEN_VERSION")
     # webpki-roots 1.0.11 in its lock is missing from the registry here.
     cd "$dir" && { cargo update --quiet -p webpki-roots@1.0.11 --precise 1.0.10 2>/dev/null || true; } &&
-      tool_install --bin wasm-bindgen
+      # Without its default rustls-tls: only the test runner's downloads would use it.
+      # shellcheck disable=SC2046 # one argument per crate
+      tool_install 0 --bin wasm-bindgen --no-default-features $(hot_crate_configs 1 "${WASM_BINDGEN_HOT_CRATES[@]}")
   ) &
   pids+=($!)
 fi
