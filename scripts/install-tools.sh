@@ -23,11 +23,9 @@ tool_install() {
     CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_INCREMENTAL=false \
     cargo install --quiet --locked --path . ${TOOL_TIMINGS:+--timings} "$@"
 }
-# Each tool at -O0 but for the crates that do its per-build work, as `--config` arguments:
-# cargo-leptos precompressing the site (brotli, gzip) and hashing its files at -O3;
-# wasm-bindgen's wasm parser and rewriter at -O1 (0.1 s on the storefront's release wasm).
+# cargo-leptos at -O0 but for the crates that do its per-build work (precompressing the site
+# with brotli and gzip, hashing its files) at -O3, as `--config` arguments.
 CARGO_LEPTOS_HOT_CRATES=(brotli brotli-decompressor alloc-no-stdlib alloc-stdlib miniz_oxide libflate libflate_lz77 adler32 crc32fast md-5 seahash)
-WASM_BINDGEN_HOT_CRATES=(wasmparser walrus wasm-bindgen-cli-support wasm-bindgen-wasm-interpreter gimli)
 hot_crate_configs() { # LEVEL CRATE…
   local level=$1
   shift
@@ -71,9 +69,9 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
     dir=$(fetch_crate_source wasm-bindgen-cli "$WASM_BINDGEN_VERSION")
     # webpki-roots 1.0.11 in its lock is missing from the registry here.
     cd "$dir" && { cargo update --quiet -p webpki-roots@1.0.11 --precise 1.0.10 2>/dev/null || true; } &&
-      # Without its default rustls-tls: only the test runner's downloads would use it.
-      # shellcheck disable=SC2046 # one argument per crate
-      tool_install 0 --bin wasm-bindgen --no-default-features $(hot_crate_configs 1 "${WASM_BINDGEN_HOT_CRATES[@]}")
+      # -O1: 0.1 s over the storefront's release wasm. Without its default rustls-tls, which
+      # only the test runner's downloads would use.
+      tool_install 1 --bin wasm-bindgen --no-default-features
   ) &
   pids+=($!)
 fi
