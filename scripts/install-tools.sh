@@ -32,6 +32,21 @@ hot_crate_configs() { # LEVEL CRATE…
   for crate in "$@"; do printf -- "--config=profile.release.package.%s.opt-level=%s " "$crate" "$level"; done
 }
 
+# Fetches a crate's published source through cargo (the only route to crates.io here).
+fetch_crate_source() {
+  local name=$1 version=$2 work="$TOOLS_DIR/fetch-$1"
+  mkdir -p "$work/src"
+  printf '[package]\nname = "fetch-%s"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\n%s = "=%s"\n' \
+    "$name" "$name" "$version" >"$work/Cargo.toml"
+  echo 'fn main() {}' >"$work/src/main.rs"
+  (cd "$work" && cargo fetch --quiet)
+  local src
+  src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/"$name-$version" | head -n1)
+  rm -rf "$TOOLS_DIR/$name-$version"
+  cp -r "$src" "$TOOLS_DIR/$name-$version"
+  echo "$TOOLS_DIR/$name-$version"
+}
+
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
