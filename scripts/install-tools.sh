@@ -26,10 +26,8 @@ tool_install() {
 # cargo-leptos at -O0 but for the crates that do its per-build work (precompressing the site
 # with brotli and gzip, hashing its files) at -O3, as `--config` arguments.
 CARGO_LEPTOS_HOT_CRATES=(brotli brotli-decompressor alloc-no-stdlib alloc-stdlib miniz_oxide libflate libflate_lz77 adler32 crc32fast md-5 seahash)
-hot_crate_configs() { # LEVEL CRATE…
-  local level=$1
-  shift
-  for crate in "$@"; do printf -- "--config=profile.release.package.%s.opt-level=%s " "$crate" "$level"; done
+cargo_leptos_hot_crates_at_o3() {
+  for crate in "${CARGO_LEPTOS_HOT_CRATES[@]}"; do printf -- "--config=profile.release.package.%s.opt-level=3 " "$crate"; done
 }
 
 # Fetches a crate's published source through cargo (the only route to crates.io here).
@@ -73,7 +71,7 @@ if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
     # Its lock pins cargo-util-schemas 0.14.2, which needs a newer rustc than this machine's.
     cd "$dir" && cargo update --quiet -p cargo-util-schemas --precise 0.14.1 &&
       # shellcheck disable=SC2046 # one argument per crate
-      tool_install 0 --features no_downloads $(hot_crate_configs 3 "${CARGO_LEPTOS_HOT_CRATES[@]}")
+      tool_install 0 --features no_downloads $(cargo_leptos_hot_crates_at_o3)
   ) &
   pids+=($!)
 fi
