@@ -14,10 +14,14 @@ use storefront::domain::{DisplayName, Email, Password};
 use storefront::server::activity::log::{EventKind, SecurityEvents, SHOWN};
 use storefront::server::db::{self, Backend};
 use storefront::server::users::{UserStore, UserStoreError};
+use support::mail::MailServer;
 use support::{
     launch, new_client, postgres_database, redis_url, spawn_app_sharing, standalone_sandbox,
-    unique_email, TestApp, PASSWORD,
+    unique_email, TestApp, FIREFOX_LINUX, PASSWORD,
 };
+
+const NEW_PASSWORD: &str = "a brand new passphrase";
+const CHROME_MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
 
 // Both database backends.
 /// (table, column) pairs of the storefront's own tables.
@@ -279,20 +283,22 @@ async fn every_query_works_on_postgres() {
 const SECRET: &str = "scale-out-secret";
 
 async fn instance(database_url: &str, api_url: &str) -> TestApp {
+    instance_with(database_url, api_url, &[]).await
+}
+
+async fn instance_with(database_url: &str, api_url: &str, extra: &[(&str, &str)]) -> TestApp {
     let redis = redis_url();
-    spawn_app_sharing(
-        Arc::new(tempfile::tempdir().expect("temp dir")),
-        &[
-            ("DATABASE_URL", database_url),
-            ("REDIS_URL", redis.as_str()),
-            ("AUTHSIGNAL_SECRET_KEY", SECRET),
-            ("AUTHSIGNAL_API_URL", api_url),
-            // Redis' address counters are shared by every test (and run) from 127.0.0.1.
-            ("STOREFRONT_SIGN_IN_FAILURES_PER_IP", "10000"),
-            ("STOREFRONT_SIGN_UPS_PER_IP", "10000"),
-        ],
-    )
-    .await
+    let mut env = vec![
+        ("DATABASE_URL", database_url),
+        ("REDIS_URL", redis.as_str()),
+        ("AUTHSIGNAL_SECRET_KEY", SECRET),
+        ("AUTHSIGNAL_API_URL", api_url),
+        // Redis' address counters are shared by every test (and run) from 127.0.0.1.
+        ("STOREFRONT_SIGN_IN_FAILURES_PER_IP", "10000"),
+        ("STOREFRONT_SIGN_UPS_PER_IP", "10000"),
+    ];
+    env.extend_from_slice(extra);
+    spawn_app_sharing(Arc::new(tempfile::tempdir().expect("temp dir")), &env).await
 }
 
 #[tokio::test]
@@ -344,12 +350,98 @@ async fn a_customer_moves_between_instances_and_survives_a_restart_of_both() {
     // The launch pending before the restart is still the one a second click reuses.
     let relaunched = launch(&browser, &first).await;
     assert_eq!(relaunched, launched);
+}
 
-    // Signing out on one instance ends the session on all of them.
-    let signed_out = browser.post(second.url("/signout")).send().await.unwrap();
-    assert_eq!(signed_out.status(), 303);
-    let response = first.get_with(&browser, "/account").await;
-    assert_eq!(response.status(), 303, "signed out everywhere");
+/// `browser` was just served at `there`, so `there` has its session, and its customer's
+/// security stamp, freshly read; an ending at `here` must still hold on its next request.
+async fn assert_ended_there(there: &TestApp, browser: &reqwest::Client, ending: &str) {
+    let response = there.get_with(browser, "/account").await;
+    assert_eq!(response.status(), 303, "{ending}: over at the other instance too");
+    assert!(
+        support::location(&response).starts_with("/signin"),
+        "{ending}"
+    );
+}
+
+async fn signed_in_at(app: &TestApp, email: &str, password: &str, user_agent: &str) -> reqwest::Client {
+    let browser = support::browser(user_agent);
+    let response = app.sign_in_with(&browser, email, password).await;
+    assert_eq!(support::location(&response), "/account");
+    assert_eq!(app.account_page(&browser).await.status(), 200);
+    browser
+}
+
+#[tokio::test]
+async fn every_way_a_session_ends_is_final_at_once_on_every_instance() {
+    let database = postgres_database().await;
+    let sandbox = standalone_sandbox(SECRET).await;
+    let mail = MailServer::start().await;
+    let smtp = [("STOREFRONT_SMTP_URL", mail.url())];
+    let smtp: Vec<(&str, &str)> = smtp.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let here = instance_with(&database.url, &sandbox.api_url, &smtp).await;
+    let there = instance_with(&database.url, &sandbox.api_url, &smtp).await;
+    let email = unique_email();
+    assert_eq!(
+        support::location(&here.sign_up(&email, "Ada", PASSWORD).await),
+        "/account"
+    );
+
+    // Sign-out.
+    let browser = signed_in_at(&there, &email, PASSWORD, FIREFOX_LINUX).await;
+    let response = browser.post(here.url("/signout")).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_ended_there(&there, &browser, "sign-out").await;
+
+    // "Sign out everywhere else".
+    let other = signed_in_at(&there, &email, PASSWORD, FIREFOX_LINUX).await;
+    let response = here
+        .client
+        .post(here.url("/account/devices/sign-out-others"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_ended_there(&there, &other, "sign out everywhere else").await;
+    assert_eq!(
+        there.account_page(&here.client).await.status(),
+        200,
+        "the device that asked stays signed in"
+    );
+
+    // A password reset by email.
+    let other = signed_in_at(&there, &email, PASSWORD, FIREFOX_LINUX).await;
+    let response = new_client()
+        .post(here.url("/forgot-password"))
+        .form(&[("email", email.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let letter = mail.wait_for(&email, "reset your password").await;
+    let token = support::token_in(&letter.link(&here.url("/reset-password?token=")));
+    let response = new_client()
+        .post(here.url("/reset-password"))
+        .form(&[("token", token.as_str()), ("password", NEW_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(support::location(&response), "/signin?reset=1");
+    assert_ended_there(&there, &other, "a reset").await;
+    assert_ended_there(&there, &here.client, "a reset").await;
+
+    // "This wasn't me" on the receipt of a sign-in from a new browser.
+    let intruder = signed_in_at(&here, &email, NEW_PASSWORD, CHROME_MAC).await;
+    let receipt = mail.wait_for(&email, "new sign-in from Chrome on macOS").await;
+    let token = support::token_in(&receipt.link(&here.url("/not-me?token=")));
+    assert_eq!(there.account_page(&intruder).await.status(), 200);
+    let response = new_client()
+        .post(here.url("/not-me"))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_ended_there(&there, &intruder, "this wasn't me").await;
 }
 
 #[tokio::test]

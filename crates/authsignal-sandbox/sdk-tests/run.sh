@@ -8,8 +8,13 @@ repo="$(cd "$here/../../.." && pwd)"
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 secret="sdk-tests-secret"
 
-echo "==> building the sandbox"
-(cd "$repo" && CARGO_TARGET_DIR="$target_dir" cargo build --quiet -p authsignal-sandbox)
+# SANDBOX_BIN: a sandbox binary already built (scripts/test.sh passes the test build's).
+sandbox_bin="${SANDBOX_BIN:-}"
+if [[ -z "$sandbox_bin" ]]; then
+  echo "==> building the sandbox"
+  (cd "$repo" && CARGO_TARGET_DIR="$target_dir" cargo build --quiet -p authsignal-sandbox)
+  sandbox_bin="$target_dir/debug/authsignal-sandbox"
+fi
 
 # Two free ports at once (so they differ): the sandbox's, and the SDK tests' webhook receiver's.
 read -r port webhook_port < <(python3 -c 'import socket
@@ -20,7 +25,7 @@ for s in socks: s.close()')
 tmp="$(mktemp -d)"
 sandbox_url="http://127.0.0.1:${port}"
 
-"$target_dir/debug/authsignal-sandbox" --addr "127.0.0.1:${port}" --secret-key "$secret" \
+"$sandbox_bin" --addr "127.0.0.1:${port}" --secret-key "$secret" \
   --database-url "sqlite://${tmp}/sandbox.db?mode=rwc" --enable-faults \
   --webhook-url "http://127.0.0.1:${webhook_port}/authsignal-webhook" >"$tmp/sandbox.log" 2>&1 &
 sandbox_pid=$!
