@@ -28,7 +28,7 @@ RUNS="$OUT/runs.jsonl"
 mkdir -p "$OUT"
 
 [[ -d "$PEER_DIR" ]] || die "no peer at $PEER_DIR (set PEER_DIR)"
-need_tools wrk sqlite3 curl node npm python3
+need_tools wrk sqlite3 curl node npm python3 brotli
 release_built || die "build first: cargo leptos build --release --precompress"
 build_sandbox
 
