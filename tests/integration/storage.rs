@@ -356,14 +356,23 @@ async fn a_customer_moves_between_instances_and_survives_a_restart_of_both() {
 /// security stamp, freshly read; an ending at `here` must still hold on its next request.
 async fn assert_ended_there(there: &TestApp, browser: &reqwest::Client, ending: &str) {
     let response = there.get_with(browser, "/account").await;
-    assert_eq!(response.status(), 303, "{ending}: over at the other instance too");
+    assert_eq!(
+        response.status(),
+        303,
+        "{ending}: over at the other instance too"
+    );
     assert!(
         support::location(&response).starts_with("/signin"),
         "{ending}"
     );
 }
 
-async fn signed_in_at(app: &TestApp, email: &str, password: &str, user_agent: &str) -> reqwest::Client {
+async fn signed_in_at(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    user_agent: &str,
+) -> reqwest::Client {
     let browser = support::browser(user_agent);
     let response = app.sign_in_with(&browser, email, password).await;
     assert_eq!(support::location(&response), "/account");
@@ -431,7 +440,9 @@ async fn every_way_a_session_ends_is_final_at_once_on_every_instance() {
 
     // "This wasn't me" on the receipt of a sign-in from a new browser.
     let intruder = signed_in_at(&here, &email, NEW_PASSWORD, CHROME_MAC).await;
-    let receipt = mail.wait_for(&email, "new sign-in from Chrome on macOS").await;
+    let receipt = mail
+        .wait_for(&email, "new sign-in from Chrome on macOS")
+        .await;
     let token = support::token_in(&receipt.link(&here.url("/not-me?token=")));
     assert_eq!(there.account_page(&intruder).await.status(), 200);
     let response = new_client()
